@@ -1,0 +1,19 @@
+import type {LayerReadResult} from '../layer/read-layer.js';
+
+/**
+ * The files of an image as the resolvers see them, whatever holds them: a
+ * directory, a tar read by offsets, or a stream read once. Paths are relative
+ * ("blobs/sha256/…", "manifest.json") with symlinks already followed.
+ */
+export interface ImageFiles {
+	/** The input as the user named it, for messages. */
+	readonly input: string;
+	has(path: string): boolean;
+	/** A small file (manifest, index, config), read whole. */
+	readSmall(path: string): Promise<Buffer>;
+	/** A layer blob, read in one pass into its changeset. */
+	readLayer(path: string): Promise<LayerReadResult>;
+}
+
+/** Small files are read whole; anything claiming more is not a manifest or config. */
+export const SMALL_FILE_LIMIT = 32 * 1024 * 1024;

@@ -1,0 +1,205 @@
+import {createReadStream} from 'node:fs';
+import {open, stat} from 'node:fs/promises';
+import process from 'node:process';
+import type {Readable} from 'node:stream';
+import {InputError} from '../errors.js';
+import {decompress, sniffCompression} from '../layer/compression.js';
+import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
+import type {Image, Layer, Platform} from '../model.js';
+import {DirectoryFiles} from './directory-files.js';
+import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
+import type {ImageFiles} from './image-files.js';
+import {OnePassFiles} from './one-pass.js';
+import {parsePlatform} from './platform.js';
+import {resolveImage} from './resolve.js';
+import {TarIndex} from './tar-index.js';
+
+export interface LoadOptions {
+	/** "os/arch[/variant]"; default: the host's when an index offers several. */
+	platform?: string | Platform;
+	/** Image to pick by ref name or tag; also accepted as "PATH:REF". */
+	ref?: string;
+	/** Check blob digests and diff_ids (default true). */
+	verify?: boolean;
+	/** What "-" reads; default process.stdin. */
+	stdin?: Readable;
+	/** Layers read at once from seekable inputs. */
+	concurrency?: number;
+	onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+	layersRead: number;
+	layersTotal: number | null;
+	bytesRead: number;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+/** Reads an image from a path, "PATH:REF" or "-" (stdin) into the model. */
+export async function loadImage(input: string, options: LoadOptions = {}): Promise<Image> {
+	const {location, ref} = await splitReference(input, options.ref);
+	const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
+	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0};
+	const report = () => options.onProgress?.({...progress});
+	const onePassLayer = (bytes: number) => {
+		progress.layersRead++;
+		progress.bytesRead += bytes;
+		report();
+	};
+
+	const {files, container, compressedArchive} = await openInput(location, options.stdin ?? process.stdin, onePassLayer);
+	const resolved = await resolveImage(files, {ref, platform}, container);
+	const verify = options.verify !== false;
+	const diffIds = readDiffIds(resolved.config);
+	if (diffIds && diffIds.length !== resolved.layers.length) {
+		throw new InputError(location, `config lists ${diffIds.length} diff_ids but the manifest has ${resolved.layers.length} layers`);
+	}
+	progress.layersTotal = resolved.layers.length;
+	if (files instanceof OnePassFiles) progress.layersRead = 0;
+
+	// The same blob may stand for several layers: read it once.
+	const reads = new Map<string, Promise<LayerReadResult>>();
+	const readOnce = (path: string) => {
+		let read = reads.get(path);
+		if (!read) {
+			read = files.readLayer(path).then(result => {
+				progress.layersRead++;
+				progress.bytesRead += result.compressedSize;
+				report();
+				return result;
+			});
+			reads.set(path, read);
+		}
+		return read;
+	};
+	const results = await mapLimit(resolved.layers, options.concurrency ?? DEFAULT_CONCURRENCY, async (layer, index) => {
+		try {
+			return await readOnce(layer.path);
+		} catch (error) {
+			if (error instanceof LayerFormatError) throw new InputError(location, `layer ${index} (${layer.path}): ${error.message}`);
+			throw error;
+		}
+	});
+
+	const history = readHistory(resolved.config, resolved.layers.length);
+	const layers = results.map((result, index): Layer => {
+		const described = resolved.layers[index]!;
+		if (verify) {
+			if (described.digest && described.digest.startsWith('sha256:') && described.digest !== result.blobDigest) {
+				throw new InputError(location, `layer ${index} (${described.path}) does not match its digest: expected ${described.digest}, got ${result.blobDigest}`);
+			}
+			const expected = diffIds?.[index];
+			if (expected && expected !== result.diffId) {
+				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${result.diffId} (use --no-verify to read it anyway)`);
+			}
+		}
+		const historyIndex = history.findIndex(step => step.layerIndex === index);
+		return {
+			index,
+			digest: described.digest ?? (result.compression === 'none' ? result.blobDigest : null),
+			diffId: result.diffId,
+			mediaType: described.mediaType,
+			compression: result.compression,
+			compressedSize: result.compressedSize,
+			size: result.size,
+			contentSize: result.contentSize,
+			historyIndex: historyIndex === -1 ? null : historyIndex,
+			entries: result.entries,
+			whiteouts: result.whiteouts,
+			opaqueDirs: result.opaqueDirs,
+		};
+	});
+
+	return {
+		input: location,
+		format: resolved.format,
+		compressedArchive,
+		repoTags: resolved.repoTags,
+		id: resolved.configDigest,
+		manifestDigest: resolved.manifestDigest,
+		platform: readConfigPlatform(resolved.config),
+		created: typeof resolved.config.created === 'string' ? resolved.config.created : null,
+		config: readImageConfig(resolved.config),
+		history,
+		layers,
+	};
+}
+
+/** "PATH:REF" names an image inside a layout or archive, unless PATH:REF is itself a path. */
+async function splitReference(input: string, ref: string | undefined): Promise<{location: string; ref: string | undefined}> {
+	if (input === '-' || ref !== undefined) return {location: input, ref};
+	if (await exists(input)) return {location: input, ref};
+	const colon = input.lastIndexOf(':');
+	if (colon > 0) {
+		const location = input.slice(0, colon);
+		if (await exists(location)) return {location, ref: input.slice(colon + 1)};
+		// "dir:repo:tag": the ref may itself hold a colon.
+		const first = input.indexOf(':');
+		if (first !== colon && (await exists(input.slice(0, first)))) return {location: input.slice(0, first), ref: input.slice(first + 1)};
+	}
+	return {location: input, ref};
+}
+
+async function exists(path: string): Promise<boolean> {
+	return stat(path).then(() => true, () => false);
+}
+
+interface OpenedInput {
+	files: ImageFiles;
+	container: 'archive' | 'directory';
+	compressedArchive: boolean;
+}
+
+async function openInput(location: string, stdin: Readable, onLayer: (bytes: number) => void): Promise<OpenedInput> {
+	if (location === '-') return openStream(location, stdin, onLayer);
+	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
+		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
+	});
+	if (info.isDirectory()) return {files: new DirectoryFiles(location, location), container: 'directory', compressedArchive: false};
+	if (info.size === 0) throw new InputError(location, 'is empty');
+
+	const head = Buffer.alloc(512);
+	const handle = await open(location, 'r').catch((error: NodeJS.ErrnoException) => {
+		throw new InputError(location, error.code === 'EACCES' ? 'permission denied' : error.message);
+	});
+	try {
+		await handle.read(head, 0, head.length, 0);
+	} finally {
+		await handle.close();
+	}
+	if (sniffCompression(head) !== 'none') return openStream(location, createReadStream(location, {highWaterMark: 1024 * 1024}), onLayer);
+	return {files: await TarIndex.open(location, location, info.size), container: 'archive', compressedArchive: false};
+}
+
+/** A stream is read once; a compressed outer archive (docker save | gzip) is decompressed on the way. */
+async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: (bytes: number) => void): Promise<OpenedInput> {
+	const iterator = stream[Symbol.asyncIterator]();
+	const first = await iterator.next();
+	if (first.done) throw new InputError(location, 'is empty');
+	const head = Buffer.from(first.value);
+	const rest: AsyncIterable<Uint8Array> = {[Symbol.asyncIterator]: () => prepend(head, iterator)};
+	const compression = sniffCompression(head);
+	if (compression === 'bzip2' || compression === 'xz') throw new InputError(location, `is ${compression}-compressed; decompress it first or pipe it through ${compression === 'xz' ? 'xz -dc' : 'bzip2 -dc'}`);
+	const archive = compression === 'none' ? rest : decompress(rest, compression);
+	return {files: await OnePassFiles.read(location, archive, onLayer), container: 'archive', compressedArchive: compression !== 'none'};
+}
+
+function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {
+	let sent = false;
+	return {next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head}))};
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	const workers = Array.from({length: Math.min(limit, items.length)}, async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await fn(items[index]!, index);
+		}
+	});
+	await Promise.all(workers);
+	return results;
+}

@@ -1,0 +1,131 @@
+import path from 'node:path';
+import * as tar from 'tar-stream';
+import {InputError} from '../errors.js';
+import {DecompressError, sniffCompression} from '../layer/compression.js';
+import {LayerFormatError, readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
+import {normalizeName} from './tar-index.js';
+
+type Stored =
+	| {kind: 'small'; bytes: Buffer}
+	| {kind: 'layer'; result: LayerReadResult}
+	| {kind: 'unreadable'; problem: string}
+	| {kind: 'link'; target: string};
+
+const MAX_LINK_HOPS = 16;
+
+/**
+ * An image archive that can only be read once, front to back (stdin, or a
+ * gzip-compressed archive). Producers write the index last, so no blob can
+ * be known to be a layer when it passes: every blob that looks like a layer
+ * is read into its changeset as it streams by, small JSON documents are
+ * kept, and the resolver picks from what was kept. Nothing touches the disk.
+ */
+export class OnePassFiles implements ImageFiles {
+	private constructor(
+		readonly input: string,
+		private readonly stored: Map<string, Stored>,
+	) {}
+
+	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: (bytes: number) => void): Promise<OnePassFiles> {
+		const stored = new Map<string, Stored>();
+		const extract = tar.extract();
+		const feeding = feed(archive, extract);
+		try {
+			for await (const entry of extract) {
+				const header = entry.header;
+				const name = normalizeName(header.name);
+				if (header.type === 'symlink' || header.type === 'link') {
+					const target = header.type === 'symlink' ? path.posix.join(path.posix.dirname(name), header.linkname ?? '') : header.linkname ?? '';
+					stored.set(name, {kind: 'link', target: normalizeName(target)});
+				} else if (header.type === 'file' || header.type === 'contiguous-file') {
+					stored.set(name, await storeEntry(entry, header.size ?? 0));
+					const kept = stored.get(name)!;
+					if (kept.kind === 'layer') onLayer?.(kept.result.compressedSize);
+					continue;
+				}
+				for await (const _ of entry); // drain what is not a file
+			}
+			await feeding;
+		} catch (error) {
+			if (error instanceof InputError) throw error;
+			if (error instanceof DecompressError) throw new InputError(input, `archive is ${(error as Error).message}`);
+			const message = (error as Error).message;
+			throw new InputError(input, /unexpected end/i.test(message) ? 'archive is truncated' : /invalid tar header/i.test(message) ? 'not a tar archive (bad header)' : `cannot read archive: ${message}`);
+		}
+		if (stored.size === 0) throw new InputError(input, 'archive is empty');
+		return new OnePassFiles(input, stored);
+	}
+
+	has(name: string): boolean {
+		return this.resolve(name) !== undefined;
+	}
+
+	async readSmall(name: string): Promise<Buffer> {
+		const item = this.resolve(name);
+		if (item?.kind !== 'small') throw new InputError(this.input, `${name} is missing from the archive`);
+		return item.bytes;
+	}
+
+	async readLayer(name: string): Promise<LayerReadResult> {
+		const item = this.resolve(name);
+		if (!item) throw new InputError(this.input, `${name} is missing from the archive`);
+		if (item.kind === 'unreadable') throw new LayerFormatError(item.problem);
+		if (item.kind !== 'layer') throw new LayerFormatError('is not a layer (it looks like a JSON document)');
+		return item.result;
+	}
+
+	private resolve(name: string, hops = 0): Stored | undefined {
+		const item = this.stored.get(normalizeName(name));
+		if (item?.kind === 'link') return hops > MAX_LINK_HOPS ? undefined : this.resolve(item.target, hops + 1);
+		return item;
+	}
+}
+
+async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Promise<void> {
+	try {
+		for await (const chunk of source) {
+			if (!extract.write(chunk as Buffer)) await new Promise<void>(resolve => extract.once('drain', () => resolve()));
+		}
+		(extract as unknown as {end(): void}).end();
+	} catch (error) {
+		extract.destroy(error as Error);
+	}
+}
+
+/** Keeps a JSON document, or reads a layer as it streams by; always consumes the whole entry. */
+async function storeEntry(entry: AsyncIterable<unknown>, size: number): Promise<Stored> {
+	const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const first = await iterator.next();
+	if (first.done) return {kind: 'small', bytes: Buffer.alloc(0)};
+	const head = first.value;
+	if (size <= SMALL_FILE_LIMIT && looksLikeText(head)) {
+		const chunks = [head];
+		for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value);
+		return {kind: 'small', bytes: Buffer.concat(chunks)};
+	}
+	// readLayer may stop early on a bad blob; the rest must still be drained for the next entry.
+	const chunks: AsyncIterable<Uint8Array> = {
+		[Symbol.asyncIterator]: () => {
+			let sentHead = false;
+			return {
+				next: async () => (sentHead ? iterator.next() : ((sentHead = true), {done: false, value: head})),
+			};
+		},
+	};
+	let stored: Stored;
+	try {
+		stored = {kind: 'layer', result: await readLayer(chunks)};
+	} catch (error) {
+		stored = {kind: 'unreadable', problem: (error as Error).message};
+	}
+	for (let next = await iterator.next(); !next.done; next = await iterator.next());
+	return stored;
+}
+
+/** JSON documents and the one-line `oci-layout`/`VERSION` files start with text; layers start with magic bytes or a tar header. */
+function looksLikeText(head: Buffer): boolean {
+	const first = head.find(byte => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
+	if (first === 0x7b /* { */ || first === 0x5b /* [ */) return true;
+	return sniffCompression(head) === 'none' && head.length < 512 && !head.includes(0);
+}

@@ -1,0 +1,63 @@
+import {createGunzip} from 'node:zlib';
+import {once} from 'node:events';
+import type {Readable, Transform} from 'node:stream';
+import {DecompressStream} from 'zstd-napi';
+import type {Compression} from '../model.js';
+
+/**
+ * What the first bytes of a blob say it is. Media types lie in the wild
+ * (skopeo 1.9 labels uncompressed blobs "+gzip"), so content decides.
+ */
+export type Sniffed = Compression | 'bzip2' | 'xz';
+
+export function sniffCompression(head: Uint8Array): Sniffed {
+	if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+	if (head.length >= 4) {
+		const magic = (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
+		if (magic === 0xfd2fb528) return 'zstd';
+		// A skippable frame first (zstd:chunked metadata can lead) is still zstd.
+		if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) return 'zstd';
+	}
+	if (head.length >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+	if (head.length >= 6 && head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return 'xz';
+	return 'none';
+}
+
+/** Output chunks large enough that per-chunk overhead downstream stays small. */
+const CHUNK_SIZE = 128 * 1024;
+
+export function createDecompressor(compression: Exclude<Compression, 'none'>): Transform {
+	if (compression === 'gzip') {
+		// Multi-member gzip (eStargz) is handled by zlib's gunzip as one stream.
+		return createGunzip({chunkSize: CHUNK_SIZE});
+	}
+	// zstd:chunked and some producers use long windows; allow the format's maximum.
+	return new DecompressStream({windowLogMax: 31});
+}
+
+/** Corrupt or truncated compressed data. */
+export class DecompressError extends Error {}
+
+/** Decompresses an iterable of chunks, keeping backpressure, and names failures as DecompressError. */
+export async function* decompress(source: AsyncIterable<Uint8Array>, compression: Exclude<Compression, 'none'>): AsyncGenerator<Buffer> {
+	const decompressor = createDecompressor(compression);
+	let failure: unknown;
+	const pump = (async () => {
+		try {
+			for await (const chunk of source) {
+				if (!decompressor.write(chunk)) await once(decompressor, 'drain');
+			}
+			decompressor.end();
+		} catch (error) {
+			failure = error;
+			decompressor.destroy(error as Error);
+		}
+	})();
+	try {
+		for await (const chunk of decompressor as Readable) yield chunk as Buffer;
+	} catch (error) {
+		throw failure ?? new DecompressError(`corrupt ${compression} data (${(error as Error).message})`);
+	}
+	await pump;
+	if (failure) throw failure;
+}

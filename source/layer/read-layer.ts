@@ -1,0 +1,280 @@
+import {createHash} from 'node:crypto';
+import {once} from 'node:events';
+import * as tar from 'tar-stream';
+import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
+import {DecompressError, decompress, sniffCompression} from './compression.js';
+import {parsePaxSparseMap, SparseHasher} from './sparse.js';
+import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
+import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
+
+patchTarStreamHeaders();
+
+/** What one pass over a layer blob yields. */
+export interface LayerReadResult extends LayerChangeset {
+	compression: Compression;
+	/** sha256 of the blob as stored. */
+	blobDigest: string;
+	compressedSize: number;
+	/** sha256 of the uncompressed tar (the diff_id). */
+	diffId: string;
+	size: number;
+	contentSize: number;
+}
+
+/** A problem in the layer's bytes, worded for the user; the caller adds which input and layer. */
+export class LayerFormatError extends Error {}
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+/** AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never part of the filesystem. */
+const AUFS_META_PREFIX = '.wh..wh.';
+
+const TYPE_BY_TAR: Record<string, EntryType> = {
+	file: 'file',
+	'contiguous-file': 'file',
+	link: 'hardlink',
+	symlink: 'symlink',
+	'character-device': 'char',
+	'block-device': 'block',
+	directory: 'dir',
+	fifo: 'fifo',
+};
+
+type TarHeader = Omit<tar.Header, 'pax'> & {pax?: Record<string, string> | null; [EXTRAS]?: RawHeaderExtras};
+
+/**
+ * Reads one layer blob in a single pass: sniffs its compression from magic
+ * bytes, hashes the blob and the uncompressed tar, parses the tar and hashes
+ * every file's content, and returns the layer's changeset.
+ */
+export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerReadResult> {
+	const iterator = blob[Symbol.asyncIterator]();
+	const first = await iterator.next();
+	const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
+	const sniffed = sniffCompression(head);
+	if (sniffed === 'bzip2' || sniffed === 'xz') throw new LayerFormatError(`layer is ${sniffed}-compressed, which OCI images do not allow`);
+	const compression: Compression = sniffed;
+
+	const blobHash = createHash('sha256');
+	let compressedSize = 0;
+	async function* blobChunks(): AsyncGenerator<Buffer> {
+		if (first.done) return;
+		blobHash.update(head);
+		compressedSize += head.length;
+		yield head;
+		for (;;) {
+			const next = await iterator.next();
+			if (next.done) return;
+			const chunk = next.value as Buffer;
+			blobHash.update(chunk);
+			compressedSize += chunk.length;
+			yield chunk;
+		}
+	}
+
+	const changes = new ChangesetBuilder();
+	const tarStream: AsyncIterable<Buffer> = compression === 'none' ? blobChunks() : decompress(blobChunks(), compression);
+
+	// Uncompressed: the blob is the tar, so one hash serves both digests.
+	const diffHash = compression === 'none' ? null : createHash('sha256');
+	let size = 0;
+	await parseTar(tarStream, changes, chunk => {
+		diffHash?.update(chunk);
+		size += chunk.length;
+	});
+
+	const blobDigest = 'sha256:' + blobHash.digest('hex');
+	return {
+		...changes.result(),
+		compression,
+		blobDigest,
+		compressedSize,
+		diffId: diffHash ? 'sha256:' + diffHash.digest('hex') : blobDigest,
+		size,
+		contentSize: changes.contentSize,
+	};
+}
+
+async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder, onChunk: (chunk: Buffer) => void): Promise<void> {
+	const extract = tar.extract({allowUnknownFormat: true} as Parameters<typeof tar.extract>[0]);
+	let failure: Error | undefined;
+	const done = new Promise<void>((resolve, reject) => {
+		extract.on('error', (error: Error) => {
+			failure ??= error;
+			reject(failure);
+		});
+		extract.on('finish', () => resolve());
+	});
+	done.catch(() => {});
+
+	extract.on('entry', (rawHeader, stream, next) => {
+		const header = rawHeader as TarHeader;
+		let sink: ContentSink | null;
+		try {
+			sink = changes.add(header);
+		} catch (error) {
+			failure ??= error as Error;
+			extract.destroy(failure);
+			return;
+		}
+		if (!sink) {
+			stream.on('end', () => next());
+			stream.resume();
+			return;
+		}
+		const contentSink = sink;
+		stream.on('data', chunk => contentSink.update(chunk as Buffer));
+		stream.on('end', () => {
+			try {
+				contentSink.finish();
+			} catch (error) {
+				failure ??= new LayerFormatError((error as Error).message);
+				extract.destroy(failure);
+				return;
+			}
+			next();
+		});
+	});
+
+	for await (const chunk of source) {
+		if (failure) break;
+		onChunk(chunk);
+		if (!extract.write(chunk)) {
+			await Promise.race([once(extract, 'drain'), done]);
+		}
+	}
+	// streamx types demand an argument that end() does not need.
+	if (!failure) (extract as unknown as {end(): void}).end();
+	try {
+		await done;
+	} catch (error) {
+		const message = (error as Error).message;
+		if (error instanceof LayerFormatError) throw error;
+		if (error instanceof DecompressError) throw new LayerFormatError(`layer is ${message}`);
+		throw new LayerFormatError(describeTarFailure(message));
+	}
+}
+
+interface ContentSink {
+	update(chunk: Buffer): void;
+	finish(): void;
+}
+
+/** Turns tar headers into normalised entries, whiteouts and opaque markers. */
+class ChangesetBuilder {
+	readonly entries: LayerEntry[] = [];
+	readonly whiteouts: string[] = [];
+	readonly opaqueDirs: string[] = [];
+	contentSize = 0;
+
+	result(): LayerChangeset {
+		return {entries: this.entries, whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
+	}
+
+	/** Records the entry; returns where its content goes, or null to skip the content. */
+	add(header: TarHeader): ContentSink | null {
+		const extras = header[EXTRAS];
+		const pax = header.pax ?? undefined;
+		const typeflag = extras?.typeflag ?? 0;
+		// 'V' is a volume label, 'g' a global header tar-stream already consumed.
+		if (typeflag === 0x56) return null;
+
+		let rawName = header.name;
+		let sparse: {realSize: number; segments: Array<{offset: number; length: number}> | null} | null = null;
+		if (extras?.oldGnuSparse) {
+			if (extras.oldGnuSparse.extended) throw new LayerFormatError(`sparse file ${JSON.stringify(rawName)} uses old-GNU extended sparse headers, which layerscope cannot read`);
+			sparse = {realSize: extras.oldGnuSparse.realSize, segments: extras.oldGnuSparse.segments};
+		} else if (pax && (pax['GNU.sparse.major'] !== undefined || pax['GNU.sparse.map'] !== undefined || pax['GNU.sparse.offset'] !== undefined)) {
+			sparse = readPaxSparse(pax);
+			rawName = pax['GNU.sparse.name'] ?? rawName;
+		}
+
+		let path: string;
+		try {
+			path = normalizeEntryPath(rawName);
+		} catch (error) {
+			throw new LayerFormatError((error as Error).message);
+		}
+		const base = baseName(path);
+		if (isAufsMeta(path)) return null;
+		if (base.startsWith(WHITEOUT_PREFIX)) {
+			if (base === OPAQUE_MARKER) this.opaqueDirs.push(parentOf(path));
+			else this.whiteouts.push(joinPath(parentOf(path), base.slice(WHITEOUT_PREFIX.length)));
+			return null;
+		}
+
+		const type: EntryType = header.type ? TYPE_BY_TAR[header.type] ?? 'file' : typeflag === 0x44 /* GNU dumpdir */ ? 'dir' : 'file';
+		const entry: LayerEntry = {
+			path,
+			type,
+			mode: (paxNumber(pax, 'mode') ?? header.mode ?? 0) & 0o7777,
+			uid: paxNumber(pax, 'uid') ?? header.uid ?? 0,
+			gid: paxNumber(pax, 'gid') ?? header.gid ?? 0,
+			size: 0,
+			mtime: paxNumber(pax, 'mtime') ?? (header.mtime ? header.mtime.getTime() / 1000 : 0),
+		};
+		if (type === 'symlink') entry.linkTarget = header.linkname ?? '';
+		if (type === 'hardlink') {
+			try {
+				entry.linkTarget = normalizeEntryPath(header.linkname ?? '');
+			} catch {
+				throw new LayerFormatError(`hard link ${JSON.stringify(rawName)} points outside the root (${JSON.stringify(header.linkname)})`);
+			}
+		}
+		if (type === 'char' || type === 'block') {
+			entry.devMajor = header.devmajor ?? 0;
+			entry.devMinor = header.devminor ?? 0;
+		}
+		this.entries.push(entry);
+		if (type !== 'file') return null;
+
+		const hash = createHash('sha256');
+		if (sparse) {
+			entry.size = sparse.realSize;
+			this.contentSize += sparse.realSize;
+			const hasher = new SparseHasher(hash, sparse.realSize, sparse.segments);
+			return {
+				update: chunk => hasher.update(chunk),
+				finish: () => {
+					hasher.finish();
+					entry.digest = hash.digest('hex');
+				},
+			};
+		}
+		entry.size = header.size ?? 0;
+		this.contentSize += entry.size;
+		return {
+			update: chunk => hash.update(chunk),
+			finish: () => {
+				entry.digest = hash.digest('hex');
+			},
+		};
+	}
+}
+
+function isAufsMeta(path: string): boolean {
+	return path.split('/').some(part => part.startsWith(AUFS_META_PREFIX) && part !== OPAQUE_MARKER);
+}
+
+function paxNumber(pax: Record<string, string> | undefined, key: string): number | undefined {
+	const value = pax?.[key];
+	if (value === undefined) return undefined;
+	const number = Number(value);
+	return Number.isFinite(number) ? number : undefined;
+}
+
+function readPaxSparse(pax: Record<string, string>): {realSize: number; segments: Array<{offset: number; length: number}> | null} {
+	const major = pax['GNU.sparse.major'];
+	const realSize = Number(pax['GNU.sparse.realsize'] ?? pax['GNU.sparse.size']);
+	if (!Number.isFinite(realSize)) throw new LayerFormatError('sparse file has no real size');
+	if (major === '1') return {realSize, segments: null};
+	if (pax['GNU.sparse.map'] !== undefined) return {realSize, segments: parsePaxSparseMap(pax['GNU.sparse.map'])};
+	throw new LayerFormatError('sparse file uses GNU PAX sparse format 0.0, which layerscope cannot read');
+}
+
+/** tar-stream's messages are written for programmers; say what it means for the layer. */
+function describeTarFailure(message: string): string {
+	if (/unexpected end/i.test(message)) return 'layer tar is truncated';
+	if (/invalid tar header/i.test(message)) return 'layer is not a valid tar archive (bad header checksum)';
+	return `layer tar is corrupt: ${message}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The image model every mode reads: one image, its config and history, and
+ * the ordered layers with their complete changesets. Plain data, no classes,
+ * so it can cross worker boundaries and be serialised as is.
+ */
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+/** One path as a layer's tar sets it (after PAX/GNU names and normalisation). */
+export interface LayerEntry {
+	/** Absolute, normalised: "/etc/hosts". The root itself is "/". */
+	path: string;
+	type: EntryType;
+	/** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+	mode: number;
+	uid: number;
+	gid: number;
+	/** Content bytes: the expanded size for sparse files, 0 for everything but files. */
+	size: number;
+	/** Seconds since the epoch (fractional when PAX says so). */
+	mtime: number;
+	/** Symlink target as written, or the absolute path a hard link points to. */
+	linkTarget?: string;
+	/** sha256 (hex) of the content, for files only. */
+	digest?: string;
+	devMajor?: number;
+	devMinor?: number;
+}
+
+export interface LayerChangeset {
+	/** Entries in tar order; when a path repeats, the later entry wins. */
+	entries: LayerEntry[];
+	/** Absolute paths hidden by `.wh.NAME` files (applies to lower layers only). */
+	whiteouts: string[];
+	/** Absolute directory paths marked opaque by `.wh..wh..opq`. */
+	opaqueDirs: string[];
+}
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+export interface Layer extends LayerChangeset {
+	index: number;
+	/** Digest of the blob as stored (compressed), when the format names it. */
+	digest: string | null;
+	/** sha256 of the uncompressed tar, as computed while reading. */
+	diffId: string;
+	mediaType: string | null;
+	compression: Compression;
+	/** Bytes of the blob as stored. */
+	compressedSize: number;
+	/** Bytes of the uncompressed tar stream. */
+	size: number;
+	/** Sum of the content sizes of the files the layer stores (hard links counted once). */
+	contentSize: number;
+	/** Index into Image.history of the step that made this layer, or null when history is short. */
+	historyIndex: number | null;
+}
+
+export interface HistoryStep {
+	created: string | null;
+	createdBy: string;
+	comment: string | null;
+	author: string | null;
+	emptyLayer: boolean;
+	/** The layer this step produced, or null for metadata-only steps (ENV, CMD, ...). */
+	layerIndex: number | null;
+}
+
+export interface Platform {
+	os: string;
+	architecture: string;
+	variant?: string;
+}
+
+export interface Healthcheck {
+	test: string[];
+	interval?: number;
+	timeout?: number;
+	startPeriod?: number;
+	retries?: number;
+}
+
+export interface ImageConfig {
+	env: string[];
+	cmd: string[] | null;
+	entrypoint: string[] | null;
+	workingDir: string;
+	user: string;
+	exposedPorts: string[];
+	volumes: string[];
+	labels: Record<string, string>;
+	healthcheck: Healthcheck | null;
+	stopSignal: string | null;
+}
+
+export type SourceFormat =
+	| 'docker-archive'
+	| 'docker-archive-oci'
+	| 'oci-layout'
+	| 'oci-archive';
+
+export interface Image {
+	/** What the user named: a path, "-", with any ":ref" removed. */
+	input: string;
+	format: SourceFormat;
+	/** True when the outer archive itself was gzip-compressed. */
+	compressedArchive: boolean;
+	repoTags: string[];
+	/** The image ID: the config blob's digest. */
+	id: string;
+	/** Digest of the image manifest, or null for legacy docker archives, which have none. */
+	manifestDigest: string | null;
+	platform: Platform;
+	created: string | null;
+	config: ImageConfig;
+	history: HistoryStep[];
+	layers: Layer[];
+}

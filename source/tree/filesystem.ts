@@ -1,0 +1,182 @@
+import type {EntryType, LayerChangeset, LayerEntry} from '../model.js';
+
+/**
+ * The filesystem a runtime would see after stacking layers, built by applying
+ * each layer's changeset in order, following the OCI changeset rules.
+ */
+export interface FsNode {
+	name: string;
+	type: EntryType;
+	mode: number;
+	uid: number;
+	gid: number;
+	/** Content bytes (a hard link's are its target's). */
+	size: number;
+	mtime: number;
+	linkTarget?: string;
+	digest?: string;
+	devMajor?: number;
+	devMinor?: number;
+	/** The layer that last set this path. -1 for directories only implied by deeper paths. */
+	layer: number;
+	children: Map<string, FsNode> | null;
+}
+
+/** A layer cannot be applied the way a runtime would (it would refuse it too). */
+export class ApplyError extends Error {}
+
+/** Linux gives up after 40 symlinks in one lookup; so do we. */
+const MAX_SYMLINK_HOPS = 40;
+
+function impliedDir(name: string): FsNode {
+	return {name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, layer: -1, children: new Map()};
+}
+
+function splitPath(path: string): string[] {
+	return path === '/' ? [] : path.slice(1).split('/');
+}
+
+export class FileSystem {
+	readonly root: FsNode = impliedDir('');
+
+	/** Applies one layer: its whiteouts and opaque markers hide lower content first, then its entries land in tar order. */
+	apply(changes: LayerChangeset, layerIndex: number): void {
+		for (const path of changes.whiteouts) this.whiteout(path);
+		for (const path of changes.opaqueDirs) {
+			const dir = this.makeDirs(splitPath(path), path);
+			dir.children = new Map();
+		}
+		for (const entry of changes.entries) this.put(entry, layerIndex);
+	}
+
+	/** The node at an absolute path, following symlinks in parent components only. */
+	lookup(path: string): FsNode | undefined {
+		const parts = splitPath(path);
+		if (parts.length === 0) return this.root;
+		const parent = this.walk([this.root], parts.slice(0, -1), false, 0, path)?.at(-1);
+		return parent?.children?.get(parts.at(-1)!);
+	}
+
+	private whiteout(path: string): void {
+		const parts = splitPath(path);
+		const parent = this.walk([this.root], parts.slice(0, -1), false, 0, path)?.at(-1);
+		parent?.children?.delete(parts.at(-1)!);
+	}
+
+	private put(entry: LayerEntry, layer: number): void {
+		const parts = splitPath(entry.path);
+		if (parts.length === 0) {
+			// "./" itself: the root's attributes, never its identity.
+			Object.assign(this.root, attributesOf(entry), {layer});
+			return;
+		}
+		const name = parts.at(-1)!;
+		const parent = this.makeDirs(parts.slice(0, -1), entry.path);
+		const existing = parent.children!.get(name);
+		if (entry.type === 'dir' && existing?.type === 'dir') {
+			// A directory over a directory merges: lower children stay.
+			Object.assign(existing, attributesOf(entry), {layer});
+			return;
+		}
+		const node: FsNode = {name, ...attributesOf(entry), layer, children: entry.type === 'dir' ? new Map() : null};
+		if (entry.type === 'hardlink') this.link(node, entry);
+		parent.children!.set(name, node);
+	}
+
+	/** A hard link shares its target's inode as it is now: later rewrites of the target do not reach it. */
+	private link(node: FsNode, entry: LayerEntry): void {
+		const target = this.lookup(entry.linkTarget!);
+		if (!target) throw new ApplyError(`hard link ${entry.path} points to ${entry.linkTarget}, which does not exist`);
+		if (target.type === 'dir') throw new ApplyError(`hard link ${entry.path} points to the directory ${entry.linkTarget}`);
+		node.mode = target.mode;
+		node.uid = target.uid;
+		node.gid = target.gid;
+		node.mtime = target.mtime;
+		node.size = target.size;
+		node.digest = target.digest;
+		if (target.type !== 'file' && target.type !== 'hardlink') {
+			// A link to a symlink or device is that symlink or device.
+			node.type = target.type;
+			node.linkTarget = target.linkTarget;
+			node.devMajor = target.devMajor;
+			node.devMinor = target.devMinor;
+		}
+	}
+
+	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks). */
+	private makeDirs(parts: string[], forPath: string): FsNode {
+		return this.walk([this.root], parts, true, 0, forPath)!.at(-1)!;
+	}
+
+	/**
+	 * Walks from a directory (given as its ancestry, root first) through path
+	 * components, resolving symlinks scoped to the image root as containerd
+	 * and umoci do: ".." never climbs above "/". Returns the ancestry of the
+ * directory reached.
+	 */
+	private walk(ancestry: FsNode[], parts: string[], create: boolean, hops: number, forPath: string): FsNode[] | undefined {
+		const stack = [...ancestry];
+		for (const part of parts) {
+			if (part === '' || part === '.') continue;
+			const dir = stack.at(-1)!;
+			if (part === '..') {
+				if (stack.length > 1) stack.pop();
+				continue;
+			}
+			let child = dir.children!.get(part);
+			if (!child) {
+				if (!create) return undefined;
+				child = impliedDir(part);
+				dir.children!.set(part, child);
+			}
+			if (child.type === 'symlink') {
+				if (hops >= MAX_SYMLINK_HOPS) throw new ApplyError(`too many levels of symbolic links under ${forPath}`);
+				const target = child.linkTarget ?? '';
+				const from = target.startsWith('/') ? [this.root] : stack;
+				const resolved = this.walk(from, target.split('/'), create, hops + 1, forPath);
+				if (!resolved) return undefined;
+				// Continue from the resolved directory, with its own ancestry for later "..".
+				stack.splice(0, stack.length, ...resolved);
+				continue;
+			}
+			if (child.type !== 'dir') {
+				if (!create) return undefined;
+				throw new ApplyError(`cannot place ${forPath}: a parent is a ${child.type}, not a directory`);
+			}
+			stack.push(child);
+		}
+		return stack;
+	}
+}
+
+function attributesOf(entry: LayerEntry): Omit<FsNode, 'name' | 'layer' | 'children'> {
+	const attributes: Omit<FsNode, 'name' | 'layer' | 'children'> = {
+		type: entry.type,
+		mode: entry.mode,
+		uid: entry.uid,
+		gid: entry.gid,
+		size: entry.size,
+		mtime: entry.mtime,
+	};
+	if (entry.linkTarget !== undefined) attributes.linkTarget = entry.linkTarget;
+	if (entry.digest !== undefined) attributes.digest = entry.digest;
+	if (entry.devMajor !== undefined) attributes.devMajor = entry.devMajor;
+	if (entry.devMinor !== undefined) attributes.devMinor = entry.devMinor;
+	return attributes;
+}
+
+/** Visits every node below the root depth-first, children in name order, with its absolute path. */
+export function* walkTree(root: FsNode, prefix = ''): Generator<[string, FsNode]> {
+	if (!root.children) return;
+	const names = [...root.children.keys()].sort(compareNames);
+	for (const name of names) {
+		const node = root.children.get(name)!;
+		const path = `${prefix}/${name}`;
+		yield [path, node];
+		yield* walkTree(node, path);
+	}
+}
+
+function compareNames(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
