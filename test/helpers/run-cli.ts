@@ -1,0 +1,25 @@
+import {spawn} from 'node:child_process';
+import {builtCli} from './paths.js';
+
+export interface CliResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** Runs the built CLI as a user would: a real process, optional stdin bytes or file. */
+export function runCli(args: string[], options: {stdin?: Buffer | NodeJS.ReadableStream; env?: Record<string, string>} = {}): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [builtCli, ...args], {env: {...process.env, NO_COLOR: '1', ...options.env}});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));
+		child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
+		child.on('error', reject);
+		child.on('close', code => resolve({code, stdout, stderr}));
+		child.stdin.on('error', () => {}); // the CLI may exit before reading all of it
+		if (Buffer.isBuffer(options.stdin)) child.stdin.end(options.stdin);
+		else if (options.stdin) options.stdin.pipe(child.stdin);
+		else child.stdin.end();
+	});
+}

@@ -1,0 +1,121 @@
+import {createReadStream, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {filesystemAt, fileRecord} from '../../source/cli/files-command.js';
+import {loadImage} from '../../source/image/load.js';
+import type {Image} from '../../source/model.js';
+import {walkTree} from '../../source/tree/filesystem.js';
+import {sharedImages} from '../helpers/paths.js';
+import {runCli} from '../helpers/run-cli.js';
+
+const FORMATS = {
+	'sample.docker.tar': {format: 'docker-archive', compression: 'none'},
+	'sample.docker25.tar': {format: 'docker-archive-oci', compression: 'none'},
+	'sample.containerd.tar': {format: 'docker-archive-oci', compression: 'gzip'},
+	'sample.oci': {format: 'oci-layout', compression: 'gzip'},
+	'sample.oci.tar': {format: 'oci-archive', compression: 'gzip'},
+	'sample.zstd.oci': {format: 'oci-layout', compression: 'zstd'},
+	'sample.chunked.oci': {format: 'oci-layout', compression: 'zstd'},
+	'sample.raw.oci': {format: 'oci-layout', compression: 'none'},
+} as const;
+
+const expectedFiles = readFileSync(path.join(sharedImages, 'sample.expected-files.ndjson'), 'utf8')
+	.trim()
+	.split('\n')
+	.map(line => JSON.parse(line) as Record<string, unknown>);
+
+/** umoci's view of a root filesystem cannot tell a hard link from a file: compare as it sees them. */
+function asUnpacked(image: Image): Array<Record<string, unknown>> {
+	return [...walkTree(filesystemAt(image).root)].map(([path, node]) => {
+		const record = fileRecord(path, node);
+		if (record.type === 'hardlink') {
+			record.type = 'file';
+			delete record.linkTarget;
+		}
+		return record;
+	});
+}
+
+/** What must not depend on how the image was stored. */
+function storageIndependent(image: Image) {
+	return {
+		id: image.id,
+		platform: image.platform,
+		created: image.created,
+		config: image.config,
+		history: image.history,
+		layers: image.layers.map(({digest, compressedSize, compression, mediaType, ...rest}) => rest),
+	};
+}
+
+describe('real images made by buildah, skopeo and podman', () => {
+	const images = new Map<string, Image>();
+	beforeAll(async () => {
+		for (const name of Object.keys(FORMATS)) images.set(name, await loadImage(path.join(sharedImages, name)));
+	});
+
+	it.each(Object.entries(FORMATS))('%s is read as %o', (name, expected) => {
+		const image = images.get(name)!;
+		expect(image.format).toBe(expected.format);
+		expect(image.layers.map(layer => layer.compression)).toEqual(Array(5).fill(expected.compression));
+	});
+
+	it('every format yields the identical model', () => {
+		const reference = storageIndependent(images.get('sample.raw.oci')!);
+		for (const [name, image] of images) expect(storageIndependent(image), name).toEqual(reference);
+	});
+
+	it('has the known layers, history and config', () => {
+		const image = images.get('sample.oci')!;
+		expect(image.layers.map(layer => layer.contentSize)).toEqual([1982286, 320012, 320012, 609600, 0]);
+		expect(image.history).toHaveLength(8);
+		expect(image.history.map(step => step.layerIndex)).toEqual([0, 1, 2, 3, 4, null, null, null]);
+		expect(image.history[5]).toMatchObject({emptyLayer: true, createdBy: '/bin/sh -c #(nop) ENV APP_MODE=demo'});
+		expect(image.layers.map(layer => layer.historyIndex)).toEqual([0, 1, 2, 3, 4]);
+		expect(image.layers[4]!.whiteouts).toEqual(['/var/cache/tool/blob']);
+		expect(image.config).toMatchObject({cmd: ['/bin/sh', '/app/run.sh'], exposedPorts: ['8080/tcp'], user: ''});
+		expect(image.config.env).toContain('APP_MODE=demo');
+		expect(image.platform).toEqual({os: 'linux', architecture: 'amd64'});
+		expect(image.id).toBe('sha256:51f5dd70383ade0e12076eff45b7d44ac608d14658d1b2d5eedb67926c9a3708');
+		expect(image.manifestDigest).toBe('sha256:bd71f44a3cd3b83ba3593a51457b6e53a4f7a64b36ccad1e45bad4da56a8f7c2');
+	});
+
+	it('keeps repo tags where the format has them', () => {
+		expect(images.get('sample.docker.tar')!.repoTags).toEqual(['localhost/sample:1']);
+		expect(images.get('sample.docker25.tar')!.repoTags).toEqual(['localhost/sample:1']);
+		expect(images.get('sample.raw.oci')!.repoTags).toEqual(['localhost/sample:1']);
+		expect(images.get('sample.docker.tar')!.manifestDigest).toBeNull();
+	});
+
+	it('records stored and uncompressed sizes of each layer', () => {
+		const gzip = images.get('sample.oci')!;
+		expect(gzip.layers.map(layer => layer.compressedSize)).toEqual([1083905, 324658, 326148, 615766, 169]);
+		expect(gzip.layers.map(layer => layer.size)).toEqual([1990656, 324608, 328704, 615936, 3072]);
+	});
+
+	it.each(Object.keys(FORMATS))('%s: the final filesystem equals what umoci unpack produces', name => {
+		expect(asUnpacked(images.get(name)!)).toEqual(expectedFiles);
+	});
+
+	it('reads a docker save stream from stdin in one pass', async () => {
+		const result = await runCli(['files', '--json', '-'], {stdin: createReadStream(path.join(sharedImages, 'sample.docker.tar'))});
+		expect(result.stderr).toBe('');
+		expect(result.code).toBe(0);
+		const lines = result.stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(lines.map(line => line.path)).toEqual(expectedFiles.map(file => file.path));
+	});
+
+	it('reads a gzip-compressed docker save from stdin', async () => {
+		const {gzipSync} = await import('node:zlib');
+		const bytes = gzipSync(readFileSync(path.join(sharedImages, 'sample.containerd.tar')));
+		const result = await runCli(['files', '--json', '-'], {stdin: bytes});
+		expect(result.code).toBe(0);
+		expect(result.stdout.trim().split('\n')).toHaveLength(expectedFiles.length);
+	});
+
+	it('chooses an image by ref name with PATH:REF', async () => {
+		const image = await loadImage(path.join(sharedImages, 'sample.raw.oci') + ':localhost/sample:1');
+		expect(image.id).toBe(images.get('sample.raw.oci')!.id);
+		await expect(loadImage(path.join(sharedImages, 'sample.raw.oci') + ':nope')).rejects.toThrow(/has no image named "nope"; it has "localhost\/sample:1"/);
+	});
+});

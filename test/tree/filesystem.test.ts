@@ -1,0 +1,137 @@
+import {describe, expect, it} from 'vitest';
+import type {LayerChangeset, LayerEntry} from '../../source/model.js';
+import {ApplyError, FileSystem, walkTree} from '../../source/tree/filesystem.js';
+
+function file(path: string, content: string, extra: Partial<LayerEntry> = {}): LayerEntry {
+	return {path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: content.length, mtime: 1, digest: `digest-of-${content}`, ...extra};
+}
+function dir(path: string, extra: Partial<LayerEntry> = {}): LayerEntry {
+	return {path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 1, ...extra};
+}
+function symlink(path: string, target: string): LayerEntry {
+	return {path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: target};
+}
+function hardlink(path: string, target: string): LayerEntry {
+	return {path, type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: target};
+}
+function layer(entries: LayerEntry[], whiteouts: string[] = [], opaqueDirs: string[] = []): LayerChangeset {
+	return {entries, whiteouts, opaqueDirs};
+}
+function stack(...layers: LayerChangeset[]): FileSystem {
+	const fs = new FileSystem();
+	layers.forEach((changes, index) => fs.apply(changes, index));
+	return fs;
+}
+function paths(fs: FileSystem): string[] {
+	return [...walkTree(fs.root)].map(([path]) => path);
+}
+
+describe('FileSystem', () => {
+	it('creates implied parent directories owned by root with mode 0755', () => {
+		const fs = stack(layer([file('/a/b/c.txt', 'x', {uid: 1000, gid: 1000})]));
+		expect(paths(fs)).toEqual(['/a', '/a/b', '/a/b/c.txt']);
+		expect(fs.lookup('/a')).toMatchObject({type: 'dir', mode: 0o755, uid: 0, gid: 0, layer: -1});
+		expect(fs.lookup('/a/b/c.txt')).toMatchObject({uid: 1000, gid: 1000, layer: 0});
+	});
+
+	it('lets the last of repeated entries for one path win', () => {
+		const fs = stack(layer([file('/f', 'first'), file('/f', 'second', {mode: 0o600})]));
+		expect(fs.lookup('/f')).toMatchObject({digest: 'digest-of-second', mode: 0o600, size: 6});
+	});
+
+	it('removes a file and a whole directory subtree with whiteouts', () => {
+		const fs = stack(layer([file('/keep', 'k'), file('/gone', 'g'), file('/d/x', 'x'), file('/d/sub/y', 'y')]), layer([], ['/gone', '/d']));
+		expect(paths(fs)).toEqual(['/keep']);
+	});
+
+	it('ignores a whiteout of a path that does not exist', () => {
+		const fs = stack(layer([file('/a', 'a')]), layer([], ['/nope/deeper', '/b']));
+		expect(paths(fs)).toEqual(['/a']);
+	});
+
+	it('applies whiteouts to lower layers only: an entry of the same layer survives', () => {
+		const fs = stack(layer([file('/f', 'old')]), layer([file('/f', 'new')], ['/f']));
+		expect(fs.lookup('/f')).toMatchObject({digest: 'digest-of-new', layer: 1});
+	});
+
+	it('empties an opaque directory of lower content but keeps what its own layer adds', () => {
+		const fs = stack(
+			layer([file('/etc/a', 'a'), file('/etc/sub/b', 'b'), file('/other', 'o')]),
+			layer([dir('/etc', {mode: 0o700}), file('/etc/c', 'c')], [], ['/etc']),
+		);
+		expect(paths(fs)).toEqual(['/etc', '/etc/c', '/other']);
+		expect(fs.lookup('/etc')).toMatchObject({mode: 0o700, layer: 1});
+	});
+
+	it('merges a directory entry over an existing directory, updating its attributes', () => {
+		const fs = stack(layer([dir('/d'), file('/d/x', 'x')]), layer([dir('/d', {mode: 0o700, uid: 5})]));
+		expect(paths(fs)).toEqual(['/d', '/d/x']);
+		expect(fs.lookup('/d')).toMatchObject({mode: 0o700, uid: 5, layer: 1});
+	});
+
+	it('replaces a file by a directory and the directory by a file again', () => {
+		const fs = stack(layer([file('/p', 'file')]), layer([dir('/p'), file('/p/child', 'c')]));
+		expect(paths(fs)).toEqual(['/p', '/p/child']);
+		fs.apply(layer([file('/p', 'file again')]), 2);
+		expect(paths(fs)).toEqual(['/p']);
+		expect(fs.lookup('/p')).toMatchObject({type: 'file', digest: 'digest-of-file again'});
+	});
+
+	it('resolves a parent that is a symlink inside the image (relative, absolute, with ..)', () => {
+		const fs = stack(
+			layer([dir('/usr/lib'), symlink('/lib', 'usr/lib'), dir('/opt/real'), symlink('/opt/link', '/opt/real'), symlink('/usr/share', '../opt/real')]),
+			layer([file('/lib/libc.so', 'libc'), file('/opt/link/a', 'a'), file('/usr/share/b', 'b')]),
+		);
+		expect(fs.lookup('/usr/lib/libc.so')).toMatchObject({digest: 'digest-of-libc'});
+		expect(fs.lookup('/opt/real/a')).toMatchObject({digest: 'digest-of-a'});
+		expect(fs.lookup('/opt/real/b')).toMatchObject({digest: 'digest-of-b'});
+		expect(fs.lookup('/lib')).toMatchObject({type: 'symlink', linkTarget: 'usr/lib'});
+		expect(paths(fs)).not.toContain('/lib/libc.so');
+	});
+
+	it('keeps symlink resolution inside the image root: ".." stops at "/"', () => {
+		const fs = stack(layer([symlink('/up', '../../../../tmp')]), layer([file('/up/x', 'x')]));
+		expect(fs.lookup('/tmp/x')).toMatchObject({digest: 'digest-of-x'});
+	});
+
+	it('applies a whiteout through a symlinked parent', () => {
+		const fs = stack(layer([dir('/real'), file('/real/f', 'f'), symlink('/alias', 'real')]), layer([], ['/alias/f']));
+		expect(fs.lookup('/real/f')).toBeUndefined();
+	});
+
+	it('refuses symlink loops instead of hanging', () => {
+		const fs = stack(layer([symlink('/a', 'b'), symlink('/b', 'a')]));
+		expect(() => fs.apply(layer([file('/a/x', 'x')]), 1)).toThrow(ApplyError);
+	});
+
+	it('gives a hard link the content its target had when the link was applied', () => {
+		const fs = stack(
+			layer([file('/bin/tool', 'v1', {mode: 0o755})]),
+			layer([hardlink('/bin/alias', '/bin/tool')]),
+			layer([file('/bin/tool', 'v2-longer')]),
+		);
+		expect(fs.lookup('/bin/alias')).toMatchObject({type: 'hardlink', digest: 'digest-of-v1', size: 2, mode: 0o755, linkTarget: '/bin/tool'});
+		fs.apply(layer([], ['/bin/tool']), 3);
+		expect(fs.lookup('/bin/alias')).toMatchObject({digest: 'digest-of-v1', size: 2});
+	});
+
+	it('refuses a hard link to a missing target', () => {
+		expect(() => stack(layer([hardlink('/a', '/missing')]))).toThrow(/does not exist/);
+	});
+
+	it('refuses an entry whose parent is a regular file, as a runtime would', () => {
+		expect(() => stack(layer([file('/f', 'f')]), layer([file('/f/x', 'x')]))).toThrow(/not a directory/);
+	});
+
+	it('keeps device nodes and fifos with their numbers', () => {
+		const fs = stack(layer([{path: '/dev/null', type: 'char', mode: 0o666, uid: 0, gid: 0, size: 0, mtime: 0, devMajor: 1, devMinor: 3}, {path: '/run/p', type: 'fifo', mode: 0o600, uid: 0, gid: 0, size: 0, mtime: 0}]));
+		expect(fs.lookup('/dev/null')).toMatchObject({type: 'char', devMajor: 1, devMinor: 3, mode: 0o666});
+		expect(fs.lookup('/run/p')).toMatchObject({type: 'fifo'});
+	});
+
+	it('takes the root entry ("./") as the root directory\'s attributes', () => {
+		const fs = stack(layer([dir('/', {mode: 0o700}), file('/a', 'a')]));
+		expect(fs.root).toMatchObject({mode: 0o700, type: 'dir'});
+		expect(paths(fs)).toEqual(['/a']);
+	});
+});
