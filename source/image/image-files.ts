@@ -1,4 +1,7 @@
+import type {FileRange} from '../layer/file-range.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
+
+export type {FileRange};
 
 /**
  * The files of an image as the resolvers see them, whatever holds them: a
@@ -11,9 +14,12 @@ export interface ImageFiles {
 	has(path: string): boolean;
 	/** A small file (manifest, index, config), read whole. */
 	readSmall(path: string): Promise<Buffer>;
+	/** Where a blob's bytes lie, when they can be read again from a file (not for streams). */
+	locate(path: string): FileRange | undefined;
 	/** A layer blob, read in one pass into its changeset. */
 	readLayer(path: string): Promise<LayerReadResult>;
 }
+
 
 /** Small files are read whole; anything claiming more is not a manifest or config. */
 export const SMALL_FILE_LIMIT = 32 * 1024 * 1024;

@@ -8,7 +8,8 @@ import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
 import type {Image, Layer, Platform} from '../model.js';
 import {DirectoryFiles} from './directory-files.js';
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
-import type {ImageFiles} from './image-files.js';
+import type {FileRange, ImageFiles} from './image-files.js';
+import {LayerPool} from '../layer/layer-pool.js';
 import {OnePassFiles} from './one-pass.js';
 import {parsePlatform} from './platform.js';
 import {resolveImage} from './resolve.js';
@@ -58,12 +59,16 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	progress.layersTotal = resolved.layers.length;
 	if (files instanceof OnePassFiles) progress.layersRead = 0;
 
+	const ranges = resolved.layers.map(layer => files.locate(layer.path));
+	const totalBytes = ranges.reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0);
+	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
+
 	// The same blob may stand for several layers: read it once.
 	const reads = new Map<string, Promise<LayerReadResult>>();
-	const readOnce = (path: string) => {
+	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			read = files.readLayer(path).then(result => {
+			read = (range ? pool.read(range) : files.readLayer(path)).then(result => {
 				progress.layersRead++;
 				progress.bytesRead += result.compressedSize;
 				report();
@@ -73,14 +78,15 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		}
 		return read;
 	};
-	const results = await mapLimit(resolved.layers, options.concurrency ?? DEFAULT_CONCURRENCY, async (layer, index) => {
+	const concurrency = options.concurrency ?? Math.max(DEFAULT_CONCURRENCY, pool.threads);
+	const results = await mapLimit(resolved.layers, concurrency, async (layer, index) => {
 		try {
-			return await readOnce(layer.path);
+			return await readOnce(layer.path, ranges[index]);
 		} catch (error) {
 			if (error instanceof LayerFormatError) throw new InputError(location, `layer ${index} (${layer.path}): ${error.message}`);
 			throw error;
 		}
-	});
+	}).finally(() => pool.close());
 
 	const history = readHistory(resolved.config, resolved.layers.length);
 	const layers = results.map((result, index): Layer => {

@@ -61,6 +61,10 @@ export class OnePassFiles implements ImageFiles {
 		return this.resolve(name) !== undefined;
 	}
 
+	locate(): undefined {
+		return undefined;
+	}
+
 	async readSmall(name: string): Promise<Buffer> {
 		const item = this.resolve(name);
 		if (item?.kind !== 'small') throw new InputError(this.input, `${name} is missing from the archive`);

@@ -1,9 +1,9 @@
 import {open, type FileHandle} from 'node:fs/promises';
-import {createReadStream} from 'node:fs';
 import path from 'node:path';
 import {InputError} from '../errors.js';
 import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
 import {decodeLongPath, decodePax, decodeTarHeader} from '../layer/tar-headers.js';
+import {openRange, type FileRange} from '../layer/file-range.js';
 import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
 
 interface IndexedEntry {
@@ -61,14 +61,13 @@ export class TarIndex implements ImageFiles {
 		}
 	}
 
-	async readLayer(name: string): Promise<LayerReadResult> {
-		return readLayer(this.openBlob(name));
+	locate(name: string): FileRange {
+		const entry = this.require(name);
+		return {file: this.file, start: entry.offset, end: entry.offset + entry.size - 1};
 	}
 
-	private openBlob(name: string): AsyncIterable<Uint8Array> {
-		const entry = this.require(name);
-		if (entry.size === 0) return (async function* () {})();
-		return createReadStream(this.file, {start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1024 * 1024});
+	async readLayer(name: string): Promise<LayerReadResult> {
+		return readLayer(openRange(this.locate(name)));
 	}
 
 	private require(name: string): IndexedEntry {
