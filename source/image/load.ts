@@ -83,8 +83,10 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		try {
 			return await readOnce(layer.path, ranges[index]);
 		} catch (error) {
-			if (error instanceof LayerFormatError) throw new InputError(location, `layer ${index} (${layer.path}): ${error.message}`);
-			throw error;
+			if (error instanceof InputError) throw error;
+			// Format problems and I/O failures alike: say which layer could not be read.
+			const problem = error instanceof LayerFormatError ? error.message : `cannot read it (${(error as Error).message})`;
+			throw new InputError(location, `layer ${index} (${layer.path}): ${problem}`);
 		}
 	}).finally(() => pool.close());
 

@@ -20,11 +20,14 @@ export async function listManifests(files: ImageFiles): Promise<ManifestCandidat
 	if (!files.has('index.json')) throw new InputError(files.input, 'not an OCI image layout or docker archive (no index.json or manifest.json)');
 	const index = await readJson(files, 'index.json');
 	const candidates: ManifestCandidate[] = [];
-	await collect(files, index, 'index.json', [], undefined, 0, candidates);
+	const missing: string[] = [];
+	await collect(files, index, 'index.json', [], undefined, 0, candidates, missing);
+	// Absent blobs are normal for other platforms, but not when nothing at all is left.
+	if (candidates.length === 0 && missing.length > 0) throw new InputError(files.input, `index.json points to ${missing[0]}, which is missing`);
 	return candidates;
 }
 
-async function collect(files: ImageFiles, index: unknown, where: string, names: string[], inherited: Platform | undefined, depth: number, out: ManifestCandidate[]): Promise<void> {
+async function collect(files: ImageFiles, index: unknown, where: string, names: string[], inherited: Platform | undefined, depth: number, out: ManifestCandidate[], missing: string[]): Promise<void> {
 	if (!isRecord(index) || !Array.isArray(index.manifests)) throw new InputError(files.input, `${where} is not an image index (no "manifests" list)`);
 	for (const descriptor of index.manifests) {
 		if (!isRecord(descriptor)) continue;
@@ -33,14 +36,17 @@ async function collect(files: ImageFiles, index: unknown, where: string, names: 
 		if (annotations[DOCKER_REFERENCE_TYPE] === 'attestation-manifest' || platform?.os === 'unknown') continue;
 		const ownNames = depth === 0 ? [annotations[REF_NAME], annotations[CONTAINERD_IMAGE_NAME]].filter((n): n is string => typeof n === 'string') : names;
 		const path = blobPath(files.input, descriptor.digest);
-		if (!files.has(path)) continue; // blobs of platforms the producer did not keep
+		if (!files.has(path)) {
+			missing.push(path); // blobs of platforms the producer did not keep
+			continue;
+		}
 		let type = descriptor.mediaType;
 		if (isIndexType(type) || type === undefined) {
 			const document = parseJson(files.input, path, await readVerifiedBlob(files, descriptor.digest as string, 'index'));
 			type ??= isRecord(document) ? document.mediaType ?? (Array.isArray(document.manifests) ? 'index' : 'manifest') : undefined;
 			if (isIndexType(type) || type === 'index') {
 				if (depth >= MAX_INDEX_DEPTH) throw new InputError(files.input, 'image indexes are nested too deeply');
-				await collect(files, document, path, ownNames, platform, depth + 1, out);
+				await collect(files, document, path, ownNames, platform, depth + 1, out, missing);
 				continue;
 			}
 		}

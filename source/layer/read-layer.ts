@@ -78,10 +78,15 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerR
 	// Uncompressed: the blob is the tar, so one hash serves both digests.
 	const diffHash = compression === 'none' ? null : createHash('sha256');
 	let size = 0;
-	await parseTar(tarStream, changes, chunk => {
-		diffHash?.update(chunk);
-		size += chunk.length;
-	});
+	try {
+		await parseTar(tarStream, changes, chunk => {
+			diffHash?.update(chunk);
+			size += chunk.length;
+		});
+	} catch (error) {
+		if (error instanceof DecompressError) throw new LayerFormatError(`layer is ${error.message}`);
+		throw error;
+	}
 
 	const blobDigest = 'sha256:' + blobHash.digest('hex');
 	return {
@@ -150,7 +155,6 @@ async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder
 	} catch (error) {
 		const message = (error as Error).message;
 		if (error instanceof LayerFormatError) throw error;
-		if (error instanceof DecompressError) throw new LayerFormatError(`layer is ${message}`);
 		throw new LayerFormatError(describeTarFailure(message));
 	}
 }
