@@ -1,3 +1,4 @@
+import {joinPath} from '../layer/tar-path.js';
 import type {EntryType, LayerChangeset, LayerEntry} from '../model.js';
 
 /**
@@ -19,8 +20,30 @@ export interface FsNode {
 	devMinor?: number;
 	/** The layer that last set this path. -1 for directories only implied by deeper paths. */
 	layer: number;
+	/** For files and hard links: the file node whose stored bytes this shows (itself, or a hard link's target as it was when linked). */
+	content?: FsNode;
 	children: Map<string, FsNode> | null;
 }
+
+/** Why a path disappears while a layer is applied. */
+export type RemovalCause =
+	| 'whiteout'
+	| 'opaque'
+	/** Another entry took the path; `replacement` on the event says what. */
+	| 'replaced'
+	/** An ancestor was replaced (a directory became a file, say). */
+	| 'parent-replaced';
+
+/**
+ * One thing a layer did to one path, in the order it happened. Paths are
+ * where the change really lands (after symlinked parents are resolved).
+ * A removed directory yields one event per node of its subtree.
+ */
+export type FsEvent =
+	| {kind: 'removed'; path: string; node: FsNode; cause: RemovalCause; replacement?: FsNode}
+	/** `previous` is a snapshot of a directory's attributes when a directory entry merges over it. */
+	| {kind: 'placed'; path: string; node: FsNode; previous: FsNode | undefined}
+	| {kind: 'implied'; path: string; node: FsNode};
 
 /** A layer cannot be applied the way a runtime would (it would refuse it too). */
 export class ApplyError extends Error {}
@@ -39,14 +62,33 @@ function splitPath(path: string): string[] {
 export class FileSystem {
 	readonly root: FsNode = impliedDir('');
 
-	/** Applies one layer: its whiteouts and opaque markers hide lower content first, then its entries land in tar order. */
-	apply(changes: LayerChangeset, layerIndex: number): void {
-		for (const path of changes.whiteouts) this.whiteout(path);
-		for (const path of changes.opaqueDirs) {
-			const dir = this.makeDirs(splitPath(path), path);
-			dir.children = new Map();
+	private events: FsEvent[] | undefined;
+
+	/**
+	 * Applies one layer: its whiteouts and opaque markers hide lower content
+	 * first, then its entries land in tar order. With `events`, every change
+	 * is also reported there.
+	 */
+	apply(changes: LayerChangeset, layerIndex: number, events?: FsEvent[]): void {
+		this.events = events;
+		try {
+			for (const path of changes.whiteouts) this.whiteout(path);
+			for (const path of changes.opaqueDirs) {
+				const [dir, dirPath] = this.makeDirs(splitPath(path), path);
+				for (const [name, child] of dir.children!) this.reportRemoval(joinPath(dirPath, name), child, 'opaque');
+				dir.children = new Map();
+			}
+			for (const entry of changes.entries) this.put(entry, layerIndex);
+		} finally {
+			this.events = undefined;
 		}
-		for (const entry of changes.entries) this.put(entry, layerIndex);
+	}
+
+	private reportRemoval(path: string, node: FsNode, cause: RemovalCause, replacement?: FsNode): void {
+		if (!this.events) return;
+		const below = cause === 'replaced' ? 'parent-replaced' : cause;
+		if (node.children) for (const [name, child] of node.children) this.reportRemoval(joinPath(path, name), child, below);
+		this.events.push(replacement ? {kind: 'removed', path, node, cause, replacement} : {kind: 'removed', path, node, cause});
 	}
 
 	/** The node at an absolute path, following symlinks in parent components only. */
@@ -59,8 +101,13 @@ export class FileSystem {
 
 	private whiteout(path: string): void {
 		const parts = splitPath(path);
-		const parent = this.walk([this.root], parts.slice(0, -1), false, 0, path)?.at(-1);
-		parent?.children?.delete(parts.at(-1)!);
+		const ancestry = this.walk([this.root], parts.slice(0, -1), false, 0, path);
+		const parent = ancestry?.at(-1);
+		const name = parts.at(-1)!;
+		const node = parent?.children?.get(name);
+		if (!node) return;
+		this.reportRemoval(joinPath(pathOf(ancestry!), name), node, 'whiteout');
+		parent!.children!.delete(name);
 	}
 
 	private put(entry: LayerEntry, layer: number): void {
@@ -71,16 +118,22 @@ export class FileSystem {
 			return;
 		}
 		const name = parts.at(-1)!;
-		const parent = this.makeDirs(parts.slice(0, -1), entry.path);
+		const [parent, parentPath] = this.makeDirs(parts.slice(0, -1), entry.path);
+		const path = joinPath(parentPath, name);
 		const existing = parent.children!.get(name);
 		if (entry.type === 'dir' && existing?.type === 'dir') {
 			// A directory over a directory merges: lower children stay.
+			const previous = this.events ? {...existing} : undefined;
 			Object.assign(existing, attributesOf(entry), {layer});
+			this.events?.push({kind: 'placed', path, node: existing, previous});
 			return;
 		}
 		const node: FsNode = {name, ...attributesOf(entry), layer, children: entry.type === 'dir' ? new Map() : null};
+		if (entry.type === 'file') node.content = node;
 		if (entry.type === 'hardlink') this.link(node, entry);
+		if (existing) this.reportRemoval(path, existing, 'replaced', node);
 		parent.children!.set(name, node);
+		this.events?.push({kind: 'placed', path, node, previous: existing});
 	}
 
 	/** A hard link shares its target's inode as it is now: later rewrites of the target do not reach it. */
@@ -94,6 +147,7 @@ export class FileSystem {
 		node.mtime = target.mtime;
 		node.size = target.size;
 		node.digest = target.digest;
+		node.content = target.content;
 		if (target.type !== 'file' && target.type !== 'hardlink') {
 			// A link to a symlink or device is that symlink or device.
 			node.type = target.type;
@@ -103,9 +157,10 @@ export class FileSystem {
 		}
 	}
 
-	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks). */
-	private makeDirs(parts: string[], forPath: string): FsNode {
-		return this.walk([this.root], parts, true, 0, forPath)!.at(-1)!;
+	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns it and its real path. */
+	private makeDirs(parts: string[], forPath: string): [FsNode, string] {
+		const ancestry = this.walk([this.root], parts, true, 0, forPath)!;
+		return [ancestry.at(-1)!, pathOf(ancestry)];
 	}
 
 	/**
@@ -128,6 +183,7 @@ export class FileSystem {
 				if (!create) return undefined;
 				child = impliedDir(part);
 				dir.children!.set(part, child);
+				this.events?.push({kind: 'implied', path: joinPath(pathOf(stack), part), node: child});
 			}
 			if (child.type === 'symlink') {
 				if (hops >= MAX_SYMLINK_HOPS) throw new ApplyError(`too many levels of symbolic links under ${forPath}`);
@@ -147,6 +203,11 @@ export class FileSystem {
 		}
 		return stack;
 	}
+}
+
+/** The real path of the last directory of an ancestry (root first). */
+function pathOf(ancestry: FsNode[]): string {
+	return ancestry.length <= 1 ? '/' : '/' + ancestry.slice(1).map(node => node.name).join('/');
 }
 
 function attributesOf(entry: LayerEntry): Omit<FsNode, 'name' | 'layer' | 'children'> {

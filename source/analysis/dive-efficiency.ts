@@ -1,0 +1,106 @@
+import {joinPath, parentOf} from '../layer/tar-path.js';
+import type {Layer} from '../model.js';
+import {FileSystem, type FsNode} from '../tree/filesystem.js';
+
+export interface InefficientPath {
+	path: string;
+	/** How many layers hold this path (counting whiteouts). */
+	count: number;
+	cumulativeBytes: number;
+}
+
+/** dive's numbers, computed the way dive computes them, so CI thresholds carry over unchanged. */
+export interface DiveEfficiency {
+	score: number;
+	wastedBytes: number;
+	userWastedPercent: number;
+	sizeBytes: number;
+	userSizeBytes: number;
+	inefficientFiles: InefficientPath[];
+}
+
+interface PathTally {
+	cumulative: number;
+	min: number;
+	count: number;
+}
+
+/**
+ * dive's efficiency: over every layer's own tree, each leaf path (a whiteout
+ * keyed by the path it deletes) adds its size to that path's tally. A path
+ * seen in several layers is waste; the score is the share of bytes that the
+ * smallest copy of each path would have cost. A whiteout weighs what the
+ * directory it deletes held below it (dive sizes only real directories:
+ * a deleted file or an implied directory weighs nothing).
+ */
+export function diveEfficiency(layers: Layer[]): DiveEfficiency {
+	const tallies = new Map<string, PathTally>();
+	const tally = (path: string, size: number) => {
+		const seen = tallies.get(path);
+		if (seen) {
+			seen.cumulative += size;
+			seen.min = Math.min(seen.min, size);
+			seen.count++;
+		} else {
+			tallies.set(path, {cumulative: size, min: size, count: 1});
+		}
+	};
+
+	// The stack below each layer, to weigh its whiteouts.
+	const below = new FileSystem();
+	for (const layer of layers) {
+		const sizes = new Map<string, number>();
+		for (const entry of layer.entries) sizes.set(entry.path, entry.type === 'file' ? entry.size : 0);
+		const whiteouts = new Map<string, number>();
+		for (const path of layer.whiteouts) whiteouts.set(path, deletedBytes(below.lookup(path)));
+		// dive keeps the marker as a whiteout named ".opq" inside the directory.
+		for (const dir of layer.opaqueDirs) whiteouts.set(joinPath(dir, '.opq'), 0);
+
+		const parents = new Set<string>();
+		for (const path of [...sizes.keys(), ...whiteouts.keys()]) {
+			for (let parent = parentOf(path); !parents.has(parent); parent = parentOf(parent)) {
+				parents.add(parent);
+				if (parent === '/') break;
+			}
+		}
+		for (const [path, size] of sizes) if (path !== '/' && !parents.has(path)) tally(path, size);
+		// In dive's layer tree a whiteout and an entry of the same name are two nodes: both count.
+		for (const [path, size] of whiteouts) tally(path, size);
+		below.apply(layer, layer.index);
+	}
+
+	let minimum = 0;
+	let cumulative = 0;
+	const inefficientFiles: InefficientPath[] = [];
+	for (const [path, {cumulative: bytes, min, count}] of tallies) {
+		minimum += min;
+		cumulative += bytes;
+		if (count >= 2) inefficientFiles.push({path, count, cumulativeBytes: bytes});
+	}
+	inefficientFiles.sort((a, b) => b.cumulativeBytes - a.cumulativeBytes || (a.path < b.path ? -1 : 1));
+	const wastedBytes = inefficientFiles.reduce((sum, file) => sum + file.cumulativeBytes, 0);
+	const sizeBytes = layers.reduce((sum, layer) => sum + layer.contentSize, 0);
+	const userSizeBytes = sizeBytes - (layers[0]?.contentSize ?? 0);
+	return {
+		score: cumulative === 0 ? 1 : minimum / cumulative,
+		wastedBytes,
+		userWastedPercent: userSizeBytes === 0 ? 0 : wastedBytes / userSizeBytes,
+		sizeBytes,
+		userSizeBytes,
+		inefficientFiles,
+	};
+}
+
+/** What a whiteout deletes, by dive's measure: the file sizes under a real directory, else nothing. */
+function deletedBytes(node: FsNode | undefined): number {
+	if (!node || node.type !== 'dir' || node.layer === -1) return 0;
+	let bytes = 0;
+	const visit = (dir: FsNode) => {
+		for (const child of dir.children!.values()) {
+			if (child.type === 'file') bytes += child.size;
+			else if (child.children) visit(child);
+		}
+	};
+	visit(node);
+	return bytes;
+}

@@ -1,0 +1,146 @@
+import type {EntryType, Layer} from '../model.js';
+import {FileSystem, type FsEvent, type FsNode, type RemovalCause} from '../tree/filesystem.js';
+
+/** A path's state at one moment; directories carry their own size (0), not their contents'. */
+export interface NodeState {
+	type: EntryType;
+	mode: number;
+	uid: number;
+	gid: number;
+	size: number;
+	digest?: string;
+	linkTarget?: string;
+	/** The layer that last set the path (-1: a directory implied by deeper paths). */
+	layer: number;
+}
+
+export type ChangeStatus = 'added' | 'modified' | 'removed' | 'unmodified';
+
+/** What one layer did to one path, compared with the stack below it. */
+export interface PathChange {
+	path: string;
+	status: ChangeStatus;
+	/** Modified, but only in mode or owner: the content and type are the same. */
+	metadataOnly: boolean;
+	before: NodeState | null;
+	after: NodeState | null;
+}
+
+export type WasteCause = 'removed' | 'overwritten' | 'duplicate' | 'replaced';
+
+/** Bytes a layer stored that are not in the final filesystem, and who made them so. */
+export interface DeadContent {
+	path: string;
+	size: number;
+	digest: string | undefined;
+	storedIn: number;
+	killedBy: number;
+	cause: WasteCause;
+}
+
+export interface LayerHistory {
+	/** Per layer, its changes in path order. */
+	changes: PathChange[][];
+	deaths: DeadContent[];
+	final: FileSystem;
+	/** Content bytes stored by all layers (every file entry, hard links excepted). */
+	storedBytes: number;
+	/** Content bytes of the final filesystem, each stored file once however many links show it. */
+	liveBytes: number;
+}
+
+/**
+ * Stacks the layers once, in order, and records what each did: the per-path
+ * changes against the stack below, and every stored file whose bytes stop
+ * being visible (the moment its last path goes), with the cause.
+ */
+export function buildLayerHistory(layers: Layer[]): LayerHistory {
+	const fs = new FileSystem();
+	const references = new Map<FsNode, number>();
+	const storedIn = new Map<FsNode, number>();
+	const deaths: DeadContent[] = [];
+	const changes: PathChange[][] = [];
+	let storedBytes = 0;
+
+	for (const layer of layers) {
+		const events: FsEvent[] = [];
+		fs.apply(layer, layer.index, events);
+		for (const event of events) {
+			const content = event.node.content;
+			if (!content) continue;
+			if (event.kind === 'placed') {
+				if (!storedIn.has(content)) {
+					storedIn.set(content, layer.index);
+					storedBytes += content.size;
+				}
+				references.set(content, (references.get(content) ?? 0) + 1);
+			} else if (event.kind === 'removed') {
+				const left = references.get(content)! - 1;
+				references.set(content, left);
+				if (left === 0) {
+					deaths.push({
+						path: event.path,
+						size: content.size,
+						digest: content.digest,
+						storedIn: storedIn.get(content)!,
+						killedBy: layer.index,
+						cause: wasteCause(event.cause, content, event.replacement),
+					});
+				}
+			}
+		}
+		changes.push(coalesce(events));
+	}
+
+	let liveBytes = 0;
+	for (const [content, count] of references) if (count > 0) liveBytes += content.size;
+	return {changes, deaths, final: fs, storedBytes, liveBytes};
+}
+
+function wasteCause(cause: RemovalCause, content: FsNode, replacement: FsNode | undefined): WasteCause {
+	if (cause !== 'replaced' || !replacement) return 'removed';
+	if (replacement.type !== 'file' && replacement.type !== 'hardlink') return 'replaced';
+	return replacement.digest === content.digest ? 'duplicate' : 'overwritten';
+}
+
+/** Folds a layer's events into one change per path: the state before the layer against the state after it. */
+function coalesce(events: FsEvent[]): PathChange[] {
+	const byPath = new Map<string, {before: NodeState | null; after: FsNode | null}>();
+	for (const event of events) {
+		let seen = byPath.get(event.path);
+		if (!seen) {
+			const before = event.kind === 'removed' ? event.node : event.kind === 'placed' ? event.previous : undefined;
+			seen = {before: before ? snapshot(before) : null, after: null};
+			byPath.set(event.path, seen);
+		}
+		seen.after = event.kind === 'removed' ? null : event.node;
+	}
+	const result: PathChange[] = [];
+	for (const [path, {before, after: node}] of byPath) {
+		const after = node ? snapshot(node) : null;
+		if (!before && !after) continue; // created and gone within the layer
+		result.push(describeChange(path, before, after));
+	}
+	return result.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export function describeChange(path: string, before: NodeState | null, after: NodeState | null): PathChange {
+	if (!before) return {path, status: 'added', metadataOnly: false, before, after};
+	if (!after) return {path, status: 'removed', metadataOnly: false, before, after};
+	const sameContent = kindOf(before.type) === kindOf(after.type) && before.digest === after.digest && before.linkTarget === after.linkTarget;
+	const sameMetadata = before.mode === after.mode && before.uid === after.uid && before.gid === after.gid;
+	if (sameContent && sameMetadata) return {path, status: 'unmodified', metadataOnly: false, before, after};
+	return {path, status: 'modified', metadataOnly: sameContent, before, after};
+}
+
+/** A hard link is a file with another name: comparing them, only the bytes count. */
+function kindOf(type: EntryType): EntryType {
+	return type === 'hardlink' ? 'file' : type;
+}
+
+function snapshot(node: FsNode): NodeState {
+	const state: NodeState = {type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, layer: node.layer};
+	if (node.digest !== undefined) state.digest = node.digest;
+	if (node.linkTarget !== undefined) state.linkTarget = node.linkTarget;
+	return state;
+}
