@@ -130,8 +130,12 @@ export class FileSystem {
 		}
 		const node: FsNode = {name, ...attributesOf(entry), layer, children: entry.type === 'dir' ? new Map() : null};
 		if (entry.type === 'file') node.content = node;
+		if (existing) {
+			this.reportRemoval(path, existing, 'replaced', node);
+			parent.children!.delete(name);
+		}
+		// As extraction does: the old path is gone before the link is made, so a link into it finds nothing.
 		if (entry.type === 'hardlink') this.link(node, entry);
-		if (existing) this.reportRemoval(path, existing, 'replaced', node);
 		parent.children!.set(name, node);
 		this.events?.push({kind: 'placed', path, node, previous: existing});
 	}

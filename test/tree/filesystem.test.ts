@@ -115,6 +115,11 @@ describe('FileSystem', () => {
 		expect(fs.lookup('/bin/alias')).toMatchObject({digest: 'digest-of-v1', size: 2});
 	});
 
+	it('refuses a hard link into the very path it replaces, as extraction would', () => {
+		expect(() => stack(layer([file('/s/q', 'q')]), layer([hardlink('/s', '/s/q')]))).toThrow(/does not exist/);
+		expect(() => stack(layer([file('/x', 'x')]), layer([hardlink('/x', '/x')]))).toThrow(/does not exist/);
+	});
+
 	it('refuses a hard link to a missing target', () => {
 		expect(() => stack(layer([hardlink('/a', '/missing')]))).toThrow(/does not exist/);
 	});

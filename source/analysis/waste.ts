@@ -1,0 +1,70 @@
+import type {Image} from '../model.js';
+import {walkTree, type FsNode} from '../tree/filesystem.js';
+import type {DeadContent, LayerHistory, WasteCause} from './layer-history.js';
+
+export interface LayerWaste {
+	layer: number;
+	/** Bytes this layer stored that the final filesystem no longer shows. */
+	storedDeadBytes: number;
+	/** Bytes of this or earlier layers that this layer made invisible. */
+	killedBytes: number;
+}
+
+/** Identical content kept at several paths of the final filesystem (hard links excepted: they cost nothing). */
+export interface CopyGroup {
+	digest: string;
+	size: number;
+	paths: string[];
+	/** What all copies but one cost. */
+	extraBytes: number;
+}
+
+export interface WasteReport {
+	/** Σ layer content bytes − final filesystem content bytes: what a perfect rebuild would not ship. */
+	reclaimableBytes: number;
+	storedBytes: number;
+	finalBytes: number;
+	byCause: Record<WasteCause, number>;
+	byLayer: LayerWaste[];
+	/** Every dead file, largest first. */
+	files: DeadContent[];
+	copies: CopyGroup[];
+}
+
+export function wasteReport(image: Image, history: LayerHistory): WasteReport {
+	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
+	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0}));
+	for (const death of history.deaths) {
+		byCause[death.cause] += death.size;
+		byLayer[death.storedIn]!.storedDeadBytes += death.size;
+		byLayer[death.killedBy]!.killedBytes += death.size;
+	}
+	const files = [...history.deaths].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
+	return {
+		reclaimableBytes: history.storedBytes - history.liveBytes,
+		storedBytes: history.storedBytes,
+		finalBytes: history.liveBytes,
+		byCause,
+		byLayer,
+		files,
+		copies: findCopies(history.final.root),
+	};
+}
+
+function findCopies(root: FsNode): CopyGroup[] {
+	const byDigest = new Map<string, Map<FsNode, string>>();
+	for (const [path, node] of walkTree(root)) {
+		if (!node.content || !node.digest || node.size === 0) continue;
+		let holders = byDigest.get(node.digest);
+		if (!holders) byDigest.set(node.digest, (holders = new Map()));
+		// One path per stored file, its own name rather than a hard link's: further links are free.
+		if (!holders.has(node.content) || node === node.content) holders.set(node.content, path);
+	}
+	const groups: CopyGroup[] = [];
+	for (const [digest, holders] of byDigest) {
+		if (holders.size < 2) continue;
+		const size = [...holders.keys()][0]!.size;
+		groups.push({digest, size, paths: [...holders.values()].sort(), extraBytes: size * (holders.size - 1)});
+	}
+	return groups.sort((a, b) => b.extraBytes - a.extraBytes || (a.digest < b.digest ? -1 : 1));
+}

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {buildLayerHistory} from '../../source/analysis/layer-history.js';
+import {wasteReport} from '../../source/analysis/waste.js';
+import {loadImage} from '../../source/image/load.js';
+import type {Image, Layer, LayerEntry} from '../../source/model.js';
+import {ApplyError, walkTree, type FsNode} from '../../source/tree/filesystem.js';
+import {sharedImages} from '../helpers/paths.js';
+import {modelLayer} from './layers.js';
+
+function imageOf(layers: Layer[]): Image {
+	return {layers} as Image;
+}
+
+function report(layers: Layer[]) {
+	const history = buildLayerHistory(layers);
+	return {history, waste: wasteReport(imageOf(layers), history)};
+}
+
+describe('reclaimable bytes', () => {
+	it('attributes each cause of waste to the layer that stored it and the layer that killed it', () => {
+		const {waste} = report([
+			modelLayer(0, [
+				{path: '/rm-me', size: 100, digest: 'a'},
+				{path: '/rewrite', size: 200, digest: 'b'},
+				{path: '/chmod', size: 300, digest: 'c'},
+				{path: '/becomes-dir', size: 400, digest: 'd'},
+				{path: '/opq/x', size: 500, digest: 'e'},
+				{path: '/parent/child', size: 600, digest: 'f'},
+			]),
+			modelLayer(1, [
+				{path: '/rewrite', size: 250, digest: 'b2'},
+				{path: '/chmod', size: 300, digest: 'c', mode: 0o755},
+				{path: '/becomes-dir', type: 'dir'},
+				{path: '/opq/new', size: 1, digest: 'g'},
+			], ['/rm-me', '/parent'], ['/opq']),
+		]);
+		expect(waste.byCause).toEqual({removed: 100 + 500 + 600, overwritten: 200, duplicate: 300, replaced: 400});
+		expect(waste.reclaimableBytes).toBe(2100);
+		expect(waste.byLayer).toEqual([
+			{layer: 0, storedDeadBytes: 2100, killedBytes: 0},
+			{layer: 1, storedDeadBytes: 0, killedBytes: 2100},
+		]);
+		expect(waste.files[0]).toMatchObject({path: '/parent/child', size: 600, storedIn: 0, killedBy: 1, cause: 'removed'});
+	});
+
+	it('counts the earlier of repeated entries in one layer as killed by that layer', () => {
+		const {waste} = report([modelLayer(0, [{path: '/f', size: 10, digest: 'x'}, {path: '/f', size: 20, digest: 'y'}])]);
+		expect(waste.files).toEqual([{path: '/f', size: 10, digest: 'x', storedIn: 0, killedBy: 0, cause: 'overwritten'}]);
+	});
+
+	it('keeps bytes alive while a hard link still shows them', () => {
+		const {waste, history} = report([
+			modelLayer(0, [{path: '/a', size: 1000, digest: 'a'}]),
+			modelLayer(1, [{path: '/b', type: 'hardlink', linkTarget: '/a'}]),
+			modelLayer(2, [], ['/a']),
+		]);
+		expect(waste.reclaimableBytes).toBe(0);
+		expect(history.liveBytes).toBe(1000);
+		const {waste: gone} = report([
+			modelLayer(0, [{path: '/a', size: 1000, digest: 'a'}]),
+			modelLayer(1, [{path: '/b', type: 'hardlink', linkTarget: '/a'}]),
+			modelLayer(2, [], ['/a', '/b']),
+		]);
+		expect(gone.files).toEqual([{path: '/b', size: 1000, digest: 'a', storedIn: 0, killedBy: 2, cause: 'removed'}]);
+	});
+
+	it('reports identical content at several final paths as copies, hard links excepted', () => {
+		const {waste} = report([
+			modelLayer(0, [
+				{path: '/one', size: 70, digest: 'same'},
+				{path: '/two', size: 70, digest: 'same'},
+				{path: '/three', size: 70, digest: 'same'},
+				{path: '/link', type: 'hardlink', linkTarget: '/one'},
+				{path: '/other', size: 5, digest: 'other'},
+			]),
+		]);
+		expect(waste.copies).toEqual([{digest: 'same', size: 70, paths: ['/one', '/three', '/two'], extraBytes: 140}]);
+		expect(waste.reclaimableBytes).toBe(0);
+	});
+
+	it('gives the known answer for the real sample image', async () => {
+		const image = await loadImage(path.join(sharedImages, 'sample.docker.tar'));
+		const waste = wasteReport(image, buildLayerHistory(image.layers));
+		expect(waste).toMatchObject({reclaimableBytes: 627212, storedBytes: 3231910, finalBytes: 2604698});
+		expect(waste.byCause).toEqual({removed: 307200, overwritten: 0, duplicate: 320012, replaced: 0});
+		expect(waste.byLayer.map(l => [l.storedDeadBytes, l.killedBytes])).toEqual([[0, 0], [320012, 0], [0, 320012], [307200, 0], [0, 307200]]);
+		expect(waste.copies).toEqual([expect.objectContaining({paths: ['/app/data.bin', '/app/data.link'], extraBytes: 200000})]);
+	});
+});
+
+/** A small deterministic PRNG, so a failing stack can be replayed from its seed. */
+function prng(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const NAMES = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/e/z', '/s', '/s/q'];
+
+function randomStack(random: () => number): Layer[] {
+	const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+	const layers: Layer[] = [];
+	const count = 1 + Math.floor(random() * 5);
+	for (let index = 0; index < count; index++) {
+		const entries: Array<Partial<LayerEntry> & {path: string}> = [];
+		for (let i = Math.floor(random() * 6); i > 0; i--) {
+			const kind = random();
+			const at = pick(NAMES);
+			if (kind < 0.5) entries.push({path: at, size: Math.floor(random() * 4) * 100, digest: `c${Math.floor(random() * 3)}`, mode: pick([0o644, 0o755])});
+			else if (kind < 0.65) entries.push({path: at, type: 'dir'});
+			else if (kind < 0.8) entries.push({path: at, type: 'hardlink', linkTarget: pick(NAMES)});
+			else entries.push({path: at, type: 'symlink', linkTarget: pick(['d', '/d/e', 'nowhere'])});
+		}
+		const whiteouts = random() < 0.4 ? [pick(NAMES)] : [];
+		const opaque = random() < 0.2 ? [pick(['/d', '/d/e'])] : [];
+		layers.push(modelLayer(index, entries, whiteouts, opaque));
+	}
+	return layers;
+}
+
+describe('the reclaimable identity on random layer stacks', () => {
+	it('Σ stored − final = Σ dead bytes, and final bytes are the unique content left', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 2000; seed++) {
+			const layers = randomStack(prng(seed));
+			let result;
+			try {
+				result = report(layers);
+			} catch (error) {
+				if (error instanceof ApplyError) continue; // a stack no runtime would apply
+				throw error;
+			}
+			const {history, waste} = result;
+			const stored = layers.reduce((sum, layer) => sum + layer.contentSize, 0);
+			const unique = new Set<FsNode>();
+			for (const [, node] of walkTree(history.final.root)) if (node.content) unique.add(node.content);
+			const finalBytes = [...unique].reduce((sum, node) => sum + node.size, 0);
+			const dead = history.deaths.reduce((sum, death) => sum + death.size, 0);
+			expect(history.storedBytes, `seed ${seed}`).toBe(stored);
+			expect(history.liveBytes, `seed ${seed}`).toBe(finalBytes);
+			expect(waste.reclaimableBytes, `seed ${seed}`).toBe(stored - finalBytes);
+			expect(dead, `seed ${seed}`).toBe(waste.reclaimableBytes);
+			expect(Object.values(waste.byCause).reduce((a, b) => a + b, 0), `seed ${seed}`).toBe(dead);
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(500);
+	});
+});
