@@ -5,6 +5,7 @@ import {describeError, InputError, UsageError} from './source/errors.js';
 import {loadImage, type LoadOptions} from './source/image/load.js';
 import {filesOutput} from './source/cli/files-command.js';
 import {summaryLines} from './source/report/summary.js';
+import {analyseImage} from './source/analysis/analyse.js';
 
 const cli = meow(
 	`
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
 		await writeLines(filesOutput(image, {layer: cli.flags.layer, json: cli.flags.json}));
 		return;
 	}
-	await writeLines(summaryLines(image)[Symbol.iterator]());
+	await writeLines(summaryLines(analyseImage(image))[Symbol.iterator]());
 }
 
 /** Writes lines in large batches, waiting when stdout is full; a closed pipe (| head) ends quietly. */
