@@ -79,7 +79,10 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		return read;
 	};
 	const concurrency = options.concurrency ?? Math.max(DEFAULT_CONCURRENCY, pool.threads);
-	const results = await mapLimit(resolved.layers, concurrency, async (layer, index) => {
+	// Largest first: the last layer to finish decides the time, so start the long ones early.
+	const sizeOf = (index: number) => (ranges[index] ? ranges[index]!.end - ranges[index]!.start : 0);
+	const order = resolved.layers.map((_, index) => index).sort((a, b) => sizeOf(b) - sizeOf(a));
+	const results = await mapLimit(resolved.layers, concurrency, order, async (layer, index) => {
 		try {
 			return await readOnce(layer.path, ranges[index]);
 		} catch (error) {
@@ -198,13 +201,13 @@ function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIt
 	return {next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head}))};
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+/** Runs `fn` over `items` with at most `limit` at once, starting them in `order`; results keep the items' order. */
+async function mapLimit<T, R>(items: T[], limit: number, order: number[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
 	const results: R[] = new Array(items.length);
 	let next = 0;
 	const workers = Array.from({length: Math.min(limit, items.length)}, async () => {
-		while (next < items.length) {
-			const index = next++;
+		while (next < order.length) {
+			const index = order[next++]!;
 			results[index] = await fn(items[index]!, index);
 		}
 	});

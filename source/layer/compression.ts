@@ -1,4 +1,4 @@
-import {createGunzip} from 'node:zlib';
+import {createGunzip, type ZlibOptions} from 'node:zlib';
 import {once} from 'node:events';
 import type {Readable, Transform} from 'node:stream';
 import {DecompressStream} from 'zstd-napi';
@@ -24,12 +24,19 @@ export function sniffCompression(head: Uint8Array): Sniffed {
 }
 
 /** Output chunks large enough that per-chunk overhead downstream stays small. */
-const CHUNK_SIZE = 128 * 1024;
+const CHUNK_SIZE = 1024 * 1024;
+/**
+ * How far decompression may run ahead of the tar parser. zlib works on the
+ * thread pool while the parser hashes on this thread; a small buffer would
+ * make them take turns instead of overlapping.
+ */
+const READ_AHEAD = 8 * 1024 * 1024;
 
 export function createDecompressor(compression: Exclude<Compression, 'none'>): Transform {
 	if (compression === 'gzip') {
 		// Multi-member gzip (eStargz) is handled by zlib's gunzip as one stream.
-		return createGunzip({chunkSize: CHUNK_SIZE});
+		// zlib passes stream options through to its Transform, though its types do not say so.
+		return createGunzip({chunkSize: CHUNK_SIZE, highWaterMark: READ_AHEAD} as ZlibOptions);
 	}
 	// zstd:chunked and some producers use long windows; allow the format's maximum.
 	return new DecompressStream({windowLogMax: 31});

@@ -20,7 +20,7 @@
 import {createHash} from 'node:crypto';
 import {once} from 'node:events';
 import {createReadStream, createWriteStream} from 'node:fs';
-import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -412,7 +412,7 @@ function planImage(): ImagePlan {
 	const packages = Array.from({length: 900}, () => ident(r0));
 
 	const binaries: FileEntry[] = [];
-	for (let i = 0; i < 800; i++) binaries.push(base.file(base.fresh('/usr/bin', () => ident(r0)), 'binary', r0.size(36_000, 1.3, 2_000, 12 * MiB), 0o755));
+	for (let i = 0; i < 800; i++) binaries.push(base.file(base.fresh('/usr/bin', () => ident(r0)), 'binary', r0.size(28_000, 1.3, 2_000, 12 * MiB), 0o755));
 	for (let i = 0; i < 40; i++) base.symlink(base.fresh('/usr/bin', () => ident(r0)), path.posix.basename(r0.pick(binaries).path));
 	for (let i = 0; i < 12; i++) base.hardlink(base.fresh('/usr/bin', () => `${ident(r0)}5.36`), r0.pick(binaries));
 	for (let i = 0; i < 200; i++) base.file(base.fresh('/usr/sbin', () => ident(r0)), 'binary', r0.size(28_000, 1.2, 2_000, 4 * MiB), 0o755);
@@ -421,7 +421,7 @@ function planImage(): ImagePlan {
 	for (let i = 0; i < 600; i++) {
 		const name = `lib${ident(r0)}.so`;
 		const major = r0.int(7);
-		const file = base.file(base.fresh(libDir, () => `${name}.${major}.${r0.int(30)}.${r0.int(10)}`), 'binary', r0.size(60_000, 1.3, 4_000, 24 * MiB));
+		const file = base.file(base.fresh(libDir, () => `${name}.${major}.${r0.int(30)}.${r0.int(10)}`), 'binary', r0.size(45_000, 1.3, 4_000, 24 * MiB));
 		base.symlink(`${libDir}/${name}.${major}`, path.posix.basename(file.path));
 	}
 	const pluginDirs = Array.from({length: 60}, () => `${libDir}/${ident(r0)}`);
@@ -432,7 +432,7 @@ function planImage(): ImagePlan {
 	for (let i = 0; i < 320; i++) pyDirs.push(`${r0.pick(pyDirs)}/${word(r0, 2, 3)}`);
 	const pythonFiles: Array<{py: FileEntry; pyc: FileEntry}> = [];
 	for (let i = 0; i < 5500; i++) {
-		const py = base.file(base.fresh(r0.pick(pyDirs), () => `${word(r0, 2, 4)}.py`), 'text', r0.size(5_000, 1.1, 100, 2 * MiB));
+		const py = base.file(base.fresh(r0.pick(pyDirs), () => `${word(r0, 2, 4)}.py`), 'text', r0.size(4_500, 1.1, 100, 2 * MiB));
 		const dir = path.posix.dirname(py.path);
 		const stem = path.posix.basename(py.path, '.py');
 		const pyc = base.file(`${dir}/__pycache__/${stem}.cpython-311.pyc`, 'mixed', Math.round(py.size * (0.6 + r0.float() * 0.5)));
@@ -451,7 +451,7 @@ function planImage(): ImagePlan {
 		const dir = r0.chance(0.8) ? `/usr/share/man/man${section}` : `/usr/share/man/${r0.pick(langs)}/man${section}`;
 		base.file(base.fresh(dir, () => `${ident(r0)}.${section}.gz`), 'random', r0.size(2_200, 0.8, 200, 256 * 1024));
 	}
-	for (let i = 0; i < 9000; i++) base.file(base.fresh(`/usr/share/locale/${r0.pick(langs)}/LC_MESSAGES`, () => `${r0.pick(packages)}.mo`), 'strings', r0.size(4_000, 1.1, 300, 2 * MiB));
+	for (let i = 0; i < 9000; i++) base.file(base.fresh(`/usr/share/locale/${r0.pick(langs)}/LC_MESSAGES`, () => `${r0.pick(packages)}.mo`), 'strings', r0.size(3_000, 1.1, 300, 2 * MiB));
 	for (const pkg of packages) {
 		base.file(`/usr/share/doc/${pkg}/copyright`, 'text', r0.size(4_000, 1.0, 300, 256 * 1024));
 		base.file(`/usr/share/doc/${pkg}/changelog.Debian.gz`, 'random', r0.size(3_000, 1.0, 200, 512 * 1024));
@@ -474,23 +474,23 @@ function planImage(): ImagePlan {
 	for (const pkg of packages) for (const ext of ['list', 'md5sums', 'postinst']) if (ext !== 'postinst' || r0.chance(0.4)) dpkgInfo.push(base.file(`/var/lib/dpkg/info/${pkg}.${ext}`, 'text', r0.size(2_500, 1.2, 50, MiB), ext === 'postinst' ? 0o755 : 0o644));
 	base.file('/var/lib/dpkg/status', 'text', 3 * MiB + r0.int(MiB));
 	const aptLists = Array.from({length: 6}, (_, i) => `/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm${i % 2 ? '-updates' : ''}_main_binary-amd64_Packages${i < 2 ? '' : `.${i}`}`);
-	for (const list of aptLists) base.file(list, 'text', r0.size(5 * MiB, 0.5, MiB, 20 * MiB));
+	for (const list of aptLists) base.file(list, 'text', r0.size(3 * MiB, 0.5, MiB, 20 * MiB));
 	const shareDirs = Array.from({length: 300}, () => `/usr/share/${word(r0, 2, 3)}/${word(r0, 1, 3)}`);
 	for (let i = 0; i < 5000; i++) base.file(base.fresh(r0.pick(shareDirs), () => `${word(r0, 2, 4)}.${r0.pick(['xml', 'txt', 'json', 'conf', 'desktop', 'svg'])}`), 'text', r0.size(3_000, 1.0, 50, MiB));
-	for (let i = 0; i < 150; i++) base.file(base.fresh(`/usr/share/fonts/truetype/${word(r0, 2, 2)}`, () => `${ident(r0)}.ttf`), 'binary', r0.size(150_000, 0.8, 20_000, 8 * MiB));
+	for (let i = 0; i < 100; i++) base.file(base.fresh(`/usr/share/fonts/truetype/${word(r0, 2, 2)}`, () => `${ident(r0)}.ttf`), 'binary', r0.size(150_000, 0.8, 20_000, 8 * MiB));
 	layers.push({name: 'base OS', createdBy: '/bin/sh -c #(nop) ADD file:5c0f9b2b6f1b31c1b1e4f1e0d4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5 in / ', entries: base.finish()});
 
 	// --- 1: apt-get install: a toolchain, apt lists rewritten ------------------------------------
 	const tools = builder(1);
 	const r1 = tools.rng;
 	const gccDir = '/usr/lib/gcc/x86_64-linux-gnu/12';
-	for (const [name, size] of [['cc1', 22 * MiB], ['cc1plus', 26 * MiB], ['lto1', 20 * MiB], ['collect2', 300_000], ['lto-wrapper', 900_000]] as const) tools.file(`${gccDir}/${name}`, 'binary', size, 0o755);
+	for (const [name, size] of [['cc1', 18 * MiB], ['cc1plus', 22 * MiB], ['lto1', 16 * MiB], ['collect2', 300_000], ['lto-wrapper', 900_000]] as const) tools.file(`${gccDir}/${name}`, 'binary', size, 0o755);
 	for (let i = 0; i < 40; i++) tools.file(tools.fresh(gccDir, () => `${word(r1, 2, 3)}.${r1.pick(['o', 'a', 'so'])}`), 'binary', r1.size(200_000, 1.2, 2_000, 4 * MiB));
 	const cxxDirs = ['/usr/include/c++/12', ...Array.from({length: 60}, () => `/usr/include/c++/12/${word(r1, 2, 3)}${r1.chance(0.4) ? `/${word(r1, 2, 3)}` : ''}`)];
 	for (let i = 0; i < 4000; i++) tools.file(tools.fresh(r1.pick(cxxDirs), () => (r1.chance(0.6) ? word(r1, 2, 4) : `${word(r1, 2, 4)}.h`)), 'text', r1.size(4_000, 1.2, 100, MiB));
 	const linuxDirs = Array.from({length: 50}, () => `/usr/include/linux/${word(r1, 2, 3)}`);
 	for (let i = 0; i < 3000; i++) tools.file(tools.fresh(r1.pick(linuxDirs), () => `${word(r1, 2, 4)}.h`), 'text', r1.size(2_000, 1.0, 100, 512 * 1024));
-	for (let i = 0; i < 300; i++) tools.file(tools.fresh(libDir, () => `lib${ident(r1)}.${r1.chance(0.5) ? 'a' : 'so.1'}`), 'binary', r1.size(70_000, 1.2, 2_000, 8 * MiB));
+	for (let i = 0; i < 300; i++) tools.file(tools.fresh(libDir, () => `lib${ident(r1)}.${r1.chance(0.5) ? 'a' : 'so.1'}`), 'binary', r1.size(50_000, 1.2, 2_000, 8 * MiB));
 	const git = tools.file('/usr/bin/git', 'binary', 3_900_000, 0o755);
 	for (let i = 0; i < 100; i++) tools.hardlink(tools.fresh('/usr/lib/git-core', () => `git-${word(r1, 2, 3)}`), git);
 	for (let i = 0; i < 70; i++) tools.file(tools.fresh('/usr/lib/git-core', () => `git-${word(r1, 2, 3)}`), 'text', r1.size(8_000, 1.0, 200, MiB), 0o755);
@@ -506,17 +506,17 @@ function planImage(): ImagePlan {
 	}
 	const perl5Dirs = Array.from({length: 80}, () => `/usr/share/perl5/${word(r1, 2, 3)}`);
 	for (let i = 0; i < 1500; i++) tools.file(tools.fresh(r1.pick(perl5Dirs), () => `${word(r1, 2, 4)}.pm`), 'text', r1.size(5_000, 1.0, 200, MiB));
-	for (const list of aptLists) tools.file(list, 'text', r1.size(5 * MiB, 0.5, MiB, 20 * MiB));
+	for (const list of aptLists) tools.file(list, 'text', r1.size(3 * MiB, 0.5, MiB, 20 * MiB));
 	tools.file('/var/lib/dpkg/status', 'text', 3 * MiB + r1.int(MiB));
-	tools.file('/var/cache/apt/pkgcache.bin', 'binary', 12 * MiB + r1.int(MiB));
-	tools.file('/var/cache/apt/srcpkgcache.bin', 'binary', 12 * MiB + r1.int(MiB));
+	tools.file('/var/cache/apt/pkgcache.bin', 'binary', 8 * MiB + r1.int(MiB));
+	tools.file('/var/cache/apt/srcpkgcache.bin', 'binary', 8 * MiB + r1.int(MiB));
 	tools.file('/etc/ld.so.cache', 'binary', 60_000);
 	layers.push({name: 'toolchain', createdBy: 'RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends build-essential git # buildkit', entries: tools.finish()});
 
 	// --- 2: a few big files ---------------------------------------------------------------------
 	const big = builder(2);
-	big.file('/opt/models/encoder.bin', 'binary', 120 * MiB);
-	big.file('/opt/data/catalog.jsonl', 'text', 70 * MiB);
+	big.file('/opt/models/encoder.bin', 'binary', 100 * MiB);
+	big.file('/opt/data/catalog.jsonl', 'text', 60 * MiB);
 	big.file('/opt/assets/media.tar.gz', 'random', 40 * MiB);
 	const server = big.file('/opt/app/bin/server', 'binary', 48 * MiB, 0o755);
 	layers.push({name: 'big files', createdBy: 'COPY /dist/ /opt/ # buildkit', entries: big.finish()});
@@ -664,12 +664,20 @@ async function write(stream: Writable, chunk: Buffer): Promise<void> {
 	if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
+/** A tar-stream entry being written (a streamx Writable). */
+type Sink = ReturnType<tar.Pack['entry']>;
+type TarHeader = Parameters<tar.Pack['entry']>[0];
+
+async function writeSink(sink: Sink, chunk: Buffer): Promise<void> {
+	if (!sink.write(chunk)) await new Promise<void>(resolve => sink.once('drain', () => resolve()));
+}
+
 async function close(stream: Writable): Promise<void> {
 	stream.end();
 	if (!stream.writableFinished) await once(stream, 'finish');
 }
 
-function tarHeader(entry: PlanEntry): tar.Headers {
+function tarHeader(entry: PlanEntry): TarHeader {
 	const common = {mode: entry.mode, uid: entry.uid, gid: entry.gid, uname: entry.uid === 0 ? 'root' : '', gname: entry.gid === 0 ? 'root' : '', mtime: new Date(entry.mtime * 1000)};
 	const name = entry.path.slice(1);
 	switch (entry.type) {
@@ -702,8 +710,8 @@ function addEntry(pack: tar.Pack, entry: PlanEntry, pools: Pools): Promise<void>
 		} else {
 			const sink = pack.entry(header, done);
 			(async () => {
-				for (const s of entry.content) await write(sink, pools[s.pool].subarray(s.offset, s.offset + s.length));
-				sink.end();
+				for (const s of entry.content) await writeSink(sink, pools[s.pool].subarray(s.offset, s.offset + s.length));
+				sink.end(null);
 			})().catch(reject);
 		}
 	});
@@ -744,7 +752,7 @@ async function writeLayer(entries: readonly PlanEntry[], pools: Pools, tarPath: 
 	const consume = async () => {
 		const batch = new Coalescer(MiB);
 		for await (const chunk of pack) {
-			const full = batch.add(chunk);
+			const full = batch.add(chunk as Buffer);
 			if (full) await emit(full);
 		}
 		const rest = batch.take();
@@ -895,14 +903,14 @@ async function writeDockerArchive(file: string, config: Buffer, configDigest: st
 		for (const item of items) {
 			await new Promise<void>((resolve, reject) => {
 				const done = (error?: Error | null) => (error ? reject(error) : resolve());
-				const header: tar.Headers = {name: item.name, mode: item.dir ? 0o755 : 0o644, mtime, type: item.dir ? 'directory' : 'file'};
+				const header: TarHeader = {name: item.name, mode: item.dir ? 0o755 : 0o644, mtime, type: item.dir ? 'directory' : 'file'};
 				if (item.dir) pack.entry(header, done);
 				else if (Buffer.isBuffer(item.body)) pack.entry(header, item.body, done);
 				else {
 					const sink = pack.entry({...header, size: item.size}, done);
 					(async () => {
-						for await (const chunk of createReadStream(item.body as string, {highWaterMark: MiB})) await write(sink, chunk as Buffer);
-						sink.end();
+						for await (const chunk of createReadStream(item.body as string, {highWaterMark: MiB})) await writeSink(sink, chunk as Buffer);
+						sink.end(null);
 					})().catch(reject);
 				}
 			});
@@ -912,8 +920,8 @@ async function writeDockerArchive(file: string, config: Buffer, configDigest: st
 	const consume = async () => {
 		const batch = new Coalescer(MiB);
 		for await (const chunk of pack) {
-			bytes += chunk.length;
-			const full = batch.add(chunk);
+			bytes += (chunk as Buffer).length;
+			const full = batch.add(chunk as Buffer);
 			if (full) await write(out, full);
 		}
 		const rest = batch.take();
@@ -944,8 +952,9 @@ async function generate(cacheDir: string, log: (line: string) => void): Promise<
 	const totalContent = plan.layers.reduce((n, l) => n + contentBytes(l.entries), 0);
 	log(`  planned ${plan.layers.length} layers, ${layerFiles.reduce((a, b) => a + b, 0).toLocaleString('en-US')} files, ${formatMB(totalContent)} of content (${seconds()} s)`);
 
+	// Leftovers of interrupted runs go first.
+	for (const name of await readdir(cacheDir)) if (name.startsWith('.tmp-')) await rm(path.join(cacheDir, name), {recursive: true, force: true});
 	const work = path.join(cacheDir, `.tmp-${process.pid}`);
-	await rm(work, {recursive: true, force: true});
 	await mkdir(path.join(work, OCI_DIR, 'blobs/sha256'), {recursive: true});
 	await mkdir(path.join(work, 'layers'), {recursive: true});
 

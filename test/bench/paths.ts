@@ -18,3 +18,6 @@ export function loaderPath(): {path: string; overridden: boolean} {
 	const override = process.env.LAYERSCOPE_BENCH_LOADER;
 	return override ? {path: path.resolve(override), overridden: true} : {path: builtLoader, overridden: false};
 }
+
+/** load-once.ts exits with this when the loader module does not exist. */
+export const MISSING_LOADER_EXIT = 3;

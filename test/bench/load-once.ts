@@ -1,0 +1,92 @@
+/**
+ * Loads one image with layerscope's loader, in a fresh process so that its
+ * peak RSS is the loader's own, and prints one JSON line to stdout:
+ *
+ *   {"ms": ..., "maxRssBytes": ..., "rssSource": "VmHWM", "files": ..., "entries": ..., "layers": ...}
+ *
+ * `ms` times loadImage() alone (module loading excluded). `files` counts the
+ * layers' entries of type "file", across layers, as a check that everything
+ * was read. By hand:
+ *
+ *   node --import tsx test/bench/load-once.ts INPUT [--no-verify] [--loader MODULE]
+ *   node --import tsx test/bench/load-once.ts --noop     # the harness's own RSS (loader imported, nothing loaded)
+ *
+ * run.ts does not use tsx here (it alone adds ~30 MB of RSS): it transpiles
+ * this file to plain JavaScript and runs that with `node`, passing --loader.
+ * So this file imports nothing but Node's own modules.
+ *
+ * The loader is --loader, else the module LAYERSCOPE_BENCH_LOADER names (same
+ * `loadImage` export, for comparisons), else the built `dist/source/image/load.js`.
+ * Exit code 3 (MISSING_LOADER_EXIT in paths.ts): the loader module does not exist.
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+
+interface LoadedImage {
+	layers: Array<{entries: unknown[]; size: number; compressedSize: number}>;
+}
+type LoadImage = (input: string, options?: {verify?: boolean}) => Promise<LoadedImage>;
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+	const at = args.indexOf(name);
+	return at === -1 ? undefined : args.splice(at, 2)[1];
+};
+const loaderOption = option('--loader');
+const noop = args.includes('--noop');
+const verify = !args.includes('--no-verify');
+const input = args.find(arg => !arg.startsWith('--'));
+if (!noop && !input) {
+	process.stderr.write('usage: load-once.ts INPUT [--no-verify] [--loader MODULE] | --noop\n');
+	process.exit(2);
+}
+
+const loader = path.resolve(loaderOption ?? process.env.LAYERSCOPE_BENCH_LOADER ?? fileURLToPath(new URL('../../dist/source/image/load.js', import.meta.url)));
+if (!existsSync(loader)) {
+	process.stderr.write(`${loader} does not exist\n`);
+	process.exit(3);
+}
+// A computed URL: TypeScript does not need the loader at compile time.
+const loaderModule = (await import(pathToFileURL(loader).href)) as {loadImage?: unknown};
+if (typeof loaderModule.loadImage !== 'function') {
+	process.stderr.write(`${loader} does not export a loadImage function\n`);
+	process.exit(2);
+}
+const loadImage = loaderModule.loadImage as LoadImage;
+
+let ms = 0;
+let files = 0;
+let entries = 0;
+let layers = 0;
+if (!noop) {
+	const started = performance.now();
+	const image = await loadImage(input!, {verify});
+	ms = performance.now() - started;
+	// ── More phases go here (e.g. analysis over `image`): time each, add its ms to the JSON below. ──
+	layers = image.layers.length;
+	for (const layer of image.layers) {
+		entries += layer.entries.length;
+		for (const entry of layer.entries) if ((entry as {type?: unknown} | null)?.type === 'file') files++;
+	}
+}
+
+/**
+ * Peak RSS of this process. On Linux, getrusage's maxRSS (process.resourceUsage().maxRSS)
+ * keeps the high-water mark of the process that spawned us (the runner, which can be
+ * 300+ MB after generating the image): it survives fork+exec. VmHWM is the peak of this
+ * process's own memory, so it is used where /proc exists.
+ */
+function peakRss(): {bytes: number; source: 'VmHWM' | 'maxRSS'} {
+	try {
+		const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+		if (hwm) return {bytes: Number(hwm[1]) * 1024, source: 'VmHWM'};
+	} catch {
+		// not Linux
+	}
+	return {bytes: process.resourceUsage().maxRSS * 1024, source: 'maxRSS'};
+}
+
+const rss = peakRss();
+process.stdout.write(`${JSON.stringify({ms: Math.round(ms * 10) / 10, maxRssBytes: rss.bytes, rssSource: rss.source, files, entries, layers})}\n`);

@@ -1,0 +1,271 @@
+/**
+ * `npm run bench`: how fast layerscope loads a large image, against the CLI tools.
+ *
+ *   node --import tsx test/bench/run.ts [--runs N]
+ *
+ * 1. Makes sure the benchmark image exists (generate-image.ts; cached in .bench-cache/).
+ * 2. Baseline: `gzip -dc LAYER | tar -t > /dev/null` for each gzip layer of the
+ *    image, one after the other, timed by bash's `time` around each pipeline, summed.
+ * 3. layerscope: loadImage() on the OCI layout (gzip layers) and on the legacy
+ *    `docker save` tarball (uncompressed layers), each in a fresh child process
+ *    (load-once.ts) so its peak RSS is honest. The child is plain `node` on
+ *    load-once.ts transpiled to JavaScript (into the cache directory): running
+ *    it under tsx would add ~30 MB of RSS that is not layerscope's.
+ *
+ * Every measurement runs N times (default 3), interleaved; the table shows the
+ * median time (min-max beside it) and the largest peak RSS. Targets are shown,
+ * not enforced: this is a benchmark, not a test.
+ *
+ * The loader is dist/source/image/load.js (build first), or the module named by
+ * LAYERSCOPE_BENCH_LOADER. LAYERSCOPE_BENCH_DIR moves the image cache.
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {createReadStream, existsSync} from 'node:fs';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import {fileURLToPath} from 'node:url';
+import ts from 'typescript';
+import {type BenchImage, ensureBenchImage} from './generate-image.js';
+import {loaderPath, MISSING_LOADER_EXIT, repoRoot} from './paths.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const loadOnceScript = path.join(here, 'load-once.ts');
+const MB = 1e6;
+
+interface Sample {
+	ms: number;
+	/** Peak RSS of the measured process; null for the CLI baseline. */
+	maxRssBytes: number | null;
+	/** "VmHWM" (Linux: this process's own peak) or "maxRSS" (getrusage; on Linux it keeps the spawner's peak too). */
+	rssSource?: string;
+	files?: number;
+	layers?: number;
+}
+
+interface Row {
+	label: string;
+	/** For progress lines. */
+	short: string;
+	measure: () => Promise<Sample>;
+	/** Highest acceptable time / baseline time. */
+	targetRatio?: number;
+	/** Highest acceptable peak RSS, bytes. */
+	targetRssBytes?: number;
+	/** Checked against every sample: did the loader read the whole image? */
+	expect?: {files: number; layers: number};
+	samples: Sample[];
+}
+
+class BenchError extends Error {}
+
+function parseRuns(args: string[]): number {
+	const at = args.indexOf('--runs');
+	if (at === -1) return 3;
+	const runs = Number(args[at + 1]);
+	if (!Number.isInteger(runs) || runs < 1) throw new BenchError('--runs needs a positive integer');
+	return runs;
+}
+
+// ---------------------------------------------------------------------------
+// Measurements
+
+/** The CLI baseline: each layer through a real shell pipeline, timed by bash's `time`; the sum. */
+async function measureBaseline(layers: readonly string[]): Promise<Sample> {
+	const script = 'set -o pipefail; TIMEFORMAT=%3R; for f in "$@"; do time gzip -dc "$f" | tar -tf - > /dev/null; done';
+	const {code, stdout, stderr} = await run('bash', ['-c', script, 'baseline', ...layers]);
+	const times = stderr.split('\n').filter(line => /^\d+\.\d+$/.test(line.trim()));
+	if (code !== 0 || times.length !== layers.length) throw new BenchError(`the baseline pipeline failed (exit ${code}):\n${stderr}${stdout}`);
+	return {ms: times.reduce((sum, t) => sum + Number(t) * 1000, 0), maxRssBytes: null};
+}
+
+/** load-once.ts as plain JavaScript, so that the child is `node` alone (no tsx in its RSS). */
+async function prepareLoadOnce(cacheDir: string): Promise<string> {
+	const {outputText} = ts.transpileModule(await readFile(loadOnceScript, 'utf8'), {
+		fileName: loadOnceScript,
+		compilerOptions: {module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022},
+	});
+	const script = path.join(cacheDir, 'harness', 'load-once.mjs');
+	await mkdir(path.dirname(script), {recursive: true});
+	await writeFile(script, outputText);
+	return script;
+}
+
+/** One loadImage() in a fresh process: load-once with these arguments (the input first). */
+async function measureLoad(script: string, loader: string, args: string[]): Promise<Sample> {
+	const input = args[0] ?? '';
+	const {code, stdout, stderr} = await run(process.execPath, [script, '--loader', loader, ...args], repoRoot);
+	if (code === MISSING_LOADER_EXIT) throw new BenchError(missingLoaderMessage(stderr.trim()));
+	const last = stdout.trim().split('\n').at(-1) ?? '';
+	let sample: Sample;
+	try {
+		sample = JSON.parse(last) as Sample;
+	} catch {
+		throw new BenchError(`loading ${input} failed (exit ${code}):\n${stderr}${stdout}`);
+	}
+	if (code !== 0) throw new BenchError(`loading ${input} failed (exit ${code}):\n${stderr}`);
+	return sample;
+}
+
+function run(command: string, args: string[], cwd?: string): Promise<{code: number | null; stdout: string; stderr: string}> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+		child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+		child.on('error', reject);
+		child.on('close', code => resolve({code, stdout, stderr}));
+	});
+}
+
+/** Repo-relative inside the repo, absolute elsewhere. */
+function displayPath(file: string): string {
+	const relative = path.relative(repoRoot, file);
+	return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+function missingLoaderMessage(detail: string): string {
+	const loader = loaderPath();
+	return [
+		`bench: cannot measure layerscope: the loader ${displayPath(loader.path)} does not exist${detail && !detail.includes(loader.path) ? ` (${detail})` : ''}.`,
+		loader.overridden
+			? '  LAYERSCOPE_BENCH_LOADER names it; point it at a module exporting loadImage(input, {verify}).'
+			: '  It is built from source/image/load.ts by `npm run build` (tsc); build it first, or set LAYERSCOPE_BENCH_LOADER to another module exporting loadImage.',
+	].join('\n');
+}
+
+/** Reads the inputs once so that every measured run finds them in the page cache. */
+async function warmPageCache(files: readonly string[]): Promise<void> {
+	for (const file of files) for await (const _chunk of createReadStream(file, {highWaterMark: 4 * 1024 * 1024}));
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = sorted.length >> 1;
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const megabytes = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+function toolVersion(command: string): string {
+	const result = spawnSync(command, ['--version'], {encoding: 'utf8'});
+	return result.status === 0 ? (result.stdout.split('\n')[0] ?? command).trim() : `${command} (version unknown)`;
+}
+
+function describeMachine(): string {
+	const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+	return `${cpu}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM · node ${process.version} · ${os.platform()} ${os.arch()} · ${toolVersion('gzip')}, ${toolVersion('tar')}`;
+}
+
+function describeImage(image: BenchImage): string {
+	const t = image.totals;
+	return [
+		`${count(t.files)} files (${count(t.entries)} tar entries; ${count(t.finalFiles)} files in the final filesystem) in ${image.layers.length} gzip layers`,
+		`${gigabytes(t.contentBytes)} of file content, ${gigabytes(t.size)} uncompressed layer tars, ${megabytes(t.compressedSize)} gzip (${(t.size / t.compressedSize).toFixed(2)}x)`,
+		`generated in ${image.generationSeconds} s on ${image.generatedOn}`,
+	].join(' · ');
+}
+
+function printTable(rows: readonly Row[], baselineMs: number, runs: number): void {
+	const header = ['', runs > 1 ? `median of ${runs} (min-max)` : 'time', 'ratio', 'target', 'peak RSS', 'target'];
+	const lines: string[][] = [header];
+	for (const row of rows) {
+		const times = row.samples.map(s => s.ms);
+		const ms = median(times);
+		const ratio = ms / baselineMs;
+		const rss = row.samples.every(s => s.maxRssBytes === null) ? null : Math.max(...row.samples.map(s => s.maxRssBytes ?? 0));
+		const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+		lines.push([
+			row.label,
+			`${seconds(ms)}${runs > 1 ? ` (${(Math.min(...times) / 1000).toFixed(2)}-${(Math.max(...times) / 1000).toFixed(2)})` : ''}`,
+			ratio.toFixed(2),
+			row.targetRatio === undefined ? '' : `<= ${row.targetRatio.toFixed(2)} ${verdict(ratio <= row.targetRatio)}`,
+			rss === null ? '-' : megabytes(rss),
+			row.targetRssBytes === undefined || rss === null ? '' : `<= ${megabytes(row.targetRssBytes)} ${verdict(rss <= row.targetRssBytes)}`,
+		]);
+	}
+	const widths = header.map((_, column) => Math.max(...lines.map(line => line[column]!.length)));
+	for (const line of lines) console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const runs = parseRuns(process.argv.slice(2));
+	const loader = loaderPath();
+	if (!existsSync(loader.path)) throw new BenchError(missingLoaderMessage(''));
+
+	const {image, cacheDir} = await ensureBenchImage();
+	const ociLayout = path.join(cacheDir, image.ociLayout);
+	const dockerArchive = path.join(cacheDir, image.dockerArchive);
+	const gzipLayers = image.layers.map(layer => path.join(cacheDir, layer.blob));
+	const expect = {files: image.totals.files, layers: image.layers.length};
+	const loadOnce = await prepareLoadOnce(cacheDir);
+	const measureLoadOnce = (...args: string[]) => measureLoad(loadOnce, loader.path, args);
+
+	const baseline: Row = {label: 'baseline: gzip -dc LAYER | tar -t, per layer', short: 'baseline', measure: () => measureBaseline(gzipLayers), samples: []};
+	const rows: Row[] = [
+		baseline,
+		{label: 'layerscope: OCI layout, gzip', short: 'oci', measure: () => measureLoadOnce(ociLayout), targetRatio: 0.6, targetRssBytes: 400 * MB, expect, samples: []},
+		{label: 'layerscope: docker save, uncompressed', short: 'docker-save', measure: () => measureLoadOnce(dockerArchive), targetRatio: 0.25, expect, samples: []},
+		// ──── MORE ROWS GO HERE ────────────────────────────────────────────────────────────
+		// e.g. analysis time: a load-once.ts phase after loadImage(), reported as its own field:
+		// {label: 'layerscope: analysis, OCI layout', short: 'analysis', measure: () => measureLoadOnce(ociLayout, '--phase', 'analysis'), targetRatio: ..., samples: []},
+		// ──────────────────────────────────────────────────────────────────────────────────
+	];
+
+	console.error(`warming the page cache (${megabytes(image.totals.compressedSize + image.dockerArchiveBytes)})`);
+	await warmPageCache([...gzipLayers, dockerArchive]);
+	// The harness's own footprint (node + the loader's modules), to read the RSS column against.
+	const floor = await measureLoadOnce('--noop');
+
+	for (let round = 1; round <= runs; round++) {
+		const line: string[] = [];
+		for (const row of rows) {
+			const sample = await row.measure();
+			row.samples.push(sample);
+			line.push(`${row.short} ${seconds(sample.ms)}`);
+		}
+		console.error(`run ${round}/${runs}: ${line.join(', ')}`);
+	}
+
+	const notes: string[] = [];
+	for (const row of rows) {
+		const times = row.samples.map(sample => sample.ms);
+		const spread = (Math.max(...times) - Math.min(...times)) / median(times);
+		if (spread > 0.15) notes.push(`note: ${row.short}: the runs spread over ${Math.round(spread * 100)}% of the median; the machine is noisy (try --runs 5)`);
+	}
+	for (const row of rows) {
+		if (!row.expect) continue;
+		const off = row.samples.find(s => s.files !== row.expect!.files || s.layers !== row.expect!.layers);
+		if (off) notes.push(`warning: ${row.label}: the loader returned ${off.layers} layers and ${count(off.files ?? 0)} "file" entries; the image has ${row.expect.layers} layers and ${count(row.expect.files)} files`);
+	}
+
+	console.log('');
+	console.log(`machine: ${describeMachine()}`);
+	console.log(`image:   ${describeImage(image)}`);
+	console.log(`loader:  ${displayPath(loader.path)}${loader.overridden ? ' (LAYERSCOPE_BENCH_LOADER)' : ''}`);
+	console.log('');
+	printTable(rows, median(baseline.samples.map(s => s.ms)), runs);
+	console.log('');
+	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
+	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);
+	for (const note of notes) console.log(note);
+}
+
+try {
+	await main();
+} catch (error) {
+	if (error instanceof BenchError) {
+		console.error(error.message);
+		process.exit(1);
+	}
+	throw error;
+}
