@@ -272,8 +272,9 @@ function readPaxSparse(pax: Record<string, string>): {realSize: number; segments
 	const realSize = Number(pax['GNU.sparse.realsize'] ?? pax['GNU.sparse.size']);
 	if (!Number.isFinite(realSize)) throw new LayerFormatError('sparse file has no real size');
 	if (major === '1') return {realSize, segments: null};
+	// 0.1 writes the map as one record; 0.0's repeated records are gathered into the same form when decoded.
 	if (pax['GNU.sparse.map'] !== undefined) return {realSize, segments: parsePaxSparseMap(pax['GNU.sparse.map'])};
-	throw new LayerFormatError('sparse file uses GNU PAX sparse format 0.0, which layerscope cannot read');
+	throw new LayerFormatError('sparse file has no sparse map');
 }
 
 /** tar-stream's messages are written for programmers; say what it means for the layer. */

@@ -61,11 +61,29 @@ function readOldGnuSparse(buf: Uint8Array): OldGnuSparse {
 	return {realSize: parseNumeric(buf, 483, 12), segments, extended: buf[482] !== 0};
 }
 
+/**
+ * GNU PAX sparse 0.0 repeats GNU.sparse.offset/numbytes once per segment;
+ * a plain key/value record map keeps only the last, so the pairs are
+ * gathered here into the 0.1 spelling ("offset,length,...").
+ */
+function gatherSparse00(buf: Uint8Array, records: Record<string, string>): void {
+	if (records['GNU.sparse.offset'] === undefined || records['GNU.sparse.map'] !== undefined) return;
+	const numbers: string[] = [];
+	for (const match of Buffer.from(buf).toString('utf8').matchAll(/^\d+ GNU\.sparse\.(?:offset|numbytes)=(\d+)$/gm)) numbers.push(match[1]!);
+	records['GNU.sparse.map'] = numbers.join(',');
+}
+
 let patched = false;
 
 export function patchTarStreamHeaders(): void {
 	if (patched) return;
 	patched = true;
+	const decodePax = headersModule.decodePax;
+	headersModule.decodePax = function (buf) {
+		const records = decodePax.call(this, buf);
+		gatherSparse00(buf, records);
+		return records;
+	};
 	const decode = headersModule.decode;
 	headersModule.decode = function (buf, filenameEncoding, allowUnknownFormat) {
 		const header = decode.call(this, buf, filenameEncoding, allowUnknownFormat);
