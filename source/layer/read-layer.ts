@@ -114,6 +114,8 @@ async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder
 
 	extract.on('entry', (rawHeader, stream, next) => {
 		const header = rawHeader as TarHeader;
+		// A failure destroys the current entry stream too; the extractor reports it, once.
+		stream.on('error', () => {});
 		let sink: ContentSink | null;
 		try {
 			sink = changes.add(header);

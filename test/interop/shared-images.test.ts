@@ -97,6 +97,32 @@ describe('real images made by buildah, skopeo and podman', () => {
 		expect(asUnpacked(images.get(name)!)).toEqual(expectedFiles);
 	});
 
+	it.each(['sample.docker.tar', 'sample.zstd.oci'])('reads %s on worker threads to the same result', async name => {
+		const result = await runCli(['files', '--json', path.join(sharedImages, name)], {env: {LAYERSCOPE_WORKERS: '2'}});
+		expect(result.stderr).toBe('');
+		const lines = result.stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(lines.map(({type, ...rest}) => ({...rest, type: type === 'hardlink' ? 'file' : type}))).toEqual(expectedFiles);
+	});
+
+	it('reports a layer error from a worker thread in one line', async () => {
+		const {cpSync, mkdtempSync, readdirSync, statSync, writeFileSync, readFileSync: read, rmSync} = await import('node:fs');
+		const os = await import('node:os');
+		const copy = mkdtempSync(path.join(os.tmpdir(), 'layerscope-worker-'));
+		try {
+			cpSync(path.join(sharedImages, 'sample.zstd.oci'), copy, {recursive: true});
+			const blobs = path.join(copy, 'blobs/sha256');
+			const biggest = readdirSync(blobs).map(n => path.join(blobs, n)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+			const bytes = read(biggest);
+			bytes.fill(0x11, 3000, 4000);
+			writeFileSync(biggest, bytes);
+			const result = await runCli(['files', '--no-verify', copy], {env: {LAYERSCOPE_WORKERS: '2'}});
+			expect(result.code).toBe(2);
+			expect(result.stderr).toMatch(/^layerscope: .*layer 0 .*corrupt zstd data.*\n$/);
+		} finally {
+			rmSync(copy, {recursive: true, force: true});
+		}
+	});
+
 	it('reads a docker save stream from stdin in one pass', async () => {
 		const result = await runCli(['files', '--json', '-'], {stdin: createReadStream(path.join(sharedImages, 'sample.docker.tar'))});
 		expect(result.stderr).toBe('');
