@@ -3,7 +3,7 @@ import type {Analysis} from '../analysis/analyse.js';
 import {escapeForTerminal} from './escape.js';
 
 /** A short text description of an image: what it is and what each layer and step did. */
-export function summaryLines({image, efficiency, waste}: Analysis): string[] {
+export function summaryLines({image, efficiency, waste, findings}: Analysis): string[] {
 	const name = image.repoTags[0] ?? image.input;
 	const total = image.layers.reduce((sum, layer) => sum + layer.contentSize, 0);
 	const compressed = image.layers.reduce((sum, layer) => sum + layer.compressedSize, 0);
@@ -28,6 +28,15 @@ export function summaryLines({image, efficiency, waste}: Analysis): string[] {
 		lines.push('', 'largest waste');
 		for (const dead of waste.files.slice(0, 8)) {
 			lines.push(`  ${prettyBytes(dead.size).padStart(9)}  ${escapeForTerminal(dead.path)}  stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`);
+		}
+	}
+	if (findings.length > 0) {
+		lines.push('', 'findings');
+		for (const finding of findings) {
+			const bytes = finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : '';
+			lines.push(`  ${finding.severity.padEnd(6)} ${escapeForTerminal(finding.title)}${bytes}`);
+			for (const item of finding.paths.slice(0, 3)) lines.push(`           ${escapeForTerminal(item.path)}  ${prettyBytes(item.bytes)}`);
+			lines.push(`           fix: ${finding.fix}`);
 		}
 	}
 	return lines;

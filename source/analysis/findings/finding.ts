@@ -1,0 +1,65 @@
+import type {Image} from '../../model.js';
+import type {FsNode} from '../../tree/filesystem.js';
+import type {LayerHistory} from '../layer-history.js';
+import type {WasteReport} from '../waste.js';
+
+export type Severity = 'high' | 'medium' | 'low';
+
+/** Something a person can act on, with the evidence from this image. */
+export interface Finding {
+	id: string;
+	severity: Severity;
+	title: string;
+	/** Bytes at stake: what acting on the finding would save (0 for hygiene findings). */
+	bytes: number;
+	/** The layer to change, when one is to blame. */
+	layer: number | null;
+	/** The history step (Dockerfile line) behind that layer. */
+	instruction: string | null;
+	/** The largest paths involved, largest first. */
+	paths: Array<{path: string; bytes: number}>;
+	fix: string;
+}
+
+/** What a rule may look at. */
+export interface FindingContext {
+	image: Image;
+	history: LayerHistory;
+	waste: WasteReport;
+	/** Every path of the final filesystem with its node. */
+	finalFiles: Array<[string, FsNode]>;
+}
+
+export type Rule = (context: FindingContext) => Finding[];
+
+export const TOP_PATHS = 5;
+
+export function severityFor(bytes: number): Severity {
+	return bytes >= 10_000_000 ? 'high' : bytes >= 1_000_000 ? 'medium' : 'low';
+}
+
+export function instructionOf(image: Image, layer: number): string | null {
+	const index = image.layers[layer]?.historyIndex;
+	return index === null || index === undefined ? null : image.history[index]!.createdBy;
+}
+
+/** Largest first, then by path, at most TOP_PATHS. */
+export function topPaths(paths: Array<{path: string; bytes: number}>): Array<{path: string; bytes: number}> {
+	return [...paths].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1)).slice(0, TOP_PATHS);
+}
+
+export function sum(paths: Array<{bytes: number}>): number {
+	return paths.reduce((total, item) => total + item.bytes, 0);
+}
+
+/** Groups items by a key, keeping first-seen order. */
+export function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+	const groups = new Map<K, T[]>();
+	for (const item of items) {
+		const k = key(item);
+		const group = groups.get(k);
+		if (group) group.push(item);
+		else groups.set(k, [item]);
+	}
+	return groups;
+}

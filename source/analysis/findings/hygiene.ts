@@ -1,0 +1,64 @@
+import {instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
+
+const ROOT_USERS = new Set(['', 'root', '0', '0:0', 'root:root', 'root:0', '0:root']);
+
+/** No USER, or USER root: the process runs as root in the container. */
+export const runsAsRoot: Rule = ({image}) => {
+	if (!ROOT_USERS.has(image.config.user.trim())) return [];
+	return [
+		{
+			id: 'runs-as-root',
+			severity: 'medium',
+			title: image.config.user ? `runs as ${image.config.user}` : 'runs as root (no USER)',
+			bytes: 0,
+			layer: null,
+			instruction: null,
+			paths: [],
+			fix: 'Create a user and switch to it: `RUN useradd --system --uid 10001 app` then `USER 10001`.',
+		},
+	];
+};
+
+const DOCS = /^\/usr\/share\/(doc|man|info|locale|help|gtk-doc)\//;
+
+/** A base layer carrying documentation and translations no container reads. */
+export const heavyBase: Rule = ({image, finalFiles}) => {
+	const base = image.layers[0];
+	if (!base || image.layers.length < 2) return [];
+	const docs = finalFiles.filter(([path, node]) => node.layer === 0 && node.type === 'file' && DOCS.test(path)).map(([path, node]) => ({path, bytes: node.size}));
+	const bytes = sum(docs);
+	// Worth a finding when docs are a real share of the base, not a stray README.
+	if (bytes === 0 || (bytes < 1_000_000 && bytes < base.contentSize * 0.05)) return [];
+	return [
+		{
+			id: 'heavy-base-image',
+			severity: severityFor(bytes),
+			title: `the base layer carries ${docs.length} documentation, manual and locale files`,
+			bytes,
+			layer: 0,
+			instruction: instructionOf(image, 0),
+			paths: topPaths(docs),
+			fix: 'Start from a slim or distroless base (for example debian:bookworm-slim or gcr.io/distroless), or exclude /usr/share/doc, man and locale with dpkg path-exclude rules.',
+		},
+	];
+};
+
+/** Known only by a moving tag: what runs tomorrow may not be what was checked today. */
+export const unpinnedTag: Rule = ({image}) => {
+	const moving = image.repoTags.filter(tag => tag.endsWith(':latest') || !/:[^/]+$/.test(tag));
+	if (moving.length === 0) return [];
+	const name = moving[0]!.replace(/:latest$/, '');
+	const digest = image.manifestDigest ?? image.id;
+	return [
+		{
+			id: 'unpinned-tag',
+			severity: 'low',
+			title: `tagged only as ${moving.join(', ')}`,
+			bytes: 0,
+			layer: null,
+			instruction: null,
+			paths: [],
+			fix: `Refer to the image by digest where it is deployed or used as a base: ${name}@${digest}${image.manifestDigest ? '' : ' (the image ID; push it to get a manifest digest)'}.`,
+		},
+	];
+};

@@ -1,0 +1,23 @@
+import {walkTree} from '../../tree/filesystem.js';
+import type {Image} from '../../model.js';
+import type {LayerHistory} from '../layer-history.js';
+import type {WasteReport} from '../waste.js';
+import {buildContextJunk} from './build-context-junk.js';
+import {buildTools} from './build-tools.js';
+import type {Finding, FindingContext, Rule, Severity} from './finding.js';
+import {heavyBase, runsAsRoot, unpinnedTag} from './hygiene.js';
+import {packageManagerLeftovers} from './package-manager-leftovers.js';
+import {rewrittenFiles} from './rewritten-files.js';
+import {shortLivedFiles} from './short-lived-files.js';
+
+export type {Finding, Severity} from './finding.js';
+
+const RULES: Rule[] = [packageManagerLeftovers, shortLivedFiles, rewrittenFiles, buildContextJunk, buildTools, heavyBase, runsAsRoot, unpinnedTag];
+
+const RANK: Record<Severity, number> = {high: 0, medium: 1, low: 2};
+
+/** Every finding with evidence in this image, most severe and largest first. */
+export function findFindings(image: Image, history: LayerHistory, waste: WasteReport): Finding[] {
+	const context: FindingContext = {image, history, waste, finalFiles: [...walkTree(history.final.root)]};
+	return RULES.flatMap(rule => rule(context)).sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.bytes - a.bytes || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,33 @@
+import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
+
+/**
+ * Files stored again with the same content: a later chmod/chown copies every
+ * file it touches into a new layer; a second COPY of an unchanged file does too.
+ */
+export const rewrittenFiles: Rule = ({image, waste, history}) => {
+	const findings: Finding[] = [];
+	const duplicates = waste.files.filter(dead => dead.cause === 'duplicate' && dead.size > 0);
+	for (const group of groupBy(duplicates, dead => dead.killedBy).values()) {
+		const killer = group[0]!.killedBy;
+		const changes = new Map(history.changes[killer]!.map(change => [change.path, change]));
+		const metadataOnly = group.filter(dead => changes.get(dead.path)?.metadataOnly);
+		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
+		const bytes = sum(paths);
+		const isChmod = metadataOnly.length > 0;
+		findings.push({
+			id: isChmod ? 'metadata-rewrite' : 'duplicate-copy',
+			severity: severityFor(bytes),
+			title: isChmod
+				? `layer ${killer} stores ${group.length} file${group.length === 1 ? '' : 's'} again only to change mode or owner`
+				: `layer ${killer} stores ${group.length} unchanged file${group.length === 1 ? '' : 's'} again`,
+			bytes,
+			layer: killer,
+			instruction: instructionOf(image, killer),
+			paths: topPaths(paths),
+			fix: isChmod
+				? 'Set mode and owner when the files arrive: `COPY --chown=app:app --chmod=755 …` instead of a later `RUN chmod`/`RUN chown`.'
+				: 'Copy each file once: narrow the earlier COPY, or drop the repeated one.',
+		});
+	}
+	return findings;
+};

@@ -1,0 +1,43 @@
+import type {WasteCause} from '../layer-history.js';
+import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
+
+const WORDING: Partial<Record<WasteCause, {id: string; verb: string; fix: string}>> = {
+	removed: {
+		id: 'removed-in-later-layer',
+		verb: 'removed',
+		fix: 'Delete them in the same RUN that creates them (`RUN … && rm -rf …`), or build them in an earlier stage of a multi-stage build and COPY only what the image needs.',
+	},
+	overwritten: {
+		id: 'overwritten-in-later-layer',
+		verb: 'overwritten',
+		fix: 'Produce each file once: merge the steps that write it into one RUN, or order the Dockerfile so the final version is written first.',
+	},
+	replaced: {
+		id: 'overwritten-in-later-layer',
+		verb: 'replaced',
+		fix: 'Produce each path once: merge the steps that write it into one RUN.',
+	},
+};
+
+/** Bytes a layer stored that a later layer removed or replaced: they still ship, in the layer that stored them. */
+export const shortLivedFiles: Rule = ({image, waste}) => {
+	const findings: Finding[] = [];
+	const relevant = waste.files.filter(dead => WORDING[dead.cause] && dead.size > 0);
+	for (const group of groupBy(relevant, dead => `${dead.storedIn} ${dead.killedBy} ${dead.cause}`).values()) {
+		const {storedIn, killedBy, cause} = group[0]!;
+		const wording = WORDING[cause]!;
+		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
+		const bytes = sum(paths);
+		findings.push({
+			id: wording.id,
+			severity: severityFor(bytes),
+			title: `${group.length} file${group.length === 1 ? '' : 's'} added in layer ${storedIn} and ${wording.verb} in layer ${killedBy}`,
+			bytes,
+			layer: storedIn,
+			instruction: instructionOf(image, storedIn),
+			paths: topPaths(paths),
+			fix: wording.fix,
+		});
+	}
+	return findings;
+};
