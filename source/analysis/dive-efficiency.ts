@@ -33,7 +33,8 @@ interface PathTally {
  * directory it deletes held below it (dive sizes only real directories:
  * a deleted file or an implied directory weighs nothing).
  */
-export function diveEfficiency(layers: Layer[]): DiveEfficiency {
+export function diveEfficiency(layers: Layer[], whiteoutWeights?: WhiteoutWeights): DiveEfficiency {
+	const weights = whiteoutWeights ?? weighWhiteouts(layers);
 	const tallies = new Map<string, PathTally>();
 	const tally = (path: string, size: number) => {
 		const seen = tallies.get(path);
@@ -46,13 +47,11 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 		}
 	};
 
-	// The stack below each layer, to weigh its whiteouts.
-	const below = new FileSystem();
 	for (const layer of layers) {
 		const sizes = new Map<string, number>();
 		for (const entry of layer.entries) sizes.set(entry.path, entry.type === 'file' ? entry.size : 0);
 		const whiteouts = new Map<string, number>();
-		for (const path of layer.whiteouts) whiteouts.set(path, deletedBytes(below.lookup(path)));
+		layer.whiteouts.forEach((path, i) => whiteouts.set(path, weights[layer.index]![i]!));
 		// dive keeps the marker as a whiteout named ".opq" inside the directory.
 		for (const dir of layer.opaqueDirs) whiteouts.set(joinPath(dir, '.opq'), 0);
 
@@ -66,7 +65,6 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 		for (const [path, size] of sizes) if (path !== '/' && !parents.has(path)) tally(path, size);
 		// In dive's layer tree a whiteout and an entry of the same name are two nodes: both count.
 		for (const [path, size] of whiteouts) tally(path, size);
-		below.apply(layer, layer.index);
 	}
 
 	let minimum = 0;
@@ -89,6 +87,23 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 		userSizeBytes,
 		inefficientFiles,
 	};
+}
+
+/** Per layer, per whiteout: the bytes it deletes by dive's measure, weighed against the stack below the layer. */
+export type WhiteoutWeights = number[][];
+
+/** Weighs one layer's whiteouts against the stack below it; call before the layer is applied. */
+export function weighLayerWhiteouts(layer: Layer, below: FileSystem): number[] {
+	return layer.whiteouts.map(path => deletedBytes(below.lookup(path)));
+}
+
+function weighWhiteouts(layers: Layer[]): WhiteoutWeights {
+	const below = new FileSystem();
+	return layers.map(layer => {
+		const weights = weighLayerWhiteouts(layer, below);
+		below.apply(layer, layer.index);
+		return weights;
+	});
 }
 
 /** What a whiteout deletes, by dive's measure: the file sizes under a real directory, else nothing. */

@@ -39,7 +39,7 @@ export interface DeadContent {
 }
 
 export interface LayerHistory {
-	/** Per layer, its changes in path order. */
+	/** Per layer, its changes, in the order the layer touched the paths. */
 	changes: PathChange[][];
 	deaths: DeadContent[];
 	final: FileSystem;
@@ -54,7 +54,7 @@ export interface LayerHistory {
  * changes against the stack below, and every stored file whose bytes stop
  * being visible (the moment its last path goes), with the cause.
  */
-export function buildLayerHistory(layers: Layer[]): LayerHistory {
+export function buildLayerHistory(layers: Layer[], beforeLayer?: (layer: Layer, below: FileSystem) => void): LayerHistory {
 	const fs = new FileSystem();
 	const references = new Map<FsNode, number>();
 	const storedIn = new Map<FsNode, number>();
@@ -63,6 +63,7 @@ export function buildLayerHistory(layers: Layer[]): LayerHistory {
 	let storedBytes = 0;
 
 	for (const layer of layers) {
+		beforeLayer?.(layer, fs);
 		const events: FsEvent[] = [];
 		fs.apply(layer, layer.index, events);
 		for (const event of events) {
@@ -103,7 +104,7 @@ function wasteCause(cause: RemovalCause, content: FsNode, replacement: FsNode | 
 	return replacement.digest === content.digest ? 'duplicate' : 'overwritten';
 }
 
-/** Folds a layer's events into one change per path: the state before the layer against the state after it. */
+/** Folds a layer's events into one change per path, in the order the layer first touched them: the state before the layer against the state after it. */
 function coalesce(events: FsEvent[]): PathChange[] {
 	const byPath = new Map<string, {before: NodeState | null; after: FsNode | null}>();
 	for (const event of events) {
@@ -121,7 +122,7 @@ function coalesce(events: FsEvent[]): PathChange[] {
 		if (!before && !after) continue; // created and gone within the layer
 		result.push(describeChange(path, before, after));
 	}
-	return result.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+	return result;
 }
 
 export function describeChange(path: string, before: NodeState | null, after: NodeState | null): PathChange {
@@ -138,7 +139,9 @@ function kindOf(type: EntryType): EntryType {
 	return type === 'hardlink' ? 'file' : type;
 }
 
+/** Only directories change in place (a directory entry merges over one); any other node is never mutated and is its own record. */
 function snapshot(node: FsNode): NodeState {
+	if (node.type !== 'dir') return node;
 	const state: NodeState = {type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, layer: node.layer};
 	if (node.digest !== undefined) state.digest = node.digest;
 	if (node.linkTarget !== undefined) state.linkTarget = node.linkTarget;

@@ -31,7 +31,8 @@ export interface WasteReport {
 	copies: CopyGroup[];
 }
 
-export function wasteReport(image: Image, history: LayerHistory): WasteReport {
+/** `finalFiles`: the final filesystem walked once, when the caller has it already. */
+export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = walkTree(history.final.root)): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
 	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0}));
 	for (const death of history.deaths) {
@@ -47,13 +48,13 @@ export function wasteReport(image: Image, history: LayerHistory): WasteReport {
 		byCause,
 		byLayer,
 		files,
-		copies: findCopies(history.final.root),
+		copies: findCopies(finalFiles),
 	};
 }
 
-function findCopies(root: FsNode): CopyGroup[] {
+function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 	const byDigest = new Map<string, Map<FsNode, string>>();
-	for (const [path, node] of walkTree(root)) {
+	for (const [path, node] of finalFiles) {
 		if (!node.content || !node.digest || node.size === 0) continue;
 		let holders = byDigest.get(node.digest);
 		if (!holders) byDigest.set(node.digest, (holders = new Map()));

@@ -52,7 +52,7 @@ export class ApplyError extends Error {}
 const MAX_SYMLINK_HOPS = 40;
 
 function impliedDir(name: string): FsNode {
-	return {name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, layer: -1, children: new Map()};
+	return {name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkTarget: undefined, digest: undefined, devMajor: undefined, devMinor: undefined, layer: -1, content: undefined, children: new Map()};
 }
 
 function splitPath(path: string): string[] {
@@ -114,7 +114,7 @@ export class FileSystem {
 		const parts = splitPath(entry.path);
 		if (parts.length === 0) {
 			// "./" itself: the root's attributes, never its identity.
-			Object.assign(this.root, attributesOf(entry), {layer});
+			setAttributes(this.root, entry, layer);
 			return;
 		}
 		const name = parts.at(-1)!;
@@ -124,11 +124,11 @@ export class FileSystem {
 		if (entry.type === 'dir' && existing?.type === 'dir') {
 			// A directory over a directory merges: lower children stay.
 			const previous = this.events ? {...existing} : undefined;
-			Object.assign(existing, attributesOf(entry), {layer});
+			setAttributes(existing, entry, layer);
 			this.events?.push({kind: 'placed', path, node: existing, previous});
 			return;
 		}
-		const node: FsNode = {name, ...attributesOf(entry), layer, children: entry.type === 'dir' ? new Map() : null};
+		const node = nodeOf(name, entry, layer);
 		if (entry.type === 'file') node.content = node;
 		if (existing) {
 			this.reportRemoval(path, existing, 'replaced', node);
@@ -161,10 +161,15 @@ export class FileSystem {
 		}
 	}
 
+	/** Set by walk() when it followed a symlink: the real path then differs from the one asked for. */
+	private crossedSymlink = false;
+
 	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns it and its real path. */
 	private makeDirs(parts: string[], forPath: string): [FsNode, string] {
+		this.crossedSymlink = false;
 		const ancestry = this.walk([this.root], parts, true, 0, forPath)!;
-		return [ancestry.at(-1)!, pathOf(ancestry)];
+		// Most paths cross no symlink: their real parent path is the one asked for, no need to rebuild it.
+		return [ancestry.at(-1)!, this.crossedSymlink ? pathOf(ancestry) : '/' + parts.join('/')];
 	}
 
 	/**
@@ -195,6 +200,7 @@ export class FileSystem {
 				const from = target.startsWith('/') ? [this.root] : stack;
 				const resolved = this.walk(from, target.split('/'), create, hops + 1, forPath);
 				if (!resolved) return undefined;
+				this.crossedSymlink = true;
 				// Continue from the resolved directory, with its own ancestry for later "..".
 				stack.splice(0, stack.length, ...resolved);
 				continue;
@@ -214,20 +220,43 @@ function pathOf(ancestry: FsNode[]): string {
 	return ancestry.length <= 1 ? '/' : '/' + ancestry.slice(1).map(node => node.name).join('/');
 }
 
-function attributesOf(entry: LayerEntry): Omit<FsNode, 'name' | 'layer' | 'children'> {
-	const attributes: Omit<FsNode, 'name' | 'layer' | 'children'> = {
+/**
+ * One object literal with every field, so every node has the same shape
+ * (V8 keeps such objects small and their property reads fast); absent
+ * optional fields are undefined.
+ */
+function nodeOf(name: string, entry: LayerEntry, layer: number): FsNode {
+	return {
+		name,
 		type: entry.type,
 		mode: entry.mode,
 		uid: entry.uid,
 		gid: entry.gid,
 		size: entry.size,
 		mtime: entry.mtime,
+		linkTarget: entry.linkTarget,
+		digest: entry.digest,
+		devMajor: entry.devMajor,
+		devMinor: entry.devMinor,
+		layer,
+		content: undefined,
+		children: entry.type === 'dir' ? new Map() : null,
 	};
-	if (entry.linkTarget !== undefined) attributes.linkTarget = entry.linkTarget;
-	if (entry.digest !== undefined) attributes.digest = entry.digest;
-	if (entry.devMajor !== undefined) attributes.devMajor = entry.devMajor;
-	if (entry.devMinor !== undefined) attributes.devMinor = entry.devMinor;
-	return attributes;
+}
+
+/** A directory entry over a directory: new attributes, same node (its children stay). */
+function setAttributes(node: FsNode, entry: LayerEntry, layer: number): void {
+	node.type = entry.type;
+	node.mode = entry.mode;
+	node.uid = entry.uid;
+	node.gid = entry.gid;
+	node.size = entry.size;
+	node.mtime = entry.mtime;
+	node.linkTarget = entry.linkTarget;
+	node.digest = entry.digest;
+	node.devMajor = entry.devMajor;
+	node.devMinor = entry.devMinor;
+	node.layer = layer;
 }
 
 /** Visits every node below the root depth-first, children in name order, with its absolute path. */

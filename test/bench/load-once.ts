@@ -37,6 +37,8 @@ const option = (name: string) => {
 const loaderOption = option('--loader');
 const noop = args.includes('--noop');
 const verify = !args.includes('--no-verify');
+/** Also run the analysis every mode runs (stacking, changes, trees, waste, findings) and time it on its own. */
+const analyse = args.includes('--analyse');
 const input = args.find(arg => !arg.startsWith('--'));
 if (!noop && !input) {
 	process.stderr.write('usage: load-once.ts INPUT [--no-verify] [--loader MODULE] | --noop\n');
@@ -57,6 +59,8 @@ if (typeof loaderModule.loadImage !== 'function') {
 const loadImage = loaderModule.loadImage as LoadImage;
 
 let ms = 0;
+let analysisMs: number | undefined;
+let treesMs: number | undefined;
 let files = 0;
 let entries = 0;
 let layers = 0;
@@ -64,7 +68,17 @@ if (!noop) {
 	const started = performance.now();
 	const image = await loadImage(input!, {verify});
 	ms = performance.now() - started;
-	// ── More phases go here (e.g. analysis over `image`): time each, add its ms to the JSON below. ──
+	if (analyse) {
+		const analysisModule = path.resolve(path.dirname(loader), '../analysis/analyse.js');
+		const {analyseImage} = (await import(pathToFileURL(analysisModule).href)) as {analyseImage: (image: LoadedImage) => {trees: unknown}};
+		const analysisStarted = performance.now();
+		const analysis = analyseImage(image);
+		analysisMs = Math.round((performance.now() - analysisStarted) * 10) / 10;
+		// The browser's per-layer tree index is built on first use: time it on its own.
+		const treesStarted = performance.now();
+		void analysis.trees;
+		treesMs = Math.round((performance.now() - treesStarted) * 10) / 10;
+	}
 	layers = image.layers.length;
 	for (const layer of image.layers) {
 		entries += layer.entries.length;
@@ -89,4 +103,4 @@ function peakRss(): {bytes: number; source: 'VmHWM' | 'maxRSS'} {
 }
 
 const rss = peakRss();
-process.stdout.write(`${JSON.stringify({ms: Math.round(ms * 10) / 10, maxRssBytes: rss.bytes, rssSource: rss.source, files, entries, layers})}\n`);
+process.stdout.write(`${JSON.stringify({ms: Math.round(ms * 10) / 10, analysisMs, treesMs, maxRssBytes: rss.bytes, rssSource: rss.source, files, entries, layers})}\n`);
