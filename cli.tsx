@@ -5,7 +5,8 @@ import {describeError, InputError, UsageError} from './source/errors.js';
 import {loadImage, type LoadOptions} from './source/image/load.js';
 import {filesOutput} from './source/cli/files-command.js';
 import {summaryLines} from './source/report/summary.js';
-import {analyseImage} from './source/analysis/analyse.js';
+import {loadAndAnalyse} from './source/cli/load-and-analyse.js';
+import {ApplyError} from './source/tree/filesystem.js';
 
 const cli = meow(
 	`
@@ -50,12 +51,18 @@ async function main(): Promise<void> {
 	if ((isFiles ? rest.length : cli.input.length) > 1) throw new UsageError(`expected one image, got: ${cli.input.join(' ')}`);
 
 	const options: LoadOptions = {platform: cli.flags.platform, ref: cli.flags.ref, verify: cli.flags.verify};
-	const image = await loadImage(target!, options);
 	if (isFiles) {
-		await writeLines(filesOutput(image, {layer: cli.flags.layer, json: cli.flags.json}));
+		const image = await loadImage(target!, options);
+		try {
+			await writeLines(filesOutput(image, {layer: cli.flags.layer, json: cli.flags.json}));
+		} catch (error) {
+			if (error instanceof ApplyError) throw new InputError(target!, error.message);
+			throw error;
+		}
 		return;
 	}
-	await writeLines(summaryLines(analyseImage(image))[Symbol.iterator]());
+	const analysis = await loadAndAnalyse(target!, options);
+	await writeLines(summaryLines(analysis)[Symbol.iterator]());
 }
 
 /** Writes lines in large batches, waiting when stdout is full; a closed pipe (| head) ends quietly. */

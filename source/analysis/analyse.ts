@@ -1,9 +1,9 @@
-import type {Image} from '../model.js';
-import {diveEfficiency, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
+import type {Image, Layer} from '../model.js';
 import {walkTree} from '../tree/filesystem.js';
-import {buildLayerHistory, type LayerHistory} from './layer-history.js';
-import {LayerTrees} from './layer-trees.js';
+import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
 import {findFindings, type Finding} from './findings/index.js';
+import {LayerHistoryBuilder, type LayerHistory} from './layer-history.js';
+import {LayerTrees} from './layer-trees.js';
 import {wasteReport, type WasteReport} from './waste.js';
 
 /** Everything every mode reads about an image, computed once. */
@@ -17,22 +17,48 @@ export interface Analysis {
 	findings: Finding[];
 }
 
+/**
+ * Builds the analysis as layers arrive. Layers may come in any order (they
+ * are read in parallel); each is stacked as soon as all layers below it are
+ * in, so most of the work is done by the time the last layer is read.
+ */
+export class AnalysisBuilder {
+	private readonly history = new LayerHistoryBuilder();
+	private readonly dive = new DiveTally();
+	private readonly waiting = new Map<number, Layer>();
+	private next = 0;
+
+	add(layer: Layer): void {
+		this.waiting.set(layer.index, layer);
+		for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
+			this.waiting.delete(this.next);
+			// One stacking serves everything; dive's whiteouts are weighed against the stack on the way.
+			this.history.add(ready, (current, below) => this.dive.add(current, weighLayerWhiteouts(current, below)));
+			this.next++;
+		}
+	}
+
+	finish(image: Image): Analysis {
+		for (const layer of image.layers) if (layer.index >= this.next && !this.waiting.has(layer.index)) this.add(layer);
+		if (this.next !== image.layers.length) throw new Error(`analysis is missing layer ${this.next}`);
+		const history = this.history.finish();
+		const finalFiles = [...walkTree(history.final.root)];
+		const waste = wasteReport(image, history, finalFiles);
+		let trees: LayerTrees | undefined;
+		return {
+			image,
+			history,
+			get trees() {
+				trees ??= new LayerTrees(history);
+				return trees;
+			},
+			efficiency: this.dive.result(),
+			waste,
+			findings: findFindings(image, history, waste, finalFiles),
+		};
+	}
+}
+
 export function analyseImage(image: Image): Analysis {
-	// One stacking serves everything; dive's whiteouts are weighed on the way.
-	const whiteoutWeights: number[][] = [];
-	const history = buildLayerHistory(image.layers, (layer, below) => whiteoutWeights.push(weighLayerWhiteouts(layer, below)));
-	const finalFiles = [...walkTree(history.final.root)];
-	const waste = wasteReport(image, history, finalFiles);
-	let trees: LayerTrees | undefined;
-	return {
-		image,
-		history,
-		get trees() {
-			trees ??= new LayerTrees(history);
-			return trees;
-		},
-		efficiency: diveEfficiency(image.layers, whiteoutWeights),
-		waste,
-		findings: findFindings(image, history, waste, finalFiles),
-	};
+	return new AnalysisBuilder().finish(image);
 }

@@ -33,25 +33,30 @@ interface PathTally {
  * directory it deletes held below it (dive sizes only real directories:
  * a deleted file or an implied directory weighs nothing).
  */
-export function diveEfficiency(layers: Layer[], whiteoutWeights?: WhiteoutWeights): DiveEfficiency {
-	const weights = whiteoutWeights ?? weighWhiteouts(layers);
-	const tallies = new Map<string, PathTally>();
-	const tally = (path: string, size: number) => {
-		const seen = tallies.get(path);
-		if (seen) {
-			seen.cumulative += size;
-			seen.min = Math.min(seen.min, size);
-			seen.count++;
-		} else {
-			tallies.set(path, {cumulative: size, min: size, count: 1});
-		}
-	};
-
+export function diveEfficiency(layers: Layer[]): DiveEfficiency {
+	const tally = new DiveTally();
+	const below = new FileSystem();
 	for (const layer of layers) {
+		tally.add(layer, weighLayerWhiteouts(layer, below));
+		below.apply(layer, layer.index);
+	}
+	return tally.result();
+}
+
+/**
+ * dive's tallies, one layer at a time (in any order: each layer counts on its
+ * own, once its whiteouts are weighed against the stack below it).
+ */
+export class DiveTally {
+	private readonly tallies = new Map<string, PathTally>();
+	private readonly layerSizes: number[] = [];
+
+	add(layer: Layer, whiteoutWeights: number[]): void {
+		this.layerSizes[layer.index] = layer.contentSize;
 		const sizes = new Map<string, number>();
 		for (const entry of layer.entries) sizes.set(entry.path, entry.type === 'file' ? entry.size : 0);
 		const whiteouts = new Map<string, number>();
-		layer.whiteouts.forEach((path, i) => whiteouts.set(path, weights[layer.index]![i]!));
+		layer.whiteouts.forEach((path, i) => whiteouts.set(path, whiteoutWeights[i]!));
 		// dive keeps the marker as a whiteout named ".opq" inside the directory.
 		for (const dir of layer.opaqueDirs) whiteouts.set(joinPath(dir, '.opq'), 0);
 
@@ -62,48 +67,49 @@ export function diveEfficiency(layers: Layer[], whiteoutWeights?: WhiteoutWeight
 				if (parent === '/') break;
 			}
 		}
-		for (const [path, size] of sizes) if (path !== '/' && !parents.has(path)) tally(path, size);
+		for (const [path, size] of sizes) if (path !== '/' && !parents.has(path)) this.tally(path, size);
 		// In dive's layer tree a whiteout and an entry of the same name are two nodes: both count.
-		for (const [path, size] of whiteouts) tally(path, size);
+		for (const [path, size] of whiteouts) this.tally(path, size);
 	}
 
-	let minimum = 0;
-	let cumulative = 0;
-	const inefficientFiles: InefficientPath[] = [];
-	for (const [path, {cumulative: bytes, min, count}] of tallies) {
-		minimum += min;
-		cumulative += bytes;
-		if (count >= 2) inefficientFiles.push({path, count, cumulativeBytes: bytes});
+	result(): DiveEfficiency {
+		let minimum = 0;
+		let cumulative = 0;
+		const inefficientFiles: InefficientPath[] = [];
+		for (const [path, {cumulative: bytes, min, count}] of this.tallies) {
+			minimum += min;
+			cumulative += bytes;
+			if (count >= 2) inefficientFiles.push({path, count, cumulativeBytes: bytes});
+		}
+		inefficientFiles.sort((a, b) => b.cumulativeBytes - a.cumulativeBytes || (a.path < b.path ? -1 : 1));
+		const wastedBytes = inefficientFiles.reduce((sum, file) => sum + file.cumulativeBytes, 0);
+		const sizeBytes = this.layerSizes.reduce((sum, size) => sum + (size ?? 0), 0);
+		const userSizeBytes = sizeBytes - (this.layerSizes[0] ?? 0);
+		return {
+			score: cumulative === 0 ? 1 : minimum / cumulative,
+			wastedBytes,
+			userWastedPercent: userSizeBytes === 0 ? 0 : wastedBytes / userSizeBytes,
+			sizeBytes,
+			userSizeBytes,
+			inefficientFiles,
+		};
 	}
-	inefficientFiles.sort((a, b) => b.cumulativeBytes - a.cumulativeBytes || (a.path < b.path ? -1 : 1));
-	const wastedBytes = inefficientFiles.reduce((sum, file) => sum + file.cumulativeBytes, 0);
-	const sizeBytes = layers.reduce((sum, layer) => sum + layer.contentSize, 0);
-	const userSizeBytes = sizeBytes - (layers[0]?.contentSize ?? 0);
-	return {
-		score: cumulative === 0 ? 1 : minimum / cumulative,
-		wastedBytes,
-		userWastedPercent: userSizeBytes === 0 ? 0 : wastedBytes / userSizeBytes,
-		sizeBytes,
-		userSizeBytes,
-		inefficientFiles,
-	};
+
+	private tally(path: string, size: number): void {
+		const seen = this.tallies.get(path);
+		if (seen) {
+			seen.cumulative += size;
+			seen.min = Math.min(seen.min, size);
+			seen.count++;
+		} else {
+			this.tallies.set(path, {cumulative: size, min: size, count: 1});
+		}
+	}
 }
-
-/** Per layer, per whiteout: the bytes it deletes by dive's measure, weighed against the stack below the layer. */
-export type WhiteoutWeights = number[][];
 
 /** Weighs one layer's whiteouts against the stack below it; call before the layer is applied. */
 export function weighLayerWhiteouts(layer: Layer, below: FileSystem): number[] {
 	return layer.whiteouts.map(path => deletedBytes(below.lookup(path)));
-}
-
-function weighWhiteouts(layers: Layer[]): WhiteoutWeights {
-	const below = new FileSystem();
-	return layers.map(layer => {
-		const weights = weighLayerWhiteouts(layer, below);
-		below.apply(layer, layer.index);
-		return weights;
-	});
 }
 
 /** What a whiteout deletes, by dive's measure: the file sizes under a real directory, else nothing. */

@@ -52,50 +52,61 @@ export interface LayerHistory {
 /**
  * Stacks the layers once, in order, and records what each did: the per-path
  * changes against the stack below, and every stored file whose bytes stop
- * being visible (the moment its last path goes), with the cause.
+ * being visible (the moment its last path goes), with the cause. Layers are
+ * added one at a time, so stacking can run while later layers are still read.
  */
-export function buildLayerHistory(layers: Layer[], beforeLayer?: (layer: Layer, below: FileSystem) => void): LayerHistory {
-	const fs = new FileSystem();
-	const references = new Map<FsNode, number>();
-	const storedIn = new Map<FsNode, number>();
-	const deaths: DeadContent[] = [];
-	const changes: PathChange[][] = [];
-	let storedBytes = 0;
+export class LayerHistoryBuilder {
+	readonly fs = new FileSystem();
+	private readonly references = new Map<FsNode, number>();
+	private readonly storedIn = new Map<FsNode, number>();
+	private readonly deaths: DeadContent[] = [];
+	private readonly changes: PathChange[][] = [];
+	private storedBytes = 0;
 
-	for (const layer of layers) {
-		beforeLayer?.(layer, fs);
+	/** Applies the next layer; `beforeLayer` sees the stack below it first. */
+	add(layer: Layer, beforeLayer?: (layer: Layer, below: FileSystem) => void): void {
+		if (layer.index !== this.changes.length) throw new Error(`layer ${layer.index} added out of order`);
+		beforeLayer?.(layer, this.fs);
 		const events: FsEvent[] = [];
-		fs.apply(layer, layer.index, events);
+		this.fs.apply(layer, layer.index, events);
 		for (const event of events) {
 			const content = event.node.content;
 			if (!content) continue;
 			if (event.kind === 'placed') {
-				if (!storedIn.has(content)) {
-					storedIn.set(content, layer.index);
-					storedBytes += content.size;
+				if (!this.storedIn.has(content)) {
+					this.storedIn.set(content, layer.index);
+					this.storedBytes += content.size;
 				}
-				references.set(content, (references.get(content) ?? 0) + 1);
+				this.references.set(content, (this.references.get(content) ?? 0) + 1);
 			} else if (event.kind === 'removed') {
-				const left = references.get(content)! - 1;
-				references.set(content, left);
+				const left = this.references.get(content)! - 1;
+				this.references.set(content, left);
 				if (left === 0) {
-					deaths.push({
+					this.deaths.push({
 						path: event.path,
 						size: content.size,
 						digest: content.digest,
-						storedIn: storedIn.get(content)!,
+						storedIn: this.storedIn.get(content)!,
 						killedBy: layer.index,
 						cause: wasteCause(event.cause, content, event.replacement),
 					});
 				}
 			}
 		}
-		changes.push(coalesce(events));
+		this.changes.push(coalesce(events));
 	}
 
-	let liveBytes = 0;
-	for (const [content, count] of references) if (count > 0) liveBytes += content.size;
-	return {changes, deaths, final: fs, storedBytes, liveBytes};
+	finish(): LayerHistory {
+		let liveBytes = 0;
+		for (const [content, count] of this.references) if (count > 0) liveBytes += content.size;
+		return {changes: this.changes, deaths: this.deaths, final: this.fs, storedBytes: this.storedBytes, liveBytes};
+	}
+}
+
+export function buildLayerHistory(layers: Layer[]): LayerHistory {
+	const builder = new LayerHistoryBuilder();
+	for (const layer of layers) builder.add(layer);
+	return builder.finish();
 }
 
 function wasteCause(cause: RemovalCause, content: FsNode, replacement: FsNode | undefined): WasteCause {

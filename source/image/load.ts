@@ -27,6 +27,8 @@ export interface LoadOptions {
 	/** Layers read at once from seekable inputs. */
 	concurrency?: number;
 	onProgress?: (progress: LoadProgress) => void;
+	/** Each layer as soon as it is read and verified, in whatever order they finish. */
+	onLayer?: (layer: Layer) => void;
 }
 
 export interface LoadProgress {
@@ -82,19 +84,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	// Largest first: the last layer to finish decides the time, so start the long ones early.
 	const sizeOf = (index: number) => (ranges[index] ? ranges[index]!.end - ranges[index]!.start : 0);
 	const order = resolved.layers.map((_, index) => index).sort((a, b) => sizeOf(b) - sizeOf(a));
-	const results = await mapLimit(resolved.layers, concurrency, order, async (layer, index) => {
-		try {
-			return await readOnce(layer.path, ranges[index]);
-		} catch (error) {
-			if (error instanceof InputError) throw error;
-			// Format problems and I/O failures alike: say which layer could not be read.
-			const problem = error instanceof LayerFormatError ? error.message : `cannot read it (${(error as Error).message})`;
-			throw new InputError(location, `layer ${index} (${layer.path}): ${problem}`);
-		}
-	}).finally(() => pool.close());
-
 	const history = readHistory(resolved.config, resolved.layers.length);
-	const layers = results.map((result, index): Layer => {
+	const toLayer = (result: LayerReadResult, index: number): Layer => {
 		const described = resolved.layers[index]!;
 		if (verify) {
 			if (described.digest && described.digest.startsWith('sha256:') && described.digest !== result.blobDigest) {
@@ -120,7 +111,21 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			whiteouts: result.whiteouts,
 			opaqueDirs: result.opaqueDirs,
 		};
-	});
+	};
+	const layers = await mapLimit(resolved.layers, concurrency, order, async (layer, index) => {
+		let result: LayerReadResult;
+		try {
+			result = await readOnce(layer.path, ranges[index]);
+		} catch (error) {
+			if (error instanceof InputError) throw error;
+			// Format problems and I/O failures alike: say which layer could not be read.
+			const problem = error instanceof LayerFormatError ? error.message : `cannot read it (${(error as Error).message})`;
+			throw new InputError(location, `layer ${index} (${layer.path}): ${problem}`);
+		}
+		const built = toLayer(result, index);
+		options.onLayer?.(built);
+		return built;
+	}).finally(() => pool.close());
 
 	return {
 		input: location,

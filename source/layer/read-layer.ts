@@ -24,6 +24,7 @@ export interface LayerReadResult extends LayerChangeset {
 /** A problem in the layer's bytes, worded for the user; the caller adds which input and layer. */
 export class LayerFormatError extends Error {}
 
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 /** AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never part of the filesystem. */
@@ -234,8 +235,8 @@ class ChangesetBuilder {
 		this.entries.push(entry);
 		if (type !== 'file') return null;
 
-		const hash = createHash('sha256');
 		if (sparse) {
+			const hash = createHash('sha256');
 			entry.size = sparse.realSize;
 			this.contentSize += sparse.realSize;
 			const hasher = new SparseHasher(hash, sparse.realSize, sparse.segments);
@@ -249,6 +250,12 @@ class ChangesetBuilder {
 		}
 		entry.size = header.size ?? 0;
 		this.contentSize += entry.size;
+		if (entry.size === 0) {
+			// Empty files are common (markers, __init__.py); their digest is known.
+			entry.digest = EMPTY_SHA256;
+			return null;
+		}
+		const hash = createHash('sha256');
 		return {
 			update: chunk => hash.update(chunk),
 			finish: () => {
@@ -259,6 +266,7 @@ class ChangesetBuilder {
 }
 
 function isAufsMeta(path: string): boolean {
+	if (!path.includes(AUFS_META_PREFIX)) return false;
 	return path.split('/').some(part => part.startsWith(AUFS_META_PREFIX) && part !== OPAQUE_MARKER);
 }
 

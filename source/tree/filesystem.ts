@@ -72,16 +72,24 @@ export class FileSystem {
 	apply(changes: LayerChangeset, layerIndex: number, events?: FsEvent[]): void {
 		this.events = events;
 		try {
-			for (const path of changes.whiteouts) this.whiteout(path);
-			for (const path of changes.opaqueDirs) {
-				const [dir, dirPath] = this.makeDirs(splitPath(path), path);
-				for (const [name, child] of dir.children!) this.reportRemoval(joinPath(dirPath, name), child, 'opaque');
-				dir.children = new Map();
-			}
-			for (const entry of changes.entries) this.put(entry, layerIndex);
+			this.applyChanges(changes, layerIndex);
+		} catch (error) {
+			// Say which layer a runtime would refuse.
+			if (error instanceof ApplyError) throw new ApplyError(`layer ${layerIndex}: ${error.message}`);
+			throw error;
 		} finally {
 			this.events = undefined;
 		}
+	}
+
+	private applyChanges(changes: LayerChangeset, layerIndex: number): void {
+		for (const path of changes.whiteouts) this.whiteout(path);
+		for (const path of changes.opaqueDirs) {
+			const [dir, dirPath] = this.makeDirs(splitPath(path), path);
+			for (const [name, child] of dir.children!) this.reportRemoval(joinPath(dirPath, name), child, 'opaque');
+			dir.children = new Map();
+		}
+		for (const entry of changes.entries) this.put(entry, layerIndex);
 	}
 
 	private reportRemoval(path: string, node: FsNode, cause: RemovalCause, replacement?: FsNode): void {

@@ -65,19 +65,28 @@ let files = 0;
 let entries = 0;
 let layers = 0;
 if (!noop) {
-	const started = performance.now();
-	const image = await loadImage(input!, {verify});
-	ms = performance.now() - started;
+	let image: LoadedImage;
 	if (analyse) {
+		// As the CLI does it: layers are stacked on this thread while workers read the rest.
 		const analysisModule = path.resolve(path.dirname(loader), '../analysis/analyse.js');
-		const {analyseImage} = (await import(pathToFileURL(analysisModule).href)) as {analyseImage: (image: LoadedImage) => {trees: unknown}};
+		const {AnalysisBuilder} = (await import(pathToFileURL(analysisModule).href)) as {
+			AnalysisBuilder: new () => {add(layer: unknown): void; finish(image: LoadedImage): {trees: unknown}};
+		};
+		const builder = new AnalysisBuilder();
+		const started = performance.now();
+		image = await (loadImage as (input: string, options: object) => Promise<LoadedImage>)(input!, {verify, onLayer: (layer: unknown) => builder.add(layer)});
+		ms = performance.now() - started;
 		const analysisStarted = performance.now();
-		const analysis = analyseImage(image);
+		const analysis = builder.finish(image);
 		analysisMs = Math.round((performance.now() - analysisStarted) * 10) / 10;
 		// The browser's per-layer tree index is built on first use: time it on its own.
 		const treesStarted = performance.now();
 		void analysis.trees;
 		treesMs = Math.round((performance.now() - treesStarted) * 10) / 10;
+	} else {
+		const started = performance.now();
+		image = await loadImage(input!, {verify});
+		ms = performance.now() - started;
 	}
 	layers = image.layers.length;
 	for (const layer of image.layers) {

@@ -46,6 +46,8 @@ interface Sample {
 	analysisMs?: number;
 	/** With --analyse: the browser's layer-tree index, built after the analysis. */
 	treesMs?: number;
+	/** With --analyse: loading alone (stacking runs alongside). */
+	loadMs?: number;
 }
 
 interface Row {
@@ -217,7 +219,18 @@ async function main(): Promise<void> {
 	const baseline: Row = {label: 'baseline: gzip -dc LAYER | tar -t, per layer', short: 'baseline', measure: () => measureBaseline(gzipLayers), samples: []};
 	const rows: Row[] = [
 		baseline,
-		{label: 'layerscope: OCI layout, gzip', short: 'oci', measure: () => measureLoadOnce(ociLayout, '--analyse'), targetRatio: 0.6, targetRssBytes: 400 * MB, expect, samples: []},
+		{label: 'layerscope: OCI layout, gzip', short: 'oci', measure: () => measureLoadOnce(ociLayout), targetRatio: 0.6, targetRssBytes: 400 * MB, expect, samples: []},
+		{
+			label: 'layerscope: OCI layout, load + analysis',
+			short: 'oci+analysis',
+			// Stacking runs while layers are read; what is left after the last layer is the analysis's own time.
+			measure: async () => {
+				const sample = await measureLoadOnce(ociLayout, '--analyse');
+				return {...sample, loadMs: sample.ms, ms: sample.ms + (sample.analysisMs ?? 0)};
+			},
+			expect,
+			samples: [],
+		},
 		{label: 'layerscope: docker save, uncompressed', short: 'docker-save', measure: () => measureLoadOnce(dockerArchive), targetRatio: 0.25, expect, samples: []},
 		// ──── MORE ROWS GO HERE ────────────────────────────────────────────────────────────
 	];
@@ -255,12 +268,12 @@ async function main(): Promise<void> {
 	console.log(`loader:  ${displayPath(loader.path)}${loader.overridden ? ' (LAYERSCOPE_BENCH_LOADER)' : ''}`);
 	console.log('');
 	printTable(rows, median(baseline.samples.map(s => s.ms)), runs);
-	const oci = rows.find(row => row.short === 'oci')!;
-	const analysis = median(oci.samples.map(s => s.analysisMs ?? 0));
-	const share = analysis / median(oci.samples.map(s => s.ms));
-	console.log(`analysis after the OCI load (stacking, changes, dive metrics, waste, findings): ${seconds(analysis)} = ${(share * 100).toFixed(1)} % of the load time  <= 20 % ${share <= 0.2 ? 'ok' : 'MISSED'}`);
-	const trees = median(oci.samples.map(s => s.treesMs ?? 0));
-	console.log(`browser only: per-layer tree index (any layer instant): ${seconds(trees)} more; peak RSS above includes both`);
+	const loadOnly = median(rows.find(row => row.short === 'oci')!.samples.map(s => s.ms));
+	const withAnalysis = rows.find(row => row.short === 'oci+analysis')!;
+	const total = median(withAnalysis.samples.map(s => s.ms));
+	const added = (total - loadOnly) / loadOnly;
+	console.log(`analysis (stacking, changes, dive metrics, waste, findings; stacking runs while layers are read): adds ${seconds(total - loadOnly)} = ${(added * 100).toFixed(1)} % to the load time  <= 20 % ${added <= 0.2 ? 'ok' : 'MISSED'}`);
+	console.log(`  after the last layer: ${seconds(median(withAnalysis.samples.map(s => s.analysisMs ?? 0)))}; browser only, the per-layer tree index (any layer instant): ${seconds(median(withAnalysis.samples.map(s => s.treesMs ?? 0)))} more`);
 	console.log('');
 	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
 	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);
