@@ -1,0 +1,99 @@
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {buildLayerHistory} from '../../source/analysis/layer-history.js';
+import {LayerTrees} from '../../source/analysis/layer-trees.js';
+import {loadImage} from '../../source/image/load.js';
+import type {Layer, LayerEntry} from '../../source/model.js';
+import {ApplyError, FileSystem, walkTree, type FsNode} from '../../source/tree/filesystem.js';
+import {sharedImages} from '../helpers/paths.js';
+import {modelLayer} from './layers.js';
+
+/** The obvious, slow way: stack layers 0..N into a fresh filesystem. */
+function stackedAt(layers: Layer[], upTo: number): FileSystem {
+	const fs = new FileSystem();
+	for (const layer of layers.slice(0, upTo + 1)) fs.apply(layer, layer.index);
+	return fs;
+}
+
+function visibleBytes(node: FsNode): number {
+	if (node.type === 'file' || node.type === 'hardlink') return node.size;
+	let bytes = 0;
+	for (const child of node.children?.values() ?? []) bytes += visibleBytes(child);
+	return bytes;
+}
+
+/** Checks every layer's aggregated tree against a freshly stacked filesystem, node by node. */
+function expectSameAsStacking(layers: Layer[]): void {
+	const trees = new LayerTrees(buildLayerHistory(layers));
+	for (let layer = 0; layer < layers.length; layer++) {
+		const fs = stackedAt(layers, layer);
+		const expected = [...walkTree(fs.root)].map(([p, node]) => [p, node.type, node.mode, node.size, visibleBytes(node)]);
+		const actual: unknown[] = [];
+		const visit = (id: number) => {
+			for (const child of trees.childrenAt(id, layer)) {
+				const state = trees.stateAt(child, layer)!;
+				actual.push([trees.pathOf(child), state.type, state.mode, state.size, trees.sizeAt(child, layer)]);
+				visit(child);
+			}
+		};
+		visit(trees.root);
+		expect(actual, `layer ${layer}`).toEqual(expected);
+		expect(trees.sizeAt(trees.root, layer), `root size at ${layer}`).toBe(visibleBytes(fs.root));
+	}
+}
+
+describe('LayerTrees', () => {
+	it('gives every layer\'s filesystem as stacking would, directory sizes included', async () => {
+		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
+		expectSameAsStacking(image.layers);
+	});
+
+	it('shows a layer\'s changes with removed paths still visible at the size they had', async () => {
+		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
+		const trees = new LayerTrees(buildLayerHistory(image.layers));
+		const names = (id: number, layer: number) => trees.changedChildren(id, layer).map(child => trees.nameOf(child));
+		const blob = trees.idOf('/var/cache/tool/blob')!;
+		expect(names(trees.root, 4)).toEqual(['var']);
+		expect(names(trees.idOf('/var/cache/tool')!, 4)).toEqual(['blob']);
+		expect(trees.changeAt(blob, 4)).toMatchObject({status: 'removed', before: {size: 307200}});
+		expect(trees.stateAt(blob, 4)).toBeNull();
+		expect(trees.stateAt(blob, 3)).toMatchObject({size: 307200});
+		expect(trees.changeSize(trees.idOf('/var')!, 4)).toBe(307200);
+		expect(trees.changeAt(trees.idOf('/app/data.bin')!, 2)).toMatchObject({status: 'modified', metadataOnly: true});
+		expect(trees.changeSize(trees.root, 2)).toBe(320012);
+	});
+
+	it('matches stacking on random layer stacks', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 300; seed++) {
+			const layers = randomLayers(seed);
+			try {
+				stackedAt(layers, layers.length - 1);
+			} catch (error) {
+				if (error instanceof ApplyError) continue;
+				throw error;
+			}
+			expectSameAsStacking(layers);
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(100);
+	});
+});
+
+function randomLayers(seed: number): Layer[] {
+	let state = seed;
+	const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+	const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+	const names = ['/a', '/d', '/d/x', '/d/e/y', '/d/e/z', '/s', '/s/t/u'];
+	return Array.from({length: 1 + Math.floor(random() * 4)}, (_, index) => {
+		const entries: Array<Partial<LayerEntry> & {path: string}> = [];
+		for (let i = Math.floor(random() * 5); i > 0; i--) {
+			const at = pick(names);
+			const kind = random();
+			if (kind < 0.6) entries.push({path: at, size: Math.floor(random() * 5) * 10, mode: pick([0o644, 0o600])});
+			else if (kind < 0.8) entries.push({path: at, type: 'dir'});
+			else entries.push({path: at, type: 'hardlink', linkTarget: pick(names)});
+		}
+		return modelLayer(index, entries, random() < 0.3 ? [pick(names)] : [], random() < 0.15 ? ['/d'] : []);
+	});
+}
