@@ -3,6 +3,7 @@ import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {filesystemAt, fileRecord} from '../../source/cli/files-command.js';
 import {loadImage} from '../../source/image/load.js';
+import {analyseImage} from '../../source/analysis/analyse.js';
 import type {Image} from '../../source/model.js';
 import {walkTree} from '../../source/tree/filesystem.js';
 import {sharedImages} from '../helpers/paths.js';
@@ -78,6 +79,17 @@ describe('real images made by buildah, skopeo and podman', () => {
 		expect(image.platform).toEqual({os: 'linux', architecture: 'amd64'});
 		expect(image.id).toBe('sha256:51f5dd70383ade0e12076eff45b7d44ac608d14658d1b2d5eedb67926c9a3708');
 		expect(image.manifestDigest).toBe('sha256:bd71f44a3cd3b83ba3593a51457b6e53a4f7a64b36ccad1e45bad4da56a8f7c2');
+	});
+
+	it('every format gives identical analysis numbers: dive metrics, reclaimable bytes, findings', () => {
+		const numbers = (image: Image) => {
+			const {efficiency, waste, findings} = analyseImage(image);
+			return {efficiency, waste: {...waste, files: waste.files, copies: waste.copies}, findings: findings.filter(f => f.id !== 'unpinned-tag')};
+		};
+		const reference = numbers(images.get('sample.raw.oci')!);
+		expect(reference.efficiency.score).toBe(0.8059314770522694);
+		expect(reference.waste.reclaimableBytes).toBe(627212);
+		for (const [name, image] of images) expect(numbers(image), name).toEqual(reference);
 	});
 
 	it('keeps repo tags where the format has them', () => {
