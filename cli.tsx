@@ -2,92 +2,104 @@
 import process from 'node:process';
 import meow from 'meow';
 import {describeError, InputError, UsageError} from './source/errors.js';
-import {loadImage, type LoadOptions} from './source/image/load.js';
-import {filesOutput} from './source/cli/files-command.js';
-import {summaryLines} from './source/report/summary.js';
-import {loadAndAnalyse} from './source/cli/load-and-analyse.js';
-import {ApplyError} from './source/tree/filesystem.js';
+import {runCli} from './source/cli/main.js';
+import type {RuleKey} from './source/report/ci/config.js';
 
 const cli = meow(
 	`
 	Usage
-	  $ layerscope IMAGE                 summary of the image
-	  $ layerscope files IMAGE           the filesystem after the last layer
+	  $ layerscope IMAGE                  summary (or the browser, on a terminal)
+	  $ layerscope IMAGE --json [FILE]    the versioned JSON report
+	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
+	  $ layerscope files IMAGE            the filesystem after the last layer
 
 	IMAGE is a docker save tarball (optionally gzip-compressed), an OCI image
 	layout directory or archive, or "-" for standard input. Choose one image of
 	several with PATH:REF or --ref.
 
 	Options
-	  --layer N          files: show the filesystem after layer N (0-based)
-	  --json             files: one JSON object per line
-	  --platform P       os/arch[/variant] to pick from a multi-platform index
-	  --ref NAME         image to pick by ref name or tag
-	  --no-verify        do not check blob digests and diff_ids
+	  --json [FILE]            report to standard output or FILE
+	  --json-format F          layerscope (default) or dive (dive's own export)
+	  --ci                     evaluate the rules (also when CI=true)
+	  --ci-config FILE         rules file (default .layerscope-ci.yml, then .dive-ci)
+	  --junit FILE             --ci: also write JUnit XML
+	  --lowest-efficiency N, --highest-wasted-bytes SIZE, --highest-user-wasted-percent N,
+	  --highest-reclaimable-bytes SIZE, --highest-reclaimable-percent N,
+	  --max-image-size SIZE, --max-layers N, --forbid-paths GLOB (repeatable),
+	  --require-non-root, --fail-on-findings SEVERITY
+	                           --ci thresholds ("disabled" turns one off)
+	  --layer N                files: the filesystem after layer N (0-based)
+	  --platform P             os/arch[/variant] from a multi-platform index
+	  --ref NAME               image to pick by ref name or tag
+	  --no-verify              do not check blob digests and diff_ids
+	  --no-color               plain text (so does NO_COLOR)
 	  --help, --version
 
 	Examples
 	  $ docker save app | layerscope -
+	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
 	  $ layerscope files app.tar --layer 2 --json
 `,
 	{
 		importMeta: import.meta,
 		allowUnknownFlags: false,
 		flags: {
+			json: {type: 'string'},
+			jsonFormat: {type: 'string'},
+			ci: {type: 'boolean', default: false},
+			ciConfig: {type: 'string'},
+			junit: {type: 'string'},
+			lowestEfficiency: {type: 'string'},
+			highestWastedBytes: {type: 'string'},
+			highestUserWastedPercent: {type: 'string'},
+			highestReclaimableBytes: {type: 'string'},
+			highestReclaimablePercent: {type: 'string'},
+			maxImageSize: {type: 'string'},
+			maxLayers: {type: 'string'},
+			forbidPaths: {type: 'string', isMultiple: true},
+			requireNonRoot: {type: 'boolean'},
+			failOnFindings: {type: 'string'},
 			layer: {type: 'number'},
-			json: {type: 'boolean', default: false},
 			platform: {type: 'string'},
 			ref: {type: 'string'},
 			verify: {type: 'boolean', default: true},
+			color: {type: 'boolean', default: true},
 		},
 	},
 );
 
-async function main(): Promise<void> {
-	const [first, ...rest] = cli.input;
-	const isFiles = first === 'files';
-	const target = isFiles ? rest[0] : first;
-	if (target === undefined) cli.showHelp(0);
-	if ((isFiles ? rest.length : cli.input.length) > 1) throw new UsageError(`expected one image, got: ${cli.input.join(' ')}`);
-
-	const options: LoadOptions = {platform: cli.flags.platform, ref: cli.flags.ref, verify: cli.flags.verify};
-	if (isFiles) {
-		const image = await loadImage(target!, options);
-		try {
-			await writeLines(filesOutput(image, {layer: cli.flags.layer, json: cli.flags.json}));
-		} catch (error) {
-			if (error instanceof ApplyError) throw new InputError(target!, error.message);
-			throw error;
-		}
-		return;
-	}
-	const analysis = await loadAndAnalyse(target!, options);
-	await writeLines(summaryLines(analysis)[Symbol.iterator]());
-}
-
-/** Writes lines in large batches, waiting when stdout is full; a closed pipe (| head) ends quietly. */
-async function writeLines(lines: Iterator<string>): Promise<void> {
-	let batch: string[] = [];
-	const flush = async () => {
-		if (batch.length === 0) return;
-		const ok = process.stdout.write(batch.join('\n') + '\n');
-		batch = [];
-		if (!ok) await new Promise(resolve => process.stdout.once('drain', resolve));
-	};
-	for (let next = lines.next(); !next.done; next = lines.next()) {
-		batch.push(next.value);
-		if (batch.length >= 2000) await flush();
-	}
-	await flush();
-}
+const {flags} = cli;
+const thresholds: Partial<Record<RuleKey, unknown>> = {
+	lowestEfficiency: flags.lowestEfficiency,
+	highestWastedBytes: flags.highestWastedBytes,
+	highestUserWastedPercent: flags.highestUserWastedPercent,
+	highestReclaimableBytes: flags.highestReclaimableBytes,
+	highestReclaimablePercent: flags.highestReclaimablePercent,
+	maxImageSize: flags.maxImageSize,
+	maxLayers: flags.maxLayers,
+	forbidPaths: flags.forbidPaths && flags.forbidPaths.length > 0 ? flags.forbidPaths : undefined,
+	// meow reports an absent boolean as false; only an explicit flag may override a config file.
+	requireNonRoot: process.argv.some(arg => /^--(no-)?(require-non-root|requireNonRoot)$/.test(arg)) ? flags.requireNonRoot : undefined,
+	failOnFindings: flags.failOnFindings,
+};
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 	if (error.code === 'EPIPE') process.exit(0);
 });
 
-main().catch((error: unknown) => {
+try {
+	process.exitCode = await runCli({
+		input: cli.input,
+		modeFlags: {ci: flags.ci, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds},
+		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify},
+		layer: flags.layer,
+		color: flags.color,
+		version: cli.pkg.version ?? '0.0.0',
+		showHelp: () => cli.showHelp(0),
+	});
+} catch (error) {
 	const expected = error instanceof InputError || error instanceof UsageError;
 	process.stderr.write(`layerscope: ${describeError(error)}\n`);
 	if (!expected && process.env.LAYERSCOPE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
 	process.exitCode = 2;
-});
+}

@@ -1,5 +1,5 @@
 import type {Image, Layer} from '../model.js';
-import {walkTree} from '../tree/filesystem.js';
+import {walkTree, type FsNode} from '../tree/filesystem.js';
 import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
 import {findFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type LayerHistory} from './layer-history.js';
@@ -10,6 +10,8 @@ import {wasteReport, type WasteReport} from './waste.js';
 export interface Analysis {
 	image: Image;
 	history: LayerHistory;
+	/** Every path of the final filesystem, depth first in name order. */
+	finalFiles: Array<[string, FsNode]>;
 	/** Every layer's tree and changes, for browsing: built on first use (only the browser needs it). */
 	readonly trees: LayerTrees;
 	efficiency: DiveEfficiency;
@@ -48,6 +50,7 @@ export class AnalysisBuilder {
 		return {
 			image,
 			history,
+			finalFiles,
 			get trees() {
 				trees ??= new LayerTrees(history);
 				return trees;

@@ -1,45 +1,61 @@
 import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../analysis/analyse.js';
+import type {Severity} from '../analysis/findings/index.js';
+import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from './escape.js';
+import type {Style} from './style.js';
 
-/** A short text description of an image: what it is and what each layer and step did. */
-export function summaryLines({image, efficiency, waste, findings}: Analysis): string[] {
+const TOP_WASTE = 8;
+
+/** The text summary: what the image is, each layer with its instruction, the largest waste and the findings. */
+export function summaryLines({image, efficiency, waste, findings}: Analysis, style: Style): string[] {
 	const name = image.repoTags[0] ?? image.input;
-	const total = image.layers.reduce((sum, layer) => sum + layer.contentSize, 0);
 	const compressed = image.layers.reduce((sum, layer) => sum + layer.compressedSize, 0);
+	const heading = (text: string) => style('bold', text);
 	const lines = [
-		`${escapeForTerminal(name)}  ${image.platform.os}/${image.platform.architecture}${image.platform.variant ? '/' + image.platform.variant : ''}`,
-		`id ${image.id}${image.manifestDigest ? `  manifest ${image.manifestDigest}` : ''}`,
-		`${image.layers.length} layers, ${prettyBytes(total)} of content (${prettyBytes(compressed)} stored)`,
-		`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${percent(waste.reclaimableBytes, total)} of the content): ${causes(waste.byCause)}`,
+		`${heading(escapeForTerminal(name))}  ${formatPlatform(image.platform)}`,
+		style('dim', `id ${image.id}${image.manifestDigest ? `  manifest ${image.manifestDigest}` : ''}`),
+		`${image.layers.length} layers, ${prettyBytes(waste.storedBytes)} of content (${prettyBytes(compressed)} stored)`,
+		`reclaimable ${style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', prettyBytes(waste.reclaimableBytes))} (${percent(waste.reclaimableBytes, waste.storedBytes)} of the content): ${causes(waste.byCause)}`,
 		`dive efficiency ${(efficiency.score * 100).toFixed(2)} %, wasted ${prettyBytes(efficiency.wastedBytes)}, user wasted ${(efficiency.userWastedPercent * 100).toFixed(2)} %`,
 		'',
-		'  #      size  instruction',
+		heading('  #      size  reclaimable  instruction'),
 	];
-	image.history.forEach(step => {
+	for (const step of image.history) {
 		const instruction = escapeForTerminal(shortInstruction(step.createdBy));
-		if (step.layerIndex === null) lines.push(`  -         -  ${instruction}`);
-		else lines.push(`${String(step.layerIndex).padStart(3)} ${prettyBytes(image.layers[step.layerIndex]!.contentSize).padStart(9)}  ${instruction}`);
-	});
+		if (step.layerIndex === null) {
+			lines.push(style('dim', `  -         -            -  ${instruction}`));
+			continue;
+		}
+		const layer = image.layers[step.layerIndex]!;
+		const dead = waste.byLayer[layer.index]!.storedDeadBytes;
+		lines.push(`${String(layer.index).padStart(3)} ${prettyBytes(layer.contentSize).padStart(9)}  ${(dead > 0 ? style('yellow', prettyBytes(dead).padStart(11)) : ''.padStart(11))}  ${instruction}`);
+	}
 	for (const layer of image.layers.filter(l => l.historyIndex === null)) {
-		lines.push(`${String(layer.index).padStart(3)} ${prettyBytes(layer.contentSize).padStart(9)}  (no history)`);
+		lines.push(`${String(layer.index).padStart(3)} ${prettyBytes(layer.contentSize).padStart(9)}               (no history)`);
 	}
 	if (waste.files.length > 0) {
-		lines.push('', 'largest waste');
-		for (const dead of waste.files.slice(0, 8)) {
-			lines.push(`  ${prettyBytes(dead.size).padStart(9)}  ${escapeForTerminal(dead.path)}  stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`);
+		lines.push('', heading('largest waste'));
+		for (const dead of waste.files.slice(0, TOP_WASTE)) {
+			lines.push(`  ${prettyBytes(dead.size).padStart(9)}  ${escapeForTerminal(dead.path)}  ${style('dim', `stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`)}`);
 		}
+		if (waste.files.length > TOP_WASTE) lines.push(style('dim', `  … and ${waste.files.length - TOP_WASTE} more`));
 	}
 	if (findings.length > 0) {
-		lines.push('', 'findings');
+		lines.push('', heading('findings'));
 		for (const finding of findings) {
 			const bytes = finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : '';
-			lines.push(`  ${finding.severity.padEnd(6)} ${escapeForTerminal(finding.title)}${bytes}`);
-			for (const item of finding.paths.slice(0, 3)) lines.push(`           ${escapeForTerminal(item.path)}  ${prettyBytes(item.bytes)}`);
+			lines.push(`  ${severityLabel(finding.severity, style)} ${escapeForTerminal(finding.title)}${bytes}`);
+			for (const item of finding.paths.slice(0, 3)) lines.push(style('dim', `           ${escapeForTerminal(item.path)}  ${prettyBytes(item.bytes)}`));
 			lines.push(`           fix: ${finding.fix}`);
 		}
 	}
 	return lines;
+}
+
+function severityLabel(severity: Severity, style: Style): string {
+	const text = severity.padEnd(6);
+	return severity === 'high' ? style(['bold', 'red'], text) : severity === 'medium' ? style('yellow', text) : style('cyan', text);
 }
 
 function percent(part: number, whole: number): string {

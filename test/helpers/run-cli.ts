@@ -8,9 +8,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would: a real process, optional stdin bytes or file. */
-export function runCli(args: string[], options: {stdin?: Buffer | NodeJS.ReadableStream; env?: Record<string, string>} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {stdin?: Buffer | NodeJS.ReadableStream; env?: Record<string, string | undefined>; cwd?: string} = {}): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [builtCli, ...args], {env: {...process.env, NO_COLOR: '1', ...options.env}});
+		// A clean slate: no CI or GitHub variables from the machine running the tests, no color unless asked.
+		const {CI, GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, FORCE_COLOR, ...inherited} = process.env;
+		const env = Object.fromEntries(Object.entries({...inherited, NO_COLOR: '1', ...options.env}).filter(([, value]) => value !== undefined)) as Record<string, string>;
+		const child = spawn(process.execPath, [builtCli, ...args], {env, cwd: options.cwd});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));

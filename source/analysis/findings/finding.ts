@@ -45,7 +45,10 @@ export function instructionOf(image: Image, layer: number): string | null {
 
 /** Largest first, then by path, at most TOP_PATHS. */
 export function topPaths(paths: Array<{path: string; bytes: number}>): Array<{path: string; bytes: number}> {
-	return [...paths].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1)).slice(0, TOP_PATHS);
+	return [...paths]
+		.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1))
+		.slice(0, TOP_PATHS)
+		.map(({path, bytes}) => ({path, bytes}));
 }
 
 export function sum(paths: Array<{bytes: number}>): number {

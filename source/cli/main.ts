@@ -1,0 +1,113 @@
+import {appendFileSync, writeFileSync} from 'node:fs';
+import process from 'node:process';
+import {InputError, UsageError} from '../errors.js';
+import {loadImage, type LoadOptions} from '../image/load.js';
+import {loadCiConfig} from '../report/ci/config.js';
+import {ciLines} from '../report/ci/ci-report.js';
+import {githubAnnotations, githubSummary} from '../report/ci/github.js';
+import {junitXml} from '../report/ci/junit.js';
+import {evaluateRules} from '../report/ci/rules.js';
+import {diveJsonReport, jsonReport} from '../report/json-report.js';
+import {createStyle, wantsColor} from '../report/style.js';
+import {summaryLines} from '../report/summary.js';
+import {ApplyError} from '../tree/filesystem.js';
+import {filesOutput} from './files-command.js';
+import {loadAndAnalyse} from './load-and-analyse.js';
+import {chooseMode, type ModeFlags} from './mode.js';
+import {createProgress} from './progress.js';
+
+export interface CliRequest {
+	input: string[];
+	modeFlags: ModeFlags;
+	load: Pick<LoadOptions, 'platform' | 'ref' | 'verify'>;
+	layer: number | undefined;
+	color: boolean;
+	version: string;
+	showHelp: () => void;
+}
+
+/** Runs one mode and returns the exit code: 0 pass, 1 a CI rule failed; errors throw (the caller exits 2). */
+export async function runCli(request: CliRequest): Promise<number> {
+	const mode = chooseMode(request.input, request.modeFlags, process.env);
+	if (mode.kind === 'help') {
+		request.showHelp();
+		return 0;
+	}
+	const progress = createProgress(process.stderr);
+	const load: LoadOptions = {...request.load, onProgress: progress.update};
+	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
+
+	if (mode.kind === 'files') {
+		const image = await loadImage(mode.image, load).finally(progress.done);
+		try {
+			await writeLines(filesOutput(image, {layer: request.layer, json: request.modeFlags.json !== undefined}));
+		} catch (error) {
+			if (error instanceof ApplyError) throw new InputError(mode.image, error.message);
+			throw error;
+		}
+		return 0;
+	}
+
+	// Read the CI configuration before the image: a misconfigured gate fails fast.
+	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
+	const analysis = await loadAndAnalyse(mode.image, load).finally(progress.done);
+
+	if (mode.kind === 'summary') {
+		await writeLines(summaryLines(analysis, style)[Symbol.iterator]());
+		return 0;
+	}
+	const report = () => JSON.stringify(request.modeFlags.jsonFormat === 'dive' ? diveJsonReport(analysis) : jsonReport(analysis, request.version), null, 2) + '\n';
+	if (mode.kind === 'json') {
+		if (mode.file === undefined) await writeText(report());
+		else writeOutputFile(mode.file, report());
+		return 0;
+	}
+
+	const verdict = evaluateRules(analysis, ciConfig!);
+	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
+	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));
+	const lines = ciLines(analysis, verdict, style);
+	if (process.env.GITHUB_ACTIONS === 'true') {
+		lines.push(...githubAnnotations(verdict));
+		const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+		if (summaryFile) appendOutputFile(summaryFile, githubSummary(analysis, verdict));
+	}
+	await writeLines(lines[Symbol.iterator]());
+	return verdict.pass ? 0 : 1;
+}
+
+function writeOutputFile(file: string, text: string): void {
+	try {
+		writeFileSync(file, text);
+	} catch (error) {
+		throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
+	}
+}
+
+function appendOutputFile(file: string, text: string): void {
+	try {
+		appendFileSync(file, text);
+	} catch (error) {
+		throw new UsageError(`cannot append to ${file}: ${(error as Error).message}`);
+	}
+}
+
+async function writeText(text: string): Promise<void> {
+	if (!process.stdout.write(text)) await new Promise(resolve => process.stdout.once('drain', resolve));
+}
+
+/** Writes lines in large batches, waiting when stdout is full. */
+async function writeLines(lines: Iterator<string>): Promise<void> {
+	let batch: string[] = [];
+	const flush = async () => {
+		if (batch.length === 0) return;
+		const text = batch.join('\n') + '\n';
+		batch = [];
+		await writeText(text);
+	};
+	for (let next = lines.next(); !next.done; next = lines.next()) {
+		batch.push(next.value);
+		if (batch.length >= 2000) await flush();
+	}
+	await flush();
+}

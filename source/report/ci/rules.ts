@@ -1,0 +1,121 @@
+import picomatch from 'picomatch';
+import prettyBytes from 'pretty-bytes';
+import type {Analysis} from '../../analysis/analyse.js';
+import type {Severity} from '../../analysis/findings/index.js';
+import {UsageError} from '../../errors.js';
+import {escapeForTerminal} from '../escape.js';
+import {RULES, type CiConfig, type RuleKey} from './config.js';
+import {isDisabled, parseBoolean, parseBytes, parseCount, parseRatio, ThresholdError} from './thresholds.js';
+
+export type RuleStatus = 'pass' | 'fail' | 'skip';
+
+export interface RuleResult {
+	rule: RuleKey;
+	status: RuleStatus;
+	/** What was measured and against what, in words. */
+	message: string;
+	/** Where the threshold came from: flag, a config file, or default. */
+	source: string;
+}
+
+export interface CiVerdict {
+	pass: boolean;
+	results: RuleResult[];
+}
+
+const SEVERITIES: Severity[] = ['high', 'medium', 'low'];
+
+type Check = (analysis: Analysis, value: unknown, rule: string) => {fail: boolean; message: string} | null;
+
+const ratio = (n: number) => String(Number(n.toFixed(4)));
+const bytes = (n: number) => `${n} bytes (${prettyBytes(n)})`;
+
+/** Each rule: parse its threshold (throwing ThresholdError), measure, compare. null: the rule is off. */
+const CHECKS: Record<RuleKey, Check> = {
+	lowestEfficiency(analysis, value, rule) {
+		const threshold = parseRatio(value, rule);
+		const score = analysis.efficiency.score;
+		return {fail: threshold > score, message: `efficiency ${ratio(score)} ${threshold > score ? '<' : '>='} threshold ${threshold}`};
+	},
+	highestWastedBytes(analysis, value, rule) {
+		const threshold = parseBytes(value, rule);
+		const wasted = analysis.efficiency.wastedBytes;
+		return {fail: wasted > threshold, message: `wasted ${bytes(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+	},
+	highestUserWastedPercent(analysis, value, rule) {
+		const threshold = parseRatio(value, rule);
+		const wasted = analysis.efficiency.userWastedPercent;
+		return {fail: wasted > threshold, message: `user wasted ${ratio(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${threshold}`};
+	},
+	highestReclaimableBytes(analysis, value, rule) {
+		const threshold = parseBytes(value, rule);
+		const reclaimable = analysis.waste.reclaimableBytes;
+		return {fail: reclaimable > threshold, message: `reclaimable ${bytes(reclaimable)} ${reclaimable > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+	},
+	highestReclaimablePercent(analysis, value, rule) {
+		const threshold = parseRatio(value, rule);
+		const {reclaimableBytes, storedBytes} = analysis.waste;
+		const share = storedBytes === 0 ? 0 : reclaimableBytes / storedBytes;
+		return {fail: share > threshold, message: `reclaimable ${ratio(share)} of stored bytes ${share > threshold ? '>' : '<='} threshold ${threshold}`};
+	},
+	maxImageSize(analysis, value, rule) {
+		const threshold = parseBytes(value, rule);
+		const size = analysis.efficiency.sizeBytes;
+		return {fail: size > threshold, message: `image content ${bytes(size)} ${size > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+	},
+	maxLayers(analysis, value, rule) {
+		const threshold = parseCount(value, rule);
+		const count = analysis.image.layers.length;
+		return {fail: count > threshold, message: `${count} layers ${count > threshold ? '>' : '<='} threshold ${threshold}`};
+	},
+	forbidPaths(analysis, value, rule) {
+		const globs = Array.isArray(value) ? value.map(String) : [String(value)];
+		if (globs.some(glob => glob.trim() === '')) throw new ThresholdError(`${rule}: empty glob`);
+		const matches = picomatch(globs.map(glob => glob.replace(/^\/+/, '')), {dot: true});
+		const found: string[] = [];
+		for (const [path] of analysis.finalFiles) if (matches(path.slice(1))) found.push(path);
+		const shown = found.slice(0, 3).map(escapeForTerminal).join(', ');
+		return {fail: found.length > 0, message: found.length > 0 ? `${found.length} forbidden path${found.length === 1 ? '' : 's'} (${shown}${found.length > 3 ? ', …' : ''}) match ${globs.join(', ')}` : `no path matches ${globs.join(', ')}`};
+	},
+	requireNonRoot(analysis, value, rule) {
+		if (!parseBoolean(value, rule)) return null;
+		const user = analysis.image.config.user;
+		const root = analysis.findings.some(finding => finding.id === 'runs-as-root');
+		return {fail: root, message: root ? `the image runs as root (USER ${user === '' ? 'not set' : user})` : `runs as ${user}`};
+	},
+	failOnFindings(analysis, value, rule) {
+		const level = String(value).trim().toLowerCase() as Severity;
+		if (!SEVERITIES.includes(level)) throw new ThresholdError(`${rule}: "${String(value)}" is not a severity (high, medium or low)`);
+		const worst = SEVERITIES.slice(0, SEVERITIES.indexOf(level) + 1);
+		const failing = analysis.findings.filter(finding => worst.includes(finding.severity));
+		return {fail: failing.length > 0, message: failing.length > 0 ? `${failing.length} finding${failing.length === 1 ? '' : 's'} at ${level} or above: ${failing.slice(0, 3).map(f => f.id).join(', ')}` : `no finding at ${level} or above`};
+	},
+};
+
+/**
+ * Evaluates every rule. Thresholds are all checked before any result is
+ * given: a misconfigured gate is an error (exit 2), never a pass.
+ */
+export function evaluateRules(analysis: Analysis, config: CiConfig): CiVerdict {
+	const results: RuleResult[] = [];
+	const problems: string[] = [];
+	for (const rule of RULES) {
+		const setting = config[rule];
+		// Our own rules are off unless configured: not listed at all then. dive's always are, as in dive.
+		if (!setting) continue;
+		if (isDisabled(setting.value)) {
+			results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
+			continue;
+		}
+		try {
+			const outcome = CHECKS[rule](analysis, setting.value, rule);
+			if (outcome) results.push({rule, status: outcome.fail ? 'fail' : 'pass', message: outcome.message, source: setting.source});
+			else results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
+		} catch (error) {
+			if (!(error instanceof ThresholdError)) throw error;
+			problems.push(`${error.message} (from ${setting.source})`);
+		}
+	}
+	if (problems.length > 0) throw new UsageError(`CI misconfigured: ${problems.join('; ')}`);
+	return {pass: results.every(result => result.status !== 'fail'), results};
+}
