@@ -92,6 +92,11 @@ export class LayerTrees {
 		return lastAtOrBefore(this.dirSizes[id]!, layer) ?? 0;
 	}
 
+	/** Every path ever seen directly below this one, in name order. */
+	allChildren(id: number): readonly number[] {
+		return this.children[id]!;
+	}
+
 	/** The children that exist after `layer`, in name order. */
 	childrenAt(id: number, layer: number): number[] {
 		return this.children[id]!.filter(child => this.stateAt(child, layer) !== null);

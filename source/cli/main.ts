@@ -28,14 +28,20 @@ export interface CliRequest {
 
 /** Runs one mode and returns the exit code: 0 pass, 1 a CI rule failed; errors throw (the caller exits 2). */
 export async function runCli(request: CliRequest): Promise<number> {
-	const mode = chooseMode(request.input, request.modeFlags, process.env);
+	const mode = chooseMode(request.input, request.modeFlags, process.env, Boolean(process.stdout.isTTY));
 	if (mode.kind === 'help') {
 		request.showHelp();
 		return 0;
 	}
+	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
+	if (mode.kind === 'browser') {
+		// The browser and its React are loaded only when a terminal asks for them.
+		const {runBrowser} = await import('../ui/launch.js');
+		await runBrowser(mode.image, request.load, style);
+		return 0;
+	}
 	const progress = createProgress(process.stderr);
 	const load: LoadOptions = {...request.load, onProgress: progress.update};
-	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
 
 	if (mode.kind === 'files') {
 		const image = await loadImage(mode.image, load).finally(progress.done);

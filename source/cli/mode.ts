@@ -5,6 +5,7 @@ export type Mode =
 	| {kind: 'help'}
 	| {kind: 'files'; image: string}
 	| {kind: 'summary'; image: string}
+	| {kind: 'browser'; image: string}
 	| {kind: 'json'; image: string; file: string | undefined}
 	| {kind: 'ci'; image: string; jsonFile: string | undefined};
 
@@ -24,7 +25,7 @@ const TRUTHY = new Set(['true', '1', 'yes']);
  * Exactly one mode per run. `--json FILE` may follow the image or precede
  * it, so a lone value after --json with no other image is the image.
  */
-export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.ProcessEnv): Mode {
+export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.ProcessEnv, stdoutIsTTY = false): Mode {
 	const words = [...input];
 	const files = words[0] === 'files';
 	if (files) words.shift();
@@ -59,7 +60,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	}
 	if (ciOnly.length > 0) throw new UsageError(`${ciOnly.join(', ')} only apply with --ci`);
 	if (json !== undefined) return {kind: 'json', image, file: jsonFile};
-	return {kind: 'summary', image};
+	// On a terminal, the browser; piped or redirected, the text summary.
+	return stdoutIsTTY ? {kind: 'browser', image} : {kind: 'summary', image};
 }
 
 export function flagName(rule: string): string {

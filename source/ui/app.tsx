@@ -1,0 +1,130 @@
+import {Box, Text, useInput} from 'ink';
+import React, {useEffect, useMemo, useState} from 'react';
+import type {Analysis} from '../analysis/analyse.js';
+import type {Style} from '../report/style.js';
+import {escapeForTerminal} from '../report/escape.js';
+import {fit, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
+import {initialState, reduce, typeFilter, withCursor, type ViewContext, type ViewState} from './view-state.js';
+import {visibleRows} from './visible-rows.js';
+
+export interface BrowserProps {
+	analysis: Analysis;
+	width: number;
+	height: number;
+	style: Style;
+	onQuit: () => void;
+	/** For tests: start from another state. */
+	initial?: Partial<ViewState>;
+}
+
+/** Ink's key flags as one key name, so the keymap can match them. */
+export function keyPress(input: string, key: {upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean; pageUp: boolean; pageDown: boolean; home: boolean; end: boolean; tab: boolean; escape: boolean; return: boolean; backspace: boolean; delete: boolean; ctrl: boolean}): KeyPress {
+	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab ? 'tab' : key.escape ? 'escape' : key.return ? 'return' : key.backspace || key.delete ? 'backspace' : input === ' ' || input === '\u0000' ? 'space' : input;
+	// Terminals send Ctrl+Space as NUL.
+	return {name, ctrl: key.ctrl || input === '\u0000'};
+}
+
+export function Browser({analysis, width, height, style, onQuit, initial}: BrowserProps) {
+	const [state, setState] = useState<ViewState>(() => ({...initialState(), layer: Math.max(0, analysis.image.layers.length - 1), ...initial}));
+	const rows = useMemo(
+		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, filter: state.filter, hidden: state.hidden, sort: state.sort}),
+		[analysis, state.layer, state.view, state.collapsed, state.filter, state.hidden, state.sort],
+	);
+	const largestWaste = useMemo(() => {
+		const dead = analysis.waste.files[0];
+		const id = dead && analysis.trees.idOf(dead.path);
+		if (!dead || id === undefined) return undefined;
+		const ancestors: number[] = [];
+		for (let parent = analysis.trees.parentOf(id); parent > 0; parent = analysis.trees.parentOf(parent)) ancestors.push(parent);
+		return {layer: dead.storedIn, pathId: id, ancestors};
+	}, [analysis]);
+
+	const leftWidth = Math.max(24, Math.min(Math.floor(width * 0.42), width - 30));
+	const rightWidth = Math.max(10, width - leftWidth - 1);
+	const bodyHeight = Math.max(3, height - 1);
+	const pageSize = Math.max(1, bodyHeight - 2);
+	const context: ViewContext = {layerCount: analysis.image.layers.length, rows, pageSize, largestWaste};
+
+	useEffect(() => {
+		if (state.pendingFocus === null) return;
+		const index = rows.findIndex(row => row.id === state.pendingFocus);
+		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
+	}, [rows, state.pendingFocus, pageSize]);
+
+	useEffect(() => {
+		if (state.quit) onQuit();
+	}, [state.quit, onQuit]);
+
+	useInput((input, key) => {
+		const press = keyPress(input, key);
+		if (press.ctrl && press.name === 'c') {
+			setState(current => ({...current, quit: true}));
+			return;
+		}
+		setState(current => {
+			if (current.filtering) {
+				if (press.name === 'escape') return reduce(current, 'clear-filter', context);
+				if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
+				if (press.name === 'backspace') return typeFilter(current, {backspace: true});
+				if (!press.ctrl && input.length > 0) return typeFilter(current, {char: input});
+				return current;
+			}
+			const command = commandFor(press, current.focus);
+			return command ? reduce(current, command, {...context, rows}) : current;
+		});
+	});
+
+	// Left column: layers, the selected layer's details, the image's.
+	const details = layerDetailLines(analysis, state.layer, leftWidth, style);
+	const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
+	const imageHeight = Math.max(0, bodyHeight - layersHeight - details.length);
+	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
+	const left = [
+		title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth),
+		...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style),
+		...details,
+		...imageDetailLines(analysis, leftWidth, imageHeight, style),
+	].slice(0, bodyHeight);
+	while (left.length < bodyHeight) left.push(' '.repeat(leftWidth));
+
+	let right: string[];
+	if (state.help) {
+		right = [title('Keys (? closes)', true, rightWidth), ...KEYMAP.map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
+	} else {
+		const filter = state.filter || state.filtering ? ` · filter: ${escapeForTerminal(state.filter)}${state.filtering ? '▏' : ''}` : '';
+		const hidden = Object.entries(state.hidden).filter(([, off]) => off).map(([status]) => status);
+		const what = state.view === 'layer' ? `changes in layer ${state.layer}` : `filesystem after layer ${state.layer}`;
+		right = [
+			title(`Files: ${what}${filter}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
+			style('dim', fit(state.attributes ? '  Permission      UID:GID      Size  Name' : '       Size  Name', rightWidth)),
+			...rows.slice(state.scroll, state.scroll + pageSize).map((row, offset) => formatRow(row, rightWidth, state.attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style)),
+		];
+		if (rows.length === 0) right.push(fit(state.filter ? '  nothing matches the filter' : '  nothing to show', rightWidth));
+	}
+	right = right.slice(0, bodyHeight);
+	while (right.length < bodyHeight) right.push(' '.repeat(rightWidth));
+
+	const bar = fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width);
+	const lines = left.map((line, index) => `${line}${style('dim', '│')}${right[index]}`);
+	return (
+		<Box flexDirection="column" width={width} height={height}>
+			{lines.map((line, index) => (
+				<Text key={index} wrap="truncate">
+					{line}
+				</Text>
+			))}
+			<Text wrap="truncate">{style('inverse', bar)}</Text>
+		</Box>
+	);
+}
+
+/** The first frame while the image loads. */
+export function Loading({input, layersRead, layersTotal, bytes, width}: {input: string; layersRead: number; layersTotal: number | null; bytes: string; width: number}) {
+	return (
+		<Box flexDirection="column">
+			<Text wrap="truncate">{fit(`layerscope · reading ${escapeForTerminal(input)}`, width)}</Text>
+			<Text wrap="truncate">{fit(`layer ${layersRead}${layersTotal === null ? '' : ` of ${layersTotal}`}, ${bytes} read`, width)}</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,98 @@
+import prettyBytes from 'pretty-bytes';
+import type {Analysis} from '../analysis/analyse.js';
+import {modeString} from '../cli/files-command.js';
+import {formatPlatform} from '../image/platform.js';
+import {escapeForTerminal} from '../report/escape.js';
+import type {Style} from '../report/style.js';
+import {shortInstruction} from '../report/summary.js';
+import type {Row} from './visible-rows.js';
+
+const TYPE_LETTER: Record<string, string> = {file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p'};
+
+/** Cuts to `width` columns and pads, so every line of a pane is exactly as wide as the pane. */
+export function fit(text: string, width: number): string {
+	const chars = [...text];
+	if (chars.length > width) return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+	return text + ' '.repeat(width - chars.length);
+}
+
+/** Marker characters say what colors say, for terminals without color. */
+export const MARKER = {added: '+', removed: '-', modified: '~', metadata: '*', unmodified: ' '} as const;
+
+export function rowMarker(row: Pick<Row, 'status' | 'metadataOnly'>): string {
+	return row.metadataOnly ? MARKER.metadata : MARKER[row.status];
+}
+
+export function formatRow(row: Row, width: number, attributes: boolean, selected: boolean, style: Style): string {
+	const state = row.state;
+	const size = row.isDir && row.size === 0 ? '-' : prettyBytes(row.size);
+	const columns = attributes ? `${TYPE_LETTER[state.type]}${modeString(state.mode)} ${`${state.uid}:${state.gid}`.padStart(9)} ${size.padStart(9)} ` : `${size.padStart(9)} `;
+	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
+	let name = escapeForTerminal(row.name);
+	if (state.type === 'symlink') name += ` → ${escapeForTerminal(state.linkTarget ?? '')}`;
+	const text = fit(`${rowMarker(row)} ${columns}${row.guide}${fold}${name}${row.isDir && !row.collapsed ? '' : ''}`, width);
+	if (selected) return style('inverse', text);
+	if (row.metadataOnly) return style('cyan', text);
+	if (row.status === 'added') return style('green', text);
+	if (row.status === 'removed') return style('red', text);
+	if (row.status === 'modified') return style('yellow', text);
+	return text;
+}
+
+/** The layers pane: one line per history step; steps without a layer are dimmed. */
+export function layerLines(analysis: Analysis, selected: number, width: number, height: number, focused: boolean, style: Style): string[] {
+	const {image} = analysis;
+	const largest = Math.max(1, ...image.layers.map(layer => layer.contentSize));
+	const steps = image.history.length > 0 ? image.history : image.layers.map((layer, index) => ({createdBy: '', layerIndex: index, emptyLayer: false}));
+	const lines = steps.map(step => {
+		if (step.layerIndex === null) return {layer: null as number | null, text: style('dim', fit(`          ${' '.repeat(6)}  ${escapeForTerminal(shortInstruction(step.createdBy))}`, width))};
+		const layer = image.layers[step.layerIndex]!;
+		const bar = '█'.repeat(Math.max(layer.contentSize > 0 ? 1 : 0, Math.round((layer.contentSize / largest) * 6))).padEnd(6);
+		const text = fit(`${String(layer.index).padStart(3)} ${prettyBytes(layer.contentSize).padStart(9)} ${bar}  ${escapeForTerminal(shortInstruction(step.createdBy))}`, width);
+		return {layer: layer.index, text: layer.index === selected ? style(focused ? 'inverse' : 'bold', text) : text};
+	});
+	// Layers without a history step still need a line.
+	for (const layer of image.layers) if (!steps.some(step => step.layerIndex === layer.index)) lines.push({layer: layer.index, text: fit(`${String(layer.index).padStart(3)} ${prettyBytes(layer.contentSize).padStart(9)}         (no history)`, width)});
+	const at = Math.max(0, lines.findIndex(line => line.layer === selected));
+	const start = Math.max(0, Math.min(at - Math.floor(height / 2), lines.length - height));
+	return lines.slice(start, start + height).map(line => line.text);
+}
+
+export function layerDetailLines(analysis: Analysis, index: number, width: number, style: Style): string[] {
+	const {image, history, waste} = analysis;
+	const layer = image.layers[index]!;
+	const counts = {added: 0, modified: 0, removed: 0, metadata: 0};
+	for (const change of history.changes[index]!) {
+		if (change.status === 'added') counts.added++;
+		else if (change.status === 'removed') counts.removed++;
+		else if (change.status === 'modified') counts[change.metadataOnly ? 'metadata' : 'modified']++;
+	}
+	const step = layer.historyIndex === null ? undefined : image.history[layer.historyIndex];
+	const instruction = escapeForTerminal(shortInstruction(step?.createdBy ?? '(no history)'));
+	const dead = waste.byLayer[index]!;
+	const killers = [...new Set(waste.files.filter(f => f.storedIn === index).map(f => f.killedBy))].sort((a, b) => a - b);
+	return [
+		style('bold', fit(`Layer ${index}`, width)),
+		fit(`digest  ${layer.digest ?? '-'}`, width),
+		fit(`diff_id ${layer.diffId}`, width),
+		fit(`${prettyBytes(layer.contentSize)} content · ${prettyBytes(layer.size)} tar · ${prettyBytes(layer.compressedSize)} stored (${layer.compression})`, width),
+		fit(instruction.slice(0, width), width),
+		fit(instruction.length > width ? instruction.slice(width) : '', width),
+		fit(`${MARKER.added}${counts.added} added  ${MARKER.modified}${counts.modified} modified  ${MARKER.metadata}${counts.metadata} mode/owner  ${MARKER.removed}${counts.removed} removed`, width),
+		dead.storedDeadBytes > 0 ? style('yellow', fit(`wastes ${prettyBytes(dead.storedDeadBytes)}: killed by layer ${killers.join(', ')}`, width)) : fit('wastes nothing it stores', width),
+		dead.killedBytes > 0 ? fit(`kills ${prettyBytes(dead.killedBytes)} stored by earlier layers`, width) : fit('', width),
+	];
+}
+
+export function imageDetailLines(analysis: Analysis, width: number, height: number, style: Style): string[] {
+	const {image, efficiency, waste, findings} = analysis;
+	const lines = [
+		style('bold', fit(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, width)),
+		fit(`${formatPlatform(image.platform)} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)}`, width),
+		fit(`id ${image.id}`, width),
+		fit(`efficiency ${(efficiency.score * 100).toFixed(2)} % · wasted ${prettyBytes(efficiency.wastedBytes)}`, width),
+		style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', fit(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${waste.storedBytes === 0 ? 0 : ((waste.reclaimableBytes / waste.storedBytes) * 100).toFixed(1)} %)`, width)),
+		...findings.map(finding => fit(`${finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· '} ${escapeForTerminal(finding.title)}`, width)),
+	];
+	return lines.slice(0, height);
+}

@@ -1,0 +1,97 @@
+/**
+ * Every key the browser knows, as data: this one table drives input
+ * handling, the status bar, the help overlay and the README's key table.
+ */
+export type Pane = 'layers' | 'files';
+
+export type Command =
+	| 'switch-pane'
+	| 'up'
+	| 'down'
+	| 'page-up'
+	| 'page-down'
+	| 'home'
+	| 'end'
+	| 'collapse'
+	| 'expand'
+	| 'toggle-dir'
+	| 'toggle-all'
+	| 'filter'
+	| 'clear-filter'
+	| 'layer-view'
+	| 'aggregated-view'
+	| 'toggle-added'
+	| 'toggle-removed'
+	| 'toggle-modified'
+	| 'toggle-unmodified'
+	| 'toggle-attributes'
+	| 'sort'
+	| 'largest-waste'
+	| 'help'
+	| 'quit';
+
+/** A key as the input handler sees it: a name ("tab", "up", "space"…) or a character, with ctrl. */
+export interface KeyPress {
+	name: string;
+	ctrl: boolean;
+}
+
+export interface Binding {
+	command: Command;
+	/** As written in help: "↑ k", "Ctrl+F /". */
+	keys: string[];
+	/** What the input handler matches. */
+	presses: KeyPress[];
+	/** Where it works; undefined: everywhere. */
+	pane?: Pane;
+	label: string;
+	/** Shown in the status bar (the rest only in help). */
+	bar?: boolean;
+}
+
+const key = (name: string, ctrl = false): KeyPress => ({name, ctrl});
+
+export const KEYMAP: Binding[] = [
+	{command: 'switch-pane', keys: ['Tab'], presses: [key('tab')], label: 'switch pane', bar: true},
+	{command: 'up', keys: ['↑', 'k'], presses: [key('up'), key('k')], label: 'up'},
+	{command: 'down', keys: ['↓', 'j'], presses: [key('down'), key('j')], label: 'down'},
+	{command: 'page-up', keys: ['PgUp', 'Ctrl+U'], presses: [key('pageup'), key('u', true)], label: 'page up'},
+	{command: 'page-down', keys: ['PgDn', 'Ctrl+D'], presses: [key('pagedown'), key('d', true)], label: 'page down'},
+	{command: 'home', keys: ['Home', 'g'], presses: [key('home'), key('g')], label: 'first'},
+	{command: 'end', keys: ['End', 'G'], presses: [key('end'), key('G')], label: 'last'},
+	{command: 'collapse', keys: ['←', 'h'], presses: [key('left'), key('h')], pane: 'files', label: 'collapse / parent'},
+	{command: 'expand', keys: ['→', 'l'], presses: [key('right'), key('l')], pane: 'files', label: 'expand'},
+	{command: 'toggle-dir', keys: ['Space'], presses: [key('space')], pane: 'files', label: 'fold dir', bar: true},
+	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},
+	{command: 'filter', keys: ['/', 'Ctrl+F'], presses: [key('/'), key('f', true)], label: 'filter', bar: true},
+	{command: 'clear-filter', keys: ['Esc'], presses: [key('escape')], label: 'clear filter'},
+	{command: 'layer-view', keys: ['Ctrl+L'], presses: [key('l', true)], label: 'layer changes', bar: true},
+	{command: 'aggregated-view', keys: ['Ctrl+A'], presses: [key('a', true)], pane: 'layers', label: 'aggregated', bar: true},
+	{command: 'toggle-added', keys: ['Ctrl+A', 'a'], presses: [key('a', true), key('a')], pane: 'files', label: 'added'},
+	{command: 'toggle-removed', keys: ['Ctrl+R', 'r'], presses: [key('r', true), key('r')], pane: 'files', label: 'removed'},
+	{command: 'toggle-modified', keys: ['Ctrl+M', 'm'], presses: [key('return'), key('m')], pane: 'files', label: 'modified'},
+	{command: 'toggle-unmodified', keys: ['Ctrl+U', 'u'], presses: [key('u', true), key('u')], pane: 'files', label: 'unmodified'},
+	{command: 'toggle-attributes', keys: ['Ctrl+B', 'b'], presses: [key('b', true), key('b')], pane: 'files', label: 'attributes'},
+	{command: 'sort', keys: ['s', 'Ctrl+O'], presses: [key('s'), key('o', true)], label: 'sort name/size', bar: true},
+	{command: 'largest-waste', keys: ['w'], presses: [key('w')], label: 'largest waste', bar: true},
+	{command: 'help', keys: ['?'], presses: [key('?')], label: 'help', bar: true},
+	{command: 'quit', keys: ['q', 'Ctrl+C'], presses: [key('q'), key('c', true)], label: 'quit', bar: true},
+];
+
+/** The command a key press means in a pane: pane-specific bindings first (Ctrl+A means different things). */
+export function commandFor(press: KeyPress, pane: Pane): Command | undefined {
+	const matches = (binding: Binding) => binding.presses.some(p => p.name === press.name && p.ctrl === press.ctrl);
+	return (KEYMAP.find(binding => binding.pane === pane && matches(binding)) ?? KEYMAP.find(binding => binding.pane === undefined && matches(binding)))?.command;
+}
+
+/** The status bar's hints for the focused pane. */
+export function barHints(pane: Pane): Array<{keys: string; label: string}> {
+	return KEYMAP.filter(binding => binding.bar && (binding.pane === undefined || binding.pane === pane)).map(binding => ({keys: binding.keys[0]!, label: binding.label}));
+}
+
+/** The README's key table, generated from this one. */
+export function keymapMarkdown(): string {
+	const lines = ['| keys | action | where |', '| --- | --- | --- |'];
+	for (const binding of KEYMAP) lines.push(`| ${binding.keys.map(k => `\`${k}\``).join(' ')} | ${binding.label} | ${binding.pane ?? 'anywhere'} |`);
+	return lines.join('\n');
+}

@@ -1,0 +1,95 @@
+import {openSync} from 'node:fs';
+import process from 'node:process';
+import tty from 'node:tty';
+import {render, useApp, useStdout} from 'ink';
+import prettyBytes from 'pretty-bytes';
+import React, {useCallback, useEffect, useState} from 'react';
+import type {Analysis} from '../analysis/analyse.js';
+import {loadAndAnalyse} from '../cli/load-and-analyse.js';
+import {UsageError} from '../errors.js';
+import type {LoadOptions, LoadProgress} from '../image/load.js';
+import type {Style} from '../report/style.js';
+import {Browser, Loading} from './app.js';
+
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+
+/** Keys come from the terminal even when the image arrives on stdin (docker save app | layerscope -). */
+function keyboard(): NodeJS.ReadStream {
+	if (process.stdin.isTTY) return process.stdin;
+	try {
+		return new tty.ReadStream(openSync('/dev/tty', 'r')) as NodeJS.ReadStream;
+	} catch {
+		throw new UsageError('no terminal to read keys from; use --json or the text summary (pipe the output)');
+	}
+}
+
+function useTerminalSize(): {width: number; height: number} {
+	const {stdout} = useStdout();
+	const read = () => ({width: stdout.columns || 80, height: stdout.rows || 24});
+	const [size, setSize] = useState(read);
+	useEffect(() => {
+		const onResize = () => setSize(read());
+		stdout.on('resize', onResize);
+		return () => {
+			stdout.off('resize', onResize);
+		};
+	}, [stdout]);
+	return size;
+}
+
+function Root({input, load, style, onDone}: {input: string; load: LoadOptions; style: Style; onDone: (error?: unknown) => void}) {
+	const {exit} = useApp();
+	const {width, height} = useTerminalSize();
+	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0});
+	const [analysis, setAnalysis] = useState<Analysis>();
+	useEffect(() => {
+		loadAndAnalyse(input, {...load, onProgress: setProgress}).then(
+			result => {
+				void result.trees; // build the per-layer index now: every key press after this is instant
+				setAnalysis(result);
+			},
+			error => {
+				onDone(error);
+				exit();
+			},
+		);
+	}, []);
+	const quit = useCallback(() => {
+		onDone();
+		exit();
+	}, [exit, onDone]);
+	if (!analysis) return <Loading input={input} layersRead={progress.layersRead} layersTotal={progress.layersTotal} bytes={prettyBytes(progress.bytesRead)} width={width} />;
+	return <Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} />;
+}
+
+/** The full-screen browser: the alternate screen while it runs, the terminal as it was afterwards, even on a crash. */
+export async function runBrowser(input: string, load: LoadOptions, style: Style): Promise<void> {
+	const stdin = keyboard();
+	const stdout = process.stdout;
+	let restored = false;
+	const restore = () => {
+		if (restored) return;
+		restored = true;
+		stdout.write(LEAVE_ALTERNATE_SCREEN);
+	};
+	const onSignal = () => {
+		restore();
+		process.exit(130);
+	};
+	process.on('exit', restore);
+	process.on('SIGTERM', onSignal);
+	process.on('SIGHUP', onSignal);
+	stdout.write(ENTER_ALTERNATE_SCREEN);
+	let failure: unknown;
+	try {
+		const app = render(<Root input={input} load={load} style={style} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false});
+		await app.waitUntilExit();
+	} finally {
+		restore();
+		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
+		if (stdin !== process.stdin) stdin.destroy();
+	}
+	if (failure) throw failure;
+}

@@ -1,0 +1,156 @@
+import type {ChangeStatus} from '../analysis/layer-history.js';
+import type {Command, Pane} from './keymap.js';
+import type {Row, TreeView} from './visible-rows.js';
+
+/** Everything the browser remembers between key presses; the tree model never changes. */
+export interface ViewState {
+	focus: Pane;
+	layer: number;
+	view: TreeView;
+	cursor: number;
+	scroll: number;
+	collapsed: ReadonlySet<number>;
+	filter: string;
+	/** Typing a filter: keys go to the filter text. */
+	filtering: boolean;
+	hidden: Readonly<Record<ChangeStatus, boolean>>;
+	attributes: boolean;
+	sort: 'name' | 'size';
+	help: boolean;
+	quit: boolean;
+	/** A path to put the cursor on once the rows for the new state exist (after "w"). */
+	pendingFocus: number | null;
+}
+
+export function initialState(): ViewState {
+	return {
+		focus: 'layers',
+		layer: 0,
+		view: 'aggregated',
+		cursor: 0,
+		scroll: 0,
+		collapsed: new Set(),
+		filter: '',
+		filtering: false,
+		hidden: {added: false, modified: false, removed: false, unmodified: false},
+		attributes: true,
+		sort: 'name',
+		help: false,
+		quit: false,
+		pendingFocus: null,
+	};
+}
+
+/** What a command needs to know about the screen and the data, beyond the state. */
+export interface ViewContext {
+	layerCount: number;
+	rows: readonly Row[];
+	/** Rows that fit in the file pane. */
+	pageSize: number;
+	/** The layer and path of the largest waste, for "w". */
+	largestWaste?: {layer: number; pathId: number; ancestors: number[]};
+}
+
+const TOGGLES: Partial<Record<Command, ChangeStatus>> = {
+	'toggle-added': 'added',
+	'toggle-removed': 'removed',
+	'toggle-modified': 'modified',
+	'toggle-unmodified': 'unmodified',
+};
+
+/** A new state for a command; never mutates. Cursor moves are clamped to what exists. */
+export function reduce(state: ViewState, command: Command, context: ViewContext): ViewState {
+	const rowCount = context.rows.length;
+	const moveFiles = (cursor: number) => withCursor(state, cursor, rowCount, context.pageSize);
+	const moveLayer = (layer: number) => ({...state, layer: clamp(layer, 0, context.layerCount - 1), cursor: 0, scroll: 0});
+	const inLayers = state.focus === 'layers';
+	const row = context.rows[state.cursor];
+
+	switch (command) {
+		case 'quit':
+			return {...state, quit: true};
+		case 'help':
+			return {...state, help: !state.help};
+		case 'switch-pane':
+			return {...state, focus: inLayers ? 'files' : 'layers'};
+		case 'up':
+			return inLayers ? moveLayer(state.layer - 1) : moveFiles(state.cursor - 1);
+		case 'down':
+			return inLayers ? moveLayer(state.layer + 1) : moveFiles(state.cursor + 1);
+		case 'page-up':
+			return inLayers ? moveLayer(state.layer - 10) : moveFiles(state.cursor - context.pageSize);
+		case 'page-down':
+			return inLayers ? moveLayer(state.layer + 10) : moveFiles(state.cursor + context.pageSize);
+		case 'home':
+			return inLayers ? moveLayer(0) : moveFiles(0);
+		case 'end':
+			return inLayers ? moveLayer(context.layerCount - 1) : moveFiles(rowCount - 1);
+		case 'toggle-dir':
+			return row?.isDir ? {...state, collapsed: toggled(state.collapsed, row.id)} : state;
+		case 'expand':
+			return row?.isDir && row.collapsed ? {...state, collapsed: toggled(state.collapsed, row.id)} : moveFiles(state.cursor + (row?.isDir ? 1 : 0));
+		case 'collapse': {
+			if (row?.isDir && !row.collapsed) return {...state, collapsed: toggled(state.collapsed, row.id)};
+			// Already folded, or a file: go to the parent directory's row.
+			for (let index = state.cursor - 1; index >= 0; index--) if (context.rows[index]!.depth < (row?.depth ?? 0)) return moveFiles(index);
+			return state;
+		}
+		case 'toggle-all': {
+			const dirs = context.rows.filter(r => r.isDir && r.depth === 0);
+			const anyOpen = dirs.some(r => !r.collapsed);
+			return {...state, collapsed: anyOpen ? new Set(dirs.map(r => r.id)) : new Set(), cursor: 0, scroll: 0};
+		}
+		case 'filter':
+			return {...state, filtering: true, focus: 'files'};
+		case 'clear-filter':
+			return {...state, filter: '', filtering: false, help: false, cursor: 0, scroll: 0};
+		case 'layer-view':
+			return {...state, view: 'layer', cursor: 0, scroll: 0};
+		case 'aggregated-view':
+			return {...state, view: 'aggregated', cursor: 0, scroll: 0};
+		case 'toggle-attributes':
+			return {...state, attributes: !state.attributes};
+		case 'sort':
+			return {...state, sort: state.sort === 'name' ? 'size' : 'name', cursor: 0, scroll: 0};
+		case 'largest-waste': {
+			const target = context.largestWaste;
+			if (!target) return state;
+			const collapsed = new Set(state.collapsed);
+			for (const ancestor of target.ancestors) collapsed.delete(ancestor);
+			// The row index is known only after the rows are rebuilt: the app resolves `pendingFocus`.
+			return {...state, layer: target.layer, view: 'aggregated', focus: 'files', collapsed, filter: '', hidden: initialState().hidden, cursor: 0, scroll: 0, pendingFocus: target.pathId};
+		}
+		default: {
+			const status = TOGGLES[command];
+			if (!status) return state;
+			return {...state, hidden: {...state.hidden, [status]: !state.hidden[status]}, cursor: 0, scroll: 0};
+		}
+	}
+}
+
+/** Text typed while filtering. */
+export function typeFilter(state: ViewState, input: {char?: string; backspace?: boolean; done?: boolean}): ViewState {
+	if (input.done) return {...state, filtering: false};
+	const filter = input.backspace ? state.filter.slice(0, -1) : state.filter + (input.char ?? '');
+	return {...state, filter, cursor: 0, scroll: 0};
+}
+
+/** Keeps the cursor on screen: scrolls only when it would leave the page. */
+export function withCursor(state: ViewState, cursor: number, rowCount: number, pageSize: number): ViewState {
+	const next = clamp(cursor, 0, Math.max(0, rowCount - 1));
+	let scroll = state.scroll;
+	if (next < scroll) scroll = next;
+	if (next >= scroll + pageSize) scroll = next - pageSize + 1;
+	return {...state, cursor: next, scroll: clamp(scroll, 0, Math.max(0, rowCount - pageSize))};
+}
+
+function clamp(value: number, low: number, high: number): number {
+	return Math.max(low, Math.min(high, value));
+}
+
+function toggled(set: ReadonlySet<number>, id: number): Set<number> {
+	const next = new Set(set);
+	if (next.has(id)) next.delete(id);
+	else next.add(id);
+	return next;
+}
