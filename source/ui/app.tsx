@@ -57,22 +57,25 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	}, [state.quit, onQuit]);
 
 	useInput((input, key) => {
-		const press = keyPress(input, key);
-		if (press.ctrl && press.name === 'c') {
-			setState(current => ({...current, quit: true}));
-			return;
-		}
-		setState(current => {
-			if (current.filtering) {
-				if (press.name === 'escape') return reduce(current, 'clear-filter', context);
-				if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
-				if (press.name === 'backspace') return typeFilter(current, {backspace: true});
-				if (!press.ctrl && input.length > 0) return typeFilter(current, {char: input});
-				return current;
+		// Keys typed faster than a frame arrive as one string ("/blob"): take them one by one.
+		const presses = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B') ? [...input].map(char => ({char, press: keyPress(char, {...key, return: false})})) : [{char: input, press: keyPress(input, key)}];
+		for (const {char, press} of presses) {
+			if (press.ctrl && press.name === 'c') {
+				setState(current => ({...current, quit: true}));
+				return;
 			}
-			const command = commandFor(press, current.focus);
-			return command ? reduce(current, command, {...context, rows}) : current;
-		});
+			setState(current => {
+				if (current.filtering) {
+					if (press.name === 'escape') return reduce(current, 'clear-filter', context);
+					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
+					if (press.name === 'backspace') return typeFilter(current, {backspace: true});
+					if (!press.ctrl && char.length > 0) return typeFilter(current, {char});
+					return current;
+				}
+				const command = commandFor(press, current.focus);
+				return command ? reduce(current, command, {...context, rows}) : current;
+			});
+		}
 	});
 
 	// Left column: layers, the selected layer's details, the image's.

@@ -26,7 +26,8 @@ function keyboard(): NodeJS.ReadStream {
 
 function useTerminalSize(): {width: number; height: number} {
 	const {stdout} = useStdout();
-	const read = () => ({width: stdout.columns || 80, height: stdout.rows || 24});
+	// One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw it all on every update.
+	const read = () => ({width: stdout.columns || 80, height: Math.max(4, (stdout.rows || 24) - 1)});
 	const [size, setSize] = useState(read);
 	useEffect(() => {
 		const onResize = () => setSize(read());

@@ -1,0 +1,70 @@
+import {execFileSync, spawnSync} from 'node:child_process';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {builtCli, sharedImages} from '../helpers/paths.js';
+
+/**
+ * The real binary in a real terminal: tmux runs it, send-keys types, and
+ * capture-pane reads the screen as a person would see it.
+ */
+const socket = `layerscope-e2e-${process.pid}`;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
+const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'e2e');
+
+async function waitFor(predicate: (text: string) => boolean, what: string, escapes = false): Promise<string> {
+	const deadline = Date.now() + 10_000;
+	let text = '';
+	while (Date.now() < deadline) {
+		text = screen(escapes);
+		if (predicate(text)) return text;
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`);
+}
+
+describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
+	beforeAll(() => {
+		tmux('new-session', '-d', '-s', 'e2e', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
+		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
+	});
+	afterAll(() => {
+		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+	});
+
+	it('opens full screen on the last layer, with the layers pane focused', async () => {
+		const text = await waitFor(t => t.includes('Layers (5)'), 'the browser');
+		expect(text).not.toContain('BEFORE'); // the alternate screen hides the shell
+		expect(text).toContain('Files: filesystem after layer 4');
+		expect(text).toContain('Layer 4');
+		expect(text.split('\n').length).toBeLessThanOrEqual(46);
+		const colored = screen(true);
+		expect(colored).toMatch(/\u001B\[[0-9;]*7m(\u001B\[[0-9;]*m)*Layers \(5\)/);
+	});
+
+	it('moves between layers and panes', async () => {
+		tmux('send-keys', '-t', 'e2e', 'Up');
+		await waitFor(t => t.includes('Layer 3') && t.includes('Files: filesystem after layer 3'), 'layer 3');
+		tmux('send-keys', '-t', 'e2e', 'C-l');
+		const changes = await waitFor(t => t.includes('Files: changes in layer 3'), 'the layer view');
+		expect(changes).toMatch(/\+ -rw-r--r-- .*pkgs/);
+		tmux('send-keys', '-t', 'e2e', 'Tab');
+		await waitFor(t => /\u001B\[[0-9;]*7m(\u001B\[[0-9;]*m)*Files: changes in layer 3/.test(t), 'the files pane focused', true);
+	});
+
+	it('filters the tree', async () => {
+		tmux('send-keys', '-t', 'e2e', '/', 'b', 'l', 'o', 'b');
+		const filtered = await waitFor(t => t.includes('filter: blob'), 'the filter');
+		expect(filtered).toContain('blob');
+		expect(filtered).not.toContain('pkgs');
+		tmux('send-keys', '-t', 'e2e', 'Escape');
+		await waitFor(t => !t.includes('filter:') && t.includes('pkgs'), 'the filter cleared');
+	});
+
+	it('quits with q and gives the shell back as it was', async () => {
+		tmux('send-keys', '-t', 'e2e', 'q');
+		const text = await waitFor(t => t.includes('SHELL-IS-BACK'), 'the shell');
+		expect(text).toContain('BEFORE');
+		expect(text).not.toContain('Layers (5)');
+	});
+});

@@ -1,0 +1,186 @@
+import path from 'node:path';
+import {readFileSync} from 'node:fs';
+import {render} from 'ink-testing-library';
+import React from 'react';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
+import {loadImage} from '../../source/image/load.js';
+import {createStyle} from '../../source/report/style.js';
+import {Browser} from '../../source/ui/app.js';
+import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
+import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
+import {visibleRows} from '../../source/ui/visible-rows.js';
+import {repoRoot, sharedImages} from '../helpers/paths.js';
+
+let analysis: Analysis;
+beforeAll(async () => {
+	analysis = analyseImage(await loadImage(path.join(sharedImages, 'sample.oci')));
+});
+
+const plain = createStyle(false);
+const tick = () => new Promise(resolve => setTimeout(resolve, 30));
+const KEYS = {down: '\u001B[B', up: '\u001B[A', tab: '\t', escape: '\u001B', ctrlL: '\u000C', ctrlA: '\u0001', pageDown: '\u001B[6~', end: '\u001B[F'};
+
+function mount(width = 120, height = 30) {
+	let quit = false;
+	const app = render(<Browser analysis={analysis} width={width} height={height} style={plain} onQuit={() => (quit = true)} />);
+	const press = async (...keys: string[]) => {
+		for (const key of keys) {
+			app.stdin.write(key);
+			await tick();
+		}
+	};
+	return {app, press, frame: () => app.lastFrame() ?? '', quit: () => quit};
+}
+
+describe('the keymap is data', () => {
+	it('drives input per pane: Ctrl+A means aggregated in the layers pane, toggle added in the files pane', () => {
+		expect(commandFor({name: 'a', ctrl: true}, 'layers')).toBe('aggregated-view');
+		expect(commandFor({name: 'a', ctrl: true}, 'files')).toBe('toggle-added');
+		expect(commandFor({name: 'j', ctrl: false}, 'files')).toBe('down');
+		expect(commandFor({name: 'x', ctrl: false}, 'files')).toBeUndefined();
+	});
+
+	it('has no key bound twice in one pane', () => {
+		for (const pane of ['layers', 'files'] as const) {
+			const seen = new Map<string, string>();
+			for (const binding of KEYMAP.filter(b => b.pane === undefined || b.pane === pane)) {
+				for (const press of binding.presses) {
+					const id = `${press.ctrl ? 'ctrl+' : ''}${press.name}`;
+					expect(seen.get(id), `${pane}: ${id}`).toBeUndefined();
+					seen.set(id, binding.command);
+				}
+			}
+		}
+	});
+
+	it('generates the README\'s key table', () => {
+		expect(readFileSync(path.join(repoRoot, 'README.md'), 'utf8')).toContain(keymapMarkdown());
+	});
+});
+
+describe('the view model', () => {
+	const context = (rows = visibleRows(analysis, {...initialState(), layer: 4})): ViewContext => ({layerCount: 5, rows, pageSize: 5});
+
+	it('moves the cursor within the rows and scrolls only to keep it on screen', () => {
+		let state = {...initialState(), focus: 'files' as const, layer: 4};
+		const ctx = context();
+		for (let i = 0; i < 7; i++) state = reduce(state, 'down', ctx);
+		expect([state.cursor, state.scroll]).toEqual([7, 3]);
+		state = reduce(state, 'home', ctx);
+		expect([state.cursor, state.scroll]).toEqual([0, 0]);
+		state = reduce(state, 'end', ctx);
+		expect(state.cursor).toBe(ctx.rows.length - 1);
+		state = reduce(state, 'down', ctx);
+		expect(state.cursor).toBe(ctx.rows.length - 1);
+	});
+
+	it('folds a directory and goes to the parent with ←', () => {
+		const base = {...initialState(), focus: 'files' as const, layer: 4};
+		const rows = visibleRows(analysis, base);
+		const app = rows.findIndex(row => row.name === 'app');
+		const folded = reduce({...base, cursor: app}, 'toggle-dir', context(rows));
+		const after = visibleRows(analysis, folded);
+		expect(after.length).toBeLessThan(rows.length);
+		expect(after.find(row => row.name === 'data.bin')).toBeUndefined();
+		const runSh = rows.findIndex(row => row.name === 'run.sh');
+		expect(reduce({...base, cursor: runSh}, 'collapse', context(rows)).cursor).toBe(app);
+	});
+
+	it('switches between the layer\'s changes and the aggregated filesystem', () => {
+		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'});
+		expect(changes.map(row => row.name)).toEqual(['var', 'cache', 'tool', 'blob']);
+		expect(changes.at(-1)).toMatchObject({status: 'removed', size: 307200});
+		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'});
+		expect(all.length).toBeGreaterThan(30);
+		expect(all.find(row => row.name === 'blob')).toMatchObject({status: 'removed'});
+	});
+
+	it('filters by regular expression or substring and hides statuses', () => {
+		const regex = visibleRows(analysis, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'});
+		expect(regex.filter(row => !row.isDir).map(row => row.name)).toEqual(['cat', 'sh']);
+		const substring = visibleRows(analysis, {...initialState(), layer: 4, filter: 'data.bin('});
+		expect(substring).toEqual([]);
+		const noUnmodified = visibleRows(analysis, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}});
+		expect(noUnmodified.filter(row => !row.isDir).every(row => row.status !== 'unmodified')).toBe(true);
+		expect(noUnmodified.some(row => row.metadataOnly)).toBe(true);
+	});
+
+	it('sorts by size', () => {
+		const rows = visibleRows(analysis, {...initialState(), layer: 4, sort: 'size'});
+		expect(rows[0]!.name).toBe('bin');
+	});
+});
+
+describe('the rendered browser', () => {
+	it('fits the terminal exactly: never taller or wider', async () => {
+		for (const [width, height] of [[150, 45], [80, 24], [60, 16]] as const) {
+			const {frame, app} = mount(width, height);
+			await tick();
+			const lines = frame().split('\n');
+			expect(lines.length, `${width}x${height}`).toBe(height);
+			for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(width);
+			app.unmount();
+		}
+	});
+
+	it('switches panes, layers and views with the keys dive users know', async () => {
+		const {frame, press, app} = mount();
+		await tick();
+		expect(frame()).toContain('Files: filesystem after layer 4');
+		expect(frame()).toContain('Layer 4');
+		await press(KEYS.up);
+		expect(frame()).toContain('Layer 3');
+		expect(frame()).toContain('Files: filesystem after layer 3');
+		await press(KEYS.ctrlL);
+		expect(frame()).toContain('Files: changes in layer 3');
+		expect(frame()).toMatch(/\+ .*data\.link/);
+		await press(KEYS.ctrlA);
+		expect(frame()).toContain('Files: filesystem after layer 3');
+		await press(KEYS.tab, KEYS.down, KEYS.down);
+		expect(frame()).toContain('Tab switch pane');
+		app.unmount();
+	});
+
+	it('filters live as you type, and Esc clears', async () => {
+		const {frame, press, app} = mount();
+		await tick();
+		await press('/', 'p', 'k', 'g', 's');
+		expect(frame()).toContain('filter: pkgs');
+		expect(frame()).toContain('pkgs');
+		expect(frame()).not.toContain('busybox');
+		await press(KEYS.escape);
+		expect(frame()).toContain('busybox');
+		app.unmount();
+	});
+
+	it('jumps to the largest waste with w, and opens help with ?', async () => {
+		const {frame, press, app} = mount();
+		await tick();
+		await press('w');
+		await tick();
+		expect(frame()).toContain('Files: filesystem after layer 3');
+		expect(frame()).toContain('Layer 3');
+		await press('?');
+		expect(frame()).toContain('Keys (? closes)');
+		expect(frame()).toContain('largest waste');
+		app.unmount();
+	});
+
+	it('marks changes with characters as well as colors, metadata-only ones apart', async () => {
+		const {frame, press, app} = mount();
+		await tick();
+		await press(KEYS.up, KEYS.up, KEYS.ctrlL);
+		expect(frame()).toContain('Files: changes in layer 2');
+		expect(frame()).toMatch(/^.*│\* -rwxr-xr-x .*data\.bin/m);
+		app.unmount();
+	});
+
+	it('quits with q', async () => {
+		const {press, quit, app} = mount();
+		await tick();
+		await press('q');
+		expect(quit()).toBe(true);
+		app.unmount();
+	});
+});
