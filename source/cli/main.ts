@@ -35,7 +35,9 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
 	if (mode.kind === 'browser') {
-		// The browser and its React are loaded only when a terminal asks for them.
+		// The browser and its React are loaded only when a terminal asks for them, as React's production build
+		// (it picks the build from NODE_ENV when first imported; development checks cost frames).
+		process.env.NODE_ENV ??= 'production';
 		const {runBrowser} = await import('../ui/launch.js');
 		await runBrowser(mode.image, request.load, style);
 		return 0;

@@ -8,6 +8,8 @@ import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
 import {initialState, reduce, typeFilter, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {visibleRows} from './visible-rows.js';
 
+const FOLD_ABOVE_PATHS = 5000;
+
 export interface BrowserProps {
 	analysis: Analysis;
 	width: number;
@@ -26,10 +28,11 @@ export function keyPress(input: string, key: {upArrow: boolean; downArrow: boole
 }
 
 export function Browser({analysis, width, height, style, onQuit, initial}: BrowserProps) {
-	const [state, setState] = useState<ViewState>(() => ({...initialState(), layer: Math.max(0, analysis.image.layers.length - 1), ...initial}));
+	// Big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
+	const [state, setState] = useState<ViewState>(() => ({...initialState(), layer: Math.max(0, analysis.image.layers.length - 1), foldAll: analysis.finalFiles.length > FOLD_ABOVE_PATHS, ...initial}));
 	const rows = useMemo(
-		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, filter: state.filter, hidden: state.hidden, sort: state.sort}),
-		[analysis, state.layer, state.view, state.collapsed, state.filter, state.hidden, state.sort],
+		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
+		[analysis, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
 	);
 	const largestWaste = useMemo(() => {
 		const dead = analysis.waste.files[0];
@@ -78,18 +81,21 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 		}
 	});
 
-	// Left column: layers, the selected layer's details, the image's.
-	const details = layerDetailLines(analysis, state.layer, leftWidth, style);
-	const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
-	const imageHeight = Math.max(0, bodyHeight - layersHeight - details.length);
+	// Left column: layers, the selected layer's details, the image's. Cursor moves in the file tree leave it as it is.
 	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
-	const left = [
-		title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth),
-		...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style),
-		...details,
-		...imageDetailLines(analysis, leftWidth, imageHeight, style),
-	].slice(0, bodyHeight);
-	while (left.length < bodyHeight) left.push(' '.repeat(leftWidth));
+	const left = useMemo(() => {
+		const details = layerDetailLines(analysis, state.layer, leftWidth, style);
+		const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
+		const imageHeight = Math.max(0, bodyHeight - layersHeight - details.length);
+		const lines = [
+			title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth),
+			...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style),
+			...details,
+			...imageDetailLines(analysis, leftWidth, imageHeight, style),
+		].slice(0, bodyHeight);
+		while (lines.length < bodyHeight) lines.push(' '.repeat(leftWidth));
+		return lines;
+	}, [analysis, state.layer, state.focus, leftWidth, bodyHeight, style]);
 
 	let right: string[];
 	if (state.help) {
@@ -110,14 +116,10 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 
 	const bar = fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width);
 	const lines = left.map((line, index) => `${line}${style('dim', '│')}${right[index]}`);
+	// One text node for the whole frame: Ink lays out one box instead of a box per line.
 	return (
-		<Box flexDirection="column" width={width} height={height}>
-			{lines.map((line, index) => (
-				<Text key={index} wrap="truncate">
-					{line}
-				</Text>
-			))}
-			<Text wrap="truncate">{style('inverse', bar)}</Text>
+		<Box width={width} height={height}>
+			<Text wrap="truncate">{[...lines, style('inverse', bar)].join('\n')}</Text>
 		</Box>
 	);
 }

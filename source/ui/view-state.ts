@@ -9,7 +9,9 @@ export interface ViewState {
 	view: TreeView;
 	cursor: number;
 	scroll: number;
+	/** Directories folded differently from `foldAll`. */
 	collapsed: ReadonlySet<number>;
+	foldAll: boolean;
 	filter: string;
 	/** Typing a filter: keys go to the filter text. */
 	filtering: boolean;
@@ -30,6 +32,7 @@ export function initialState(): ViewState {
 		cursor: 0,
 		scroll: 0,
 		collapsed: new Set(),
+		foldAll: false,
 		filter: '',
 		filtering: false,
 		hidden: {added: false, modified: false, removed: false, unmodified: false},
@@ -95,11 +98,8 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 			for (let index = state.cursor - 1; index >= 0; index--) if (context.rows[index]!.depth < (row?.depth ?? 0)) return moveFiles(index);
 			return state;
 		}
-		case 'toggle-all': {
-			const dirs = context.rows.filter(r => r.isDir && r.depth === 0);
-			const anyOpen = dirs.some(r => !r.collapsed);
-			return {...state, collapsed: anyOpen ? new Set(dirs.map(r => r.id)) : new Set(), cursor: 0, scroll: 0};
-		}
+		case 'toggle-all':
+			return {...state, foldAll: !state.foldAll, collapsed: new Set(), cursor: 0, scroll: 0};
 		case 'filter':
 			return {...state, filtering: true, focus: 'files'};
 		case 'clear-filter':
@@ -115,8 +115,12 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 		case 'largest-waste': {
 			const target = context.largestWaste;
 			if (!target) return state;
+			// Open the way to it, whatever the default folding.
 			const collapsed = new Set(state.collapsed);
-			for (const ancestor of target.ancestors) collapsed.delete(ancestor);
+			for (const ancestor of target.ancestors) {
+				if (state.foldAll) collapsed.add(ancestor);
+				else collapsed.delete(ancestor);
+			}
 			// The row index is known only after the rows are rebuilt: the app resolves `pendingFocus`.
 			return {...state, layer: target.layer, view: 'aggregated', focus: 'files', collapsed, filter: '', hidden: initialState().hidden, cursor: 0, scroll: 0, pendingFocus: target.pathId};
 		}

@@ -6,7 +6,10 @@ export type TreeView = 'layer' | 'aggregated';
 export interface TreeOptions {
 	layer: number;
 	view: TreeView;
+	/** Directories whose folding differs from the default. */
 	collapsed: ReadonlySet<number>;
+	/** Every directory starts folded (big trees) instead of open. */
+	foldAll: boolean;
 	filter: string;
 	hidden: Readonly<Record<ChangeStatus, boolean>>;
 	sort: 'name' | 'size';
@@ -46,6 +49,7 @@ export function filterMatcher(filter: string): ((path: string) => boolean) | und
 export function visibleRows(analysis: Analysis, options: TreeOptions): Row[] {
 	const trees = analysis.trees;
 	const matcher = filterMatcher(options.filter);
+	const anyHidden = Object.values(options.hidden).some(Boolean);
 	const rows: Row[] = [];
 
 	const entryOf = (id: number) => {
@@ -83,13 +87,16 @@ export function visibleRows(analysis: Analysis, options: TreeOptions): Row[] {
 				metadataOnly: entry.metadataOnly,
 				size: entry.size,
 				isDir,
-				collapsed: options.collapsed.has(entry.id),
+				collapsed: isDir && options.foldAll !== options.collapsed.has(entry.id),
 			};
 			const at = rows.length;
 			rows.push(row);
 			let keep: boolean;
 			const own = !options.hidden[entry.status] && (!matcher || matcher(trees.pathOf(entry.id)));
-			if (isDir) {
+			if (isDir && row.collapsed && !matcher && !anyHidden) {
+				// A folded directory needs nothing from below it unless a filter or hidden status must look inside.
+				keep = true;
+			} else if (isDir) {
 				const below = visit(entry.id, depth + 1, prefix + (last ? '    ' : '│   '));
 				// A directory stays when something below it does, or when it is itself a match (or empty and shown).
 				keep = below === 'shown' || (own && (matcher !== undefined || below === 'empty'));

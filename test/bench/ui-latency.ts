@@ -1,0 +1,104 @@
+/**
+ * Key press to new frame in the browser, on the benchmark image, at 150×45:
+ * the real Ink renderer writing to an in-memory terminal, keys fed the way a
+ * terminal sends them, spaced out so each frame is measured on its own
+ * (Ink draws at most 30 frames a second). Prints one JSON line.
+ *
+ *   node --import tsx test/bench/ui-latency.ts IMAGE
+ */
+import {EventEmitter} from 'node:events';
+import path from 'node:path';
+import process from 'node:process';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+
+delete process.env.CI; // Ink renders only the last frame when it thinks it runs in CI.
+process.env.NODE_ENV ??= 'production'; // as the CLI runs the browser
+
+const dist = fileURLToPath(new URL('../../dist/source/', import.meta.url));
+const load = async <T>(module: string) => (await import(pathToFileURL(path.join(dist, module)).href)) as T;
+const {loadAndAnalyse} = await load<{loadAndAnalyse: (input: string) => Promise<unknown>}>('cli/load-and-analyse.js');
+const {Browser} = await load<{Browser: unknown}>('ui/app.js');
+const {createStyle} = await load<{createStyle: (enabled: boolean) => unknown}>('report/style.js');
+const React = await import('react');
+const {render} = await import('ink');
+
+const [width, height] = [150, 45];
+
+/** A terminal's output side, in memory: counts frames and when they land. */
+class Screen extends EventEmitter {
+	columns = width;
+	rows = height + 1;
+	isTTY = false;
+	write(_text: string): boolean {
+		this.emit('frame', performance.now());
+		return true;
+	}
+}
+
+/** A terminal's input side: what Ink reads keys from. */
+class Keyboard extends EventEmitter {
+	isTTY = true;
+	private pending: string | null = null;
+	setRawMode() {}
+	setEncoding() {}
+	ref() {}
+	unref() {}
+	resume() {}
+	pause() {}
+	read(): string | null {
+		const data = this.pending;
+		this.pending = null;
+		return data;
+	}
+	press(data: string): void {
+		this.pending = data;
+		this.emit('readable');
+		this.emit('data', data);
+	}
+}
+
+const input = process.argv[2];
+if (!input) throw new Error('usage: ui-latency.ts IMAGE');
+const analysis = (await loadAndAnalyse(input)) as {trees: unknown};
+const started = performance.now();
+void analysis.trees;
+const treeIndexMs = performance.now() - started;
+
+const screen = new Screen();
+screen.setMaxListeners(0);
+const keyboard = new Keyboard();
+const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+await sleep(300);
+
+async function measure(key: string): Promise<number> {
+	const frame = new Promise<number>(resolve => screen.once('frame', resolve));
+	const pressed = performance.now();
+	keyboard.press(key);
+	const drawn = await Promise.race([frame, sleep(2000).then(() => Number.NaN)]);
+	await sleep(45); // past Ink's 30 fps throttle, so the next press starts a fresh frame
+	return drawn - pressed;
+}
+
+const percentile = (values: number[], p: number) => {
+	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const summary = (values: number[]) => ({p50: Math.round(percentile(values, 50) * 10) / 10, p95: Math.round(percentile(values, 95) * 10) / 10, n: values.length});
+
+const KEY = {up: '\u001B[A', down: '\u001B[B', tab: '\t', escape: '\u001B', enter: '\r'};
+const layerSwitch: number[] = [];
+for (let i = 0; i < 12; i++) layerSwitch.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
+await measure(KEY.tab);
+// Open every directory (big trees start folded) so the cursor has 100,000 rows to move through.
+const unfold = await measure('z');
+const cursor: number[] = [];
+for (let i = 0; i < 100; i++) cursor.push(await measure(KEY.down));
+const filter: number[] = [];
+await measure('/');
+for (const char of 'lib/x86') filter.push(await measure(char));
+filter.push(await measure(KEY.escape));
+app.unmount();
+
+process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs)})}\n`);
+process.exit(0);
