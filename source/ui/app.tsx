@@ -60,6 +60,21 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	}, [state.quit, onQuit]);
 
 	useInput((input, key) => {
+		// Mouse wheel, as SGR mouse reports ("\e[<64;x;yM" up, 65 down): scrolls the pane under the pointer.
+		const mouse = /^\[<(\d+);(\d+);(\d+)[Mm]$/.exec(input);
+		if (mouse) {
+			const button = Number(mouse[1]);
+			if (button !== 64 && button !== 65) return;
+			const pane = Number(mouse[2]) <= leftWidth ? 'layers' : 'files';
+			const command = button === 64 ? 'up' : 'down';
+			// The wheel also focuses the pane it scrolls, as clicking would.
+			setState(current => {
+				let next: ViewState = {...current, focus: pane};
+				for (let step = 0; step < (pane === 'files' ? 3 : 1); step++) next = reduce(next, command, {...context, rows});
+				return next;
+			});
+			return;
+		}
 		// Keys typed faster than a frame arrive as one string ("/blob"): take them one by one.
 		const presses = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B') ? [...input].map(char => ({char, press: keyPress(char, {...key, return: false})})) : [{char: input, press: keyPress(input, key)}];
 		for (const {char, press} of presses) {

@@ -11,8 +11,9 @@ import type {LoadOptions, LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {Browser, Loading} from './app.js';
 
-const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H';
-const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+/** The alternate screen, plus mouse reports (button events, SGR encoding) for the wheel. */
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H\u001B[?1000h\u001B[?1006h';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1000l\u001B[?1006l\u001B[?1049l';
 
 /** Keys come from the terminal even when the image arrives on stdin (docker save app | layerscope -). */
 function keyboard(): NodeJS.ReadStream {

@@ -176,6 +176,16 @@ describe('the rendered browser', () => {
 		app.unmount();
 	});
 
+	it('scrolls the pane under the mouse wheel', async () => {
+		const {frame, press, app} = mount(120, 30);
+		await tick();
+		await press('\u001B[<64;5;5M');
+		expect(frame()).toContain('Layer 3');
+		await press('\u001B[<65;5;5M', '\u001B[<65;100;10M');
+		expect(frame()).toContain('Layer 4');
+		app.unmount();
+	});
+
 	it('quits with q', async () => {
 		const {press, quit, app} = mount();
 		await tick();
