@@ -12,20 +12,10 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {writeImage} from '../test/fixtures/image-writer.js';
 import type {EntrySpec} from '../test/fixtures/layer-builder.js';
+import {prng} from '../test/fixtures/random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Seeded PRNG (mulberry32): no Math.random, so the image is reproducible. */
-function prng(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const random = prng(2024);
 const WORDS = 'the package version depends on python library install config module error file data build system network user value default option return import class def self print test debian amd64 description section priority maintainer'.split(' ');

@@ -30,7 +30,7 @@ export function formatRow(row: Row, width: number, attributes: boolean, selected
 	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
 	let name = escapeForTerminal(row.name);
 	if (state.type === 'symlink') name += ` → ${escapeForTerminal(state.linkTarget ?? '')}`;
-	const text = fit(`${rowMarker(row)} ${columns}${row.guide}${fold}${name}${row.isDir && !row.collapsed ? '' : ''}`, width);
+	const text = fit(`${rowMarker(row)} ${columns}${row.guide}${fold}${name}`, width);
 	if (selected) return style('inverse', text);
 	if (row.metadataOnly) return style('cyan', text);
 	if (row.status === 'added') return style('green', text);

@@ -7,6 +7,7 @@ import type {Image, Layer, LayerEntry} from '../../source/model.js';
 import {ApplyError, walkTree, type FsNode} from '../../source/tree/filesystem.js';
 import {sharedImages} from '../helpers/paths.js';
 import {modelLayer} from './layers.js';
+import {prng} from '../fixtures/random.js';
 
 function imageOf(layers: Layer[]): Image {
 	return {layers} as Image;
@@ -89,17 +90,6 @@ describe('reclaimable bytes', () => {
 	});
 });
 
-/** A small deterministic PRNG, so a failing stack can be replayed from its seed. */
-function prng(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const NAMES = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/e/z', '/s', '/s/q'];
 

@@ -10,6 +10,7 @@ import {walkTree} from '../../source/tree/filesystem.js';
 import {FORMATS, writeImage, type Format, type ImageSpec} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {runCli} from '../helpers/run-cli.js';
+import {storageIndependent} from '../helpers/model.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-formats-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -94,16 +95,6 @@ const kitchenSink: ImageSpec = {
 
 function finalFiles(image: Image): Array<Record<string, unknown>> {
 	return [...walkTree(filesystemAt(image).root)].map(([p, node]) => fileRecord(p, node));
-}
-
-function storageIndependent(image: Image) {
-	return {
-		id: image.id,
-		platform: image.platform,
-		config: image.config,
-		history: image.history,
-		layers: image.layers.map(({digest, compressedSize, compression, mediaType, ...rest}) => rest),
-	};
 }
 
 describe('the kitchen-sink image in every format', () => {
