@@ -130,7 +130,8 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	while (right.length < bodyHeight) right.push(' '.repeat(rightWidth));
 
 	const bar = fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width);
-	const lines = left.map((line, index) => `${line}│${right[index]}`);
+	// Trailing blanks of the right pane need not be drawn: every character costs Ink time on every frame.
+	const lines = left.map((line, index) => `${line}│${right[index]!.trimEnd()}`);
 	// One text node for the whole frame: Ink lays out one box instead of a box per line.
 	return (
 		<Box width={width} height={height}>

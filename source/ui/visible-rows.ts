@@ -60,19 +60,22 @@ export function visibleRows(analysis: Analysis, options: TreeOptions): Row[] {
 		const size = options.view === 'layer' || removed ? trees.changeSize(id, options.layer) : trees.sizeAt(id, options.layer);
 		return {id, state, status: change?.status ?? ('unmodified' as ChangeStatus), metadataOnly: change?.metadataOnly ?? false, size};
 	};
-	const childrenOf = (id: number): number[] => {
-		if (options.view === 'layer') return trees.changedChildren(id, options.layer);
-		return trees.allChildren(id).filter(child => trees.stateAt(child, options.layer) !== null || trees.changeAt(child, options.layer)?.status === 'removed');
-	};
-	const ordered = (ids: number[]) => {
-		const entries = ids.map(entryOf).filter((entry): entry is NonNullable<typeof entry> => entry !== undefined);
+	/** A directory's children as this view shows them, each looked up once. */
+	const entriesOf = (id: number) => {
+		const ids = options.view === 'layer' ? trees.changedChildren(id, options.layer) : trees.allChildren(id);
+		const entries = [];
+		// In the aggregated view, entryOf drops paths that do not exist after the layer (removed ones it keeps).
+		for (const child of ids) {
+			const entry = entryOf(child);
+			if (entry) entries.push(entry);
+		}
 		if (options.sort === 'size') entries.sort((a, b) => b.size - a.size);
 		return entries;
 	};
 
 	/** Adds the subtree's rows; says whether it had children and whether any survived the filter and hidden statuses. */
 	const visit = (id: number, depth: number, prefix: string): 'empty' | 'hidden' | 'shown' => {
-		const children = ordered(childrenOf(id));
+		const children = entriesOf(id);
 		let any = false;
 		children.forEach((entry, index) => {
 			const last = index === children.length - 1;
