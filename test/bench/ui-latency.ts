@@ -5,6 +5,11 @@
  * (Ink draws at most 30 frames a second). Prints one JSON line.
  *
  *   node --import tsx test/bench/ui-latency.ts IMAGE
+ *   node --import tsx test/bench/ui-latency.ts --synthetic 200000
+ *
+ * --synthetic N builds an image of N files in memory (five layers that add,
+ * rewrite, chmod and delete, as real builds do) and analyses it the way the
+ * CLI does: the browser never sees where an image came from.
  */
 import {EventEmitter} from 'node:events';
 import path from 'node:path';
@@ -57,9 +62,41 @@ class Keyboard extends EventEmitter {
 	}
 }
 
-const input = process.argv[2];
-if (!input) throw new Error('usage: ui-latency.ts IMAGE');
-const analysis = (await loadAndAnalyse(input)) as {trees: unknown};
+const {analyseImage} = await load<{analyseImage: (image: unknown) => unknown}>('analysis/analyse.js');
+
+/** N files in a realistic shape: a deep base layer, then layers that add, rewrite, chmod and delete. */
+function syntheticImage(files: number): unknown {
+	let seed = 42;
+	const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+	const paths: string[] = [];
+	for (let i = 0; i < files; i++) {
+		const depth = 2 + Math.floor(random() * 5);
+		const parts = ['usr', 'lib', 'share', 'opt', 'srv'].slice(Math.floor(random() * 5), 5).slice(0, 1);
+		for (let d = 1; d < depth; d++) parts.push(`d${Math.floor(random() * (d === 1 ? 20 : 12))}`);
+		parts.push(`file${i}.${['so', 'py', 'txt', 'js'][i % 4]}`);
+		paths.push('/' + parts.join('/'));
+	}
+	const entry = (path: string, size: number, mode = 0o644) => ({path, type: 'file', mode, uid: 0, gid: 0, size, mtime: 0, digest: `d${size}`});
+	const shares = [0.6, 0.15, 0.1, 0.1, 0.05];
+	let next = 0;
+	const layers = shares.map((share, index) => {
+		const count = Math.floor(files * share);
+		const entries = paths.slice(next, next + count).map(path => entry(path, 1000 + Math.floor(random() * 100_000)));
+		next += count;
+		// Later layers also rewrite and chmod some earlier files, and delete a few.
+		const rewritten = index === 0 ? [] : paths.slice(0, Math.floor(count / 10)).map(path => entry(path, 2000, 0o755));
+		const whiteouts = index < 2 ? [] : paths.slice(Math.floor(count / 10), Math.floor(count / 10) + 50);
+		const all = [...entries, ...rewritten];
+		return {index, entries: all, whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
+	});
+	const history = layers.map((_, index) => ({created: null, createdBy: `RUN step ${index}`, comment: null, author: null, emptyLayer: false, layerIndex: index}));
+	return {input: 'synthetic', format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};
+}
+
+const syntheticAt = process.argv.indexOf('--synthetic');
+const input = syntheticAt === -1 ? process.argv[2] : undefined;
+if (syntheticAt === -1 && !input) throw new Error('usage: ui-latency.ts IMAGE | --synthetic N');
+const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticImage(Number(process.argv[syntheticAt + 1])))) as {trees: unknown; finalFiles: unknown[]};
 const started = performance.now();
 void analysis.trees;
 const treeIndexMs = performance.now() - started;
@@ -100,5 +137,5 @@ for (const char of 'lib/x86') filter.push(await measure(char));
 filter.push(await measure(KEY.escape));
 app.unmount();
 
-process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs)})}\n`);
+process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs), paths: analysis.finalFiles.length})}\n`);
 process.exit(0);
