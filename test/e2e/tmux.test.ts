@@ -10,13 +10,13 @@ import {builtCli, sharedImages} from '../helpers/paths.js';
 const socket = `layerscope-e2e-${process.pid}`;
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'e2e');
+const screen = (escapes = false, session = 'e2e') => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
 
-async function waitFor(predicate: (text: string) => boolean, what: string, escapes = false): Promise<string> {
+async function waitFor(predicate: (text: string) => boolean, what: string, escapes = false, session = 'e2e'): Promise<string> {
 	const deadline = Date.now() + 10_000;
 	let text = '';
 	while (Date.now() < deadline) {
-		text = screen(escapes);
+		text = screen(escapes, session);
 		if (predicate(text)) return text;
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
@@ -68,3 +68,21 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 		expect(text).not.toContain('Layers (5)');
 	});
 });
+
+describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_000}, () => {
+	afterAll(() => {
+		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'piped']);
+	});
+
+	it('reads keys from the terminal itself: cat image | layerscope -', async () => {
+		tmux('new-session', '-d', '-s', 'piped', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
+		tmux('send-keys', '-t', 'piped', `cat ${path.join(sharedImages, 'sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
+		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'piped');
+		tmux('send-keys', '-t', 'piped', 'Up');
+		await waitFor(t => t.includes('Layer 3'), 'layer 3', false, 'piped');
+		tmux('send-keys', '-t', 'piped', 'q');
+		const after = await waitFor(t => t.includes('EXIT='), 'the shell', false, 'piped');
+		expect(after).toContain('EXIT=0');
+	});
+});
+
