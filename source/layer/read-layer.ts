@@ -1,10 +1,9 @@
 import {createHash} from 'node:crypto';
-import {once} from 'node:events';
-import * as tar from 'tar-stream';
 import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
 import {DecompressError, decompress, sniffCompression} from './compression.js';
 import {parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
+import {TarFormatError, walkTar} from './tar-walker.js';
 import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
 
 patchTarStreamHeaders();
@@ -41,7 +40,21 @@ const TYPE_BY_TAR: Record<string, EntryType> = {
 	fifo: 'fifo',
 };
 
-type TarHeader = Omit<tar.Header, 'pax'> & {pax?: Record<string, string> | null; [EXTRAS]?: RawHeaderExtras};
+/** A header as tar-stream's decoder gives it, long names and PAX records applied, with our extras. */
+interface TarHeader {
+	name: string;
+	type: string | null;
+	mode?: number;
+	uid?: number;
+	gid?: number;
+	size?: number;
+	mtime?: Date;
+	linkname?: string | null;
+	devmajor?: number;
+	devminor?: number;
+	pax?: Record<string, string> | null;
+	[EXTRAS]?: RawHeaderExtras;
+}
 
 /**
  * Reads one layer blob in a single pass: sniffs its compression from magic
@@ -102,63 +115,14 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerR
 }
 
 async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder, onChunk: (chunk: Buffer) => void): Promise<void> {
-	const extract = tar.extract({allowUnknownFormat: true} as Parameters<typeof tar.extract>[0]);
-	let failure: Error | undefined;
-	const done = new Promise<void>((resolve, reject) => {
-		extract.on('error', (error: Error) => {
-			failure ??= error;
-			reject(failure);
-		});
-		extract.on('finish', () => resolve());
-	});
-	done.catch(() => {});
-
-	extract.on('entry', (rawHeader, stream, next) => {
-		const header = rawHeader as TarHeader;
-		// A failure destroys the current entry stream too; the extractor reports it, once.
-		stream.on('error', () => {});
-		let sink: ContentSink | null;
-		try {
-			sink = changes.add(header);
-		} catch (error) {
-			failure ??= error as Error;
-			extract.destroy(failure);
-			return;
-		}
-		if (!sink) {
-			stream.on('end', () => next());
-			stream.resume();
-			return;
-		}
-		const contentSink = sink;
-		stream.on('data', chunk => contentSink.update(chunk as Buffer));
-		stream.on('end', () => {
-			try {
-				contentSink.finish();
-			} catch (error) {
-				failure ??= new LayerFormatError((error as Error).message);
-				extract.destroy(failure);
-				return;
-			}
-			next();
-		});
-	});
-
-	for await (const chunk of source) {
-		if (failure) break;
-		onChunk(chunk);
-		if (!extract.write(chunk)) {
-			await Promise.race([once(extract, 'drain'), done]);
-		}
-	}
-	// streamx types demand an argument that end() does not need.
-	if (!failure) (extract as unknown as {end(): void}).end();
 	try {
-		await done;
+		await walkTar(source, header => changes.add(header as unknown as TarHeader), onChunk);
 	} catch (error) {
-		const message = (error as Error).message;
-		if (error instanceof LayerFormatError) throw error;
-		throw new LayerFormatError(describeTarFailure(message));
+		if (error instanceof LayerFormatError || error instanceof DecompressError) throw error;
+		if (error instanceof TarFormatError) throw new LayerFormatError(error.message);
+		// A sink that cannot finish (a sparse map that does not add up) is a format problem too.
+		if (error instanceof Error && !(error as NodeJS.ErrnoException).code) throw new LayerFormatError(error.message);
+		throw error;
 	}
 }
 
@@ -285,11 +249,4 @@ function readPaxSparse(pax: Record<string, string>): {realSize: number; segments
 	// 0.1 writes the map as one record; 0.0's repeated records are gathered into the same form when decoded.
 	if (pax['GNU.sparse.map'] !== undefined) return {realSize, segments: parsePaxSparseMap(pax['GNU.sparse.map'])};
 	throw new LayerFormatError('sparse file has no sparse map');
-}
-
-/** tar-stream's messages are written for programmers; say what it means for the layer. */
-function describeTarFailure(message: string): string {
-	if (/unexpected end/i.test(message)) return 'layer tar is truncated';
-	if (/invalid tar header/i.test(message)) return 'layer is not a valid tar archive (bad header checksum)';
-	return `layer tar is corrupt: ${message}`;
 }
