@@ -6,7 +6,7 @@ import {escapeForTerminal} from '../report/escape.js';
 import {fit, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
 import {initialState, reduce, typeFilter, withCursor, type ViewContext, type ViewState} from './view-state.js';
-import {visibleRows} from './visible-rows.js';
+import {prepareFlatRows, visibleRows} from './visible-rows.js';
 
 const FOLD_ABOVE_PATHS = 5000;
 
@@ -58,6 +58,12 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	useEffect(() => {
 		if (state.quit) onQuit();
 	}, [state.quit, onQuit]);
+
+	// While the user looks at a layer, lay out its whole tree for filtering, off the key-press path.
+	useEffect(() => {
+		const timer = setTimeout(() => prepareFlatRows(analysis, {layer: state.layer, view: state.view, sort: state.sort}), 150);
+		return () => clearTimeout(timer);
+	}, [analysis, state.layer, state.view, state.sort]);
 
 	useInput((input, key) => {
 		// Mouse wheel, as SGR mouse reports ("\e[<64;x;yM" up, 65 down): scrolls the pane under the pointer.

@@ -99,11 +99,19 @@ describe('the view model', () => {
 	it('filters by regular expression or substring and hides statuses', () => {
 		const regex = visibleRows(analysis, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'});
 		expect(regex.filter(row => !row.isDir).map(row => row.name)).toEqual(['cat', 'sh']);
+		// Guides are redrawn for what is left: bin is now the only (so the last) entry at the top.
+		expect(regex.map(row => row.guide + row.name)).toEqual(['└── bin', '    ├── cat', '    └── sh']);
 		const substring = visibleRows(analysis, {...initialState(), layer: 4, filter: 'data.bin('});
 		expect(substring).toEqual([]);
 		const noUnmodified = visibleRows(analysis, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}});
 		expect(noUnmodified.filter(row => !row.isDir).every(row => row.status !== 'unmodified')).toBe(true);
 		expect(noUnmodified.some(row => row.metadataOnly)).toBe(true);
+	});
+
+	it('shows matches inside folded directories while filtering, and folds again after', () => {
+		const folded = {...initialState(), layer: 4, foldAll: true};
+		expect(visibleRows(analysis, folded).map(row => row.name)).toEqual(['app', 'bin', 'dev', 'etc', 'proc', 'run', 'sys', 'var']);
+		expect(visibleRows(analysis, {...folded, filter: 'pkgs'}).map(row => row.name)).toEqual(['var', 'lib', 'apt', 'lists', 'pkgs']);
 	});
 
 	it('sorts by size', () => {
