@@ -29,7 +29,7 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
 	});
 	afterAll(() => {
-		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'e2e']);
 	});
 
 	it('opens full screen on the last layer, with the layers pane focused', async () => {
@@ -71,11 +71,21 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 
 describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_000}, () => {
 	afterAll(() => {
-		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'piped']);
+		// The last session: the private tmux server goes with it.
+		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
 	});
 
 	it('reads keys from the terminal itself: cat image | layerscope -', async () => {
-		tmux('new-session', '-d', '-s', 'piped', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
+		// The server of the sessions before may still be shutting down: try again for a moment.
+		for (let attempt = 0; ; attempt++) {
+			try {
+				tmux('new-session', '-d', '-s', 'piped', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
+				break;
+			} catch (error) {
+				if (attempt >= 20) throw error;
+				await new Promise(resolve => setTimeout(resolve, 100));
+			}
+		}
 		tmux('send-keys', '-t', 'piped', `cat ${path.join(sharedImages, 'sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'piped');
 		tmux('send-keys', '-t', 'piped', 'Up');
