@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js';
-import {OWN_RULES, DIVE_RULES, type RuleKey} from '../report/ci/config.js';
+import type {RuleKey} from '../report/ci/config.js';
 
 export type Mode =
 	| {kind: 'help'}
@@ -68,4 +68,3 @@ export function flagName(rule: string): string {
 	return '--' + rule.replace(/[A-Z]/g, letter => '-' + letter.toLowerCase());
 }
 
-export const THRESHOLD_RULES = [...DIVE_RULES, ...OWN_RULES];
