@@ -61,6 +61,12 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 		await waitFor(t => !t.includes('filter:') && t.includes('pkgs'), 'the filter cleared');
 	});
 
+	it('follows a resize: the new frame fits the smaller terminal', async () => {
+		tmux('resize-window', '-t', 'e2e', '-x', '100', '-y', '30');
+		const text = await waitFor(t => t.split('\n').some(line => line.startsWith('Layers (5)')) && t.split('\n').every(line => [...line].length <= 100) && t.includes(' Tab switch pane'), 'the frame redrawn at 100x30');
+		expect(text.split('\n').filter(line => line.trim() !== '').length).toBeLessThanOrEqual(30);
+	});
+
 	it('quits with q and gives the shell back as it was', async () => {
 		tmux('send-keys', '-t', 'e2e', 'q');
 		const text = await waitFor(t => /^SHELL-IS-BACK/m.test(t), 'the shell');
