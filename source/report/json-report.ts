@@ -1,7 +1,7 @@
 import type {Analysis} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {DeadContent, WasteCause} from '../analysis/layer-history.js';
-import type {ImageConfig, Platform, SourceFormat} from '../model.js';
+import type {Image} from '../model.js';
 
 /** Bump on any change a consumer could notice; report.schema.json describes this version. */
 export const SCHEMA_VERSION = 1;
@@ -11,16 +11,7 @@ const TOP_FILES = 100;
 export interface JsonReport {
 	schemaVersion: number;
 	tool: {name: 'layerscope'; version: string};
-	image: {
-		input: string;
-		format: SourceFormat;
-		repoTags: string[];
-		id: string;
-		manifestDigest: string | null;
-		platform: Platform;
-		created: string | null;
-		config: ImageConfig;
-	};
+	image: Pick<Image, 'input' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform' | 'created' | 'config'>;
 	history: Array<{index: number; instruction: string; created: string | null; comment: string | null; emptyLayer: boolean; layerIndex: number | null}>;
 	layers: Array<{
 		index: number;

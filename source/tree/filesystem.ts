@@ -1,26 +1,16 @@
 import {joinPath} from '../layer/tar-path.js';
-import type {EntryType, LayerChangeset, LayerEntry} from '../model.js';
+import type {LayerChangeset, LayerEntry} from '../model.js';
 
 /**
  * The filesystem a runtime would see after stacking layers, built by applying
  * each layer's changeset in order, following the OCI changeset rules.
  */
-export interface FsNode {
+/** A path of the stacked filesystem: a layer entry's attributes under its name, plus where it came from. */
+export interface FsNode extends Omit<LayerEntry, 'path'> {
 	name: string;
-	type: EntryType;
-	mode: number;
-	uid: number;
-	gid: number;
-	/** Content bytes (a hard link's are its target's). */
-	size: number;
-	mtime: number;
-	linkTarget?: string;
-	digest?: string;
-	devMajor?: number;
-	devMinor?: number;
 	/** The layer that last set this path. -1 for directories only implied by deeper paths. */
 	layer: number;
-	/** For files and hard links: the file node whose stored bytes this shows (itself, or a hard link's target as it was when linked). */
+	/** For files and hard links: the file node whose stored bytes this shows (itself, or a hard link's target as it was when linked). A hard link's size is its target's. */
 	content?: FsNode;
 	children: Map<string, FsNode> | null;
 }
