@@ -3,6 +3,7 @@ import process from 'node:process';
 import meow from 'meow';
 import {describeError, InputError, UsageError} from './source/errors.js';
 import {runCli} from './source/cli/main.js';
+import {escapeControlCharacters} from './source/report/escape.js';
 import type {RuleKey} from './source/report/ci/config.js';
 
 const cli = meow(
@@ -14,7 +15,10 @@ const cli = meow(
 	  $ layerscope files IMAGE            the filesystem after the last layer
 
 	IMAGE is a docker save tarball (optionally gzip-compressed), an OCI image
-	layout directory or archive, or "-" for standard input. Choose one image of
+	layout directory or archive, "-" for standard input, an image name an
+	engine knows (nginx:1.27, docker://NAME, podman://NAME; the engine is found
+	through DOCKER_HOST, the Docker CLI's context, CONTAINER_HOST or the default
+	sockets), or registry://HOST[:PORT]/REPO[:TAG|@DIGEST]. Choose one image of
 	several with PATH:REF or --ref.
 
 	Options
@@ -32,11 +36,15 @@ const cli = meow(
 	  --platform P             os/arch[/variant] from a multi-platform index
 	  --ref NAME               image to pick by ref name or tag
 	  --no-verify              do not check blob digests and diff_ids
+	  --source S               read IMAGE from docker, podman, registry or file
+	  --insecure               registry://: plain HTTP (loopback registries)
 	  --no-color               plain text (so does NO_COLOR)
 	  --help, --version
 
 	Examples
 	  $ docker save app | layerscope -
+	  $ layerscope nginx:1.27
+	  $ layerscope registry://ghcr.io/org/app:1.4 --ci
 	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
 	  $ layerscope files app.tar --layer 2 --json
 `,
@@ -63,6 +71,8 @@ const cli = meow(
 			platform: {type: 'string'},
 			ref: {type: 'string'},
 			verify: {type: 'boolean', default: true},
+			source: {type: 'string'},
+			insecure: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
 		},
 	},
@@ -91,7 +101,7 @@ try {
 	process.exitCode = await runCli({
 		input: cli.input,
 		modeFlags: {ci: flags.ci, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds},
-		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify},
+		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		layer: flags.layer,
 		color: flags.color,
 		version: cli.pkg.version ?? '0.0.0',
@@ -99,7 +109,8 @@ try {
 	});
 } catch (error) {
 	const expected = error instanceof InputError || error instanceof UsageError;
-	process.stderr.write(`layerscope: ${describeError(error)}\n`);
+	// Messages quote what engines, registries and archives said: never let that drive the terminal.
+	process.stderr.write(`layerscope: ${escapeControlCharacters(describeError(error))}\n`);
 	if (!expected && process.env.LAYERSCOPE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
 	process.exitCode = 2;
 }

@@ -97,11 +97,20 @@ export type SourceFormat =
 	| 'docker-archive'
 	| 'docker-archive-oci'
 	| 'oci-layout'
-	| 'oci-archive';
+	| 'oci-archive'
+	| 'registry';
+
+/** How the image reached us: a file or directory, standard input, an engine's export, a registry. */
+export interface ImageSource {
+	kind: 'file' | 'stdin' | 'engine' | 'registry';
+	/** The engine socket or registry address asked: "unix:///run/podman/podman.sock", "https://ghcr.io". */
+	endpoint: string | null;
+}
 
 export interface Image {
 	/** What the user named: a path, "-", with any ":ref" removed. */
 	input: string;
+	source: ImageSource;
 	format: SourceFormat;
 	/** True when the outer archive itself was gzip-compressed. */
 	compressedArchive: boolean;

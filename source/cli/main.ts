@@ -19,7 +19,7 @@ import {createProgress} from './progress.js';
 export interface CliRequest {
 	input: string[];
 	modeFlags: ModeFlags;
-	load: Pick<LoadOptions, 'platform' | 'ref' | 'verify'>;
+	load: Pick<LoadOptions, 'platform' | 'ref' | 'verify' | 'source' | 'insecure'>;
 	layer: number | undefined;
 	color: boolean;
 	version: string;

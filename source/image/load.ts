@@ -2,15 +2,19 @@ import {createReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import process from 'node:process';
 import type {Readable} from 'node:stream';
+import {EngineClient} from '../engine/engine-client.js';
+import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/endpoint.js';
+import {openRegistry} from '../registry/registry-files.js';
 import {InputError} from '../errors.js';
 import {decompress, sniffCompression} from '../layer/compression.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
-import type {Image, Layer, Platform} from '../model.js';
+import type {Image, ImageSource, Layer, Platform} from '../model.js';
 import {DirectoryFiles} from './directory-files.js';
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
 import type {FileRange, ImageFiles} from './image-files.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {OnePassFiles} from './one-pass.js';
+import {classifyInput, type InputSource} from './input-source.js';
 import {parsePlatform} from './platform.js';
 import {resolveImage} from './resolve.js';
 import {TarIndex} from './tar-index.js';
@@ -24,8 +28,14 @@ export interface LoadOptions {
 	verify?: boolean;
 	/** What "-" reads; default process.stdin. */
 	stdin?: Readable;
-	/** Layers read at once from seekable inputs. */
+	/** Layers read at once from seekable inputs, or fetched at once from a registry. */
 	concurrency?: number;
+	/** docker, podman, registry or file: how to read a name that is not a path (default: guess from the name). */
+	source?: string;
+	/** Registries: plain HTTP (for loopback registries without TLS). */
+	insecure?: boolean;
+	/** Where engine sockets and registry logins are looked up; the process's own by default. */
+	environment?: EngineEnvironment;
 	onProgress?: (progress: LoadProgress) => void;
 	/** Each layer as soon as it is read and verified, in whatever order they finish. */
 	onLayer?: (layer: Layer) => void;
@@ -34,31 +44,31 @@ export interface LoadOptions {
 export interface LoadProgress {
 	layersRead: number;
 	layersTotal: number | null;
+	/** Bytes received from a stream, engine or registry; bytes of layers read from files. */
 	bytesRead: number;
+	/** About how many bytes will come, when the source says (an engine's image size). */
+	bytesTotal: number | null;
 }
 
 const DEFAULT_CONCURRENCY = 4;
 
-/** Reads an image from a path, "PATH:REF" or "-" (stdin) into the model. */
+/** Reads an image from a path, "PATH:REF", "-" (stdin), an engine or a registry into the model. */
 export async function loadImage(input: string, options: LoadOptions = {}): Promise<Image> {
-	const {location, ref} = await splitReference(input, options.ref);
+	const source = await classifyInput(input, {source: options.source, ref: options.ref});
 	const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
-	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0};
+	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null};
 	const report = () => options.onProgress?.({...progress});
-	const onePassLayer = (bytes: number) => {
-		progress.layersRead++;
-		progress.bytesRead += bytes;
-		report();
-	};
-
-	const {files, container, compressedArchive} = await openInput(location, options.stdin ?? process.stdin, onePassLayer);
-	const resolved = await resolveImage(files, {ref, platform}, container);
+	const {files, container, compressedArchive, location, ref, origin} = await openSource(input, source, options, progress, report);
+	const found = await resolveImage(files, {ref, platform}, container);
+	const resolved = origin.kind === 'registry' ? {...found, format: 'registry' as const} : found;
 	const verify = options.verify !== false;
 	const diffIds = readDiffIds(resolved.config);
 	if (diffIds && diffIds.length !== resolved.layers.length) {
 		throw new InputError(location, `config lists ${diffIds.length} diff_ids but the manifest has ${resolved.layers.length} layers`);
 	}
 	progress.layersTotal = resolved.layers.length;
+	// Streams count their bytes as they arrive, and their layers as they pass; the count starts again for the chosen image's layers.
+	const streamed = files instanceof OnePassFiles || origin.kind === 'registry';
 	if (files instanceof OnePassFiles) progress.layersRead = 0;
 
 	const ranges = resolved.layers.map(layer => files.locate(layer.path));
@@ -72,7 +82,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		if (!read) {
 			read = (range ? pool.read(range) : files.readLayer(path)).then(result => {
 				progress.layersRead++;
-				progress.bytesRead += result.compressedSize;
+				if (!streamed) progress.bytesRead += result.compressedSize;
 				report();
 				return result;
 			});
@@ -129,6 +139,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 
 	return {
 		input: location,
+		source: origin,
 		format: resolved.format,
 		compressedArchive,
 		repoTags: resolved.repoTags,
@@ -142,33 +153,79 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	};
 }
 
-/** "PATH:REF" names an image inside a layout or archive, unless PATH:REF is itself a path. */
-async function splitReference(input: string, ref: string | undefined): Promise<{location: string; ref: string | undefined}> {
-	if (input === '-' || ref !== undefined) return {location: input, ref};
-	if (await exists(input)) return {location: input, ref};
-	const colon = input.lastIndexOf(':');
-	if (colon > 0) {
-		const location = input.slice(0, colon);
-		if (await exists(location)) return {location, ref: input.slice(colon + 1)};
-		// "dir:repo:tag": the ref may itself hold a colon.
-		const first = input.indexOf(':');
-		if (first !== colon && (await exists(input.slice(0, first)))) return {location: input.slice(0, first), ref: input.slice(first + 1)};
-	}
-	return {location: input, ref};
-}
-
-async function exists(path: string): Promise<boolean> {
-	return stat(path).then(() => true, () => false);
-}
-
 interface OpenedInput {
 	files: ImageFiles;
 	container: 'archive' | 'directory';
 	compressedArchive: boolean;
 }
 
-async function openInput(location: string, stdin: Readable, onLayer: (bytes: number) => void): Promise<OpenedInput> {
-	if (location === '-') return openStream(location, stdin, onLayer);
+interface OpenedSource extends OpenedInput {
+	/** What messages and the report call the input. */
+	location: string;
+	ref: string | undefined;
+	origin: ImageSource;
+}
+
+/** Opens whatever the input names; streams (stdin, an engine's export) are read here, in one pass. */
+async function openSource(input: string, source: InputSource, options: LoadOptions, progress: LoadProgress, report: () => void): Promise<OpenedSource> {
+	// Streams are parsed as they arrive: layers counted as they pass, bytes as they are received.
+	const onePassLayer = () => {
+		progress.layersRead++;
+		report();
+	};
+	const received = (bytes: number) => {
+		progress.bytesRead += bytes;
+		report();
+	};
+	const environment = options.environment ?? processEnvironment();
+	switch (source.kind) {
+		case 'stdin':
+			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
+		case 'path':
+			return {...(await openInput(source.location, onePassLayer, received)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+		case 'engine': {
+			const {endpoint, tried} = findEngine(source.engine, environment);
+			if (!endpoint) {
+				const what = source.engine === 'any' ? 'no such file, and no engine to ask for an image of that name' : `no ${source.engine} engine to ask`;
+				throw new InputError(input, `${what}: no socket at ${tried.join(', ')} (start one, or set ${source.engine === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'})`);
+			}
+			const client = new EngineClient(endpoint, input);
+			const image = await client.inspect(source.name);
+			progress.bytesTotal = image.size;
+			const response = await client.export(source.name);
+			const stream = engineStream(response, client, received);
+			return {...(await openStream(input, stream, onePassLayer)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
+		}
+		case 'registry': {
+			const registry = await openRegistry(source.reference, {input, insecure: options.insecure === true, environment, onBytes: received});
+			return {files: registry.files, container: 'archive', compressedArchive: false, location: input, ref: undefined, origin: {kind: 'registry', endpoint: registry.endpoint}};
+		}
+	}
+}
+
+/** Counts bytes as they pass. */
+async function* counted(stream: AsyncIterable<Uint8Array>, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+	for await (const chunk of stream) {
+		onBytes(chunk.length);
+		yield chunk;
+	}
+}
+
+/** An engine's export, with a cut connection said as such (not as a truncated archive). */
+async function* engineStream(response: AsyncIterable<Uint8Array>, client: EngineClient, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+	let received = 0;
+	try {
+		for await (const chunk of response) {
+			received += chunk.length;
+			onBytes(chunk.length);
+			yield chunk;
+		}
+	} catch (error) {
+		throw client.error(`cut the connection after ${received} bytes of the export (${(error as Error).message})`);
+	}
+}
+
+async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void): Promise<OpenedInput> {
 	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
 		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
 	});
@@ -184,12 +241,12 @@ async function openInput(location: string, stdin: Readable, onLayer: (bytes: num
 	} finally {
 		await handle.close();
 	}
-	if (sniffCompression(head) !== 'none') return openStream(location, createReadStream(location, {highWaterMark: 1024 * 1024}), onLayer);
+	if (sniffCompression(head) !== 'none') return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
 	return {files: await TarIndex.open(location, location, info.size), container: 'archive', compressedArchive: false};
 }
 
 /** A stream is read once; a compressed outer archive (docker save | gzip) is decompressed on the way. */
-async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: (bytes: number) => void): Promise<OpenedInput> {
+async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: () => void): Promise<OpenedInput> {
 	const iterator = stream[Symbol.asyncIterator]();
 	const first = await iterator.next();
 	if (first.done) throw new InputError(location, 'is empty');

@@ -1,3 +1,4 @@
+import {InputError} from '../errors.js';
 import {createHash} from 'node:crypto';
 import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
 import {DecompressError, decompress, sniffCompression} from './compression.js';
@@ -118,7 +119,8 @@ async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder
 	try {
 		await walkTar(source, header => changes.add(header as unknown as TarHeader), onChunk);
 	} catch (error) {
-		if (error instanceof LayerFormatError || error instanceof DecompressError) throw error;
+		// InputError: the source itself failed (a registry cut the connection); it already says where.
+		if (error instanceof LayerFormatError || error instanceof DecompressError || error instanceof InputError) throw error;
 		if (error instanceof TarFormatError) throw new LayerFormatError(error.message);
 		// A sink that cannot finish (a sparse map that does not add up) is a format problem too.
 		if (error instanceof Error && !(error as NodeJS.ErrnoException).code) throw new LayerFormatError(error.message);

@@ -10,3 +10,8 @@ const NAMED: Record<string, string> = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\
 export function escapeForTerminal(text: string): string {
 	return text.replace(UNSAFE, char => NAMED[char] ?? `\\u{${char.codePointAt(0)!.toString(16)}}`);
 }
+
+/** For messages that may already quote names (JSON-style): control characters only, backslashes left as they are. */
+export function escapeControlCharacters(text: string): string {
+	return text.replace(UNSAFE, char => (char === '\\' ? char : NAMED[char] ?? `\\u{${char.codePointAt(0)!.toString(16)}}`));
+}

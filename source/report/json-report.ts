@@ -11,7 +11,7 @@ const TOP_FILES = 100;
 export interface JsonReport {
 	schemaVersion: number;
 	tool: {name: 'layerscope'; version: string};
-	image: Pick<Image, 'input' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform' | 'created' | 'config'>;
+	image: Pick<Image, 'input' | 'source' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform' | 'created' | 'config'>;
 	history: Array<{index: number; instruction: string; created: string | null; comment: string | null; emptyLayer: boolean; layerIndex: number | null}>;
 	layers: Array<{
 		index: number;
@@ -48,6 +48,7 @@ export function jsonReport(analysis: Analysis, version: string): JsonReport {
 		tool: {name: 'layerscope', version},
 		image: {
 			input: image.input,
+			source: image.source,
 			format: image.format,
 			repoTags: image.repoTags,
 			id: image.id,

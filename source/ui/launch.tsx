@@ -43,7 +43,7 @@ function useTerminalSize(): {width: number; height: number} {
 function Root({input, load, style, onDone}: {input: string; load: LoadOptions; style: Style; onDone: (error?: unknown) => void}) {
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize();
-	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0});
+	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null});
 	const [analysis, setAnalysis] = useState<Analysis>();
 	useEffect(() => {
 		loadAndAnalyse(input, {...load, onProgress: setProgress}).then(

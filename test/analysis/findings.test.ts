@@ -11,7 +11,7 @@ const config: ImageConfig = {env: [], cmd: null, entrypoint: null, workingDir: '
 
 function imageOf(layers: Layer[], instructions: string[], extra: Partial<Image> = {}): Image {
 	const history: HistoryStep[] = instructions.map((createdBy, index) => ({created: null, createdBy, comment: null, author: null, emptyLayer: false, layerIndex: index}));
-	return {input: 'test', format: 'oci-layout', compressedArchive: false, repoTags: ['registry.test/app:1.0'], id: 'sha256:id', manifestDigest: 'sha256:m', platform: {os: 'linux', architecture: 'amd64'}, created: null, config, history, layers, ...extra};
+	return {input: 'test', source: {kind: 'file', endpoint: null}, format: 'oci-layout', compressedArchive: false, repoTags: ['registry.test/app:1.0'], id: 'sha256:id', manifestDigest: 'sha256:m', platform: {os: 'linux', architecture: 'amd64'}, created: null, config, history, layers, ...extra};
 }
 
 function findings(image: Image): Finding[] {

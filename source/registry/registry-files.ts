@@ -1,0 +1,137 @@
+import {InputError} from '../errors.js';
+import type {EngineEnvironment} from '../engine/endpoint.js';
+import {parseImageReference} from '../image/image-reference.js';
+import type {ImageFiles} from '../image/image-files.js';
+import {isRecord, sha256Digest} from '../image/json-documents.js';
+import {DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexType, OCI_INDEX, OCI_MANIFEST, REF_NAME} from '../image/media-types.js';
+import {LayerFormatError, readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import {causeOf, RegistryClient} from './registry-client.js';
+
+const ACCEPT = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
+const DOCKER_SCHEMA1 = /^application\/vnd\.docker\.distribution\.manifest\.v1\+(?:prettyjws|json)$/;
+const BLOB_PATH = /^blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/;
+
+export interface RegistryImage {
+	files: ImageFiles;
+	/** The reference's own name ("127.0.0.1:5000/app:1"), as an OCI layout would name it. */
+	name: string;
+	endpoint: string;
+}
+
+/**
+ * A registry seen as an OCI image layout: a one-entry index.json for the
+ * tag or digest asked for, manifests and configs fetched (and checked
+ * against their digests) when the resolver reads them, layer blobs streamed
+ * straight into the layer reader. The resolver that reads layouts on disk
+ * reads this one too: index walking, platform choice and verification are
+ * the same code.
+ */
+export async function openRegistry(text: string, options: {input: string; insecure: boolean; environment: EngineEnvironment; onBytes?: (bytes: number) => void}): Promise<RegistryImage> {
+	const reference = parseImageReference(text)!;
+	const registry = reference.domain === 'docker.io' || reference.domain === 'index.docker.io' ? 'registry-1.docker.io' : reference.domain!;
+	const repository = registry === 'registry-1.docker.io' && !reference.path.includes('/') ? `library/${reference.path}` : reference.path;
+	const client = new RegistryClient(registry, repository, {insecure: options.insecure, input: options.input, environment: options.environment});
+	const wanted = reference.digest ?? reference.tag ?? 'latest';
+	const top = await client.manifest(wanted, ACCEPT);
+	const digest = sha256Digest(top.bytes);
+	if (reference.digest && reference.digest !== digest) throw client.error(`manifest ${reference.digest} does not match its digest: its bytes hash to ${digest}`);
+	if (!reference.digest && top.digest && top.digest.startsWith('sha256:') && top.digest !== digest) {
+		throw client.error(`manifest for tag "${wanted}" does not match the digest the registry gives for it: ${top.digest}, its bytes hash to ${digest}`);
+	}
+	const mediaType = mediaTypeOf(top.bytes, top.mediaType);
+	if (mediaType && DOCKER_SCHEMA1.test(mediaType)) throw client.error(`${wanted} has a Docker schema 1 manifest, which registries stopped serving in 2019; push it again with a current tool`);
+	const name = `${registry === 'registry-1.docker.io' ? 'docker.io' : registry}/${reference.path}${reference.tag ? `:${reference.tag}` : reference.digest ? '' : ':latest'}`;
+	const files = new RegistryFiles(options.input, client, options.onBytes);
+	files.remember(digest, top.bytes, mediaType);
+	files.index = Buffer.from(JSON.stringify({schemaVersion: 2, manifests: [{mediaType, digest, size: top.bytes.length, annotations: {[REF_NAME]: name}}]}));
+	return {files, name, endpoint: client.base};
+}
+
+/** The type a manifest declares inside, else the one the registry sent. */
+function mediaTypeOf(bytes: Buffer, header: string | null): string | null {
+	try {
+		const document: unknown = JSON.parse(bytes.toString('utf8'));
+		if (isRecord(document) && typeof document.mediaType === 'string') return document.mediaType;
+	} catch {}
+	return header;
+}
+
+class RegistryFiles implements ImageFiles {
+	index: Buffer = Buffer.alloc(0);
+	/** Documents already fetched (by digest); an index's children are known to be manifests. */
+	private readonly documents = new Map<string, Buffer>();
+	private readonly manifests = new Set<string>();
+
+	constructor(
+		readonly input: string,
+		private readonly client: RegistryClient,
+		private readonly onBytes: ((bytes: number) => void) | undefined,
+	) {}
+
+	remember(digest: string, bytes: Buffer, mediaType: string | null): void {
+		this.documents.set(digest, bytes);
+		if (!isIndexType(mediaType)) return;
+		try {
+			const index = JSON.parse(bytes.toString('utf8')) as {manifests?: Array<{digest?: unknown}>};
+			for (const child of index.manifests ?? []) if (typeof child.digest === 'string') this.manifests.add(child.digest);
+		} catch {}
+	}
+
+	has(path: string): boolean {
+		return path === 'index.json' || BLOB_PATH.test(path);
+	}
+
+	locate(): undefined {
+		return undefined;
+	}
+
+	async readSmall(path: string): Promise<Buffer> {
+		if (path === 'index.json') return this.index;
+		const digest = this.digestOf(path);
+		const known = this.documents.get(digest);
+		if (known) return known;
+		if (this.manifests.has(digest)) {
+			const manifest = await this.client.manifest(digest, ACCEPT);
+			this.remember(digest, manifest.bytes, mediaTypeOf(manifest.bytes, manifest.mediaType));
+			return manifest.bytes;
+		}
+		const response = await this.client.blob(digest, `blob ${digest}`);
+		return Buffer.from(await this.client.body(response, `blob ${digest}`));
+	}
+
+	async readLayer(path: string): Promise<LayerReadResult> {
+		const digest = this.digestOf(path);
+		const what = `layer blob ${digest}`;
+		const response = await this.client.blob(digest, what);
+		if (!response.body) throw this.client.error(`sent an empty answer for ${what}`);
+		const expected = Number(response.headers.get('content-length') ?? Number.NaN);
+		let received = 0;
+		const counted = async function* (this: RegistryFiles) {
+			try {
+				for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+					received += chunk.length;
+					this.onBytes?.(chunk.length);
+					yield chunk;
+				}
+			} catch (error) {
+				throw this.client.error(`cut the connection while sending ${what} after ${received}${Number.isFinite(expected) ? ` of ${expected}` : ''} bytes (${causeOf(error)})`);
+			}
+			if (Number.isFinite(expected) && received !== expected) throw this.client.error(`sent ${received} of the ${expected} bytes of ${what}`);
+		}.call(this);
+		try {
+			return await readLayer(counted);
+		} catch (error) {
+			if (error instanceof InputError) throw error;
+			throw error instanceof LayerFormatError ? error : new LayerFormatError((error as Error).message);
+		} finally {
+			// A layer that failed early must not keep its connection open: ending the generator cancels the body.
+			await counted.return(undefined).catch(() => {});
+		}
+	}
+
+	private digestOf(path: string): string {
+		const match = BLOB_PATH.exec(path);
+		if (!match) throw new InputError(this.input, `no such document in a registry: ${path}`);
+		return `${match[1]}:${match[2]}`;
+	}
+}
