@@ -1,6 +1,13 @@
 import prettyBytes from 'pretty-bytes';
 import type {LoadProgress} from '../image/load.js';
 
+/** "reading layer 2 of 5, 12.3 MB read"; an engine's export says how much of about how much has arrived. */
+export function progressLine(progress: LoadProgress): string {
+	const layers = `layer ${progress.layersRead}${progress.layersTotal === null ? '' : ` of ${progress.layersTotal}`}`;
+	const bytes = progress.bytesTotal ? `${prettyBytes(progress.bytesRead)} of ~${prettyBytes(progress.bytesTotal)} received` : `${prettyBytes(progress.bytesRead)} read`;
+	return `reading ${layers}, ${bytes}`;
+}
+
 /** A one-line progress report on a terminal's stderr, redrawn in place and erased when done. */
 export function createProgress(stream: NodeJS.WriteStream): {update: (progress: LoadProgress) => void; done: () => void} {
 	if (!stream.isTTY) return {update() {}, done() {}};
@@ -11,8 +18,7 @@ export function createProgress(stream: NodeJS.WriteStream): {update: (progress: 
 			const now = Date.now();
 			if (now - last < 100 && progress.layersRead !== progress.layersTotal) return;
 			last = now;
-			const total = progress.layersTotal === null ? '' : ` of ${progress.layersTotal}`;
-			stream.write(`\r\u001B[2Kreading layer ${progress.layersRead}${total}, ${prettyBytes(progress.bytesRead)} read`);
+			stream.write(`\r\u001B[2K${progressLine(progress)}`);
 			shown = true;
 		},
 		done() {

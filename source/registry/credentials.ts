@@ -23,7 +23,7 @@ export async function findCredentials(registry: string, environment: EngineEnvir
 		const helpers = isRecord(config.credHelpers) ? config.credHelpers : {};
 		const helper = keys.map(key => helpers[key]).find((name): name is string => typeof name === 'string') ?? (typeof config.credsStore === 'string' ? config.credsStore : undefined);
 		if (helper) {
-			const fromHelper = await askHelper(helper, registry);
+			const fromHelper = await askHelper(helper, registry, env);
 			if (fromHelper) return fromHelper;
 		}
 		const found = fromAuths(config, keys, dockerConfig);
@@ -63,11 +63,11 @@ function stripUrl(key: string): string {
 }
 
 /** `docker-credential-NAME get`, the server on stdin, JSON on stdout; "<token>" as user means an identity token. */
-function askHelper(helper: string, registry: string): Promise<Credentials | undefined> {
+function askHelper(helper: string, registry: string, env: Record<string, string | undefined>): Promise<Credentials | undefined> {
 	const program = `docker-credential-${helper}`;
 	const server = DOCKER_HUB_KEYS.includes(registry) ? DOCKER_HUB_KEYS[0]! : registry;
 	return new Promise(resolve => {
-		const child = execFile(program, ['get'], {timeout: 10_000}, (error, stdout) => {
+		const child = execFile(program, ['get'], {timeout: 10_000, env}, (error, stdout) => {
 			if (error) return resolve(undefined); // not stored there: look further
 			try {
 				const answer = JSON.parse(stdout) as {Username?: unknown; Secret?: unknown};

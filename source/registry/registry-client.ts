@@ -148,6 +148,9 @@ export class RegistryClient {
 		if (/ECONNREFUSED/.test(cause)) return `cannot connect to ${this.base}: connection refused`;
 		if (/ENOTFOUND|EAI_AGAIN/.test(cause)) return `cannot connect to ${this.base}: unknown host`;
 		if (/TimeoutError|aborted due to timeout/i.test(cause)) return `${this.base} did not answer in ${REQUEST_TIMEOUT_MS / 1000} s`;
+		if (/CERT|certificate|UNABLE_TO_VERIFY/i.test(cause) && !/wrong version number/i.test(cause)) {
+			return `cannot connect to ${this.base}: its certificate is not trusted (${cause}); add its CA with NODE_EXTRA_CA_CERTS=FILE`;
+		}
 		if (!this.options.insecure && /wrong version number|packet length too long|EPROTO|ERR_SSL/i.test(cause)) {
 			return `${this.base} does not speak HTTPS (for a plain-HTTP registry on loopback, add --insecure)`;
 		}

@@ -1,6 +1,6 @@
 import {InputError} from '../errors.js';
 import type {EngineEnvironment} from '../engine/endpoint.js';
-import {parseImageReference} from '../image/image-reference.js';
+import {parseImageReference, type ImageReference} from '../image/image-reference.js';
 import type {ImageFiles} from '../image/image-files.js';
 import {isRecord, sha256Digest} from '../image/json-documents.js';
 import {DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexType, OCI_INDEX, OCI_MANIFEST, REF_NAME} from '../image/media-types.js';
@@ -13,8 +13,6 @@ const BLOB_PATH = /^blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/;
 
 export interface RegistryImage {
 	files: ImageFiles;
-	/** The reference's own name ("127.0.0.1:5000/app:1"), as an OCI layout would name it. */
-	name: string;
 	endpoint: string;
 }
 
@@ -28,8 +26,7 @@ export interface RegistryImage {
  */
 export async function openRegistry(text: string, options: {input: string; insecure: boolean; environment: EngineEnvironment; onBytes?: (bytes: number) => void}): Promise<RegistryImage> {
 	const reference = parseImageReference(text)!;
-	const registry = reference.domain === 'docker.io' || reference.domain === 'index.docker.io' ? 'registry-1.docker.io' : reference.domain!;
-	const repository = registry === 'registry-1.docker.io' && !reference.path.includes('/') ? `library/${reference.path}` : reference.path;
+	const {registry, repository} = registryLocation(reference);
 	const client = new RegistryClient(registry, repository, {insecure: options.insecure, input: options.input, environment: options.environment});
 	const wanted = reference.digest ?? reference.tag ?? 'latest';
 	const top = await client.manifest(wanted, ACCEPT);
@@ -40,11 +37,20 @@ export async function openRegistry(text: string, options: {input: string; insecu
 	}
 	const mediaType = mediaTypeOf(top.bytes, top.mediaType);
 	if (mediaType && DOCKER_SCHEMA1.test(mediaType)) throw client.error(`${wanted} has a Docker schema 1 manifest, which registries stopped serving in 2019; push it again with a current tool`);
-	const name = `${registry === 'registry-1.docker.io' ? 'docker.io' : registry}/${reference.path}${reference.tag ? `:${reference.tag}` : reference.digest ? '' : ':latest'}`;
+	// A tag is a name the image goes by; a digest alone is not (as docker save leaves RepoTags empty for one).
+	const tag = reference.tag ?? (reference.digest ? null : 'latest');
+	const name = tag ? `${registry === 'registry-1.docker.io' ? 'docker.io' : registry}/${reference.path}:${tag}` : null;
 	const files = new RegistryFiles(options.input, client, options.onBytes);
 	files.remember(digest, top.bytes, mediaType);
-	files.index = Buffer.from(JSON.stringify({schemaVersion: 2, manifests: [{mediaType, digest, size: top.bytes.length, annotations: {[REF_NAME]: name}}]}));
-	return {files, name, endpoint: client.base};
+	files.index = Buffer.from(JSON.stringify({schemaVersion: 2, manifests: [{mediaType, digest, size: top.bytes.length, ...(name ? {annotations: {[REF_NAME]: name}} : {})}]}));
+	return {files, endpoint: client.base};
+}
+
+/** Where a reference lives: Docker Hub's names ("docker.io/nginx") stand for its API host and "library/" repositories. */
+export function registryLocation(reference: ImageReference): {registry: string; repository: string} {
+	const hub = reference.domain === 'docker.io' || reference.domain === 'index.docker.io';
+	const registry = hub ? 'registry-1.docker.io' : reference.domain!;
+	return {registry, repository: hub && !reference.path.includes('/') ? `library/${reference.path}` : reference.path};
 }
 
 /** The type a manifest declares inside, else the one the registry sent. */

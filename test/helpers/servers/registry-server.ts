@@ -1,0 +1,89 @@
+import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import https from 'node:https';
+import {repoRoot} from '../paths.js';
+import {freePort} from './free-port.js';
+import {TOKEN_CERT, TOKEN_ISSUER, TOKEN_SERVICE, type TokenService} from './token-service.js';
+
+const run = promisify(execFile);
+/** Test-only certificate for 127.0.0.1 (test/fixtures/registry-auth/README.md). */
+export const TLS_CERT = path.join(repoRoot, 'test/fixtures/registry-auth/tls-cert.pem');
+const TLS_KEY = path.join(repoRoot, 'test/fixtures/registry-auth/tls-key.pem');
+
+function tlsAnswers(port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const request = https.get({host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false}, response => {
+			response.resume();
+			resolve(response.statusCode === 200);
+		});
+		request.on('error', () => resolve(false));
+	});
+}
+
+/**
+ * The distribution registry (Debian's docker-registry) on 127.0.0.1, storing
+ * in a temporary directory; optionally behind token authentication. Images
+ * get in with skopeo, as they would from any CI pipeline.
+ */
+export class RegistryServer {
+	private constructor(
+		readonly directory: string,
+		readonly port: number,
+		private readonly child: ChildProcess,
+		private readonly log: () => string,
+		readonly tls = false,
+	) {}
+
+	get host(): string {
+		return `127.0.0.1:${this.port}`;
+	}
+
+	static async start(options: {tokens?: TokenService; tls?: boolean} = {}): Promise<RegistryServer> {
+		const directory = await mkdtemp(path.join(os.tmpdir(), 'layerscope-registry-'));
+		const port = await freePort();
+		const auth = options.tokens
+			? `auth:\n  token:\n    realm: ${options.tokens.realm}\n    service: ${TOKEN_SERVICE}\n    issuer: ${TOKEN_ISSUER}\n    rootcertbundle: ${TOKEN_CERT}\n`
+			: '';
+		const tls = options.tls ? `  tls:\n    certificate: ${TLS_CERT}\n    key: ${TLS_KEY}\n` : '';
+		const config = `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(directory, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`;
+		await writeFile(path.join(directory, 'config.yml'), config);
+		let output = '';
+		const child = spawn('docker-registry', ['serve', path.join(directory, 'config.yml')], {stdio: ['ignore', 'pipe', 'pipe']});
+		child.stdout!.on('data', chunk => (output += chunk));
+		child.stderr!.on('data', chunk => (output += chunk));
+		const server = new RegistryServer(directory, port, child, () => output, options.tls === true);
+		await server.waitUntilAnswering();
+		return server;
+	}
+
+	/** `skopeo copy SOURCE docker://HOST/NAME`; extra flags as given (--all, --preserve-digests, --dest-creds…). */
+	async push(source: string, name: string, flags: string[] = []): Promise<void> {
+		await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...flags, source, `docker://${this.host}/${name}`]);
+	}
+
+	/** The manifest digest a tag points to, as skopeo sees it. */
+	async digestOf(name: string, flags: string[] = []): Promise<string> {
+		const {stdout} = await run('skopeo', ['inspect', '--tls-verify=false', ...flags, `docker://${this.host}/${name}`]);
+		return (JSON.parse(stdout) as {Digest: string}).Digest;
+	}
+
+	async stop(): Promise<void> {
+		this.child.kill('SIGTERM');
+		await new Promise(resolve => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
+		await rm(this.directory, {recursive: true, force: true});
+	}
+
+	private async waitUntilAnswering(): Promise<void> {
+		const deadline = Date.now() + 20_000;
+		while (Date.now() < deadline) {
+			if (this.child.exitCode !== null) throw new Error(`docker-registry exited: ${this.log()}`);
+			const answered = this.tls ? await tlsAnswers(this.port) : await fetch(`http://${this.host}/v2/`).then(response => response.status === 200 || response.status === 401, () => false);
+			if (answered) return;
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		throw new Error(`docker-registry did not answer on ${this.host}: ${this.log()}`);
+	}
+}
