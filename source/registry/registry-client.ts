@@ -27,8 +27,9 @@ export class RegistryClient {
 
 	/** GET /v2/REPO/manifests/REF with every manifest type accepted. */
 	async manifest(reference: string, accept: string[]): Promise<{bytes: Buffer; mediaType: string | null; digest: string | null}> {
-		const response = await this.get(`/v2/${this.repository}/manifests/${reference}`, {accept: accept.join(', ')}, `manifest ${reference}`);
-		const bytes = Buffer.from(await this.body(response, `manifest ${reference}`));
+		const what = reference.includes(':') ? `manifest ${reference}` : `tag "${reference}"`;
+		const response = await this.get(`/v2/${this.repository}/manifests/${reference}`, {accept: accept.join(', ')}, what);
+		const bytes = Buffer.from(await this.body(response, what));
 		const type = response.headers.get('content-type');
 		return {bytes, mediaType: type ? type.split(';')[0]!.trim() : null, digest: response.headers.get('docker-content-digest')};
 	}

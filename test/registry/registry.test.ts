@@ -159,13 +159,13 @@ describe('fetching', () => {
 describe('registry failures: one line, exit 2, nothing left behind', () => {
 	it('an unknown tag', async () => {
 		const result = await cli([`registry://${registry.host}/sample:2`, '--insecure']);
-		expectOneLine(result, new RegExp(`^layerscope: registry://${registry.host}/sample:2: registry ${registry.host}: has no manifest 2 in sample \\(MANIFEST_UNKNOWN`));
+		expectOneLine(result, new RegExp(`^layerscope: registry://${registry.host}/sample:2: registry ${registry.host}: has no tag "2" in sample \\(MANIFEST_UNKNOWN`));
 	}, 30_000);
 
 	it('an unknown repository', async () => {
 		const result = await cli([`registry://${registry.host}/nothing/here:1`, '--insecure']);
 		// Distribution answers MANIFEST_UNKNOWN here (others say NAME_UNKNOWN, which is reported as "has no repository").
-		expectOneLine(result, /has no manifest 1 in nothing\/here \((MANIFEST|NAME)_UNKNOWN/);
+		expectOneLine(result, /has no tag "1" in nothing\/here \((MANIFEST|NAME)_UNKNOWN/);
 	}, 30_000);
 
 	it('no login for a registry that wants one (401)', async () => {
@@ -182,7 +182,7 @@ describe('registry failures: one line, exit 2, nothing left behind', () => {
 	it('a 401 that does not say how to log in', async () => {
 		proxy.faults = [{match: /\/manifests\//, status: 401}];
 		const result = await cli([`registry://${proxy.host}/sample:1`, '--insecure']);
-		expectOneLine(result, /answered HTTP 401 for manifest 1 without saying how to log in/);
+		expectOneLine(result, /answered HTTP 401 for tag "1" without saying how to log in/);
 	}, 30_000);
 
 	it('a registry answering 500', async () => {
