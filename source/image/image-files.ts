@@ -18,6 +18,8 @@ export interface ImageFiles {
 	locate(path: string): FileRange | undefined;
 	/** A layer blob, read in one pass into its changeset. */
 	readLayer(path: string): Promise<LayerReadResult>;
+	/** Lets go of threads and connections, once every layer is read. */
+	close?(): Promise<void>;
 }
 
 

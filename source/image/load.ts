@@ -135,7 +135,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		const built = toLayer(result, index);
 		options.onLayer?.(built);
 		return built;
-	}).finally(() => pool.close());
+	}).finally(() => Promise.all([pool.close(), files.close?.()]));
 
 	return {
 		input: location,

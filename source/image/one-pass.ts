@@ -2,14 +2,15 @@ import path from 'node:path';
 import * as tar from 'tar-stream';
 import {InputError} from '../errors.js';
 import {DecompressError, sniffCompression} from '../layer/compression.js';
-import {LayerFormatError, readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import {LayerPool} from '../layer/layer-pool.js';
+import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
 import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
 import {normalizeName} from './tar-index.js';
 
 type Stored =
 	| {kind: 'small'; bytes: Buffer}
-	| {kind: 'layer'; result: LayerReadResult}
-	| {kind: 'unreadable'; problem: string}
+	/** Still being read on a worker while later entries stream by; rejects with LayerFormatError for a bad layer. */
+	| {kind: 'layer'; result: Promise<LayerReadResult>}
 	| {kind: 'link'; target: string};
 
 const MAX_LINK_HOPS = 16;
@@ -27,10 +28,13 @@ export class OnePassFiles implements ImageFiles {
 		private readonly stored: Map<string, Stored>,
 	) {}
 
-	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: (bytes: number) => void): Promise<OnePassFiles> {
+	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void): Promise<OnePassFiles> {
 		const stored = new Map<string, Stored>();
 		const extract = tar.extract();
 		const feeding = feed(archive, extract);
+		// The stream is read on this thread; each layer in it is parsed and hashed on a worker while the next one streams by.
+		const pool = LayerPool.forStreams();
+		const layers: Array<Promise<unknown>> = [];
 		try {
 			for await (const entry of extract) {
 				const header = entry.header;
@@ -39,19 +43,23 @@ export class OnePassFiles implements ImageFiles {
 					const target = header.type === 'symlink' ? path.posix.join(path.posix.dirname(name), header.linkname ?? '') : header.linkname ?? '';
 					stored.set(name, {kind: 'link', target: normalizeName(target)});
 				} else if (header.type === 'file' || header.type === 'contiguous-file') {
-					stored.set(name, await storeEntry(entry, header.size ?? 0));
-					const kept = stored.get(name)!;
-					if (kept.kind === 'layer') onLayer?.(kept.result.compressedSize);
+					const kept = await storeEntry(entry, header.size ?? 0, pool);
+					stored.set(name, kept);
+					if (kept.kind === 'layer') layers.push(kept.result.then(() => onLayer?.(), () => {}));
 					continue;
 				}
 				for await (const _ of entry); // drain what is not a file
 			}
 			await feeding;
+			await Promise.all(layers);
 		} catch (error) {
 			if (error instanceof InputError) throw error;
 			if (error instanceof DecompressError) throw new InputError(input, `archive is ${(error as Error).message}`);
 			const message = (error as Error).message;
 			throw new InputError(input, /unexpected end/i.test(message) ? 'archive is truncated' : /invalid tar header/i.test(message) ? 'not a tar archive (bad header)' : `cannot read archive: ${message}`);
+		}
+		finally {
+			void Promise.allSettled(layers).then(() => pool.close());
 		}
 		if (stored.size === 0) throw new InputError(input, 'archive is empty');
 		return new OnePassFiles(input, stored);
@@ -74,7 +82,6 @@ export class OnePassFiles implements ImageFiles {
 	async readLayer(name: string): Promise<LayerReadResult> {
 		const item = this.resolve(name);
 		if (!item) throw new InputError(this.input, `${name} is missing from the archive`);
-		if (item.kind === 'unreadable') throw new LayerFormatError(item.problem);
 		if (item.kind !== 'layer') throw new LayerFormatError('is not a layer (it looks like a JSON document)');
 		return item.result;
 	}
@@ -97,8 +104,8 @@ async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Pr
 	}
 }
 
-/** Keeps a JSON document, or reads a layer as it streams by; always consumes the whole entry. */
-async function storeEntry(entry: AsyncIterable<unknown>, size: number): Promise<Stored> {
+/** Keeps a JSON document, or hands a layer to the reader as it streams by; always consumes the whole entry. */
+async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool): Promise<Stored> {
 	const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 	const first = await iterator.next();
 	if (first.done) return {kind: 'small', bytes: Buffer.alloc(0)};
@@ -117,14 +124,13 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number): Promise<
 			};
 		},
 	};
-	let stored: Stored;
-	try {
-		stored = {kind: 'layer', result: await readLayer(chunks)};
-	} catch (error) {
-		stored = {kind: 'unreadable', problem: (error as Error).message};
-	}
+	const {pumped, result} = pool.readStream(chunks, size);
+	// A bad layer is the resolver's business only if the image uses it; a broken outer archive shows up in the drain below.
+	const kept: Stored = {kind: 'layer', result: result.catch(error => Promise.reject(error instanceof LayerFormatError ? error : new LayerFormatError((error as Error).message)))};
+	kept.result.catch(() => {});
+	await pumped;
 	for (let next = await iterator.next(); !next.done; next = await iterator.next());
-	return stored;
+	return kept;
 }
 
 /** JSON documents and the one-line `oci-layout`/`VERSION` files start with text; layers start with magic bytes or a tar header. */

@@ -4,7 +4,8 @@ import {parseImageReference, type ImageReference} from '../image/image-reference
 import type {ImageFiles} from '../image/image-files.js';
 import {isRecord, sha256Digest} from '../image/json-documents.js';
 import {DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexType, OCI_INDEX, OCI_MANIFEST, REF_NAME} from '../image/media-types.js';
-import {LayerFormatError, readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import {LayerPool} from '../layer/layer-pool.js';
+import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
 import {causeOf, RegistryClient} from './registry-client.js';
 
 const ACCEPT = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
@@ -67,6 +68,8 @@ class RegistryFiles implements ImageFiles {
 	/** Documents already fetched (by digest); an index's children are known to be manifests. */
 	private readonly documents = new Map<string, Buffer>();
 	private readonly manifests = new Set<string>();
+	/** Downloads arrive here; their parsing and hashing run on worker threads. */
+	private readonly pool = LayerPool.forStreams();
 
 	constructor(
 		readonly input: string,
@@ -125,7 +128,7 @@ class RegistryFiles implements ImageFiles {
 			if (Number.isFinite(expected) && received !== expected) throw this.client.error(`sent ${received} of the ${expected} bytes of ${what}`);
 		}.call(this);
 		try {
-			return await readLayer(counted);
+			return await this.pool.readStream(counted, Number.isFinite(expected) ? expected : undefined).result;
 		} catch (error) {
 			if (error instanceof InputError) throw error;
 			throw error instanceof LayerFormatError ? error : new LayerFormatError((error as Error).message);
@@ -133,6 +136,10 @@ class RegistryFiles implements ImageFiles {
 			// A layer that failed early must not keep its connection open: ending the generator cancels the body.
 			await counted.return(undefined).catch(() => {});
 		}
+	}
+
+	async close(): Promise<void> {
+		await this.pool.close();
 	}
 
 	private digestOf(path: string): string {

@@ -62,6 +62,8 @@ describe('reading from a Docker-compatible engine (podman system service)', () =
 		expect(fromEngine.image.source).toEqual({kind: 'engine', endpoint: podman.url});
 		expect(fromEngine.image.input).toBe('localhost/sample:1');
 		expect(withoutTransport(fromEngine)).toEqual(withoutTransport(fromFile));
+		// The export's layers parsed on worker threads while the stream goes on: the same report.
+		expect(await json(['localhost/sample:1'], {DOCKER_HOST: podman.url, LAYERSCOPE_WORKERS: '2'})).toEqual(fromEngine);
 	}, 30_000);
 
 	it('reads an image built here the same way as its file does (docker://, whiteouts, opaque directory)', async () => {

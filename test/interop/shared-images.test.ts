@@ -124,6 +124,28 @@ describe('real images made by buildah, skopeo and podman', () => {
 		}
 	});
 
+	it.each(['sample.docker.tar', 'sample.containerd.tar', 'sample.oci.tar'])('reads %s from stdin with its layers parsed on worker threads, to the same result', async name => {
+		const result = await runCli(['files', '--json', '-'], {stdin: createReadStream(path.join(sharedImages, name)), env: {LAYERSCOPE_WORKERS: '2'}});
+		expect(result.stderr).toBe('');
+		const lines = result.stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(lines.map(({type, ...rest}) => ({...rest, type: type === 'hardlink' ? 'file' : type}))).toEqual(expectedFiles);
+	});
+
+	it('reports a corrupt layer in a stream parsed on a worker thread in one line, and a cut stream as truncated', async () => {
+		const {readFileSync: read} = await import('node:fs');
+		const archive = read(path.join(sharedImages, 'sample.containerd.tar'));
+		// The biggest gzip layer of the archive: damage its deflate data in the middle.
+		const damaged = Buffer.from(archive);
+		const start = damaged.indexOf(Buffer.from([0x1f, 0x8b, 0x08]));
+		damaged.fill(0x11, start + 4000, start + 5000);
+		const corrupt = await runCli(['--json', '-', '--no-verify'], {stdin: damaged, env: {LAYERSCOPE_WORKERS: '2'}});
+		expect(corrupt.code).toBe(2);
+		expect(corrupt.stderr).toMatch(/^layerscope: -: layer \d+ \(blobs\/sha256\/[a-f0-9]{64}\): layer is corrupt gzip data.*\n$/);
+		const cut = await runCli(['--json', '-'], {stdin: archive.subarray(0, start + 200_000), env: {LAYERSCOPE_WORKERS: '2'}});
+		expect(cut.code).toBe(2);
+		expect(cut.stderr).toMatch(/^layerscope: -: archive is truncated\n$/);
+	});
+
 	it('reads a docker save stream from stdin in one pass', async () => {
 		const result = await runCli(['files', '--json', '-'], {stdin: createReadStream(path.join(sharedImages, 'sample.docker.tar'))});
 		expect(result.stderr).toBe('');
