@@ -29,6 +29,8 @@ import {fileURLToPath} from 'node:url';
 import ts from 'typescript';
 import {type BenchImage, ensureBenchImage} from './generate-image.js';
 import {loaderPath, MISSING_LOADER_EXIT, repoRoot} from './paths.js';
+import {PodmanService} from '../helpers/servers/podman-service.js';
+import {RegistryServer} from '../helpers/servers/registry-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const loadOnceScript = path.join(here, 'load-once.ts');
@@ -126,6 +128,35 @@ async function measureUi(args: string[]): Promise<UiLatency> {
 	const {code, stdout, stderr} = await run(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/bench/ui-latency.ts'), ...args], repoRoot);
 	if (code !== 0) throw new BenchError(`measuring the browser failed (exit ${code}):\n${stderr}`);
 	return JSON.parse(stdout.trim().split('\n').at(-1)!) as UiLatency;
+}
+
+/** The built CLI with --json to /dev/null, timed and its peak RSS read by GNU time. */
+async function measureCli(args: string[], options: {stdin?: string; env?: Record<string, string>}): Promise<Sample> {
+	const command = `${options.stdin ? `exec < ${JSON.stringify(options.stdin)}; ` : ''}exec /usr/bin/time -f '%e %M' ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist/cli.js'))} ${args.map(arg => JSON.stringify(arg)).join(' ')} --json /dev/null`;
+	const child = spawn('bash', ['-c', command], {cwd: repoRoot, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+	const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+	const match = /(\d+\.\d+) (\d+)\s*$/.exec(stderr);
+	if (code !== 0 || !match) throw new BenchError(`layerscope ${args.join(' ')} failed (exit ${code}):\n${stderr}`);
+	return {ms: Number(match[1]) * 1000, maxRssBytes: Number(match[2]) * 1024};
+}
+
+/** The engine's export alone, read and thrown away by curl. */
+async function measureCurl(socket: string): Promise<Sample> {
+	const {code, stderr} = await run('bash', ['-c', `TIMEFORMAT=%3R; time curl -sf --unix-socket ${JSON.stringify(socket)} -o /dev/null http://engine/images/localhost/bench:1/get`]);
+	const seconds = Number(stderr.trim().split('\n').at(-1));
+	if (code !== 0 || !Number.isFinite(seconds)) throw new BenchError(`curl of the podman export failed (exit ${code}):\n${stderr}`);
+	return {ms: seconds * 1000, maxRssBytes: null};
+}
+
+/** A podman engine holding the bench image, and a registry holding its OCI layout, both kept in the cache between runs. */
+async function startServers(cacheDir: string, dockerArchive: string, ociLayout: string): Promise<{podman: PodmanService; registry: RegistryServer; stop: () => Promise<void>}> {
+	const podman = await PodmanService.start({directory: path.join(cacheDir, 'podman')});
+	if (!(await podman.has('localhost/bench:1'))) await podman.tag(await podman.load(dockerArchive), 'localhost/bench:1');
+	const registry = await RegistryServer.start({directory: path.join(cacheDir, 'registry')});
+	if (!(await registry.has('bench', '1'))) await registry.push(`oci:${ociLayout}`, 'bench:1', ['--preserve-digests']);
+	return {podman, registry, stop: async () => void (await Promise.all([podman.stop({keep: true}), registry.stop({keep: true})]))};
 }
 
 function run(command: string, args: string[], cwd?: string): Promise<{code: number | null; stdout: string; stderr: string}> {
@@ -249,6 +280,20 @@ async function main(): Promise<void> {
 		// ──── MORE ROWS GO HERE ────────────────────────────────────────────────────────────
 	];
 
+	// Streams: the whole CLI (load, analysis, JSON report), as users run it. Its own baseline: the same CLI on the file.
+	console.error('starting podman system service and docker-registry for the stream rows (the first run copies the image into them)');
+	const servers = await startServers(cacheDir, dockerArchive, ociLayout);
+	const cliRow = (label: string, short: string, args: string[], options: {stdin?: string; env?: Record<string, string>} = {}): Row => ({label, short, measure: () => measureCli(args, options), samples: []});
+	rows.push(
+		cliRow('layerscope CLI --json: docker save file', 'cli-file', [dockerArchive]),
+		cliRow('layerscope CLI --json: docker save piped to stdin', 'cli-stdin', ['-'], {stdin: dockerArchive}),
+		// podman writes the whole export to a temporary file before it sends a byte: its own time is the floor here.
+		{label: 'podman export alone: curl --unix-socket …/get > /dev/null', short: 'podman-export', measure: () => measureCurl(servers.podman.socket), samples: []},
+		cliRow('layerscope CLI --json: podman engine export (unix socket)', 'cli-engine', ['docker://localhost/bench:1'], {env: {DOCKER_HOST: servers.podman.url}}),
+		cliRow('layerscope CLI --json: OCI layout file (gzip)', 'cli-oci', [ociLayout]),
+		cliRow('layerscope CLI --json: registry on 127.0.0.1 (gzip blobs)', 'cli-registry', [`registry://${servers.registry.host}/bench:1`, '--insecure']),
+	);
+
 	console.error(`warming the page cache (${megabytes(image.totals.compressedSize + image.dockerArchiveBytes)})`);
 	await warmPageCache([...gzipLayers, dockerArchive]);
 	// The harness's own footprint (node + the loader's modules), to read the RSS column against.
@@ -293,6 +338,7 @@ async function main(): Promise<void> {
 		const ui = await measureUi([...args]);
 		console.log(`browser at 150x45 on ${label}, key press to new frame: cursor p50 ${ui.cursor.p50} ms, p95 ${ui.cursor.p95} ms  <= 33 ms ${verdict(ui.cursor.p95 <= 33)}; layer switch p95 ${ui.layerSwitch.p95} ms  <= 100 ms ${verdict(ui.layerSwitch.p95 <= 100)}; filter keystroke p95 ${ui.filter.p95} ms  <= 100 ms ${verdict(ui.filter.p95 <= 100)}; open all folders ${ui.unfoldAllMs} ms`);
 	}
+	await servers.stop();
 	console.log('');
 	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
 	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);

@@ -1,5 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +24,11 @@ export class PodmanService {
 		return `unix://${this.socket}`;
 	}
 
-	static async start(): Promise<PodmanService> {
-		const directory = await mkdtemp(path.join(os.tmpdir(), 'layerscope-podman-'));
+	/** In a new temporary directory, or in `directory` (kept between runs: the benchmark's engine). */
+	static async start(options: {directory?: string} = {}): Promise<PodmanService> {
+		const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'layerscope-podman-')));
+		await mkdir(directory, {recursive: true});
+		await rm(path.join(directory, 'api.sock'), {force: true});
 		const socket = path.join(directory, 'api.sock');
 		let output = '';
 		const child = spawn('podman', [...storageFlags(directory), 'system', 'service', '--time=0', `unix://${socket}`], {stdio: ['ignore', 'pipe', 'pipe']});
@@ -36,20 +39,24 @@ export class PodmanService {
 		return service;
 	}
 
-	/** `podman load` into this service's storage: the image is then known to the API. */
+	/** `podman load` into this service's storage: the image is then known to the API. Returns the name it was loaded as. */
 	async load(archive: string): Promise<string> {
-		const {stdout} = await run('podman', [...storageFlags(this.directory), 'load', '-q', '-i', archive]);
-		return stdout.trim();
+		const {stdout} = await run('podman', [...storageFlags(this.directory), 'load', '-q', '-i', archive], {maxBuffer: 1 << 20});
+		return stdout.trim().split('\n').at(-1)!.replace(/^Loaded image\(?s?\)?:\s*/, '');
+	}
+
+	async has(name: string): Promise<boolean> {
+		return run('podman', [...storageFlags(this.directory), 'image', 'exists', name]).then(() => true, () => false);
 	}
 
 	async tag(image: string, name: string): Promise<void> {
 		await run('podman', [...storageFlags(this.directory), 'tag', image, name]);
 	}
 
-	async stop(): Promise<void> {
+	async stop(options: {keep?: boolean} = {}): Promise<void> {
 		this.child.kill('SIGTERM');
 		await new Promise(resolve => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
-		await rm(this.directory, {recursive: true, force: true});
+		if (!options.keep) await rm(this.directory, {recursive: true, force: true});
 	}
 
 	private async waitUntilAnswering(): Promise<void> {

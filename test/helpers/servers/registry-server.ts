@@ -1,5 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -41,8 +41,10 @@ export class RegistryServer {
 		return `127.0.0.1:${this.port}`;
 	}
 
-	static async start(options: {tokens?: TokenService; tls?: boolean} = {}): Promise<RegistryServer> {
-		const directory = await mkdtemp(path.join(os.tmpdir(), 'layerscope-registry-'));
+	/** In a new temporary directory, or in `directory` (kept between runs: the benchmark's registry). */
+	static async start(options: {tokens?: TokenService; tls?: boolean; directory?: string} = {}): Promise<RegistryServer> {
+		const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'layerscope-registry-')));
+		await mkdir(directory, {recursive: true});
 		const port = await freePort();
 		const auth = options.tokens
 			? `auth:\n  token:\n    realm: ${options.tokens.realm}\n    service: ${TOKEN_SERVICE}\n    issuer: ${TOKEN_ISSUER}\n    rootcertbundle: ${TOKEN_CERT}\n`
@@ -70,10 +72,16 @@ export class RegistryServer {
 		return (JSON.parse(stdout) as {Digest: string}).Digest;
 	}
 
-	async stop(): Promise<void> {
+	/** Does the registry (without auth) hold REPO:TAG? */
+	async has(repository: string, tag: string): Promise<boolean> {
+		const response = await fetch(`http://${this.host}/v2/${repository}/manifests/${tag}`, {method: 'HEAD', headers: {accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'}});
+		return response.status === 200;
+	}
+
+	async stop(options: {keep?: boolean} = {}): Promise<void> {
 		this.child.kill('SIGTERM');
 		await new Promise(resolve => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
-		await rm(this.directory, {recursive: true, force: true});
+		if (!options.keep) await rm(this.directory, {recursive: true, force: true});
 	}
 
 	private async waitUntilAnswering(): Promise<void> {
