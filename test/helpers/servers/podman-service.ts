@@ -1,9 +1,10 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {ServerProcess} from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -16,8 +17,7 @@ export class PodmanService {
 	private constructor(
 		readonly directory: string,
 		readonly socket: string,
-		private readonly child: ChildProcess,
-		private readonly log: () => string,
+		private readonly process: ServerProcess,
 	) {}
 
 	get url(): string {
@@ -30,13 +30,9 @@ export class PodmanService {
 		await mkdir(directory, {recursive: true});
 		await rm(path.join(directory, 'api.sock'), {force: true});
 		const socket = path.join(directory, 'api.sock');
-		let output = '';
-		const child = spawn('podman', [...storageFlags(directory), 'system', 'service', '--time=0', `unix://${socket}`], {stdio: ['ignore', 'pipe', 'pipe']});
-		child.stdout!.on('data', chunk => (output += chunk));
-		child.stderr!.on('data', chunk => (output += chunk));
-		const service = new PodmanService(directory, socket, child, () => output);
-		await service.waitUntilAnswering();
-		return service;
+		const process = new ServerProcess('podman system service', 'podman', [...storageFlags(directory), 'system', 'service', '--time=0', `unix://${socket}`]);
+		await process.waitUntil(() => ping(socket), socket);
+		return new PodmanService(directory, socket, process);
 	}
 
 	/** `podman load` into this service's storage: the image is then known to the API. Returns the name it was loaded as. */
@@ -54,19 +50,7 @@ export class PodmanService {
 	}
 
 	async stop(options: {keep?: boolean} = {}): Promise<void> {
-		this.child.kill('SIGTERM');
-		await new Promise(resolve => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
-		if (!options.keep) await rm(this.directory, {recursive: true, force: true});
-	}
-
-	private async waitUntilAnswering(): Promise<void> {
-		const deadline = Date.now() + 20_000;
-		while (Date.now() < deadline) {
-			if (this.child.exitCode !== null) throw new Error(`podman system service exited: ${this.log()}`);
-			if (await ping(this.socket)) return;
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-		throw new Error(`podman system service did not answer on ${this.socket}: ${this.log()}`);
+		await this.process.stop(this.directory, options.keep);
 	}
 }
 

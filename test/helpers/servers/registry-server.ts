@@ -1,11 +1,12 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import https from 'node:https';
 import {repoRoot} from '../paths.js';
 import {freePort} from './free-port.js';
+import {ServerProcess} from './server-process.js';
 import {TOKEN_CERT, TOKEN_ISSUER, TOKEN_SERVICE, type TokenService} from './token-service.js';
 
 const run = promisify(execFile);
@@ -32,9 +33,7 @@ export class RegistryServer {
 	private constructor(
 		readonly directory: string,
 		readonly port: number,
-		private readonly child: ChildProcess,
-		private readonly log: () => string,
-		readonly tls = false,
+		private readonly process: ServerProcess,
 	) {}
 
 	get host(): string {
@@ -52,13 +51,11 @@ export class RegistryServer {
 		const tls = options.tls ? `  tls:\n    certificate: ${TLS_CERT}\n    key: ${TLS_KEY}\n` : '';
 		const config = `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(directory, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`;
 		await writeFile(path.join(directory, 'config.yml'), config);
-		let output = '';
-		const child = spawn('docker-registry', ['serve', path.join(directory, 'config.yml')], {stdio: ['ignore', 'pipe', 'pipe']});
-		child.stdout!.on('data', chunk => (output += chunk));
-		child.stderr!.on('data', chunk => (output += chunk));
-		const server = new RegistryServer(directory, port, child, () => output, options.tls === true);
-		await server.waitUntilAnswering();
-		return server;
+		const process = new ServerProcess('docker-registry', 'docker-registry', ['serve', path.join(directory, 'config.yml')]);
+		const host = `127.0.0.1:${port}`;
+		const answers = options.tls ? () => tlsAnswers(port) : () => fetch(`http://${host}/v2/`).then(response => response.status === 200 || response.status === 401, () => false);
+		await process.waitUntil(answers, host);
+		return new RegistryServer(directory, port, process);
 	}
 
 	/** `skopeo copy SOURCE docker://HOST/NAME`; extra flags as given (--all, --preserve-digests, --dest-creds…). */
@@ -79,19 +76,6 @@ export class RegistryServer {
 	}
 
 	async stop(options: {keep?: boolean} = {}): Promise<void> {
-		this.child.kill('SIGTERM');
-		await new Promise(resolve => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
-		if (!options.keep) await rm(this.directory, {recursive: true, force: true});
-	}
-
-	private async waitUntilAnswering(): Promise<void> {
-		const deadline = Date.now() + 20_000;
-		while (Date.now() < deadline) {
-			if (this.child.exitCode !== null) throw new Error(`docker-registry exited: ${this.log()}`);
-			const answered = this.tls ? await tlsAnswers(this.port) : await fetch(`http://${this.host}/v2/`).then(response => response.status === 200 || response.status === 401, () => false);
-			if (answered) return;
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-		throw new Error(`docker-registry did not answer on ${this.host}: ${this.log()}`);
+		await this.process.stop(this.directory, options.keep);
 	}
 }
