@@ -92,7 +92,9 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	};
 	const concurrency = options.concurrency ?? Math.max(DEFAULT_CONCURRENCY, pool.threads);
 	// Largest first: the last layer to finish decides the time, so start the long ones early.
-	const sizeOf = (index: number) => (ranges[index] ? ranges[index]!.end - ranges[index]!.start : 0);
+	const sizeOf = (index: number) => (ranges[index] ? ranges[index]!.end - ranges[index]!.start : resolved.layers[index]!.size ?? 0);
+	// A download's progress can say how much is left: the manifest gives every blob's size.
+	if (origin.kind === 'registry') progress.bytesTotal = resolved.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) || null;
 	const order = resolved.layers.map((_, index) => index).sort((a, b) => sizeOf(b) - sizeOf(a));
 	const history = readHistory(resolved.config, resolved.layers.length);
 	const toLayer = (result: LayerReadResult, index: number): Layer => {

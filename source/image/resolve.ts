@@ -10,6 +10,8 @@ export interface ResolvedLayer {
 	/** The blob digest the manifest promises, when it names one. */
 	digest: string | null;
 	mediaType: string | null;
+	/** The blob's size as the manifest gives it, when it does. */
+	size?: number;
 }
 
 /** Everything needed to read an image, before any layer is read. */
@@ -122,7 +124,8 @@ async function fromManifest(files: ImageFiles, manifest: Record<string, unknown>
 	if (!isRecord(config)) throw new InputError(files.input, `config ${configDescriptor.digest} is not a JSON object`);
 	const layers = manifest.layers.map((descriptor, i): ResolvedLayer => {
 		if (!isRecord(descriptor) || typeof descriptor.digest !== 'string') throw new InputError(files.input, `manifest ${manifestDigest} layer ${i} has no digest`);
-		return {path: blobPath(files.input, descriptor.digest), digest: descriptor.digest, mediaType: typeof descriptor.mediaType === 'string' ? descriptor.mediaType : null};
+		const size = typeof descriptor.size === 'number' && Number.isSafeInteger(descriptor.size) && descriptor.size >= 0 ? descriptor.size : undefined;
+		return {path: blobPath(files.input, descriptor.digest), digest: descriptor.digest, mediaType: typeof descriptor.mediaType === 'string' ? descriptor.mediaType : null, ...(size === undefined ? {} : {size})};
 	});
 	return {config, configDigest: configDescriptor.digest, manifestDigest, layers};
 }

@@ -1,10 +1,10 @@
-import {execFileSync} from 'node:child_process';
+import {execFile, execFileSync} from 'node:child_process';
 import {chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeMultiPlatformLayout} from '../fixtures/image-writer.js';
-import {sharedImages} from '../helpers/paths.js';
+import {builtCli, sharedImages} from '../helpers/paths.js';
 import {withoutTransport} from '../helpers/report.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
 import {FaultProxy} from '../helpers/servers/fault-proxy.js';
@@ -141,6 +141,17 @@ describe('fetching', () => {
 		await json([`registry://${proxy.host}/sample:1`, '--insecure']);
 		expect(proxy.maxBlobsInFlight).toBeGreaterThan(1);
 		expect(proxy.maxBlobsInFlight).toBeLessThanOrEqual(4);
+	}, 30_000);
+
+	it('shows on a terminal how many of the manifest’s bytes have arrived', async () => {
+		const report = path.join(scratch, 'progress.json');
+		const env = Object.fromEntries(Object.entries({...process.env, HOME: path.join(scratch, 'home'), TMPDIR: tmp}).filter(([, value]) => value !== undefined)) as Record<string, string>;
+		const stdout = await new Promise<string>((resolve, reject) => {
+			execFile('script', ['-qec', `${process.execPath} ${builtCli} registry://${registry.host}/sample:1 --insecure --json ${report}`, '/dev/null'], {env}, (error, out) => (error ? reject(error) : resolve(out)));
+		});
+		const lines = stdout.split('\r').filter(line => line.includes('reading'));
+		const total = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/sample:1`], {encoding: 'utf8'})).layers.reduce((sum: number, layer: any) => sum + layer.size, 0);
+		expect(lines.at(-1)).toMatch(new RegExp(`reading layer 5 of 5, [\\d.]+ MB of ~${(total / 1e6).toFixed(2).replace('.', '\\.')} MB received`));
 	}, 30_000);
 
 	it('talks HTTPS by default, and checks the certificate', async () => {
