@@ -143,6 +143,36 @@ describe('fetching', () => {
 		expect(proxy.maxBlobsInFlight).toBeLessThanOrEqual(4);
 	}, 30_000);
 
+	it('follows a blob download redirected elsewhere (a CDN)', async () => {
+		const seen: Array<{path: string; authorization: string | undefined}> = [];
+		proxy.faults = [{match: /\/blobs\//, redirectTo: registry.host, seen}];
+		const report = await json([`registry://${proxy.host}/sample:1`, '--insecure']);
+		expect(seen.length).toBe(6); // the config and five layers, each sent on
+		expect(report.layers.map((layer: any) => layer.diffId)).toEqual((await json([sampleTar])).layers.map((layer: any) => layer.diffId));
+	}, 30_000);
+
+	it('does not send the registry token to the host a download is redirected to', async () => {
+		// The CDN stand-in is a recording proxy before the plain registry, which holds the same blobs.
+		await registry.push(`docker-archive:${sampleTar}`, 'private/sample:1');
+		const cdn = await FaultProxy.start(registry.host);
+		const front = await FaultProxy.start(secured.host);
+		const atCdn: Array<{path: string; authorization: string | undefined}> = [];
+		const atRegistry: Array<{path: string; authorization: string | undefined}> = [];
+		cdn.faults = [{match: /\/blobs\//, record: atCdn}];
+		front.faults = [{match: /\/blobs\//, redirectTo: cdn.host, seen: atRegistry}];
+		try {
+			const config = dockerConfig('login-cdn', front.host, 'tester', 's3cret');
+			const report = await json([`registry://${front.host}/private/sample:1`, '--insecure'], {DOCKER_CONFIG: config});
+			expect(report.layers).toHaveLength(5);
+			expect(atRegistry.length).toBe(6);
+			expect(atRegistry.every(request => request.authorization?.startsWith('Bearer '))).toBe(true);
+			expect(atCdn.map(request => request.authorization)).toEqual(atRegistry.map(() => undefined));
+		} finally {
+			await cdn.stop();
+			await front.stop();
+		}
+	}, 30_000);
+
 	it('shows on a terminal how many of the manifest’s bytes have arrived', async () => {
 		const report = path.join(scratch, 'progress.json');
 		const env = Object.fromEntries(Object.entries({...process.env, HOME: path.join(scratch, 'home'), TMPDIR: tmp}).filter(([, value]) => value !== undefined)) as Record<string, string>;

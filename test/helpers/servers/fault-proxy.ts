@@ -2,7 +2,14 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 
 /** What to do to requests whose path matches: answer with a status, or pass the answer on but cut it after some bytes. */
-export type Fault = {match: RegExp; status: number; body?: string; headers?: Record<string, string>} | {match: RegExp; cutAfter: number} | {match: RegExp; rewrite: (body: Buffer) => Buffer};
+export type Fault =
+	| {match: RegExp; status: number; body?: string; headers?: Record<string, string>}
+	| {match: RegExp; cutAfter: number}
+	| {match: RegExp; rewrite: (body: Buffer) => Buffer}
+	/** Not a fault: a 307 to the same path elsewhere, as registries send blob downloads to a CDN. Records what the client sent. */
+	| {match: RegExp; redirectTo: string; seen?: Array<{path: string; authorization: string | undefined}>}
+	/** Not a fault: passed on untouched, what the client sent recorded. */
+	| {match: RegExp; record: Array<{path: string; authorization: string | undefined}>};
 
 /**
  * Stands between the client and a real registry and breaks chosen answers:
@@ -45,6 +52,12 @@ export class FaultProxy {
 			response.on('close', () => this.blobsInFlight--);
 		}
 		const fault = this.faults.find(candidate => candidate.match.test(path));
+		if (fault && 'record' in fault) fault.record.push({path, authorization: request.headers.authorization});
+		if (fault && 'redirectTo' in fault) {
+			fault.seen?.push({path, authorization: request.headers.authorization});
+			response.writeHead(307, {location: `http://${fault.redirectTo}${path}`}).end();
+			return;
+		}
 		if (fault && 'status' in fault) {
 			response.writeHead(fault.status, {'content-type': 'application/json', ...fault.headers}).end(fault.body ?? '');
 			return;
