@@ -89,6 +89,9 @@ export class EngineClient {
 			case 'ETIMEDOUT':
 				return this.error('stopped answering (timed out)');
 			default:
+				if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code ?? '')) {
+					return this.error(`cannot connect: its certificate is not trusted (${error.message}); put the CA that signed it in ${this.endpoint.tls?.ca ?? 'DOCKER_CERT_PATH/ca.pem'}`);
+				}
 				return this.error(`cannot connect: ${error.message}`);
 		}
 	}

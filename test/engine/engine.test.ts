@@ -127,6 +127,36 @@ describe('reading from a Docker-compatible engine (podman system service)', () =
 	}, 30_000);
 });
 
+describe('TLS to a tcp engine (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)', () => {
+	it('verifies the engine against ca.pem, and refuses one it cannot verify', async () => {
+		// A TLS front for the engine, as dockerd --tlsverify listens on 2376.
+		const {TLS_CERT} = await import('../helpers/servers/registry-server.js');
+		const tls = await import('node:tls');
+		const port = await freePort();
+		const server = tls.createServer({cert: readFileSync(TLS_CERT), key: readFileSync(TLS_CERT.replace('tls-cert', 'tls-key'))}, client => {
+			const upstream = net.connect(podman.socket);
+			client.pipe(upstream).pipe(client);
+			client.on('error', () => upstream.destroy());
+			upstream.on('error', () => client.destroy());
+		});
+		await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
+		const certs = path.join(scratch, 'engine-certs');
+		mkdirSync(certs, {recursive: true});
+		writeFileSync(path.join(certs, 'ca.pem'), readFileSync(TLS_CERT));
+		const empty = path.join(scratch, 'no-certs');
+		mkdirSync(empty, {recursive: true});
+		try {
+			const report = await json(['localhost/sample:1'], {DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs});
+			expect(report.image.id).toBe(sampleId);
+			const refused = await runCli(['localhost/sample:1'], {env: engineEnv({DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: empty})});
+			expect(refused.code).toBe(2);
+			expect(refused.stderr).toMatch(new RegExp(`^layerscope: localhost/sample:1: engine at tcp://127\\.0\\.0\\.1:${port} \\(DOCKER_HOST\\) cannot connect: .*certificate.*\\n$`));
+		} finally {
+			server.close();
+		}
+	}, 30_000);
+});
+
 describe('progress while the export streams in', () => {
 	it('says on a terminal how much of about how much has arrived, then erases itself', async () => {
 		// script(1) gives the CLI a terminal; --json FILE keeps it out of the browser.
