@@ -3,8 +3,10 @@ import React, {useEffect, useMemo, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import type {Style} from '../report/style.js';
 import {escapeForTerminal} from '../report/escape.js';
-import {fit, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {fit} from './columns.js';
+import {formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
+import {PaintedLines} from './painted-lines.js';
 import {initialState, reduce, typeFilter, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {prepareFlatRows, visibleRows} from './visible-rows.js';
 
@@ -51,7 +53,7 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 
 	useEffect(() => {
 		if (state.pendingFocus === null) return;
-		const index = rows.findIndex(row => row.id === state.pendingFocus);
+		const index = rows.indexOfId(state.pendingFocus);
 		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
 	}, [rows, state.pendingFocus, pageSize]);
 
@@ -114,8 +116,9 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 			...details,
 			...imageDetailLines(analysis, leftWidth, imageHeight, style),
 		].slice(0, bodyHeight);
-		while (lines.length < bodyHeight) lines.push(' '.repeat(leftWidth));
-		return lines;
+		while (lines.length < bodyHeight) lines.push('');
+		// The box places the right pane: trailing blanks need not be drawn, and every character costs Ink time on every frame.
+		return lines.map(line => line.trimEnd());
 	}, [analysis, state.layer, state.focus, leftWidth, bodyHeight, style]);
 
 	let right: string[];
@@ -132,16 +135,21 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 		];
 		if (rows.length === 0) right.push(fit(state.filter ? '  nothing matches the filter' : '  nothing to show', rightWidth));
 	}
-	right = right.slice(0, bodyHeight);
-	while (right.length < bodyHeight) right.push(' '.repeat(rightWidth));
+	// The rule between the panes starts each right-hand line; their trailing blanks need not be drawn.
+	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
+	while (right.length < bodyHeight) right.push('│');
 
-	const bar = fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width);
-	// Trailing blanks of the right pane need not be drawn: every character costs Ink time on every frame.
-	const lines = left.map((line, index) => `${line}│${right[index]!.trimEnd()}`);
-	// One text node for the whole frame: Ink lays out one box instead of a box per line.
+	const bar = style('inverse', fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
+	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
-		<Box width={width} height={height}>
-			<Text wrap="truncate">{[...lines, style('inverse', bar)].join('\n')}</Text>
+		<Box width={width} height={height} flexDirection="column">
+			<Box height={bodyHeight}>
+				<Box width={leftWidth} flexShrink={0}>
+					<PaintedLines lines={left} />
+				</Box>
+				<PaintedLines lines={right} />
+			</Box>
+			<PaintedLines lines={[bar]} />
 		</Box>
 	);
 }

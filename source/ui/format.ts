@@ -5,16 +5,10 @@ import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
 import {shortInstruction} from '../report/summary.js';
+import {fit} from './columns.js';
 import type {Row} from './visible-rows.js';
 
 const TYPE_LETTER: Record<string, string> = {file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p'};
-
-/** Cuts to `width` columns and pads, so every line of a pane is exactly as wide as the pane. */
-export function fit(text: string, width: number): string {
-	const chars = [...text];
-	if (chars.length > width) return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
-	return text + ' '.repeat(width - chars.length);
-}
 
 /** Marker characters say what colors say, for terminals without color. */
 export const MARKER = {added: '+', removed: '-', modified: '~', metadata: '*', unmodified: ' '} as const;

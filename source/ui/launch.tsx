@@ -40,6 +40,21 @@ function useTerminalSize(): {width: number; height: number} {
 	return size;
 }
 
+/**
+ * For the end-to-end tests only: LAYERSCOPE_TEST_CRASH_AFTER_MS=N makes a
+ * render throw N ms after the browser shows, as a bug would, so a test can
+ * check that a crash gives the terminal back (test/e2e/tmux.test.ts).
+ */
+function CrashForTests({afterMs}: {afterMs: number}) {
+	const [crashed, setCrashed] = useState(false);
+	useEffect(() => {
+		const timer = setTimeout(() => setCrashed(true), afterMs);
+		return () => clearTimeout(timer);
+	}, [afterMs]);
+	if (crashed) throw new Error('crashed on purpose (LAYERSCOPE_TEST_CRASH_AFTER_MS)');
+	return null;
+}
+
 function Root({input, load, style, onDone}: {input: string; load: LoadOptions; style: Style; onDone: (error?: unknown) => void}) {
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize();
@@ -62,7 +77,13 @@ function Root({input, load, style, onDone}: {input: string; load: LoadOptions; s
 		exit();
 	}, [exit, onDone]);
 	if (!analysis) return <Loading input={input} layersRead={progress.layersRead} layersTotal={progress.layersTotal} bytes={prettyBytes(progress.bytesRead)} width={width} />;
-	return <Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} />;
+	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
+	return (
+		<>
+			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} />
+			{crashAfterMs ? <CrashForTests afterMs={Number(crashAfterMs)} /> : null}
+		</>
+	);
 }
 
 /** The full-screen browser: the alternate screen while it runs, the terminal as it was afterwards, even on a crash. */

@@ -1,6 +1,6 @@
 import type {ChangeStatus} from '../analysis/layer-history.js';
 import type {Command, Pane} from './keymap.js';
-import type {Row, TreeView} from './visible-rows.js';
+import type {RowList, TreeView} from './visible-rows.js';
 
 /** Everything the browser remembers between key presses; the tree model never changes. */
 export interface ViewState {
@@ -47,7 +47,7 @@ export function initialState(): ViewState {
 /** What a command needs to know about the screen and the data, beyond the state. */
 export interface ViewContext {
 	layerCount: number;
-	rows: readonly Row[];
+	rows: RowList;
 	/** Rows that fit in the file pane. */
 	pageSize: number;
 	/** The layer and path of the largest waste, for "w". */
@@ -67,7 +67,7 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 	const moveFiles = (cursor: number) => withCursor(state, cursor, rowCount, context.pageSize);
 	const moveLayer = (layer: number) => ({...state, layer: clamp(layer, 0, context.layerCount - 1), cursor: 0, scroll: 0});
 	const inLayers = state.focus === 'layers';
-	const row = context.rows[state.cursor];
+	const row = context.rows.at(state.cursor);
 
 	switch (command) {
 		case 'quit':
@@ -95,7 +95,7 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 		case 'collapse': {
 			if (row?.isDir && !row.collapsed) return {...state, collapsed: toggled(state.collapsed, row.id)};
 			// Already folded, or a file: go to the parent directory's row.
-			for (let index = state.cursor - 1; index >= 0; index--) if (context.rows[index]!.depth < (row?.depth ?? 0)) return moveFiles(index);
+			for (let index = state.cursor - 1; index >= 0; index--) if (context.rows.depthAt(index) < (row?.depth ?? 0)) return moveFiles(index);
 			return state;
 		}
 		case 'toggle-all':

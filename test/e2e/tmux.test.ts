@@ -23,6 +23,19 @@ async function waitFor(predicate: (text: string) => boolean, what: string, escap
 	throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`);
 }
 
+/** A new session; right after the previous one closed, the server may still be shutting down: try again for a moment. */
+async function newSession(name: string, command: string): Promise<void> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '45', command);
+			return;
+		} catch (error) {
+			if (attempt >= 20) throw error;
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+	}
+}
+
 describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 	beforeAll(() => {
 		tmux('new-session', '-d', '-s', 'e2e', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
@@ -75,6 +88,33 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 	});
 });
 
+describe.runIf(hasTmux)('a crash in the browser', {timeout: 20_000}, () => {
+	afterAll(() => {
+		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'crash']);
+	});
+
+	it('gives the terminal back as it was, with one line on stderr and exit code 2', async () => {
+		await newSession('crash', 'env -u NO_COLOR -u CI TERM=xterm-256color PS1=PROMPT: sh');
+		// LAYERSCOPE_TEST_CRASH_AFTER_MS makes a render throw once the browser is up, as a bug would.
+		tmux('send-keys', '-t', 'crash', `clear; echo BEFORE; LAYERSCOPE_TEST_CRASH_AFTER_MS=1500 node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo EXIT=$?`, 'Enter');
+		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'crash');
+		const text = await waitFor(t => /^EXIT=\d/m.test(t), 'the shell', false, 'crash');
+		const lines = text.split('\n').filter(line => line.trim() !== '');
+		const exit = lines.findIndex(line => line.startsWith('EXIT='));
+		expect(lines[exit]).toBe('EXIT=2');
+		expect(lines[exit - 1]).toBe('layerscope: crashed on purpose (LAYERSCOPE_TEST_CRASH_AFTER_MS)');
+		expect(lines[exit - 2]).toBe('BEFORE'); // the shell's own screen, nothing of the browser's between
+		expect(text).not.toMatch(/^\s+at /m); // no stack trace
+		expect(lines[exit + 1]).toBe('PROMPT:');
+		// Out of the alternate screen, mouse reports off, the cursor shown.
+		expect(tmux('display-message', '-p', '-t', 'crash', '#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag} #{cursor_flag}').trim()).toBe('0 0 0 1');
+		// The line discipline is cooked again: typed keys echo, and Enter runs the command.
+		tmux('send-keys', '-t', 'crash', 'echo TYPED-$((40+2))', 'Enter');
+		const typed = await waitFor(t => /^TYPED-42$/m.test(t), 'a command typed afterwards', false, 'crash');
+		expect(typed).toContain('PROMPT:echo TYPED-$((40+2))');
+	});
+});
+
 describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_000}, () => {
 	afterAll(() => {
 		// The last session: the private tmux server goes with it.
@@ -82,16 +122,7 @@ describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_
 	});
 
 	it('reads keys from the terminal itself: cat image | layerscope -', async () => {
-		// The server of the sessions before may still be shutting down: try again for a moment.
-		for (let attempt = 0; ; attempt++) {
-			try {
-				tmux('new-session', '-d', '-s', 'piped', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
-				break;
-			} catch (error) {
-				if (attempt >= 20) throw error;
-				await new Promise(resolve => setTimeout(resolve, 100));
-			}
-		}
+		await newSession('piped', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
 		tmux('send-keys', '-t', 'piped', `cat ${path.join(sharedImages, 'sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'piped');
 		tmux('send-keys', '-t', 'piped', 'Up');

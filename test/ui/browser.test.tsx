@@ -7,6 +7,7 @@ import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
+import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
 import {visibleRows} from '../../source/ui/visible-rows.js';
@@ -77,45 +78,77 @@ describe('the view model', () => {
 
 	it('folds a directory and goes to the parent with ←', () => {
 		const base = {...initialState(), focus: 'files' as const, layer: 4};
-		const rows = visibleRows(analysis, base);
+		const rows = visibleRows(analysis, base).slice();
 		const app = rows.findIndex(row => row.name === 'app');
-		const folded = reduce({...base, cursor: app}, 'toggle-dir', context(rows));
-		const after = visibleRows(analysis, folded);
+		const folded = reduce({...base, cursor: app}, 'toggle-dir', context());
+		const after = visibleRows(analysis, folded).slice();
 		expect(after.length).toBeLessThan(rows.length);
 		expect(after.find(row => row.name === 'data.bin')).toBeUndefined();
 		const runSh = rows.findIndex(row => row.name === 'run.sh');
-		expect(reduce({...base, cursor: runSh}, 'collapse', context(rows)).cursor).toBe(app);
+		expect(reduce({...base, cursor: runSh}, 'collapse', context()).cursor).toBe(app);
 	});
 
 	it('switches between the layer\'s changes and the aggregated filesystem', () => {
-		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'});
+		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'}).slice();
 		expect(changes.map(row => row.name)).toEqual(['var', 'cache', 'tool', 'blob']);
 		expect(changes.at(-1)).toMatchObject({status: 'removed', size: 307200});
-		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'});
+		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'}).slice();
 		expect(all.length).toBeGreaterThan(30);
 		expect(all.find(row => row.name === 'blob')).toMatchObject({status: 'removed'});
 	});
 
 	it('filters by regular expression or substring and hides statuses', () => {
-		const regex = visibleRows(analysis, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'});
+		const regex = visibleRows(analysis, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'}).slice();
 		expect(regex.filter(row => !row.isDir).map(row => row.name)).toEqual(['cat', 'sh']);
 		// Guides are redrawn for what is left: bin is now the only (so the last) entry at the top.
 		expect(regex.map(row => row.guide + row.name)).toEqual(['└── bin', '    ├── cat', '    └── sh']);
-		const substring = visibleRows(analysis, {...initialState(), layer: 4, filter: 'data.bin('});
+		const substring = visibleRows(analysis, {...initialState(), layer: 4, filter: 'data.bin('}).slice();
 		expect(substring).toEqual([]);
-		const noUnmodified = visibleRows(analysis, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}});
+		const noUnmodified = visibleRows(analysis, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}}).slice();
 		expect(noUnmodified.filter(row => !row.isDir).every(row => row.status !== 'unmodified')).toBe(true);
 		expect(noUnmodified.some(row => row.metadataOnly)).toBe(true);
 	});
 
 	it('shows matches inside folded directories while filtering, and folds again after', () => {
 		const folded = {...initialState(), layer: 4, foldAll: true};
-		expect(visibleRows(analysis, folded).map(row => row.name)).toEqual(['app', 'bin', 'dev', 'etc', 'proc', 'run', 'sys', 'var']);
-		expect(visibleRows(analysis, {...folded, filter: 'pkgs'}).map(row => row.name)).toEqual(['var', 'lib', 'apt', 'lists', 'pkgs']);
+		expect(visibleRows(analysis, folded).slice().map(row => row.name)).toEqual(['app', 'bin', 'dev', 'etc', 'proc', 'run', 'sys', 'var']);
+		expect(visibleRows(analysis, {...folded, filter: 'pkgs'}).slice().map(row => row.name)).toEqual(['var', 'lib', 'apt', 'lists', 'pkgs']);
+	});
+
+	it('lays out an unfolded tree from the flat tree exactly as walking the folded one does', () => {
+		for (const view of ['layer', 'aggregated'] as const) {
+			for (let layer = 0; layer < 5; layer++) {
+				const dirs = visibleRows(analysis, {...initialState(), layer, view}).slice().filter(row => row.isDir).map(row => row.id);
+				const closed = dirs.filter((_, index) => index % 3 === 1);
+				const fromTable = visibleRows(analysis, {...initialState(), layer, view, collapsed: new Set(closed)}).slice();
+				const walked = visibleRows(analysis, {...initialState(), layer, view, foldAll: true, collapsed: new Set(dirs.filter(id => !closed.includes(id)))}).slice();
+				expect(fromTable, `${view} ${layer}`).toEqual(walked);
+			}
+		}
+	});
+
+	it('narrows a plain filter from what a shorter one matched, as a full scan would', () => {
+		const rowsFor = (filter: string) => visibleRows(analysis, {...initialState(), layer: 4, filter}).slice();
+		const typed = ['a', 'ap', 'app', 'app/', 'app/d', 'app/da', 'app/data', 'app/da', 'APP/D'];
+		for (const filter of typed) {
+			// A group makes the filter a regular expression: always a scan of the whole tree.
+			const scanned = rowsFor(`(?:${filter})`);
+			expect(rowsFor(filter), filter).toEqual(scanned);
+		}
+		expect(rowsFor('app/data').map(row => row.name)).toEqual(['app', 'data.bin', 'data.link']);
+		expect(rowsFor('a').length).toBeGreaterThan(10);
+	});
+
+	it('makes row objects only for the rows asked for', () => {
+		const rows = visibleRows(analysis, {...initialState(), layer: 4, filter: 'a'});
+		expect(rows.at(1)).toBe(rows.at(1));
+		expect(rows.at(rows.length)).toBeUndefined();
+		expect(rows.depthAt(1)).toBe(rows.at(1)!.depth);
+		expect(rows.indexOfId(rows.at(2)!.id)).toBe(2);
 	});
 
 	it('sorts by size', () => {
-		const rows = visibleRows(analysis, {...initialState(), layer: 4, sort: 'size'});
+		const rows = visibleRows(analysis, {...initialState(), layer: 4, sort: 'size'}).slice();
 		expect(rows[0]!.name).toBe('bin');
 	});
 });
@@ -191,6 +224,22 @@ describe('the rendered browser', () => {
 		expect(frame()).toContain('Layer 3');
 		await press('\u001B[<65;5;5M', '\u001B[<65;100;10M');
 		expect(frame()).toContain('Layer 4');
+		app.unmount();
+	});
+
+	it('keeps the frame whole when file names have wide characters', async () => {
+		const entry = (path: string, type: 'file' | 'dir' = 'file') => ({path, type, mode: 0o644, uid: 0, gid: 0, size: type === 'file' ? 10 : 0, mtime: 0, ...(type === 'file' ? {digest: 'd'} : {})});
+		const entries = [entry('/データ', 'dir'), entry(`/データ/${'日本語のファイル名'.repeat(8)}.txt`), entry('/データ/short.txt')];
+		const layer = {index: 0, entries, whiteouts: [], opaqueDirs: [], digest: null, diffId: 'sha256:0', mediaType: null, compression: 'none' as const, compressedSize: 0, size: 0, contentSize: 20, historyIndex: null};
+		const wide = analyseImage({input: 'wide', format: 'oci-layout', compressedArchive: false, repoTags: [], id: 'sha256:1', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: '', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history: [], layers: [layer]});
+		const app = render(<Browser analysis={wide} width={120} height={20} style={plain} onQuit={() => {}} />);
+		await tick();
+		const lines = (app.lastFrame() ?? '').split('\n');
+		expect(lines).toHaveLength(20);
+		for (const line of lines) expect(columns(line), line).toBeLessThanOrEqual(120);
+		expect(lines.some(line => line.includes('データ') && line.includes('│'))).toBe(true);
+		// Cut to the pane with an ellipsis, not left to spill into the next line.
+		expect(lines.some(line => /└── 日本語.*…$/.test(line.trimEnd()))).toBe(true);
 		app.unmount();
 	});
 
