@@ -76,7 +76,7 @@ function Root({input, load, style, onDone}: {input: string; load: LoadOptions; s
 		onDone();
 		exit();
 	}, [exit, onDone]);
-	if (!analysis) return <Loading input={input} layersRead={progress.layersRead} layersTotal={progress.layersTotal} bytes={prettyBytes(progress.bytesRead)} width={width} />;
+	if (!analysis) return <Loading input={input} layersRead={progress.layersRead} layersTotal={progress.layersTotal} bytes={progress.bytesTotal ? `${prettyBytes(progress.bytesRead)} of ~${prettyBytes(progress.bytesTotal)}` : prettyBytes(progress.bytesRead)} width={width} />;
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>

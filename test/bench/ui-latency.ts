@@ -90,7 +90,7 @@ function syntheticImage(files: number): unknown {
 		return {index, entries: all, whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
 	});
 	const history = layers.map((_, index) => ({created: null, createdBy: `RUN step ${index}`, comment: null, author: null, emptyLayer: false, layerIndex: index}));
-	return {input: 'synthetic', format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};
+	return {input: 'synthetic', source: {kind: 'file', endpoint: null}, format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};
 }
 
 const syntheticAt = process.argv.indexOf('--synthetic');
