@@ -1,9 +1,10 @@
 import {createHash} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {UsageError} from '../errors.js';
+import {dockerConfigDir, readJsonObject} from './docker-config.js';
 
 /** An engine API address and where it came from, so every message can say which one was tried. */
 export interface EngineEndpoint {
@@ -46,7 +47,7 @@ export function socketPath(url: string): string | undefined {
 function dockerSetting({env, home}: EngineEnvironment): EngineEndpoint | undefined {
 	const host = env.DOCKER_HOST;
 	if (host) return checked({url: host, origin: 'DOCKER_HOST', tls: dockerTlsFromEnvironment(env, home)});
-	const configDir = env.DOCKER_CONFIG || path.join(home, '.docker');
+	const configDir = dockerConfigDir(env, home);
 	const context = env.DOCKER_CONTEXT || currentContext(configDir);
 	if (!context || context === 'default') return undefined;
 	return contextEndpoint(configDir, context);
@@ -83,7 +84,7 @@ function tlsFiles(directory: string): {ca?: string; cert?: string; key?: string}
 }
 
 function currentContext(configDir: string): string | undefined {
-	const config = readJsonFile(path.join(configDir, 'config.json'));
+	const config = readJsonObject(path.join(configDir, 'config.json'));
 	return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
 }
 
@@ -91,7 +92,7 @@ function currentContext(configDir: string): string | undefined {
 function contextEndpoint(configDir: string, name: string): EngineEndpoint {
 	const id = createHash('sha256').update(name).digest('hex');
 	const metaFile = path.join(configDir, 'contexts/meta', id, 'meta.json');
-	const meta = readJsonFile(metaFile);
+	const meta = readJsonObject(metaFile);
 	const docker = (meta?.Endpoints as Record<string, Record<string, unknown>> | undefined)?.docker;
 	if (!docker || typeof docker.Host !== 'string') throw new UsageError(`docker context "${name}" has no docker endpoint (${metaFile})`);
 	const tlsDirectory = path.join(configDir, 'contexts/tls', id, 'docker');
@@ -106,11 +107,3 @@ function checked(endpoint: EngineEndpoint): EngineEndpoint {
 	return endpoint;
 }
 
-function readJsonFile(file: string): Record<string, unknown> | undefined {
-	try {
-		const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-		return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-	} catch {
-		return undefined;
-	}
-}

@@ -8,10 +8,8 @@ import {socketPath, type EngineEndpoint} from './endpoint.js';
 const IDLE_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface EngineImage {
-	id: string;
 	/** Uncompressed bytes, as the engine counts them: about what the export will send. */
 	size: number | null;
-	repoTags: string[];
 }
 
 /**
@@ -35,11 +33,7 @@ export class EngineClient {
 		} catch {
 			throw this.error(`answered /images/${name}/json with something that is not JSON`);
 		}
-		return {
-			id: typeof document.Id === 'string' ? document.Id : '',
-			size: typeof document.Size === 'number' ? document.Size : null,
-			repoTags: Array.isArray(document.RepoTags) ? document.RepoTags.filter((tag): tag is string => typeof tag === 'string') : [],
-		};
+		return {size: typeof document.Size === 'number' ? document.Size : null};
 	}
 
 	/** The image as a `docker save` tar stream; the caller reads it once. */

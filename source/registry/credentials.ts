@@ -1,7 +1,8 @@
 import {execFile} from 'node:child_process';
-import {readFileSync} from 'node:fs';
 import path from 'node:path';
+import {dockerConfigDir, readJsonObject} from '../engine/docker-config.js';
 import type {EngineEnvironment} from '../engine/endpoint.js';
+import {isRecord} from '../image/json-documents.js';
 
 /** What a registry login left behind: a user and password, or an identity (refresh) token. */
 export type Credentials = {kind: 'basic'; username: string; password: string; from: string} | {kind: 'identity-token'; token: string; from: string};
@@ -16,9 +17,9 @@ const DOCKER_HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'dock
  */
 export async function findCredentials(registry: string, environment: EngineEnvironment): Promise<Credentials | undefined> {
 	const {env, home} = environment;
-	const dockerConfig = path.join(env.DOCKER_CONFIG || path.join(home, '.docker'), 'config.json');
+	const dockerConfig = path.join(dockerConfigDir(env, home), 'config.json');
 	const keys = registryKeys(registry);
-	const config = readJson(dockerConfig);
+	const config = readJsonObject(dockerConfig);
 	if (config) {
 		const helpers = isRecord(config.credHelpers) ? config.credHelpers : {};
 		const helper = keys.map(key => helpers[key]).find((name): name is string => typeof name === 'string') ?? (typeof config.credsStore === 'string' ? config.credsStore : undefined);
@@ -31,7 +32,7 @@ export async function findCredentials(registry: string, environment: EngineEnvir
 	}
 	const authFiles = [env.REGISTRY_AUTH_FILE, env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'containers/auth.json') : undefined].filter((file): file is string => Boolean(file));
 	for (const file of authFiles) {
-		const found = fromAuths(readJson(file), keys, file);
+		const found = fromAuths(readJsonObject(file), keys, file);
 		if (found) return found;
 	}
 	return undefined;
@@ -82,15 +83,3 @@ function askHelper(helper: string, registry: string, env: Record<string, string 
 	});
 }
 
-function readJson(file: string): Record<string, unknown> | undefined {
-	try {
-		const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-		return isRecord(value) ? value : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
