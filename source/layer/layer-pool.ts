@@ -132,14 +132,8 @@ export class LayerPool {
 				throw error;
 			}
 		})();
-		// The source's failure is the one to report, not the worker's "source failed".
-		const reported = pumping.then(
-			() => result,
-			error => {
-				throw error;
-			},
-		);
-		return {pumped: pumping.catch(() => undefined), result: reported};
+		// A failing source rejects `pumping` with its own error, which is the one to report (not the worker's "source failed").
+		return {pumped: pumping.catch(() => undefined), result: pumping.then(() => result)};
 	}
 
 	async close(): Promise<void> {
