@@ -13,8 +13,8 @@ export function summaryLines({image, efficiency, waste, findings}: Analysis, sty
 	const compressed = image.layers.reduce((sum, layer) => sum + layer.compressedSize, 0);
 	const heading = (text: string) => style('bold', text);
 	const lines = [
-		`${heading(escapeForTerminal(name))}  ${formatPlatform(image.platform)}`,
-		style('dim', `id ${image.id}${image.manifestDigest ? `  manifest ${image.manifestDigest}` : ''}`),
+		`${heading(escapeForTerminal(name))}  ${escapeForTerminal(formatPlatform(image.platform))}`,
+		style('dim', `id ${escapeForTerminal(image.id)}${image.manifestDigest ? `  manifest ${escapeForTerminal(image.manifestDigest)}` : ''}`),
 		`${image.layers.length} layers, ${prettyBytes(waste.storedBytes)} of content (${prettyBytes(compressed)} stored)`,
 		`reclaimable ${style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', prettyBytes(waste.reclaimableBytes))} (${percent(waste.reclaimableBytes, waste.storedBytes)} of the content): ${causes(waste.byCause)}`,
 		`dive efficiency ${(efficiency.score * 100).toFixed(2)} %, wasted ${prettyBytes(efficiency.wastedBytes)}, user wasted ${(efficiency.userWastedPercent * 100).toFixed(2)} %`,
@@ -47,7 +47,7 @@ export function summaryLines({image, efficiency, waste, findings}: Analysis, sty
 			const bytes = finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : '';
 			lines.push(`  ${severityLabel(finding.severity, style)} ${escapeForTerminal(finding.title)}${bytes}`);
 			for (const item of finding.paths.slice(0, 3)) lines.push(style('dim', `           ${escapeForTerminal(item.path)}  ${prettyBytes(item.bytes)}`));
-			lines.push(`           fix: ${finding.fix}`);
+			lines.push(`           fix: ${escapeForTerminal(finding.fix)}`);
 		}
 	}
 	return lines;

@@ -67,8 +67,8 @@ export function layerDetailLines(analysis: Analysis, index: number, width: numbe
 	const killers = [...new Set(waste.files.filter(f => f.storedIn === index).map(f => f.killedBy))].sort((a, b) => a - b);
 	return [
 		style('bold', fit(`Layer ${index}`, width)),
-		fit(`digest  ${layer.digest ?? '-'}`, width),
-		fit(`diff_id ${layer.diffId}`, width),
+		fit(`digest  ${escapeForTerminal(layer.digest ?? '-')}`, width),
+		fit(`diff_id ${escapeForTerminal(layer.diffId)}`, width),
 		fit(`${prettyBytes(layer.contentSize)} content · ${prettyBytes(layer.size)} tar · ${prettyBytes(layer.compressedSize)} stored (${layer.compression})`, width),
 		fit(instruction.slice(0, width), width),
 		fit(instruction.length > width ? instruction.slice(width) : '', width),
@@ -82,8 +82,8 @@ export function imageDetailLines(analysis: Analysis, width: number, height: numb
 	const {image, efficiency, waste, findings} = analysis;
 	const lines = [
 		style('bold', fit(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, width)),
-		fit(`${formatPlatform(image.platform)} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)}`, width),
-		fit(`id ${image.id}`, width),
+		fit(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)}`, width),
+		fit(`id ${escapeForTerminal(image.id)}`, width),
 		fit(`efficiency ${(efficiency.score * 100).toFixed(2)} % · wasted ${prettyBytes(efficiency.wastedBytes)}`, width),
 		style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', fit(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${waste.storedBytes === 0 ? 0 : ((waste.reclaimableBytes / waste.storedBytes) * 100).toFixed(1)} %)`, width)),
 		...findings.map(finding => fit(`${finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· '} ${escapeForTerminal(finding.title)}`, width)),

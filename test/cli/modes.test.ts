@@ -135,8 +135,9 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 			'::error title=layerscope highestUserWastedPercent::user wasted 0.758 > threshold 0.1',
 		]);
 		const markdown = readFileSync(summary, 'utf8');
-		expect(markdown.startsWith('# earlier step\n### layerscope: FAIL for `localhost/sample:1`')).toBe(true);
-		expect(markdown).toContain('| lowestEfficiency | FAIL | efficiency 0.8059 < threshold 0.9 |');
+		// Image data and messages are written as character references, which Markdown shows as the characters.
+		expect(markdown.startsWith('# earlier step\n### layerscope: FAIL for localhost/sample&#58;1\n')).toBe(true);
+		expect(markdown).toContain('| lowestEfficiency | FAIL | efficiency 0.8059 &#60; threshold 0.9 |');
 	});
 });
 

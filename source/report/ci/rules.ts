@@ -3,7 +3,6 @@ import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../../analysis/analyse.js';
 import type {Severity} from '../../analysis/findings/index.js';
 import {UsageError} from '../../errors.js';
-import {escapeForTerminal} from '../escape.js';
 import {RULES, type CiConfig, type RuleKey} from './config.js';
 import {isDisabled, parseBoolean, parseBytes, parseCount, parseRatio, ThresholdError} from './thresholds.js';
 
@@ -12,7 +11,7 @@ export type RuleStatus = 'pass' | 'fail' | 'skip';
 export interface RuleResult {
 	rule: RuleKey;
 	status: RuleStatus;
-	/** What was measured and against what, in words. */
+	/** What was measured and against what, in words; quotes image data as stored (each output escapes it). */
 	message: string;
 	/** Where the threshold came from: flag, a config file, or default. */
 	source: string;
@@ -74,7 +73,7 @@ const CHECKS: Record<RuleKey, Check> = {
 		const matches = picomatch(globs.map(glob => glob.replace(/^\/+/, '')), {dot: true});
 		const found: string[] = [];
 		for (const [path] of analysis.finalFiles) if (matches(path.slice(1))) found.push(path);
-		const shown = found.slice(0, 3).map(escapeForTerminal).join(', ');
+		const shown = found.slice(0, 3).join(', ');
 		return {fail: found.length > 0, message: found.length > 0 ? `${found.length} forbidden path${found.length === 1 ? '' : 's'} (${shown}${found.length > 3 ? ', …' : ''}) match ${globs.join(', ')}` : `no path matches ${globs.join(', ')}`};
 	},
 	requireNonRoot(analysis, value, rule) {
