@@ -61,7 +61,7 @@ export const KEYMAP: Binding[] = [
 	{command: 'end', keys: ['End', 'G'], presses: [key('end'), key('G')], label: 'last'},
 	{command: 'collapse', keys: ['←', 'h'], presses: [key('left'), key('h')], pane: 'files', label: 'collapse / parent'},
 	{command: 'expand', keys: ['→', 'l'], presses: [key('right'), key('l')], pane: 'files', label: 'expand'},
-	{command: 'toggle-dir', keys: ['Space'], presses: [key('space')], pane: 'files', label: 'fold dir', bar: true},
+	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir', bar: true},
 	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},
 	{command: 'filter', keys: ['/', 'Ctrl+F'], presses: [key('/'), key('f', true)], label: 'filter', bar: true},
 	{command: 'clear-filter', keys: ['Esc'], presses: [key('escape')], label: 'clear filter'},
@@ -69,7 +69,8 @@ export const KEYMAP: Binding[] = [
 	{command: 'aggregated-view', keys: ['Ctrl+A'], presses: [key('a', true)], pane: 'layers', label: 'aggregated', bar: true},
 	{command: 'toggle-added', keys: ['Ctrl+A', 'a'], presses: [key('a', true), key('a')], pane: 'files', label: 'added'},
 	{command: 'toggle-removed', keys: ['Ctrl+R', 'r'], presses: [key('r', true), key('r')], pane: 'files', label: 'removed'},
-	{command: 'toggle-modified', keys: ['Ctrl+M', 'm'], presses: [key('return'), key('m')], pane: 'files', label: 'modified'},
+	// dive's Ctrl+M is the byte a terminal sends for Enter (CR): it cannot be told apart, so Enter opens directories and m toggles.
+	{command: 'toggle-modified', keys: ['m'], presses: [key('m')], pane: 'files', label: 'modified'},
 	{command: 'toggle-unmodified', keys: ['Ctrl+U', 'u'], presses: [key('u', true), key('u')], pane: 'files', label: 'unmodified'},
 	{command: 'toggle-attributes', keys: ['Ctrl+B', 'b'], presses: [key('b', true), key('b')], pane: 'files', label: 'attributes'},
 	{command: 'sort', keys: ['s', 'Ctrl+O'], presses: [key('s'), key('o', true)], label: 'sort name/size', bar: true},
