@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 import process from 'node:process';
-import meow from 'meow';
+import meow, {type AnyFlags} from 'meow';
 import {describeError, InputError, UsageError} from './source/errors.js';
 import {runCli} from './source/cli/main.js';
 import {escapeControlCharacters} from './source/report/escape.js';
+import {findUnknownFlag, meowFlags, optionsHelp, type ParsedFlags} from './source/cli/flags.js';
 import type {RuleKey} from './source/report/ci/config.js';
 
-const cli = meow(
-	`
+const argv = process.argv.slice(2);
+
+const help = `
 	Usage
 	  $ layerscope IMAGE                  summary (or the browser, on a terminal)
 	  $ layerscope IMAGE --json [FILE]    the versioned JSON report
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
+	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
 
 	IMAGE is a docker save tarball (optionally gzip-compressed), an OCI image
 	layout directory or archive, "-" for standard input, an image name an
@@ -22,24 +25,7 @@ const cli = meow(
 	several with PATH:REF or --ref.
 
 	Options
-	  --json [FILE]            report to standard output or FILE
-	  --json-format F          layerscope (default) or dive (dive's own export)
-	  --ci                     evaluate the rules (also when CI=true)
-	  --ci-config FILE         rules file (default .layerscope-ci.yml, then .dive-ci)
-	  --junit FILE             --ci: also write JUnit XML
-	  --lowest-efficiency N, --highest-wasted-bytes SIZE, --highest-user-wasted-percent N,
-	  --highest-reclaimable-bytes SIZE, --highest-reclaimable-percent N,
-	  --max-image-size SIZE, --max-layers N, --forbid-paths GLOB (repeatable),
-	  --require-non-root, --fail-on-findings SEVERITY
-	                           --ci thresholds ("disabled" turns one off)
-	  --layer N                files: the filesystem after layer N (0-based)
-	  --platform P             os/arch[/variant] from a multi-platform index
-	  --ref NAME               image to pick by ref name or tag
-	  --no-verify              do not check blob digests and diff_ids
-	  --source S               read IMAGE from docker, podman, registry or file
-	  --insecure               registry://: plain HTTP (loopback registries)
-	  --no-color               plain text (so does NO_COLOR)
-	  --help, --version
+${optionsHelp().replace(/^/gm, '\t')}
 
 	Examples
 	  $ docker save app | layerscope -
@@ -47,38 +33,20 @@ const cli = meow(
 	  $ layerscope registry://ghcr.io/org/app:1.4 --ci
 	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
 	  $ layerscope files app.tar --layer 2 --json
-`,
-	{
-		importMeta: import.meta,
-		allowUnknownFlags: false,
-		flags: {
-			json: {type: 'string'},
-			jsonFormat: {type: 'string'},
-			ci: {type: 'boolean', default: false},
-			ciConfig: {type: 'string'},
-			junit: {type: 'string'},
-			lowestEfficiency: {type: 'string'},
-			highestWastedBytes: {type: 'string'},
-			highestUserWastedPercent: {type: 'string'},
-			highestReclaimableBytes: {type: 'string'},
-			highestReclaimablePercent: {type: 'string'},
-			maxImageSize: {type: 'string'},
-			maxLayers: {type: 'string'},
-			forbidPaths: {type: 'string', isMultiple: true},
-			requireNonRoot: {type: 'boolean'},
-			failOnFindings: {type: 'string'},
-			layer: {type: 'number'},
-			platform: {type: 'string'},
-			ref: {type: 'string'},
-			verify: {type: 'boolean', default: true},
-			source: {type: 'string'},
-			insecure: {type: 'boolean', default: false},
-			color: {type: 'boolean', default: true},
-		},
-	},
-);
+`;
 
-const {flags} = cli;
+// Before meow: one line in the same form as every other error, with the nearest flag when one is close.
+const unknown = findUnknownFlag(argv);
+if (unknown) fail(new UsageError(`unknown flag ${unknown.typed}${unknown.suggestion ? ` (did you mean ${unknown.suggestion}?)` : ''}; see layerscope --help`));
+
+const cli = meow(help, {importMeta: import.meta, argv, allowUnknownFlags: true, autoHelp: false, autoVersion: false, flags: meowFlags() as AnyFlags});
+if (argv.includes('--help') || argv.includes('-h')) cli.showHelp(0);
+if (argv.includes('--version') || argv.includes('-v')) {
+	process.stdout.write(`${cli.pkg.version ?? '0.0.0'}\n`);
+	process.exit(0);
+}
+
+const flags = cli.flags as unknown as ParsedFlags;
 const thresholds: Partial<Record<RuleKey, unknown>> = {
 	lowestEfficiency: flags.lowestEfficiency,
 	highestWastedBytes: flags.highestWastedBytes,
@@ -100,7 +68,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds},
+		modeFlags: {ci: flags.ci, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		layer: flags.layer,
 		color: flags.color,
@@ -108,9 +76,14 @@ try {
 		showHelp: () => cli.showHelp(0),
 	});
 } catch (error) {
+	fail(error);
+}
+
+/** One line on stderr, exit code 2; a stack trace only for unexpected errors with LAYERSCOPE_DEBUG. */
+function fail(error: unknown): never {
 	const expected = error instanceof InputError || error instanceof UsageError;
 	// Messages quote what engines, registries and archives said: never let that drive the terminal.
 	process.stderr.write(`layerscope: ${escapeControlCharacters(describeError(error))}\n`);
 	if (!expected && process.env.LAYERSCOPE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-	process.exitCode = 2;
+	process.exit(2);
 }

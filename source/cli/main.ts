@@ -11,6 +11,7 @@ import {diveJsonReport, jsonReport} from '../report/json-report.js';
 import {createStyle, wantsColor} from '../report/style.js';
 import {summaryLines} from '../report/summary.js';
 import {ApplyError} from '../tree/filesystem.js';
+import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type ModeFlags} from './mode.js';
@@ -33,13 +34,17 @@ export async function runCli(request: CliRequest): Promise<number> {
 		request.showHelp();
 		return 0;
 	}
+	if (mode.kind === 'completion') {
+		await writeText(completionScript(mode.shell));
+		return 0;
+	}
 	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
 	if (mode.kind === 'browser') {
 		// The browser and its React are loaded only when a terminal asks for them, as React's production build
 		// (it picks the build from NODE_ENV when first imported; development checks cost frames).
 		process.env.NODE_ENV ??= 'production';
 		const {runBrowser} = await import('../ui/launch.js');
-		await runBrowser(mode.image, request.load, style);
+		await runBrowser(mode.image, request.load, style, {layer: mode.layer});
 		return 0;
 	}
 	const progress = createProgress(process.stderr);

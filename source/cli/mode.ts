@@ -1,11 +1,14 @@
 import {UsageError} from '../errors.js';
 import type {RuleKey} from '../report/ci/config.js';
+import {SHELLS, type Shell} from './completion.js';
+import {typedSpelling, type FlagName} from './flags.js';
 
 export type Mode =
 	| {kind: 'help'}
+	| {kind: 'completion'; shell: Shell}
 	| {kind: 'files'; image: string}
 	| {kind: 'summary'; image: string}
-	| {kind: 'browser'; image: string}
+	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
 	| {kind: 'ci'; image: string; jsonFile: string | undefined};
 
@@ -17,6 +20,10 @@ export interface ModeFlags {
 	junit: string | undefined;
 	ciConfig: string | undefined;
 	thresholds: Partial<Record<RuleKey, unknown>>;
+	/** --layer N: files, and the browser's first layer. */
+	layer?: number;
+	/** The command line as typed, to name flags in messages as the user spelled them. */
+	argv?: readonly string[];
 }
 
 const TRUTHY = new Set(['true', '1', 'yes']);
@@ -27,6 +34,12 @@ const TRUTHY = new Set(['true', '1', 'yes']);
  */
 export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.ProcessEnv, stdoutIsTTY = false): Mode {
 	const words = [...input];
+	if (words[0] === 'completion') {
+		const shell = words[1] as Shell;
+		if (words.length !== 2 || !SHELLS.includes(shell)) throw new UsageError(`completion needs one shell: layerscope completion ${SHELLS.join('|')}`);
+		return {kind: 'completion', shell};
+	}
+	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
 	const files = words[0] === 'files';
 	if (files) words.shift();
 	let json = flags.json;
@@ -39,7 +52,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	if (words.length > 1) throw new UsageError(`expected one image, got ${words.length}: ${words.join(' ')}`);
 	const image = words[0];
 	const thresholdFlags = Object.keys(flags.thresholds).filter(key => flags.thresholds[key as RuleKey] !== undefined);
-	const ciOnly = [...thresholdFlags.map(flagName), ...(flags.junit === undefined ? [] : ['--junit']), ...(flags.ciConfig === undefined ? [] : ['--ci-config'])];
+	const ciOnly = [...thresholdFlags.map(rule => spell(flagName(rule).slice(2))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')])];
 
 	if (files) {
 		if (flags.ci) throw new UsageError('files and --ci cannot be combined');
@@ -47,7 +60,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		if (image === undefined) throw new UsageError('files needs an image: layerscope files IMAGE');
 		return {kind: 'files', image};
 	}
-	if (flags.jsonFormat !== undefined && json === undefined) throw new UsageError('--json-format needs --json');
+	// dive's --json-format dive is a request for the report: it implies --json (to standard output).
+	if (flags.jsonFormat !== undefined && json === undefined) json = '';
 	if (flags.jsonFormat !== undefined && flags.jsonFormat !== 'layerscope' && flags.jsonFormat !== 'dive') throw new UsageError(`--json-format must be layerscope or dive, not "${flags.jsonFormat}"`);
 	if (image === undefined) {
 		if (flags.ci || json !== undefined) throw new UsageError('no image given');
@@ -56,12 +70,20 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	const ciFromEnv = env.CI !== undefined && TRUTHY.has(env.CI.toLowerCase()) && !flags.ci && json === undefined;
 	if (flags.ci || ciFromEnv) {
 		if (json !== undefined && jsonFile === undefined) throw new UsageError('--ci and --json both write to standard output: give --json a FILE to have both');
+		if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} applies to files and to the browser, not to --ci`);
 		return {kind: 'ci', image, jsonFile};
 	}
-	if (ciOnly.length > 0) throw new UsageError(`${ciOnly.join(', ')} only apply with --ci`);
+	if (ciOnly.length > 0) throw new UsageError(`${joinWords(ciOnly)} ${ciOnly.length === 1 ? 'applies' : 'apply'} only with --ci`);
+	if (flags.layer !== undefined && (json !== undefined || !stdoutIsTTY)) {
+		throw new UsageError(`${spell('layer')} applies to files (layerscope files IMAGE ${spell('layer')} N) and to the browser on a terminal, not to the ${json !== undefined ? 'JSON report' : 'text summary'}`);
+	}
 	if (json !== undefined) return {kind: 'json', image, file: jsonFile};
 	// On a terminal, the browser; piped or redirected, the text summary.
-	return stdoutIsTTY ? {kind: 'browser', image} : {kind: 'summary', image};
+	return stdoutIsTTY ? {kind: 'browser', image, layer: flags.layer} : {kind: 'summary', image};
+}
+
+function joinWords(words: string[]): string {
+	return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 export function flagName(rule: string): string {

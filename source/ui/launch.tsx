@@ -55,7 +55,12 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 	return null;
 }
 
-function Root({input, load, style, onDone}: {input: string; load: LoadOptions; style: Style; onDone: (error?: unknown) => void}) {
+export interface BrowserOptions {
+	/** The layer to open on (--layer); the first, as dive does, by default. */
+	layer?: number;
+}
+
+function Root({input, load, style, options, onDone}: {input: string; load: LoadOptions; style: Style; options: BrowserOptions; onDone: (error?: unknown) => void}) {
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize();
 	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null});
@@ -63,6 +68,12 @@ function Root({input, load, style, onDone}: {input: string; load: LoadOptions; s
 	useEffect(() => {
 		loadAndAnalyse(input, {...load, onProgress: setProgress}).then(
 			result => {
+				const count = result.image.layers.length;
+				if (options.layer !== undefined && (!Number.isInteger(options.layer) || options.layer < 0 || options.layer >= count)) {
+					onDone(new UsageError(`--layer must be between 0 and ${count - 1} for this image, not ${options.layer}`));
+					exit();
+					return;
+				}
 				void result.trees; // build the per-layer index now: every key press after this is instant
 				setAnalysis(result);
 			},
@@ -80,14 +91,14 @@ function Root({input, load, style, onDone}: {input: string; load: LoadOptions; s
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>
-			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} />
+			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} initial={options.layer === undefined ? undefined : {layer: options.layer}} />
 			{crashAfterMs ? <CrashForTests afterMs={Number(crashAfterMs)} /> : null}
 		</>
 	);
 }
 
 /** The full-screen browser: the alternate screen while it runs, the terminal as it was afterwards, even on a crash. */
-export async function runBrowser(input: string, load: LoadOptions, style: Style): Promise<void> {
+export async function runBrowser(input: string, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
 	const stdin = keyboard();
 	const stdout = process.stdout;
 	let restored = false;
@@ -106,7 +117,7 @@ export async function runBrowser(input: string, load: LoadOptions, style: Style)
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
 	try {
-		const app = render(<Root input={input} load={load} style={style} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false});
+		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false});
 		await app.waitUntilExit();
 	} finally {
 		restore();

@@ -98,7 +98,7 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 		[['--ci', '--highest-wasted-bytes', '20XB'], {}, /highestWastedBytes: "20XB" is not a size/],
 		[['--ci', '--lowest-efficiency', 'high'], {}, /lowestEfficiency: "high" is not a number/],
 		[['--ci'], {'.layerscope-ci.yml': 'rules:\n  lowestEficiency: 0.9\n'}, /unknown rule "lowestEficiency"/],
-		[['--ci'], {'.layerscope-ci.yml': 'rules: [oops'}, /is not valid YAML/],
+		[['--ci'], {'.layerscope-ci.yml': 'rules:\n  lowestEfficiency: 0.9\n bad: [\n'}, /\.layerscope-ci\.yml line 3, column 1: not valid YAML: All mapping items must start at the same column\n$/],
 		[['--ci', '--ci-config', '/nonexistent/ci.yml'], {}, /cannot read CI config \/nonexistent\/ci.yml: no such file/],
 		[['--ci', '--fail-on-findings', 'critical'], {}, /"critical" is not a severity/],
 	])('refuses a misconfigured gate %j with exit 2', async (args, files, message) => {
@@ -206,8 +206,7 @@ describe('usage errors: one line, exit 2', () => {
 	it.each([
 		[[sample, '--ci', '--json'], /--ci and --json both write to standard output/],
 		[['files', sample, '--ci'], /files and --ci cannot be combined/],
-		[[sample, '--max-layers', '3'], /--max-layers only apply with --ci/],
-		[[sample, '--json-format', 'dive'], /--json-format needs --json/],
+		[[sample, '--max-layers', '3'], /--max-layers applies only with --ci/],
 		[[sample, '--json', '--json-format', 'xml'], /--json-format must be layerscope or dive/],
 		[[sample, 'other.tar'], /expected one image/],
 	])('%j', async (args, message) => {

@@ -163,4 +163,17 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 		const text = await tmux.waitFor(session, screen => screen.includes('SHELL-IS-BACK'), 'the shell');
 		expect(text).not.toContain('Layers (6)');
 	});
+
+	it('--layer N opens the browser on layer N; a layer the image lacks is one line and exit 2', async () => {
+		tmux.kill();
+		await tmux.newSession(session, `env -u NO_COLOR -u CI TERM=xterm-256color sh`);
+		tmux.keys(session, `clear; node ${builtCli} ${image} --layer 2; echo "EXIT=$?"`, 'Enter');
+		const text = await tmux.waitFor(session, screen => screen.includes('Files: filesystem after layer 2'), 'layer 2');
+		expect(text).toContain('Layer 2');
+		tmux.keys(session, 'q');
+		await tmux.waitFor(session, screen => screen.includes('EXIT=0'), 'the shell');
+		tmux.keys(session, `clear; node ${builtCli} ${image} --layer 9; echo "EXIT=$?"`, 'Enter');
+		const error = await tmux.waitFor(session, screen => screen.includes('EXIT=2'), 'the error');
+		expect(error).toMatch(/^layerscope: --layer must be between 0 and 5 for this image, not 9$/m);
+	});
 });

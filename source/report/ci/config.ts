@@ -54,7 +54,10 @@ function readRules(file: string, strict: boolean): Partial<Record<RuleKey, unkno
 	try {
 		document = parseYaml(text);
 	} catch (error) {
-		throw new UsageError(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+		// yaml's message ends "at line 3, column 1:" and a code frame on the lines below: keep the place, drop the frame.
+		const position = (error as {linePos?: Array<{line: number; col: number}>}).linePos?.[0];
+		const reason = (error as Error).message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?$/, '');
+		throw new UsageError(`${file}${position ? ` line ${position.line}, column ${position.col}` : ''}: not valid YAML: ${reason}`);
 	}
 	if (document === null || document === undefined) return {};
 	const rules = (document as {rules?: unknown}).rules;
