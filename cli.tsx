@@ -68,7 +68,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		layer: flags.layer,
 		color: flags.color,

@@ -35,6 +35,7 @@ export const FLAGS = [
 	{name: 'json', kind: 'string', short: 'j', usage: '--json [FILE], -j FILE', help: 'report to standard output or FILE', complete: 'file', optionalValue: true},
 	{name: 'json-format', kind: 'string', value: 'F', help: 'layerscope (default) or dive (dive\'s own export; implies --json)', complete: ['layerscope', 'dive']},
 	{name: 'ci', kind: 'boolean', help: 'evaluate the rules (also when CI=true)'},
+	{name: 'ci-format', kind: 'string', value: 'F', help: '--ci: layerscope (default) or dive (dive\'s output, line for line)', complete: ['layerscope', 'dive']},
 	{name: 'ci-config', kind: 'string', value: 'FILE', help: 'rules file (default .layerscope-ci.yml, then .dive-ci)', complete: 'file'},
 	{name: 'junit', kind: 'string', value: 'FILE', help: '--ci: also write JUnit XML', complete: 'file'},
 	{name: 'lowest-efficiency', kind: 'string', aliases: ['lowestEfficiency'], value: 'N', help: 'fail below this dive efficiency (0.9)', group: 'threshold'},

@@ -4,6 +4,7 @@ import {InputError, UsageError} from '../errors.js';
 import {loadImage, type LoadOptions} from '../image/load.js';
 import {loadCiConfig} from '../report/ci/config.js';
 import {ciLines} from '../report/ci/ci-report.js';
+import {diveCiLines} from '../report/ci/dive-ci-report.js';
 import {githubAnnotations, githubSummary} from '../report/ci/github.js';
 import {junitXml} from '../report/ci/junit.js';
 import {evaluateRules} from '../report/ci/rules.js';
@@ -79,7 +80,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 	const verdict = evaluateRules(analysis, ciConfig!);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
 	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));
-	const lines = ciLines(analysis, verdict, style);
+	const lines = mode.format === 'dive' ? diveCiLines(analysis, verdict, style) : ciLines(analysis, verdict, style);
 	if (process.env.GITHUB_ACTIONS === 'true') {
 		lines.push(...githubAnnotations(verdict));
 		const summaryFile = process.env.GITHUB_STEP_SUMMARY;

@@ -10,10 +10,12 @@ export type Mode =
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
-	| {kind: 'ci'; image: string; jsonFile: string | undefined};
+	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'};
 
 export interface ModeFlags {
 	ci: boolean;
+	/** --ci-format: ours (default) or dive's. */
+	ciFormat?: string;
 	/** undefined: absent; '': given without a value. */
 	json: string | undefined;
 	jsonFormat: string | undefined;
@@ -52,7 +54,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	if (words.length > 1) throw new UsageError(`expected one image, got ${words.length}: ${words.join(' ')}`);
 	const image = words[0];
 	const thresholdFlags = Object.keys(flags.thresholds).filter(key => flags.thresholds[key as RuleKey] !== undefined);
-	const ciOnly = [...thresholdFlags.map(rule => spell(flagName(rule).slice(2))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')])];
+	const ciOnly = [...thresholdFlags.map(rule => spell(flagName(rule).slice(2))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')]), ...(flags.ciFormat === undefined ? [] : [spell('ci-format')])];
 
 	if (files) {
 		if (flags.ci) throw new UsageError('files and --ci cannot be combined');
@@ -71,7 +73,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	if (flags.ci || ciFromEnv) {
 		if (json !== undefined && jsonFile === undefined) throw new UsageError('--ci and --json both write to standard output: give --json a FILE to have both');
 		if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} applies to files and to the browser, not to --ci`);
-		return {kind: 'ci', image, jsonFile};
+		if (flags.ciFormat !== undefined && flags.ciFormat !== 'layerscope' && flags.ciFormat !== 'dive') throw new UsageError(`${spell('ci-format')} must be layerscope or dive, not "${flags.ciFormat}"`);
+		return {kind: 'ci', image, jsonFile, format: flags.ciFormat === 'dive' ? 'dive' : 'layerscope'};
 	}
 	if (ciOnly.length > 0) throw new UsageError(`${joinWords(ciOnly)} ${ciOnly.length === 1 ? 'applies' : 'apply'} only with --ci`);
 	if (flags.layer !== undefined && (json !== undefined || !stdoutIsTTY)) {

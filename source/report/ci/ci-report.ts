@@ -25,7 +25,7 @@ export function ciLines(analysis: Analysis, verdict: CiVerdict, style: Style): s
 	];
 	for (const result of verdict.results) {
 		const label = result.status === 'fail' ? style(['bold', 'red'], LABEL.fail) : result.status === 'pass' ? style('green', LABEL.pass) : style('dim', LABEL.skip);
-		lines.push(`  ${label}  ${result.rule}: ${escapeForTerminal(result.message)}${result.source === 'default' || result.status === 'skip' ? '' : ` [${escapeForTerminal(result.source)}]`}`);
+		lines.push(`  ${label}  ${result.rule}: ${escapeForTerminal(result.message)}${result.status === 'skip' && result.source === 'default' ? '' : ` [${escapeForTerminal(result.source)}]`}`);
 	}
 	const t = tally(verdict);
 	const summary = `Result: ${verdict.pass ? 'PASS' : 'FAIL'} [Total:${t.total}] [Passed:${t.passed}] [Failed:${t.failed}] [Skipped:${t.skipped}]`;

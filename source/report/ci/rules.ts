@@ -4,6 +4,7 @@ import type {Analysis} from '../../analysis/analyse.js';
 import type {Severity} from '../../analysis/findings/index.js';
 import {UsageError} from '../../errors.js';
 import {RULES, type CiConfig, type RuleKey} from './config.js';
+import {goFloat} from './go-format.js';
 import {isDisabled, parseBoolean, parseBytes, parseCount, parseRatio, ThresholdError} from './thresholds.js';
 
 export type RuleStatus = 'pass' | 'fail' | 'skip';
@@ -15,6 +16,8 @@ export interface RuleResult {
 	message: string;
 	/** Where the threshold came from: flag, a config file, or default. */
 	source: string;
+	/** dive's own words for a failing dive rule (`--ci-format dive`), with Go's number formatting. */
+	diveMessage?: string;
 }
 
 export interface CiVerdict {
@@ -24,7 +27,7 @@ export interface CiVerdict {
 
 const SEVERITIES: Severity[] = ['high', 'medium', 'low'];
 
-type Check = (analysis: Analysis, value: unknown, rule: string) => {fail: boolean; message: string} | null;
+type Check = (analysis: Analysis, value: unknown, rule: string) => {fail: boolean; message: string; diveMessage?: string} | null;
 
 const ratio = (n: number) => String(Number(n.toFixed(4)));
 const bytes = (n: number) => `${n} bytes (${prettyBytes(n)})`;
@@ -34,17 +37,21 @@ const CHECKS: Record<RuleKey, Check> = {
 	lowestEfficiency(analysis, value, rule) {
 		const threshold = parseRatio(value, rule);
 		const score = analysis.efficiency.score;
-		return {fail: threshold > score, message: `efficiency ${ratio(score)} ${threshold > score ? '<' : '>='} threshold ${threshold}`};
+		return {fail: threshold > score, message: `efficiency ${ratio(score)} ${threshold > score ? '<' : '>='} threshold ${threshold}`, diveMessage: `image efficiency is too low (efficiency=${goFloat(score)} < threshold=${goFloat(threshold)})`};
 	},
 	highestWastedBytes(analysis, value, rule) {
 		const threshold = parseBytes(value, rule);
 		const wasted = analysis.efficiency.wastedBytes;
-		return {fail: wasted > threshold, message: `wasted ${bytes(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+		return {fail: wasted > threshold, message: `wasted ${bytes(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${bytes(threshold)}`, diveMessage: `too many bytes wasted (wasted-bytes=${wasted} > threshold=${threshold})`};
 	},
 	highestUserWastedPercent(analysis, value, rule) {
 		const threshold = parseRatio(value, rule);
 		const wasted = analysis.efficiency.userWastedPercent;
-		return {fail: wasted > threshold, message: `user wasted ${ratio(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${threshold}`};
+		return {
+			fail: wasted > threshold,
+			message: `user wasted ${ratio(wasted)} ${wasted > threshold ? '>' : '<='} threshold ${threshold}`,
+			diveMessage: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${goFloat(wasted)} > threshold=${goFloat(threshold)})`,
+		};
 	},
 	highestReclaimableBytes(analysis, value, rule) {
 		const threshold = parseBytes(value, rule);
@@ -108,7 +115,7 @@ export function evaluateRules(analysis: Analysis, config: CiConfig): CiVerdict {
 		}
 		try {
 			const outcome = CHECKS[rule](analysis, setting.value, rule);
-			if (outcome) results.push({rule, status: outcome.fail ? 'fail' : 'pass', message: outcome.message, source: setting.source});
+			if (outcome) results.push({rule, status: outcome.fail ? 'fail' : 'pass', message: outcome.message, source: setting.source, ...(outcome.diveMessage ? {diveMessage: outcome.diveMessage} : {})});
 			else results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
 		} catch (error) {
 			if (!(error instanceof ThresholdError)) throw error;
