@@ -27,9 +27,9 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 	it('fails on dive\'s defaults (efficiency 0.9, user wasted 0.1) with exit 1', async () => {
 		const result = await runCli([sample, '--ci'], {cwd: workdir()});
 		expect(result.code).toBe(1);
-		expect(ruleLine(result.stdout, 'lowestEfficiency')).toBe('FAIL  lowestEfficiency: efficiency 0.8059 < threshold 0.9');
+		expect(ruleLine(result.stdout, 'lowestEfficiency')).toBe('FAIL  lowestEfficiency: efficiency 0.8059 < threshold 0.9 [default]');
 		expect(ruleLine(result.stdout, 'highestWastedBytes')).toBe('SKIP  highestWastedBytes: rule disabled');
-		expect(ruleLine(result.stdout, 'highestUserWastedPercent')).toBe('FAIL  highestUserWastedPercent: user wasted 0.758 > threshold 0.1');
+		expect(ruleLine(result.stdout, 'highestUserWastedPercent')).toBe('FAIL  highestUserWastedPercent: user wasted 0.758 > threshold 0.1 [default]');
 		expect(resultLine(result.stdout)).toBe('Result: FAIL [Total:3] [Passed:0] [Failed:2] [Skipped:1]');
 	});
 
