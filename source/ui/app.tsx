@@ -2,13 +2,13 @@ import {Box, Text, useInput} from 'ink';
 import React, {useEffect, useMemo, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import type {Style} from '../report/style.js';
-import {escapeForTerminal} from '../report/escape.js';
+import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
 import {formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
-import {initialState, reduce, typeFilter, withCursor, type ViewContext, type ViewState} from './view-state.js';
-import {prepareFlatRows, visibleRows} from './visible-rows.js';
+import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
+import {findMatch, prepareFlatRows, visibleRows} from './visible-rows.js';
 
 const FOLD_ABOVE_PATHS = 5000;
 
@@ -26,8 +26,15 @@ export interface BrowserProps {
 export function keyPress(input: string, key: {upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean; pageUp: boolean; pageDown: boolean; home: boolean; end: boolean; tab: boolean; escape: boolean; return: boolean; backspace: boolean; delete: boolean; ctrl: boolean}): KeyPress {
 	// Terminals send Ctrl+Space as NUL, which Ink reads as a control character and names "`" (the letter before "a").
 	const nul = input === '\u0000' || (key.ctrl && input === '`');
-	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab ? 'tab' : key.escape ? 'escape' : key.return ? 'return' : key.backspace || key.delete ? 'backspace' : input === ' ' || nul ? 'space' : input;
+	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab ? 'tab' : key.escape ? 'escape' : key.return || input === '\r' || input === '\n' ? 'return' : key.backspace || key.delete ? 'backspace' : input === ' ' || nul ? 'space' : input;
 	return {name, ctrl: key.ctrl || nul};
+}
+
+/** The directories above a path, nearest first. */
+function ancestorsOf(analysis: Analysis, id: number): number[] {
+	const ancestors: number[] = [];
+	for (let parent = analysis.trees.parentOf(id); parent > 0; parent = analysis.trees.parentOf(parent)) ancestors.push(parent);
+	return ancestors;
 }
 
 export function Browser({analysis, width, height, style, onQuit, initial}: BrowserProps) {
@@ -41,16 +48,23 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 		const dead = analysis.waste.files[0];
 		const id = dead && analysis.trees.idOf(dead.path);
 		if (!dead || id === undefined) return undefined;
-		const ancestors: number[] = [];
-		for (let parent = analysis.trees.parentOf(id); parent > 0; parent = analysis.trees.parentOf(parent)) ancestors.push(parent);
-		return {layer: dead.storedIn, pathId: id, ancestors};
+		return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(analysis, id)};
 	}, [analysis]);
 
 	const leftWidth = Math.max(24, Math.min(Math.floor(width * 0.42), width - 30));
 	const rightWidth = Math.max(10, width - leftWidth - 1);
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
-	const context: ViewContext = {layerCount: analysis.image.layers.length, rows, pageSize, largestWaste};
+	const context: ViewContext = {
+		layerCount: analysis.image.layers.length,
+		rows,
+		pageSize,
+		largestWaste,
+		find: (query, fromId, direction) => {
+			const pathId = findMatch(analysis, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
+			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(analysis, pathId)};
+		},
+	};
 
 	useEffect(() => {
 		if (state.pendingFocus === null) return;
@@ -92,6 +106,13 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 				return;
 			}
 			setState(current => {
+				if (current.finding) {
+					if (press.name === 'escape') return typeFind(current, {cancel: true}, context);
+					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFind(current, {done: true}, {...context, rows});
+					if (press.name === 'backspace') return typeFind(current, {backspace: true}, context);
+					if (!press.ctrl && char.length > 0) return typeFind(current, {char}, context);
+					return current;
+				}
 				if (current.filtering) {
 					if (press.name === 'escape') return reduce(current, 'clear-filter', context);
 					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
@@ -126,15 +147,19 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	if (state.help) {
 		right = [title('Keys (? closes)', true, rightWidth), ...KEYMAP.map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
 	} else {
-		const filter = state.filter || state.filtering ? ` · filter: ${escapeForTerminal(state.filter)}${state.filtering ? '▏' : ''}` : '';
+		// What the user typed, as typed (a backslash stays one), with its match count; a broken pattern says it was read as text.
+		const found = rows.filter;
+		const counted = found && state.filter ? ` (${found.matches} match${found.matches === 1 ? '' : 'es'}${found.invalidPattern ? ', not a valid regular expression: read as text' : ''})` : '';
+		const filter = state.filter || state.filtering ? ` · filter: ${escapeControlCharacters(state.filter)}${state.filtering ? '▏' : ''}${counted}` : '';
+		const find = state.find || state.finding ? ` · find: ${escapeControlCharacters(state.find)}${state.finding ? '▏' : state.findMissed ? ' (no match)' : ' (n next, N previous)'}` : '';
 		const hidden = Object.entries(state.hidden).filter(([, off]) => off).map(([status]) => status);
 		const what = state.view === 'layer' ? `changes in layer ${state.layer}` : `filesystem after layer ${state.layer}`;
 		right = [
-			title(`Files: ${what}${filter}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
+			title(`Files: ${what}${filter}${find}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
 			style('dim', fit(state.attributes ? '  Permission      UID:GID      Size  Name' : '       Size  Name', rightWidth)),
 			...rows.slice(state.scroll, state.scroll + pageSize).map((row, offset) => formatRow(row, rightWidth, state.attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style)),
 		];
-		if (rows.length === 0) right.push(fit(state.filter ? '  nothing matches the filter' : '  nothing to show', rightWidth));
+		if (rows.length === 0) right.push(fit(state.filter ? (rows.filter?.invalidPattern ? '  nothing matches: not a valid regular expression, and no path holds it as text' : rows.filter && rows.filter.matches > 0 ? '  the matches are all hidden (a, r, m, u show them)' : '  nothing matches the filter') : '  nothing to show', rightWidth));
 	}
 	// The rule between the panes starts each right-hand line; their trailing blanks need not be drawn.
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);

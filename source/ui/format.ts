@@ -24,7 +24,8 @@ export function formatRow(row: Row, width: number, attributes: boolean, selected
 	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
 	let name = escapeForTerminal(row.name);
 	if (state.type === 'symlink') name += ` → ${escapeForTerminal(state.linkTarget ?? '')}`;
-	const text = fit(`${rowMarker(row)} ${columns}${row.guide}${fold}${name}`, width);
+	// Without color (NO_COLOR, --no-color) the cursor row would look like any other: a ">" marks it.
+	const text = fit(`${rowMarker(row)}${selected && !style.enabled ? '>' : ' '}${columns}${row.guide}${fold}${name}`, width);
 	if (selected) return style('inverse', text);
 	if (row.metadataOnly) return style('cyan', text);
 	if (row.status === 'added') return style('green', text);

@@ -18,6 +18,9 @@ export type Command =
 	| 'toggle-all'
 	| 'filter'
 	| 'clear-filter'
+	| 'find'
+	| 'find-next'
+	| 'find-previous'
 	| 'layer-view'
 	| 'aggregated-view'
 	| 'toggle-added'
@@ -64,7 +67,10 @@ export const KEYMAP: Binding[] = [
 	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir', bar: true},
 	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},
 	{command: 'filter', keys: ['/', 'Ctrl+F'], presses: [key('/'), key('f', true)], label: 'filter', bar: true},
-	{command: 'clear-filter', keys: ['Esc'], presses: [key('escape')], label: 'clear filter'},
+	{command: 'clear-filter', keys: ['Esc'], presses: [key('escape')], label: 'clear filter and find'},
+	{command: 'find', keys: ['f'], presses: [key('f')], label: 'find (the tree stays whole)', bar: true},
+	{command: 'find-next', keys: ['n'], presses: [key('n')], label: 'next match'},
+	{command: 'find-previous', keys: ['N'], presses: [key('N')], label: 'previous match'},
 	{command: 'layer-view', keys: ['Ctrl+L'], presses: [key('l', true)], label: 'layer changes', bar: true},
 	{command: 'aggregated-view', keys: ['Ctrl+A'], presses: [key('a', true)], pane: 'layers', label: 'aggregated', bar: true},
 	{command: 'toggle-added', keys: ['Ctrl+A', 'a'], presses: [key('a', true), key('a')], pane: 'files', label: 'added'},

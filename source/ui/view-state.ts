@@ -15,6 +15,12 @@ export interface ViewState {
 	filter: string;
 	/** Typing a filter: keys go to the filter text. */
 	filtering: boolean;
+	/** What `f` looks for; `n`/`N` jump to its next and previous match. */
+	find: string;
+	/** Typing what to find. */
+	finding: boolean;
+	/** The last jump found nothing. */
+	findMissed: boolean;
 	hidden: Readonly<Record<ChangeStatus, boolean>>;
 	attributes: boolean;
 	sort: 'name' | 'size';
@@ -35,6 +41,9 @@ export function initialState(): ViewState {
 		foldAll: false,
 		filter: '',
 		filtering: false,
+		find: '',
+		finding: false,
+		findMissed: false,
 		hidden: {added: false, modified: false, removed: false, unmodified: false},
 		attributes: true,
 		sort: 'name',
@@ -52,6 +61,8 @@ export interface ViewContext {
 	pageSize: number;
 	/** The layer and path of the largest waste, for "w". */
 	largestWaste?: {layer: number; pathId: number; ancestors: number[]};
+	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
+	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
 }
 
 const TOGGLES: Partial<Record<Command, ChangeStatus>> = {
@@ -103,7 +114,7 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 		case 'filter':
 			return {...state, filtering: true, focus: 'files'};
 		case 'clear-filter':
-			return {...state, filter: '', filtering: false, help: false, cursor: 0, scroll: 0};
+			return {...state, filter: '', filtering: false, find: '', finding: false, findMissed: false, help: false, cursor: 0, scroll: 0};
 		case 'layer-view':
 			return {...state, view: 'layer', cursor: 0, scroll: 0};
 		case 'aggregated-view':
@@ -115,21 +126,48 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 		case 'largest-waste': {
 			const target = context.largestWaste;
 			if (!target) return state;
-			// Open the way to it, whatever the default folding.
-			const collapsed = new Set(state.collapsed);
-			for (const ancestor of target.ancestors) {
-				if (state.foldAll) collapsed.add(ancestor);
-				else collapsed.delete(ancestor);
-			}
-			// The row index is known only after the rows are rebuilt: the app resolves `pendingFocus`.
-			return {...state, layer: target.layer, view: 'aggregated', focus: 'files', collapsed, filter: '', hidden: initialState().hidden, cursor: 0, scroll: 0, pendingFocus: target.pathId};
+			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId};
 		}
+		case 'find':
+			return {...state, finding: true, find: '', findMissed: false, focus: 'files'};
+		case 'find-next':
+		case 'find-previous':
+			return findFrom(state, context, command === 'find-next' ? 1 : -1);
 		default: {
 			const status = TOGGLES[command];
 			if (!status) return state;
 			return {...state, hidden: {...state.hidden, [status]: !state.hidden[status]}, cursor: 0, scroll: 0};
 		}
 	}
+}
+
+/**
+ * Opens the way to a path, whatever the default folding, and clears the
+ * filter; the row index is known only after the rows are rebuilt, so the app
+ * resolves `pendingFocus`.
+ */
+function reveal(state: ViewState, ancestors: readonly number[]): ViewState {
+	const collapsed = new Set(state.collapsed);
+	for (const ancestor of ancestors) {
+		if (state.foldAll) collapsed.add(ancestor);
+		else collapsed.delete(ancestor);
+	}
+	return {...state, collapsed, filter: '', filtering: false, cursor: 0, scroll: 0};
+}
+
+/** The cursor to the next (or previous) match of what `f` looks for. */
+function findFrom(state: ViewState, context: ViewContext, direction: 1 | -1): ViewState {
+	if (state.find === '' || !context.find) return state;
+	const target = context.find(state.find, context.rows.at(state.cursor)?.id ?? null, direction);
+	if (!target) return {...state, findMissed: true};
+	return {...reveal(state, target.ancestors), focus: 'files', findMissed: false, pendingFocus: target.pathId};
+}
+
+/** Text typed while finding; done, it jumps to the first match after the cursor. */
+export function typeFind(state: ViewState, input: {char?: string; backspace?: boolean; done?: boolean; cancel?: boolean}, context: ViewContext): ViewState {
+	if (input.cancel) return {...state, finding: false, find: '', findMissed: false};
+	if (input.done) return findFrom({...state, finding: false}, context, 1);
+	return {...state, find: input.backspace ? state.find.slice(0, -1) : state.find + (input.char ?? ''), findMissed: false};
 }
 
 /** Text typed while filtering. */

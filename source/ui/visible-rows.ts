@@ -40,6 +40,14 @@ export interface RowList {
 	slice(start?: number, end?: number): Row[];
 	/** The index of a path's row, or -1. */
 	indexOfId(id: number): number;
+	/** With a filter: how many paths it matches (before hidden statuses), and whether it was meant as a pattern that does not compile. */
+	readonly filter?: FilterResult;
+}
+
+export interface FilterResult {
+	matches: number;
+	/** The filter has regular-expression characters but is no valid regular expression: it was read as plain text. */
+	invalidPattern: boolean;
 }
 
 /** Rows that exist as objects already: the folded tree, laid out by walking it. */
@@ -153,17 +161,22 @@ const REMEMBERED_FILTERS = 16;
  * A plain filter that contains an earlier one can only match a subset of
  * its rows, so typing "lib/x86" letter by letter scans less and less.
  */
+/** Does a filter with regular-expression characters fail to compile (so it is read as plain text)? */
+export function isInvalidPattern(filter: string): boolean {
+	if (LITERAL.test(filter)) return false;
+	try {
+		new RegExp(filter, 'i');
+		return false;
+	} catch {
+		return true;
+	}
+}
+
 function matchingRows(table: FlatTable, filter: string): Int32Array {
 	const known = table.matches.get(filter);
 	if (known) return known;
 	let pattern: RegExp | undefined;
-	if (!LITERAL.test(filter)) {
-		try {
-			pattern = new RegExp(filter, 'i');
-		} catch {
-			// Not a regular expression: a substring after all.
-		}
-	}
+	if (!LITERAL.test(filter) && !isInvalidPattern(filter)) pattern = new RegExp(filter, 'i');
 	const needle = filter.toLowerCase();
 	let candidates: Int32Array | undefined;
 	if (!pattern) {
@@ -201,9 +214,12 @@ function keptRows(table: FlatTable, options: TreeOptions): RowList {
 	const count = table.rows.length;
 	const filtered = options.filter !== '';
 	let own: Uint8Array | undefined;
+	let filter: FilterResult | undefined;
 	if (filtered) {
 		own = new Uint8Array(count);
-		for (const index of matchingRows(table, options.filter)) own[index] = 1;
+		const matching = matchingRows(table, options.filter);
+		for (const index of matching) own[index] = 1;
+		filter = {matches: matching.length, invalidPattern: isInvalidPattern(options.filter)};
 	}
 	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
 	const keep = new Uint8Array(count);
@@ -248,7 +264,7 @@ function keptRows(table: FlatTable, options: TreeOptions): RowList {
 		}
 		kept++;
 	}
-	return new KeptRows(table, flatIndex.subarray(0, kept), parent, folded, last);
+	return new KeptRows(table, flatIndex.subarray(0, kept), parent, folded, last, filter);
 }
 
 /** Kept rows as indexes into the flat table; a row object is made when a row is shown. */
@@ -262,6 +278,7 @@ class KeptRows implements RowList {
 		private readonly folded: Uint8Array,
 		/** By flat index: the last kept row among its siblings. */
 		private readonly last: Uint8Array,
+		readonly filter?: FilterResult,
 	) {}
 
 	get length(): number {
@@ -353,4 +370,26 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
 	};
 	visit(trees.root, 0, '');
 	return rows;
+}
+
+/**
+ * Find (`f`, then `n`/`N`): the next or previous path after `fromId`, in the
+ * layer's whole tree (folded directories included, no filter), that `query`
+ * matches as a filter would; it wraps around. Paths of hidden statuses are
+ * skipped, since the jump could not show them.
+ */
+export function findMatch(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'view' | 'sort' | 'hidden'>, query: string, fromId: number | null, direction: 1 | -1): number | undefined {
+	if (query === '') return undefined;
+	const table = flatTable(analysis, options);
+	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
+	const matching = matchingRows(table, query).filter(index => hidden[table.status[index]!] === 0);
+	if (matching.length === 0) return undefined;
+	const from = fromId === null ? -1 : table.rows.findIndex(row => row.id === fromId);
+	let pick: number | undefined;
+	if (direction === 1) pick = matching.find(index => index > from) ?? matching[0];
+	else {
+		for (let at = matching.length - 1; at >= 0 && pick === undefined; at--) if (from === -1 || matching[at]! < from) pick = matching[at];
+		pick ??= matching.at(-1);
+	}
+	return table.rows[pick!]!.id;
 }
