@@ -110,12 +110,12 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const toLayer = async (result: LayerReadResult, index: number): Promise<Layer> => {
 		const described = resolved.layers[index]!;
 		if (verify) {
-			const blob = described.digest ? await layerDigest(location, described.digest, result, ranges[index], 'blob', described.path, index) : null;
+			const blob = described.digest ? await layerDigest(files, location, described.digest, result, ranges[index], 'blob', described.path, index) : null;
 			if (described.digest && described.digest !== blob) {
 				throw new InputError(location, `layer ${index} (${described.path}) does not match its digest: expected ${described.digest}, got ${blob}`);
 			}
 			const expected = diffIds?.[index];
-			const actual = expected ? await layerDigest(location, expected, result, ranges[index], 'diff', described.path, index) : null;
+			const actual = expected ? await layerDigest(files, location, expected, result, ranges[index], 'diff', described.path, index) : null;
 			if (expected && expected !== actual) {
 				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${actual} (use --no-verify to read it anyway)`);
 			}
@@ -202,9 +202,12 @@ function checkVerifiable(location: string, layers: ResolvedImage['layers'], diff
  * one pass that read the layer; sha512 (rare) is hashed again from the file,
  * which a stream cannot be.
  */
-async function layerDigest(location: string, expected: string, result: LayerReadResult, range: FileRange | undefined, which: 'blob' | 'diff', path: string, index: number): Promise<string> {
+async function layerDigest(files: ImageFiles, location: string, expected: string, result: LayerReadResult, range: FileRange | undefined, which: 'blob' | 'diff', path: string, index: number): Promise<string> {
 	const algorithm: DigestAlgorithm = digestAlgorithm(location, expected, `layer ${index} (${path})`);
 	if (algorithm === 'sha256') return which === 'blob' ? result.blobDigest : result.diffId;
+	// Uncompressed, the blob is the tar: its digest is the diff_id.
+	const hashed = which === 'blob' || result.compression === 'none' ? files.blobDigest?.(path, algorithm) : undefined;
+	if (hashed) return hashed;
 	if (!range) throw new InputError(location, `layer ${index} (${path}) states a ${algorithm} digest, which can be verified only when the image is read from a file or directory (save it to one, or use --no-verify)`);
 	const bytes = openRange(range);
 	return digestOfStream(algorithm, which === 'diff' && result.compression !== 'none' ? decompress(bytes, result.compression) : bytes);
@@ -225,8 +228,10 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 	switch (source.kind) {
 		case 'stdin':
 			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
-		case 'path':
-			return {...(await openInput(source.location, onePassLayer, received)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+		case 'path': {
+			const stdin = () => counted(options.stdin ?? process.stdin, received);
+			return {...(await openInput(source.location, onePassLayer, received, stdin)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+		}
 		case 'engine': {
 			const {endpoint, tried} = findEngine(source.engine, environment);
 			if (!endpoint) {
@@ -269,13 +274,18 @@ async function* engineStream(response: AsyncIterable<Uint8Array>, client: Engine
 	}
 }
 
-async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void): Promise<OpenedInput> {
+/** Names of this process's standard input: read from the stream "-" reads (a socket, as some parents give, cannot be opened by name). */
+const STDIN_NAMES = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>): Promise<OpenedInput> {
 	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
 		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
 	});
 	if (info.isDirectory()) return {files: new DirectoryFiles(location, location), container: 'directory', compressedArchive: false};
 	// A pipe given by name (`<(docker save app)`, /dev/stdin, a FIFO): a stream the user chose, read once as "-" is.
-	if (info.isFIFO() || info.isSocket() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
+	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer);
+	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
+	if (info.isSocket()) throw new InputError(location, 'is a socket; give a file, a directory, a pipe or "-"');
 	if (!info.isFile()) throw new InputError(location, 'is not a file, directory or pipe');
 	if (info.size === 0) throw new InputError(location, 'is empty');
 
