@@ -199,8 +199,9 @@ function checkVerifiable(location: string, layers: ResolvedImage['layers'], diff
 
 /**
  * A layer's digest in the algorithm `expected` uses: sha256 comes from the
- * one pass that read the layer; sha512 (rare) is hashed again from the file,
- * which a stream cannot be.
+ * one pass that read the layer; sha512 (rare) from the source when it hashed
+ * the blob as it passed (streams, registries), else again from the file. A
+ * compressed layer's sha512 diff_id cannot be had from a stream.
  */
 async function layerDigest(files: ImageFiles, location: string, expected: string, result: LayerReadResult, range: FileRange | undefined, which: 'blob' | 'diff', path: string, index: number): Promise<string> {
 	const algorithm: DigestAlgorithm = digestAlgorithm(location, expected, `layer ${index} (${path})`);
@@ -208,7 +209,7 @@ async function layerDigest(files: ImageFiles, location: string, expected: string
 	// Uncompressed, the blob is the tar: its digest is the diff_id.
 	const hashed = which === 'blob' || result.compression === 'none' ? files.blobDigest?.(path, algorithm) : undefined;
 	if (hashed) return hashed;
-	if (!range) throw new InputError(location, `layer ${index} (${path}) states a ${algorithm} digest, which can be verified only when the image is read from a file or directory (save it to one, or use --no-verify)`);
+	if (!range) throw new InputError(location, `layer ${index} (${path}) states a ${algorithm} ${which === 'blob' ? 'digest' : 'diff_id'}, which can be verified only when the image is read from a file or directory (save it to one, or use --no-verify)`);
 	const bytes = openRange(range);
 	return digestOfStream(algorithm, which === 'diff' && result.compression !== 'none' ? decompress(bytes, result.compression) : bytes);
 }

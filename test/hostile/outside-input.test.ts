@@ -165,6 +165,8 @@ describe('a layout directory: links that stay inside keep working', () => {
 		const image = await writeImageDirectory(oneFileSpec('inside.txt'), 'docker-legacy', input, {symlinkLayers: true});
 		expect(readdirSync(input)).toContain(image.where.layers[0]);
 		expect(listedPaths(await run(['files', '--json', input], root))).toEqual(['/inside.txt']);
+		// On worker threads too, which open each checked file again through its descriptor.
+		expect(listedPaths(await run(['files', '--json', input], root, {env: {LAYERSCOPE_WORKERS: '2'}}))).toEqual(['/inside.txt']);
 	});
 
 	it("docker save's repeated layer: the second <id>/layer.tar links to the first", async () => {
@@ -348,11 +350,23 @@ describe('sha256 and sha512 are verified; any other algorithm is an error', () =
 		expectOneLineError(await run(['files', input], root), input, /layer 0 \(blobs\/sha512\/[0-9a-f]{128}\) does not match its diff_id: expected sha512:/);
 	});
 
-	it('a sha512 layer on standard input cannot be hashed a second time: said so, not skipped', async () => {
+	it('a sha512 layout on standard input: its blobs are hashed as they pass, and a wrong one is caught', async () => {
 		const root = fresh('sha512-stdin');
-		const {input} = await sha512Layout(root);
+		const {input, layerPaths} = await sha512Layout(root);
+		const good = readFileSync(archiveOf(input, path.join(root, 'sha512.tar')));
+		expect(listedPaths(await run(['files', '--json', '-'], root, {stdin: good}))).toEqual(['/inside.txt']);
+		const other = await writeImage(oneFileSpec(secretName()), {format: 'oci-dir', outPath: path.join(root, 'other')});
+		writeFileSync(path.join(input, layerPaths[0]!), readFileSync(path.join(root, 'other', other.where.layers[0]!)));
+		rmSync(path.join(root, 'other'), {recursive: true});
+		const bad = readFileSync(archiveOf(input, path.join(root, 'sha512-bad.tar')));
+		expectOneLineError(await run(['files', '-'], root, {stdin: bad}), '-', /layer 0 \(blobs\/sha512\/[0-9a-f]{128}\) does not match its digest: expected sha512:/);
+	});
+
+	it('a sha512 diff_id of a gzip layer on standard input cannot be checked: said so, not skipped', async () => {
+		const root = fresh('sha512-diff-stdin');
+		const {input} = await sha512Layout(root, {diffIds: true});
 		const archive = readFileSync(archiveOf(input, path.join(root, 'sha512.tar')));
-		expectOneLineError(await run(['files', '-'], root, {stdin: archive}), '-', /states a sha512 digest, which can be verified only when the image is read from a file or directory/);
+		expectOneLineError(await run(['files', '-'], root, {stdin: archive}), '-', /states a sha512 diff_id, which can be verified only when the image is read from a file or directory/);
 		expect(listedPaths(await run(['files', '--json', '--no-verify', '-'], root, {stdin: archive}))).toEqual(['/inside.txt']);
 	});
 
