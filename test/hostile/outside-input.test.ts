@@ -12,6 +12,7 @@ import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {builtCli} from '../helpers/paths.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
+import {LayoutRegistry} from '../helpers/servers/layout-registry.js';
 import {hexOf} from '../fixtures/digest.js';
 import {writeImage, type Format} from '../fixtures/image-writer.js';
 import {
@@ -368,6 +369,35 @@ describe('sha256 and sha512 are verified; any other algorithm is an error', () =
 		const archive = readFileSync(archiveOf(input, path.join(root, 'sha512.tar')));
 		expectOneLineError(await run(['files', '-'], root, {stdin: archive}), '-', /states a sha512 diff_id, which can be verified only when the image is read from a file or directory/);
 		expect(listedPaths(await run(['files', '--json', '--no-verify', '-'], root, {stdin: archive}))).toEqual(['/inside.txt']);
+	});
+
+	it('a registry serving a sha512 image: the manifest by its tag digest, the blobs as they download', async () => {
+		const root = fresh('sha512-registry');
+		const {input, layerPaths} = await sha512Layout(root);
+		const served = await LayoutRegistry.start(input);
+		try {
+			const reference = `registry://${served.host}/app:1`;
+			expect(listedPaths(await run(['files', '--json', reference, '--insecure'], root))).toEqual(['/inside.txt']);
+			const other = await writeImage(oneFileSpec(secretName()), {format: 'oci-dir', outPath: path.join(root, 'other')});
+			writeFileSync(path.join(input, layerPaths[0]!), readFileSync(path.join(root, 'other', other.where.layers[0]!)));
+			rmSync(path.join(root, 'other'), {recursive: true});
+			expectOneLineError(await run(['files', reference, '--insecure'], root), reference, /layer 0 \(blobs\/sha512\/[0-9a-f]{128}\) does not match its digest: expected sha512:/);
+		} finally {
+			await served.stop();
+		}
+	});
+
+	it('a registry claiming an md5 digest for a tag is refused, naming the algorithm', async () => {
+		const root = fresh('md5-registry');
+		const input = path.join(root, 'input');
+		await writeImage(oneFileSpec('inside.txt'), {format: 'oci-dir', outPath: input});
+		const served = await LayoutRegistry.start(input, {tagDigest: `md5:${'0'.repeat(32)}`});
+		try {
+			const reference = `registry://${served.host}/app:1`;
+			expectOneLineError(await run(['files', reference, '--insecure'], root), reference, /digest "md5:0{32}" uses the algorithm "md5", which cannot be verified/);
+		} finally {
+			await served.stop();
+		}
 	});
 
 	it('an md5 manifest, config and layers: the first digest met is refused, naming the algorithm', async () => {
