@@ -62,7 +62,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const report = () => options.onProgress?.({...progress});
 	const {files, container, compressedArchive, location, ref, origin} = await openSource(input, source, options, progress, report);
 	const verify = options.verify !== false;
-	let resolved: Awaited<ReturnType<typeof resolveImage>>;
+	let resolved: ResolvedImage;
 	let diffIds: string[] | null;
 	try {
 		const found = await resolveImage(files, {ref, platform}, container);
