@@ -42,7 +42,12 @@ export function openContained(input: string, realRoot: string, name: string): Co
 		throw new InputError(input, `${name} cannot be read (${code ?? (error as Error).message})`);
 	}
 	if (!isInside(realRoot, real)) throw new RefusedFileError(input, `${name} leads outside the input directory (through a symbolic link); it is not read`);
-	const before = lstatSync(real);
+	let before: Stats;
+	try {
+		before = lstatSync(real);
+	} catch {
+		throw new InputError(input, `${name} is missing (it went away while it was opened)`);
+	}
 	if (!before.isFile()) throw new RefusedFileError(input, `${name} is ${describeKind(before)}, not a regular file; it is not read`);
 
 	let fd: number;
