@@ -1,8 +1,8 @@
+import {createHash} from 'node:crypto';
 import {InputError} from '../errors.js';
 import type {EngineEnvironment} from '../engine/endpoint.js';
 import {parseImageReference, type ImageReference} from '../image/image-reference.js';
 import type {ImageFiles} from '../image/image-files.js';
-import {createHash} from 'node:crypto';
 import {digestAlgorithm, digestOf, type DigestAlgorithm} from '../image/digests.js';
 import {isRecord} from '../image/json-documents.js';
 import {DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexType, OCI_INDEX, OCI_MANIFEST, REF_NAME} from '../image/media-types.js';
