@@ -1,46 +1,79 @@
-import {statSync} from 'node:fs';
-import {readFile, stat} from 'node:fs/promises';
+import {closeSync, readSync, realpathSync} from 'node:fs';
 import path from 'node:path';
 import {InputError} from '../errors.js';
 import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
+import {existsInside, openContained, type ContainedFile} from './contained-file.js';
 import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
 
-/** An OCI image layout directory. Reads only; names never leave the directory. */
+/**
+ * An OCI image layout or docker-save directory. Reads only, and only inside
+ * it: names never leave the directory, and neither do the symbolic links they
+ * pass through (a legacy `<id>/layer.tar -> ../<diffid>.tar` is followed, a
+ * link out of the directory is an error). Each file is opened once, checked,
+ * and then read through its descriptor until the image is read.
+ */
 export class DirectoryFiles implements ImageFiles {
+	private readonly opened = new Map<string, ContainedFile>();
+	private realRoot: string | undefined;
+
 	constructor(
 		readonly input: string,
 		private readonly root: string,
 	) {}
 
 	has(name: string): boolean {
-		try {
-			return statSync(this.pathOf(name)).isFile();
-		} catch {
-			return false;
-		}
+		return existsInside(this.rootPath(), this.nameOf(name));
 	}
 
 	async readSmall(name: string): Promise<Buffer> {
-		const file = this.pathOf(name);
-		const info = await stat(file).catch(() => undefined);
-		if (!info?.isFile()) throw new InputError(this.input, `${name} is missing`);
-		if (info.size > SMALL_FILE_LIMIT) throw new InputError(this.input, `${name} is ${info.size} bytes, too large for a manifest or config`);
-		return readFile(file);
+		const file = this.open(name);
+		if (file.size > SMALL_FILE_LIMIT) throw new InputError(this.input, `${name} is ${file.size} bytes, too large for a manifest or config`);
+		const buffer = Buffer.alloc(file.size);
+		let filled = 0;
+		while (filled < buffer.length) {
+			const read = readSync(file.fd, buffer, filled, buffer.length - filled, filled);
+			if (read === 0) throw new InputError(this.input, `${name} shrank while it was read`);
+			filled += read;
+		}
+		return buffer;
 	}
 
 	locate(name: string): FileRange {
-		if (!this.has(name)) throw new InputError(this.input, `${name} is missing`);
-		return {file: this.pathOf(name), start: 0, end: statSync(this.pathOf(name)).size - 1};
+		const file = this.open(name);
+		return {file: file.reopenPath, start: 0, end: file.size - 1};
 	}
 
 	async readLayer(name: string): Promise<LayerReadResult> {
 		return readLayer(openRange(this.locate(name)));
 	}
 
-	private pathOf(name: string): string {
-		const file = path.resolve(this.root, name);
-		if (!file.startsWith(path.resolve(this.root) + path.sep)) throw new InputError(this.input, `${name} points outside the layout`);
+	async close(): Promise<void> {
+		for (const file of this.opened.values()) closeSync(file.fd);
+		this.opened.clear();
+	}
+
+	private open(name: string): ContainedFile {
+		const relative = this.nameOf(name);
+		let file = this.opened.get(relative);
+		if (!file) {
+			if (!this.has(name)) throw new InputError(this.input, `${name} is missing`);
+			file = openContained(this.input, this.rootPath(), relative);
+			this.opened.set(relative, file);
+		}
 		return file;
+	}
+
+	/** The name as a path below the root; refuses names that climb out of it. */
+	private nameOf(name: string): string {
+		const relative = path.relative(this.root, path.resolve(this.root, name));
+		if (relative === '' || relative.startsWith('..' + path.sep) || relative === '..' || path.isAbsolute(relative)) throw new InputError(this.input, `${name} points outside the layout`);
+		return relative;
+	}
+
+	/** The directory's real path, links resolved: what every opened file must lie below. */
+	private rootPath(): string {
+		this.realRoot ??= realpathSync.native(this.root);
+		return this.realRoot;
 	}
 }

@@ -1,5 +1,6 @@
 import type {FileRange} from '../layer/file-range.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
+import type {DigestAlgorithm} from './digests.js';
 
 export type {FileRange};
 
@@ -18,6 +19,12 @@ export interface ImageFiles {
 	locate(path: string): FileRange | undefined;
 	/** A layer blob, read in one pass into its changeset. */
 	readLayer(path: string): Promise<LayerReadResult>;
+	/**
+	 * A layer blob's digest in an algorithm other than the sha256 that reading
+	 * it computes, for sources that hashed it as it passed (a stream cannot be
+	 * read a second time).
+	 */
+	blobDigest?(path: string, algorithm: DigestAlgorithm): string | undefined;
 	/** Lets go of threads and connections, once every layer is read. */
 	close?(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto';
 import {InputError} from '../errors.js';
+import {digestAlgorithm, digestOf} from './digests.js';
 import type {ImageFiles} from './image-files.js';
 
 /** Reads and parses a JSON document of the image, naming it when it is not JSON. */
@@ -29,12 +30,13 @@ export function blobPath(input: string, digest: unknown): string {
 	return `blobs/${match[1]}/${match[2]}`;
 }
 
-/** Reads a blob by digest and checks its bytes hash to that digest. */
+/** Reads a blob by digest and checks its bytes hash to that digest (sha256 or sha512; any other algorithm is an error). */
 export async function readVerifiedBlob(files: ImageFiles, digest: string, what: string): Promise<Buffer> {
 	const path = blobPath(files.input, digest);
+	const algorithm = digestAlgorithm(files.input, digest, what);
 	if (!files.has(path)) throw new InputError(files.input, `${what} ${digest} is missing (no ${path})`);
 	const bytes = await files.readSmall(path);
-	if (digest.startsWith('sha256:') && sha256Digest(bytes) !== digest) {
+	if (digestOf(algorithm, bytes) !== digest) {
 		throw new InputError(files.input, `${what} ${path} does not match its digest ${digest}`);
 	}
 	return bytes;

@@ -7,16 +7,18 @@ import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/
 import {openRegistry} from '../registry/registry-files.js';
 import {InputError} from '../errors.js';
 import {decompress, sniffCompression} from '../layer/compression.js';
+import {openRange} from '../layer/file-range.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
 import type {Image, ImageSource, Layer, Platform} from '../model.js';
 import {DirectoryFiles} from './directory-files.js';
+import {digestAlgorithm, digestOfStream, type DigestAlgorithm} from './digests.js';
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
 import type {FileRange, ImageFiles} from './image-files.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {OnePassFiles} from './one-pass.js';
 import {classifyInput, type InputSource} from './input-source.js';
 import {parsePlatform} from './platform.js';
-import {resolveImage} from './resolve.js';
+import {resolveImage, type ResolvedImage} from './resolve.js';
 import {TarIndex} from './tar-index.js';
 
 export interface LoadOptions {
@@ -59,12 +61,20 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null};
 	const report = () => options.onProgress?.({...progress});
 	const {files, container, compressedArchive, location, ref, origin} = await openSource(input, source, options, progress, report);
-	const found = await resolveImage(files, {ref, platform}, container);
-	const resolved = origin.kind === 'registry' ? {...found, format: 'registry' as const} : found;
 	const verify = options.verify !== false;
-	const diffIds = readDiffIds(resolved.config);
-	if (diffIds && diffIds.length !== resolved.layers.length) {
-		throw new InputError(location, `config lists ${diffIds.length} diff_ids but the manifest has ${resolved.layers.length} layers`);
+	let resolved: ResolvedImage;
+	let diffIds: string[] | null;
+	try {
+		const found = await resolveImage(files, {ref, platform}, container);
+		resolved = origin.kind === 'registry' ? {...found, format: 'registry' as const} : found;
+		diffIds = readDiffIds(resolved.config);
+		if (diffIds && diffIds.length !== resolved.layers.length) {
+			throw new InputError(location, `config lists ${diffIds.length} diff_ids but the manifest has ${resolved.layers.length} layers`);
+		}
+		if (verify) checkVerifiable(location, resolved.layers, diffIds);
+	} catch (error) {
+		await files.close?.();
+		throw error;
 	}
 	progress.layersTotal = resolved.layers.length;
 	// Streams count their bytes as they arrive, and their layers as they pass; the count starts again for the chosen image's layers.
@@ -97,15 +107,17 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	if (origin.kind === 'registry') progress.bytesTotal = resolved.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) || null;
 	const order = resolved.layers.map((_, index) => index).sort((a, b) => sizeOf(b) - sizeOf(a));
 	const history = readHistory(resolved.config, resolved.layers.length);
-	const toLayer = (result: LayerReadResult, index: number): Layer => {
+	const toLayer = async (result: LayerReadResult, index: number): Promise<Layer> => {
 		const described = resolved.layers[index]!;
 		if (verify) {
-			if (described.digest && described.digest.startsWith('sha256:') && described.digest !== result.blobDigest) {
-				throw new InputError(location, `layer ${index} (${described.path}) does not match its digest: expected ${described.digest}, got ${result.blobDigest}`);
+			const blob = described.digest ? await layerDigest(files, location, described.digest, result, ranges[index], 'blob', described.path, index) : null;
+			if (described.digest && described.digest !== blob) {
+				throw new InputError(location, `layer ${index} (${described.path}) does not match its digest: expected ${described.digest}, got ${blob}`);
 			}
 			const expected = diffIds?.[index];
-			if (expected && expected !== result.diffId) {
-				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${result.diffId} (use --no-verify to read it anyway)`);
+			const actual = expected ? await layerDigest(files, location, expected, result, ranges[index], 'diff', described.path, index) : null;
+			if (expected && expected !== actual) {
+				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${actual} (use --no-verify to read it anyway)`);
 			}
 		}
 		const historyIndex = history.findIndex(step => step.layerIndex === index);
@@ -134,7 +146,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			const problem = error instanceof LayerFormatError ? error.message : `cannot read it (${(error as Error).message})`;
 			throw new InputError(location, `layer ${index} (${layer.path}): ${problem}`);
 		}
-		const built = toLayer(result, index);
+		const built = await toLayer(result, index);
 		options.onLayer?.(built);
 		return built;
 	}).finally(() => Promise.all([pool.close(), files.close?.()]));
@@ -168,6 +180,40 @@ interface OpenedSource extends OpenedInput {
 	origin: ImageSource;
 }
 
+/**
+ * Every layer is checked against something the image states: the digest its
+ * descriptor or its name gives, or the config's diff_id. One with neither
+ * would be read on trust, so it stops the load (unless --no-verify says so).
+ */
+function checkVerifiable(location: string, layers: ResolvedImage['layers'], diffIds: string[] | null): void {
+	layers.forEach((layer, index) => {
+		const what = `layer ${index} (${layer.path})`;
+		if (layer.digest) digestAlgorithm(location, layer.digest, what);
+		const diffId = diffIds?.[index];
+		if (diffId) digestAlgorithm(location, diffId, `${what} diff_id`);
+		if (!layer.digest && !diffId) {
+			throw new InputError(location, `${what} cannot be verified: the config lists no diff_id for it and nothing states its digest (use --no-verify to read it anyway)`);
+		}
+	});
+}
+
+/**
+ * A layer's digest in the algorithm `expected` uses: sha256 comes from the
+ * one pass that read the layer; sha512 (rare) from the source when it hashed
+ * the blob as it passed (streams, registries), else again from the file. A
+ * compressed layer's sha512 diff_id cannot be had from a stream.
+ */
+async function layerDigest(files: ImageFiles, location: string, expected: string, result: LayerReadResult, range: FileRange | undefined, which: 'blob' | 'diff', path: string, index: number): Promise<string> {
+	const algorithm: DigestAlgorithm = digestAlgorithm(location, expected, `layer ${index} (${path})`);
+	if (algorithm === 'sha256') return which === 'blob' ? result.blobDigest : result.diffId;
+	// Uncompressed, the blob is the tar: its digest is the diff_id.
+	const hashed = which === 'blob' || result.compression === 'none' ? files.blobDigest?.(path, algorithm) : undefined;
+	if (hashed) return hashed;
+	if (!range) throw new InputError(location, `layer ${index} (${path}) states a ${algorithm} ${which === 'blob' ? 'digest' : 'diff_id'}, which can be verified only when the image is read from a file or directory (save it to one, or use --no-verify)`);
+	const bytes = openRange(range);
+	return digestOfStream(algorithm, which === 'diff' && result.compression !== 'none' ? decompress(bytes, result.compression) : bytes);
+}
+
 /** Opens whatever the input names; streams (stdin, an engine's export) are read here, in one pass. */
 async function openSource(input: string, source: InputSource, options: LoadOptions, progress: LoadProgress, report: () => void): Promise<OpenedSource> {
 	// Streams are parsed as they arrive: layers counted as they pass, bytes as they are received.
@@ -183,8 +229,10 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 	switch (source.kind) {
 		case 'stdin':
 			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
-		case 'path':
-			return {...(await openInput(source.location, onePassLayer, received)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+		case 'path': {
+			const stdin = () => counted(options.stdin ?? process.stdin, received);
+			return {...(await openInput(source.location, onePassLayer, received, stdin)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+		}
 		case 'engine': {
 			const {endpoint, tried} = findEngine(source.engine, environment);
 			if (!endpoint) {
@@ -227,11 +275,19 @@ async function* engineStream(response: AsyncIterable<Uint8Array>, client: Engine
 	}
 }
 
-async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void): Promise<OpenedInput> {
+/** Names of this process's standard input: read from the stream "-" reads (a socket, as some parents give, cannot be opened by name). */
+const STDIN_NAMES = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>): Promise<OpenedInput> {
 	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
 		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
 	});
 	if (info.isDirectory()) return {files: new DirectoryFiles(location, location), container: 'directory', compressedArchive: false};
+	// A pipe given by name (`<(docker save app)`, /dev/stdin, a FIFO): a stream the user chose, read once as "-" is.
+	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer);
+	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
+	if (info.isSocket()) throw new InputError(location, 'is a socket; give a file, a directory, a pipe or "-"');
+	if (!info.isFile()) throw new InputError(location, 'is not a file, directory or pipe');
 	if (info.size === 0) throw new InputError(location, 'is empty');
 
 	const head = Buffer.alloc(512);

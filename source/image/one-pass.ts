@@ -1,9 +1,11 @@
+import {createHash} from 'node:crypto';
 import path from 'node:path';
 import * as tar from 'tar-stream';
 import {InputError} from '../errors.js';
 import {DecompressError, sniffCompression} from '../layer/compression.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
+import type {DigestAlgorithm} from './digests.js';
 import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
 import {normalizeName} from './tar-index.js';
 
@@ -26,10 +28,13 @@ export class OnePassFiles implements ImageFiles {
 	private constructor(
 		readonly input: string,
 		private readonly stored: Map<string, Stored>,
+		/** sha512 digests of the blobs stored under blobs/sha512/, hashed as they passed: a stream is not read twice. */
+		private readonly sha512s: Map<string, string>,
 	) {}
 
 	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void): Promise<OnePassFiles> {
 		const stored = new Map<string, Stored>();
+		const sha512s = new Map<string, string>();
 		const extract = tar.extract();
 		const feeding = feed(archive, extract);
 		// The stream is read on this thread; each layer in it is parsed and hashed on a worker while the next one streams by.
@@ -43,7 +48,8 @@ export class OnePassFiles implements ImageFiles {
 					const target = header.type === 'symlink' ? path.posix.join(path.posix.dirname(name), header.linkname ?? '') : header.linkname ?? '';
 					stored.set(name, {kind: 'link', target: normalizeName(target)});
 				} else if (header.type === 'file' || header.type === 'contiguous-file') {
-					const kept = await storeEntry(entry, header.size ?? 0, pool);
+					const bytes = name.startsWith('blobs/sha512/') ? hashedAs(entry, digest => sha512s.set(name, digest)) : entry;
+					const kept = await storeEntry(bytes, header.size ?? 0, pool);
 					stored.set(name, kept);
 					if (kept.kind === 'layer') layers.push(kept.result.then(() => onLayer?.(), () => {}));
 					continue;
@@ -62,7 +68,7 @@ export class OnePassFiles implements ImageFiles {
 			void Promise.allSettled(layers).then(() => pool.close());
 		}
 		if (stored.size === 0) throw new InputError(input, 'archive is empty');
-		return new OnePassFiles(input, stored);
+		return new OnePassFiles(input, stored, sha512s);
 	}
 
 	has(name: string): boolean {
@@ -86,11 +92,25 @@ export class OnePassFiles implements ImageFiles {
 		return item.result;
 	}
 
+	blobDigest(name: string, algorithm: DigestAlgorithm): string | undefined {
+		return algorithm === 'sha512' ? this.sha512s.get(normalizeName(name)) : undefined;
+	}
+
 	private resolve(name: string, hops = 0): Stored | undefined {
 		const item = this.stored.get(normalizeName(name));
 		if (item?.kind === 'link') return hops > MAX_LINK_HOPS ? undefined : this.resolve(item.target, hops + 1);
 		return item;
 	}
+}
+
+/** The entry's bytes, passed on as they are, with their sha512 once the last has passed. */
+async function* hashedAs(entry: AsyncIterable<unknown>, onDigest: (digest: string) => void): AsyncGenerator<Buffer> {
+	const hash = createHash('sha512');
+	for await (const chunk of entry as AsyncIterable<Buffer>) {
+		hash.update(chunk);
+		yield chunk;
+	}
+	onDigest(`sha512:${hash.digest('hex')}`);
 }
 
 async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Promise<void> {

@@ -1,5 +1,7 @@
 import {InputError} from '../errors.js';
 import type {Platform, SourceFormat} from '../model.js';
+import {RefusedFileError} from './contained-file.js';
+import {digestAlgorithm, digestOf} from './digests.js';
 import type {ImageFiles} from './image-files.js';
 import {blobPath, isRecord, parseJson, readJson, readVerifiedBlob, sha256Digest} from './json-documents.js';
 import {listManifests, nameMatches, readPlatform, selectManifest, type ManifestCandidate, type Selection} from './oci-index.js';
@@ -63,6 +65,11 @@ async function resolveDockerArchive(files: ImageFiles, selection: Selection): Pr
 	if (!files.has(entry.Config)) throw new InputError(files.input, `manifest.json points to ${entry.Config}, which is missing`);
 	const configBytes = await files.readSmall(entry.Config);
 	const configDigest = sha256Digest(configBytes);
+	// Docker 25 names the config by its digest: hold it to it (legacy "<id>.json" names state none).
+	const namedConfig = digestFromBlobPath(entry.Config);
+	if (namedConfig && digestOf(digestAlgorithm(files.input, namedConfig, 'config'), configBytes) !== namedConfig) {
+		throw new InputError(files.input, `config ${entry.Config} does not match its digest ${namedConfig}`);
+	}
 	const config = parseJson(files.input, entry.Config, configBytes);
 	if (!isRecord(config)) throw new InputError(files.input, `${entry.Config} is not an image config`);
 	const layers: ResolvedLayer[] = entry.Layers.map(path => ({path, digest: digestFromBlobPath(path), mediaType: null}));
@@ -70,9 +77,9 @@ async function resolveDockerArchive(files: ImageFiles, selection: Selection): Pr
 	// Docker 25+: an OCI layout rides along; its manifest gives the manifest digest and media types.
 	let manifestDigest: string | null = null;
 	if (files.has('index.json')) {
-		const candidates = await listManifests(files).catch(() => [] as ManifestCandidate[]);
+		const candidates = await listManifests(files).catch(unlessRefused([] as ManifestCandidate[]));
 		for (const candidate of candidates) {
-			const manifest = await readManifest(files, candidate.digest).catch(() => undefined);
+			const manifest = await readManifest(files, candidate.digest).catch(unlessRefused(undefined));
 			if (!manifest || !isRecord(manifest.config) || manifest.config.digest !== configDigest || !Array.isArray(manifest.layers)) continue;
 			manifestDigest = candidate.digest;
 			manifest.layers.forEach((descriptor, i) => {
@@ -103,10 +110,18 @@ function chooseDockerEntry(input: string, entries: DockerManifestEntry[], ref: s
 	throw new InputError(input, `holds ${entries.length} images: ${describe()} (choose one with PATH:TAG or --ref)`);
 }
 
-/** "blobs/sha256/<hex>" names its digest; legacy "<id>/layer.tar" does not. */
+/** "blobs/<algorithm>/<encoded>" names its digest (checked when it is verified); legacy "<id>/layer.tar" does not. */
 function digestFromBlobPath(path: string): string | null {
-	const match = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/.exec(path);
+	const match = /^(?:\.\/)?blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/.exec(path);
 	return match ? `${match[1]}:${match[2]}` : null;
+}
+
+/** Optional documents may be skipped when unreadable, but a file refused for leading outside the input stops the load. */
+function unlessRefused<T>(fallback: T): (error: unknown) => T {
+	return error => {
+		if (error instanceof RefusedFileError) throw error;
+		return fallback;
+	};
 }
 
 async function readManifest(files: ImageFiles, digest: string): Promise<Record<string, unknown>> {
@@ -136,7 +151,7 @@ async function platformFromConfig(files: ImageFiles, candidate: ManifestCandidat
 		if (!isRecord(manifest.config) || typeof manifest.config.digest !== 'string') return undefined;
 		const config = parseJson(files.input, 'config', await readVerifiedBlob(files, manifest.config.digest, 'config'));
 		return readPlatform(config);
-	} catch {
-		return undefined;
+	} catch (error) {
+		return unlessRefused(undefined)(error);
 	}
 }

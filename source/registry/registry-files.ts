@@ -1,8 +1,10 @@
+import {createHash} from 'node:crypto';
 import {InputError} from '../errors.js';
 import type {EngineEnvironment} from '../engine/endpoint.js';
 import {parseImageReference, type ImageReference} from '../image/image-reference.js';
 import type {ImageFiles} from '../image/image-files.js';
-import {isRecord, sha256Digest} from '../image/json-documents.js';
+import {digestAlgorithm, digestOf, type DigestAlgorithm} from '../image/digests.js';
+import {isRecord} from '../image/json-documents.js';
 import {DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexType, OCI_INDEX, OCI_MANIFEST, REF_NAME} from '../image/media-types.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
@@ -10,7 +12,7 @@ import {causeOf, RegistryClient} from './registry-client.js';
 
 const ACCEPT = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
 const DOCKER_SCHEMA1 = /^application\/vnd\.docker\.distribution\.manifest\.v1\+(?:prettyjws|json)$/;
-const BLOB_PATH = /^blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/;
+const BLOB_PATH = /^blobs\/(?:(sha256)\/([a-f0-9]{64})|(sha512)\/([a-f0-9]{128}))$/;
 
 export interface RegistryImage {
 	files: ImageFiles;
@@ -31,9 +33,12 @@ export async function openRegistry(text: string, options: {input: string; insecu
 	const client = new RegistryClient(registry, repository, {insecure: options.insecure, input: options.input, environment: options.environment});
 	const wanted = reference.digest ?? reference.tag ?? 'latest';
 	const top = await client.manifest(wanted, ACCEPT);
-	const digest = sha256Digest(top.bytes);
+	// Checked in the algorithm the reference (or the registry) uses: sha256 or sha512; any other is refused, not trusted.
+	const stated = reference.digest ?? top.digest;
+	const algorithm = stated ? digestAlgorithm(options.input, stated, reference.digest ? 'the reference\'s' : 'the registry\'s') : 'sha256';
+	const digest = digestOf(algorithm, top.bytes);
 	if (reference.digest && reference.digest !== digest) throw client.error(`manifest ${reference.digest} does not match its digest: its bytes hash to ${digest}`);
-	if (!reference.digest && top.digest && top.digest.startsWith('sha256:') && top.digest !== digest) {
+	if (!reference.digest && top.digest && top.digest !== digest) {
 		throw client.error(`manifest for tag "${wanted}" does not match the digest the registry gives for it: ${top.digest}, its bytes hash to ${digest}`);
 	}
 	const mediaType = mediaTypeOf(top.bytes, top.mediaType);
@@ -68,6 +73,8 @@ class RegistryFiles implements ImageFiles {
 	/** Documents already fetched (by digest); an index's children are known to be manifests. */
 	private readonly documents = new Map<string, Buffer>();
 	private readonly manifests = new Set<string>();
+	/** sha512 digests of layer blobs, hashed as they were downloaded: a download is not read twice. */
+	private readonly sha512s = new Map<string, string>();
 	/** Downloads arrive here; their parsing and hashing run on worker threads. */
 	private readonly pool = LayerPool.forStreams();
 
@@ -115,13 +122,16 @@ class RegistryFiles implements ImageFiles {
 		if (!response.body) throw this.client.error(`sent an empty answer for ${what}`);
 		const expected = Number(response.headers.get('content-length') ?? Number.NaN);
 		let received = 0;
+		const sha512 = digest.startsWith('sha512:') ? createHash('sha512') : null;
 		const counted = async function* (this: RegistryFiles) {
 			try {
 				for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
 					received += chunk.length;
 					this.onBytes?.(chunk.length);
+					sha512?.update(chunk);
 					yield chunk;
 				}
+				if (sha512) this.sha512s.set(path, `sha512:${sha512.digest('hex')}`);
 			} catch (error) {
 				throw this.client.error(`cut the connection while sending ${what} after ${received}${Number.isFinite(expected) ? ` of ${expected}` : ''} bytes (${causeOf(error)})`);
 			}
@@ -138,6 +148,10 @@ class RegistryFiles implements ImageFiles {
 		}
 	}
 
+	blobDigest(path: string, algorithm: DigestAlgorithm): string | undefined {
+		return algorithm === 'sha512' ? this.sha512s.get(path) : undefined;
+	}
+
 	async close(): Promise<void> {
 		await this.pool.close();
 	}
@@ -145,6 +159,6 @@ class RegistryFiles implements ImageFiles {
 	private digestOf(path: string): string {
 		const match = BLOB_PATH.exec(path);
 		if (!match) throw new InputError(this.input, `no such document in a registry: ${path}`);
-		return `${match[1]}:${match[2]}`;
+		return match[1] ? `${match[1]}:${match[2]}` : `${match[3]}:${match[4]}`;
 	}
 }
