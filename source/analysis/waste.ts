@@ -8,6 +8,10 @@ export interface LayerWaste {
 	storedDeadBytes: number;
 	/** Bytes of this or earlier layers that this layer made invisible. */
 	killedBytes: number;
+	/** The layers that kill what this one stores, ascending. */
+	killedBy: number[];
+	/** What this layer kills, by cause, with the layers that stored it (ascending); causes with no bytes left out. */
+	kills: Array<{cause: WasteCause; bytes: number; storedIn: number[]}>;
 }
 
 /** Identical content kept at several paths of the final filesystem (hard links excepted: they cost nothing). */
@@ -34,11 +38,23 @@ export interface WasteReport {
 /** `finalFiles`: the final filesystem walked once, when the caller has it already. */
 export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = walkTree(history.final.root)): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
-	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0}));
+	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}));
+	const killers = image.layers.map(() => new Set<number>());
+	const kills = image.layers.map(() => new Map<WasteCause, {bytes: number; storedIn: Set<number>}>());
 	for (const death of history.deaths) {
 		byCause[death.cause] += death.size;
 		byLayer[death.storedIn]!.storedDeadBytes += death.size;
 		byLayer[death.killedBy]!.killedBytes += death.size;
+		killers[death.storedIn]!.add(death.killedBy);
+		const kill = kills[death.killedBy]!.get(death.cause) ?? {bytes: 0, storedIn: new Set<number>()};
+		kill.bytes += death.size;
+		kill.storedIn.add(death.storedIn);
+		kills[death.killedBy]!.set(death.cause, kill);
+	}
+	const ascending = (set: Set<number>) => [...set].sort((a, b) => a - b);
+	for (const layer of byLayer) {
+		layer.killedBy = ascending(killers[layer.layer]!);
+		layer.kills = [...kills[layer.layer]!].filter(([, kill]) => kill.bytes > 0).map(([cause, kill]) => ({cause, bytes: kill.bytes, storedIn: ascending(kill.storedIn)}));
 	}
 	const files = [...history.deaths].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
 	return {

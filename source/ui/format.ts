@@ -1,5 +1,7 @@
 import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../analysis/analyse.js';
+import type {WasteCause} from '../analysis/layer-history.js';
+import type {LayerWaste} from '../analysis/waste.js';
 import {modeString} from '../cli/files-command.js';
 import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from '../report/escape.js';
@@ -65,7 +67,6 @@ export function layerDetailLines(analysis: Analysis, index: number, width: numbe
 	const step = layer.historyIndex === null ? undefined : image.history[layer.historyIndex];
 	const instruction = escapeForTerminal(shortInstruction(step?.createdBy ?? '(no history)'));
 	const dead = waste.byLayer[index]!;
-	const killers = [...new Set(waste.files.filter(f => f.storedIn === index).map(f => f.killedBy))].sort((a, b) => a - b);
 	return [
 		style('bold', fit(`Layer ${index}`, width)),
 		fit(`digest  ${escapeForTerminal(layer.digest ?? '-')}`, width),
@@ -74,19 +75,42 @@ export function layerDetailLines(analysis: Analysis, index: number, width: numbe
 		fit(instruction.slice(0, width), width),
 		fit(instruction.length > width ? instruction.slice(width) : '', width),
 		fit(`${MARKER.added}${counts.added} added  ${MARKER.modified}${counts.modified} modified  ${MARKER.metadata}${counts.metadata} mode/owner  ${MARKER.removed}${counts.removed} removed`, width),
-		dead.storedDeadBytes > 0 ? style('yellow', fit(`wastes ${prettyBytes(dead.storedDeadBytes)}: killed by layer ${killers.join(', ')}`, width)) : fit('wastes nothing it stores', width),
-		dead.killedBytes > 0 ? fit(`kills ${prettyBytes(dead.killedBytes)} stored by earlier layers`, width) : fit('', width),
+		...layerWasteLines(dead).map(line => (line.reclaimable ? style('yellow', fit(line.text, width)) : fit(line.text, width))),
 	];
+}
+
+function percentOf(part: number, whole: number): string {
+	return `${whole === 0 ? 0 : ((part / whole) * 100).toFixed(1)} %`;
+}
+
+/**
+ * What a layer wastes, in words that match the findings: its own bytes that
+ * later layers kill, then what it does to earlier bytes (a chmod layer "stores
+ * 69.6 kB again", an rm layer "removes … (they still ship)"). Always two lines.
+ */
+export function layerWasteLines(dead: LayerWaste): Array<{text: string; reclaimable: boolean}> {
+	const layers = (list: number[]) => `layer${list.length === 1 ? '' : 's'} ${list.join(', ')}`;
+	const own = dead.storedDeadBytes > 0 ? {text: `${prettyBytes(dead.storedDeadBytes)} of what it stores is dead, by ${layers(dead.killedBy)}`, reclaimable: true} : {text: 'nothing it stores is dead later', reclaimable: false};
+	const words: Record<WasteCause, (bytes: string, from: string) => string> = {
+		duplicate: (bytes, from) => `stores ${bytes} again (duplicates of ${from})`,
+		overwritten: (bytes, from) => `rewrites ${bytes} of ${from} (the old bytes still ship)`,
+		removed: (bytes, from) => `removes ${bytes} of ${from} (they still ship)`,
+		replaced: (bytes, from) => `replaces ${bytes} of ${from} by other types`,
+	};
+	const effects = dead.kills.map(kill => words[kill.cause](prettyBytes(kill.bytes), layers(kill.storedIn)));
+	return [own, {text: effects.length > 0 ? effects.join('; ') : 'kills nothing earlier layers stored', reclaimable: effects.length > 0}];
 }
 
 export function imageDetailLines(analysis: Analysis, width: number, height: number, style: Style): string[] {
 	const {image, efficiency, waste, findings} = analysis;
 	const lines = [
 		style('bold', fit(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, width)),
-		fit(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)}`, width),
+		fit(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)} of content`, width),
+		// The honest headline first: what removing the waste would save. dive's figures count every copy, and say so.
+		style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', fit(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${percentOf(waste.reclaimableBytes, waste.storedBytes)} of the content)`, width)),
+		fit(`dive's figures: efficiency ${(efficiency.score * 100).toFixed(2)} % · wasted ${prettyBytes(efficiency.wastedBytes)} (every copy counted)`, width),
+		fit(`  user wasted ${(efficiency.userWastedPercent * 100).toFixed(1)} % of the bytes added over the base`, width),
 		fit(`id ${escapeForTerminal(image.id)}`, width),
-		fit(`efficiency ${(efficiency.score * 100).toFixed(2)} % · wasted ${prettyBytes(efficiency.wastedBytes)}`, width),
-		style(waste.reclaimableBytes > 0 ? 'yellow' : 'green', fit(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${waste.storedBytes === 0 ? 0 : ((waste.reclaimableBytes / waste.storedBytes) * 100).toFixed(1)} %)`, width)),
 		...findings.map(finding => fit(`${finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· '} ${escapeForTerminal(finding.title)}`, width)),
 	];
 	return lines.slice(0, height);
