@@ -13,7 +13,8 @@ import {Browser, Loading} from './app.js';
 
 /** The alternate screen, plus mouse reports (button events, SGR encoding) for the wheel. */
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H\u001B[?1000h\u001B[?1006h';
-const LEAVE_ALTERNATE_SCREEN = '\u001B[?1000l\u001B[?1006l\u001B[?1049l';
+// The alternate screen is cleared before it is left: after a resize, tmux otherwise carries part of the last frame onto the shell's screen.
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1000l\u001B[?1006l\u001B[H\u001B[2J\u001B[?1049l';
 
 /** Keys come from the terminal even when the image arrives on stdin (docker save app | layerscope -). */
 function keyboard(): NodeJS.ReadStream {
