@@ -1,11 +1,27 @@
 import prettyBytes from 'pretty-bytes';
 import type {LoadProgress} from '../image/load.js';
 
-/** "reading layer 2 of 5, 12.3 MB read"; an engine's export says how much of about how much has arrived. */
+/** How far along, 0…1, when a total is known: bytes of the total, else layers of the total. */
+export function progressFraction(progress: LoadProgress): number | null {
+	if (progress.bytesTotal) return Math.min(1, progress.bytesRead / progress.bytesTotal);
+	if (progress.layersTotal) return Math.min(1, progress.layersRead / progress.layersTotal);
+	return null;
+}
+
+/** "[██████░░░░░░]  48 %", `width` columns of bar; nothing when no total is known. */
+export function progressBar(progress: LoadProgress, width = 20): string {
+	const fraction = progressFraction(progress);
+	if (fraction === null) return '';
+	const filled = Math.round(fraction * width);
+	return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)} %`;
+}
+
+/** "reading layer 2 of 5, 12.3 MB of 40 MB [████░░░░]  30 %"; an engine's total is its image size, an estimate ("~"). */
 export function progressLine(progress: LoadProgress): string {
 	const layers = `layer ${progress.layersRead}${progress.layersTotal === null ? '' : ` of ${progress.layersTotal}`}`;
-	const bytes = progress.bytesTotal ? `${prettyBytes(progress.bytesRead)} of ~${prettyBytes(progress.bytesTotal)} received` : `${prettyBytes(progress.bytesRead)} read`;
-	return `reading ${layers}, ${bytes}`;
+	const bytes = progress.bytesTotal ? `${prettyBytes(progress.bytesRead)} of ${progress.approximate ? '~' : ''}${prettyBytes(progress.bytesTotal)}` : `${prettyBytes(progress.bytesRead)} read`;
+	const bar = progressBar(progress);
+	return `reading ${layers}, ${bytes}${bar ? ` ${bar}` : ''}`;
 }
 
 /** A one-line progress report on a terminal's stderr, redrawn in place and erased when done. */

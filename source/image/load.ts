@@ -48,8 +48,10 @@ export interface LoadProgress {
 	layersTotal: number | null;
 	/** Bytes received from a stream, engine or registry; bytes of layers read from files. */
 	bytesRead: number;
-	/** About how many bytes will come, when the source says (an engine's image size). */
+	/** How many bytes will come, when it is known: the layer blobs' sizes of a file or a registry's manifest, an engine's image size. */
 	bytesTotal: number | null;
+	/** The total is an estimate (an engine's image size, not its export's). */
+	approximate?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -83,6 +85,11 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 
 	const ranges = resolved.layers.map(layer => files.locate(layer.path));
 	const totalBytes = ranges.reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0);
+	// Read from a file, each blob once: their sizes are the total the progress counts towards.
+	if (!streamed) {
+		const unique = new Map(resolved.layers.map((layer, index) => [layer.path, ranges[index]]));
+		progress.bytesTotal = [...unique.values()].reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0) || null;
+	}
 	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
 
 	// The same blob may stand for several layers: read it once.
@@ -242,6 +249,7 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 			const client = new EngineClient(endpoint, input);
 			const image = await client.inspect(source.name);
 			progress.bytesTotal = image.size;
+			progress.approximate = true;
 			const response = await client.export(source.name);
 			const stream = engineStream(response, client, received);
 			return {...(await openStream(input, stream, onePassLayer)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};

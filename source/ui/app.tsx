@@ -1,6 +1,8 @@
 import {Box, Text, useInput} from 'ink';
 import React, {useEffect, useMemo, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
+import {progressLine} from '../cli/progress.js';
+import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
@@ -180,12 +182,12 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	);
 }
 
-/** The first frame while the image loads. */
-export function Loading({input, layersRead, layersTotal, bytes, width}: {input: string; layersRead: number; layersTotal: number | null; bytes: string; width: number}) {
+/** The first frame while the image loads: what is read, how much of how much, and a bar. */
+export function Loading({input, progress, width}: {input: string; progress: LoadProgress; width: number}) {
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">{fit(`layerscope · reading ${escapeForTerminal(input)}`, width)}</Text>
-			<Text wrap="truncate">{fit(`layer ${layersRead}${layersTotal === null ? '' : ` of ${layersTotal}`}, ${bytes} read`, width)}</Text>
+			<Text wrap="truncate">{fit(progressLine(progress).replace(/^reading /, ''), width)}</Text>
 		</Box>
 	);
 }

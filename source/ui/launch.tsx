@@ -2,7 +2,6 @@ import {openSync} from 'node:fs';
 import process from 'node:process';
 import tty from 'node:tty';
 import {render, useApp, useStdout} from 'ink';
-import prettyBytes from 'pretty-bytes';
 import React, {useCallback, useEffect, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import {loadAndAnalyse} from '../cli/load-and-analyse.js';
@@ -88,7 +87,7 @@ function Root({input, load, style, options, onDone}: {input: string; load: LoadO
 		onDone();
 		exit();
 	}, [exit, onDone]);
-	if (!analysis) return <Loading input={input} layersRead={progress.layersRead} layersTotal={progress.layersTotal} bytes={progress.bytesTotal ? `${prettyBytes(progress.bytesRead)} of ~${prettyBytes(progress.bytesTotal)}` : prettyBytes(progress.bytesRead)} width={width} />;
+	if (!analysis) return <Loading input={input} progress={progress} width={width} />;
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>

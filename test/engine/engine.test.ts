@@ -167,7 +167,7 @@ describe('progress while the export streams in', () => {
 		});
 		const lines = stdout.split('\r').filter(line => line.includes('reading'));
 		expect(lines.length).toBeGreaterThan(0);
-		expect(lines.at(-1)).toMatch(/reading layer 5 of 5, 3\.\d+ MB of ~3\.\d+ MB received/);
+		expect(lines.at(-1)).toMatch(/reading layer 5 of 5, 3\.\d+ MB of ~3\.\d+ MB \[█*░*\] +\d+ %/);
 		expect(stdout.endsWith('\r\u001B[2K')).toBe(true);
 		expect(JSON.parse(readFileSync(report, 'utf8')).image.id).toBe(sampleId);
 	}, 30_000);
