@@ -1,4 +1,4 @@
-import {closeSync, readSync, realpathSync} from 'node:fs';
+import {closeSync, lstatSync, readdirSync, readSync, realpathSync, type Dirent} from 'node:fs';
 import path from 'node:path';
 import {InputError} from '../errors.js';
 import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
@@ -24,6 +24,11 @@ export class DirectoryFiles implements ImageFiles {
 
 	has(name: string): boolean {
 		return existsInside(this.rootPath(), this.nameOf(name));
+	}
+
+	/** The layouts and docker-save folders just inside this directory, for the error when it is not one itself. */
+	layoutsInside(): string[] {
+		return layoutsInside(this.root);
 	}
 
 	async readSmall(name: string): Promise<Buffer> {
@@ -76,4 +81,32 @@ export class DirectoryFiles implements ImageFiles {
 		this.realRoot ??= realpathSync.native(this.root);
 		return this.realRoot;
 	}
+}
+
+/**
+ * For a directory that is not a layout itself: the layouts and archives just
+ * inside it (a folder with index.json or manifest.json), by name, so the error
+ * can say which to give. Only the directory's own entries are read, real
+ * folders only (no link is followed), at most the first 1,000 entries.
+ */
+export function layoutsInside(dir: string): string[] {
+	let entries: Dirent[];
+	try {
+		entries = readdirSync(dir, {withFileTypes: true});
+	} catch {
+		return [];
+	}
+	const found: string[] = [];
+	for (const entry of entries.slice(0, 1000)) {
+		if (!entry.isDirectory()) continue;
+		const isRegular = (name: string) => {
+			try {
+				return lstatSync(path.join(dir, entry.name, name)).isFile();
+			} catch {
+				return false;
+			}
+		};
+		if (isRegular('index.json') || isRegular('manifest.json')) found.push(entry.name);
+	}
+	return found.sort();
 }

@@ -1,6 +1,7 @@
 import {InputError} from '../errors.js';
 import type {Platform, SourceFormat} from '../model.js';
 import {RefusedFileError} from './contained-file.js';
+import {DirectoryFiles} from './directory-files.js';
 import {digestAlgorithm, digestOf} from './digests.js';
 import type {ImageFiles} from './image-files.js';
 import {blobPath, isRecord, parseJson, readJson, readVerifiedBlob, sha256Digest} from './json-documents.js';
@@ -35,7 +36,9 @@ export interface ResolvedImage {
 export async function resolveImage(files: ImageFiles, selection: Selection, container: 'archive' | 'directory'): Promise<ResolvedImage> {
 	if (files.has('manifest.json')) return resolveDockerArchive(files, selection);
 	if (container === 'directory' && !files.has('index.json')) {
-		throw new InputError(files.input, 'is a directory but not an OCI image layout (no index.json)');
+		const inside = files instanceof DirectoryFiles ? files.layoutsInside() : [];
+		const hint = inside.length > 0 ? `; it holds ${inside.length === 1 ? 'one' : inside.length}: ${inside.slice(0, 10).join(', ')}${inside.length > 10 ? ', …' : ''} (give ${inside.length === 1 ? 'it' : 'one of them'})` : '';
+		throw new InputError(files.input, `is a directory but not an OCI image layout (no index.json)${hint}`);
 	}
 	const candidates = await listManifests(files);
 	const chosen = await selectManifest(files.input, candidates, selection, candidate => platformFromConfig(files, candidate));

@@ -107,7 +107,7 @@ async function readEntries(input: string, handle: FileHandle, fileSize: number):
 		try {
 			header = decodeTarHeader(block);
 		} catch {
-			throw new InputError(input, offset === 0 ? 'not a tar archive, OCI layout or gzip file' : `archive is corrupt (bad tar header at byte ${offset})`);
+			throw new InputError(input, offset === 0 ? 'not an image: neither a tar archive nor a gzip- or zstd-compressed one (and not an OCI layout directory)' : `archive is corrupt (bad tar header at byte ${offset})`);
 		}
 		if (!header) return entries; // end-of-archive marker
 		const type = header.type as string | null;

@@ -71,7 +71,7 @@ describe('bad input: one clear line, exit 2', () => {
 	it('a file that is no archive at all', async () => {
 		const file = path.join(scratch, 'random.bin');
 		writeFileSync(file, Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7919) % 251)));
-		expectOneLineError(await runCli(['files', file]), file, /not a tar archive/);
+		expectOneLineError(await runCli(['files', file]), file, /not an image: neither a tar archive nor a gzip- or zstd-compressed one/);
 	});
 
 	it('a truncated docker save tarball', async () => {
