@@ -52,7 +52,7 @@ export const FLAGS = [
 	{name: 'platform', kind: 'string', value: 'P', help: 'os/arch[/variant] from a multi-platform index', complete: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64']},
 	{name: 'ref', kind: 'string', value: 'NAME', help: 'image to pick by ref name or tag'},
 	{name: 'verify', kind: 'boolean', negatable: true, usage: '--no-verify', help: 'read layers that do not match their digest or diff_id, that nothing states a digest for, or whose digest is not sha256 or sha512'},
-	{name: 'source', kind: 'string', value: 'S', help: 'read IMAGE from docker, podman, registry or file', complete: ['docker', 'podman', 'registry', 'file']},
+	{name: 'source', kind: 'string', value: 'S', help: 'read IMAGE from docker, podman, registry or file (dive\'s docker-archive is file)', complete: ['docker', 'podman', 'registry', 'file', 'docker-archive']},
 	{name: 'insecure', kind: 'boolean', help: 'registry://: plain HTTP (loopback registries)'},
 	{name: 'color', kind: 'boolean', negatable: true, usage: '--no-color', help: 'plain text (so does NO_COLOR)'},
 	{name: 'help', kind: 'boolean', short: 'h', help: 'this text'},

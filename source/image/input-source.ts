@@ -11,7 +11,8 @@ export type InputSource =
 	| {kind: 'engine'; engine: 'docker' | 'podman' | 'any'; name: string}
 	| {kind: 'registry'; reference: string};
 
-const SCHEMES: Record<string, SourceKind> = {'docker://': 'docker', 'podman://': 'podman', 'registry://': 'registry'};
+/** dive's spellings too: `docker-archive://app.tar` (and `--source docker-archive`) is a file. */
+const SCHEMES: Record<string, SourceKind> = {'docker://': 'docker', 'podman://': 'podman', 'registry://': 'registry', 'docker-archive://': 'file'};
 /** Names that are meant as files even when they also parse as image names ("app.tar"). */
 const FILE_LIKE = /^(?:\.{0,2}\/|~)|\.(?:tar|tgz|gz|zst|oci)$/;
 
@@ -40,7 +41,8 @@ export async function classifyInput(input: string, options: {source?: string; re
 function parseSourceFlag(source: string | undefined): SourceKind | undefined {
 	if (source === undefined) return undefined;
 	if (source === 'docker' || source === 'podman' || source === 'registry' || source === 'file') return source;
-	throw new UsageError(`--source must be docker, podman, registry or file, not "${source}"`);
+	if (source === 'docker-archive') return 'file';
+	throw new UsageError(`--source must be docker, podman, registry, file or docker-archive, not "${source}"`);
 }
 
 function fromScheme(kind: SourceKind, rest: string, input: string): InputSource {

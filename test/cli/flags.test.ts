@@ -162,3 +162,11 @@ describe('the README', () => {
 		expect(readFileSync(path.join(repoRoot, 'README.md'), 'utf8')).toContain(flagsMarkdown());
 	});
 });
+
+describe("dive's file sources", () => {
+	it('docker-archive://PATH and --source docker-archive read a file', async () => {
+		const plain = await runCli(['files', image]);
+		expect((await runCli(['files', `docker-archive://${image}`])).stdout).toBe(plain.stdout);
+		expect((await runCli(['files', image, '--source', 'docker-archive'])).stdout).toBe(plain.stdout);
+	});
+});

@@ -70,12 +70,15 @@ describe('what an argument names', () => {
 		expect(await classifyInput('registry://ghcr.io/org/app:1')).toEqual({kind: 'registry', reference: 'ghcr.io/org/app:1'});
 		expect(await classifyInput('ghcr.io/org/app:1', {source: 'registry'})).toEqual({kind: 'registry', reference: 'ghcr.io/org/app:1'});
 		expect(await classifyInput('nginx', {source: 'file'})).toMatchObject({kind: 'path', location: 'nginx'});
+		// dive's spellings of a file source.
+		expect(await classifyInput('docker-archive://app.tar')).toEqual({kind: 'path', location: 'app.tar', ref: undefined});
+		expect(await classifyInput('nginx', {source: 'docker-archive'})).toMatchObject({kind: 'path', location: 'nginx'});
 	});
 
 	it.each([
 		[['registry://nginx:1'], /registry:\/\/HOST\[:PORT\]\/REPOSITORY/],
 		[['docker://Bad Name'], /is not an image name/],
-		[['nginx', {source: 'kubernetes'}], /--source must be docker, podman, registry or file/],
+		[['nginx', {source: 'kubernetes'}], /--source must be docker, podman, registry, file or docker-archive/],
 		[['docker://nginx', {source: 'registry'}], /names a docker image but --source says registry/],
 		[['-', {source: 'docker'}], /cannot read "-"/],
 	] as const)('refuses %j', async (args, message) => {
