@@ -44,8 +44,8 @@ export async function runCli(request: CliRequest): Promise<number> {
 		// The browser and its React are loaded only when a terminal asks for them, as React's production build
 		// (it picks the build from NODE_ENV when first imported; development checks cost frames).
 		process.env.NODE_ENV ??= 'production';
-		const {runBrowser} = await import('../ui/launch.js');
-		await runBrowser(mode.image, request.load, style, {layer: mode.layer});
+		const [{runBrowser}, {loadBrowserConfig}] = await Promise.all([import('../ui/launch.js'), import('../ui/browser-config.js')]);
+		await runBrowser(mode.image, request.load, style, {layer: mode.layer, config: loadBrowserConfig(process.env)});
 		return 0;
 	}
 	const progress = createProgress(process.stderr);

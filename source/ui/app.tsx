@@ -7,7 +7,8 @@ import type {Style} from '../report/style.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
 import {formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
-import {barHints, commandFor, KEYMAP, type KeyPress} from './keymap.js';
+import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
+import {barHints, commandFor, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
 import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {findMatch, prepareFlatRows, visibleRows} from './visible-rows.js';
@@ -22,6 +23,8 @@ export interface BrowserProps {
 	onQuit: () => void;
 	/** For tests: start from another state. */
 	initial?: Partial<ViewState>;
+	/** The user's settings (keys, columns, layout, first layer, folding); the defaults otherwise. */
+	config?: BrowserConfig;
 }
 
 /** Ink's key flags as one key name, so the keymap can match them. */
@@ -39,9 +42,15 @@ function ancestorsOf(analysis: Analysis, id: number): number[] {
 	return ancestors;
 }
 
-export function Browser({analysis, width, height, style, onQuit, initial}: BrowserProps) {
-	// Big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
-	const [state, setState] = useState<ViewState>(() => ({...initialState(), layer: Math.max(0, analysis.image.layers.length - 1), foldAll: analysis.finalFiles.length > FOLD_ABOVE_PATHS, ...initial}));
+export function Browser({analysis, width, height, style, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
+	const keymap = config.keymap;
+	// The first layer, as dive opens; big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
+	const [state, setState] = useState<ViewState>(() => {
+		const last = Math.max(0, analysis.image.layers.length - 1);
+		const layer = config.layer === 'first' ? 0 : config.layer === 'last' ? last : Math.min(config.layer, last);
+		const foldAll = config.fold === 'all' || (config.fold === 'auto' && analysis.finalFiles.length > FOLD_ABOVE_PATHS);
+		return {...initialState(), layer, foldAll, attributes: config.attributes, ...initial};
+	});
 	const rows = useMemo(
 		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
 		[analysis, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
@@ -53,7 +62,7 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 		return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(analysis, id)};
 	}, [analysis]);
 
-	const leftWidth = Math.max(24, Math.min(Math.floor(width * 0.42), width - 30));
+	const leftWidth = Math.max(24, Math.min(Math.floor(width * (config.leftShare ?? 0.42)), width - 30));
 	const rightWidth = Math.max(10, width - leftWidth - 1);
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
@@ -122,7 +131,7 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 					if (!press.ctrl && char.length > 0) return typeFilter(current, {char});
 					return current;
 				}
-				const command = commandFor(press, current.focus);
+				const command = commandFor(press, current.focus, keymap);
 				return command ? reduce(current, command, {...context, rows}) : current;
 			});
 		}
@@ -147,7 +156,7 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 
 	let right: string[];
 	if (state.help) {
-		right = [title('Keys (? closes)', true, rightWidth), ...KEYMAP.map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
+		right = [title('Keys (? closes)', true, rightWidth), ...keymap.map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
 	} else {
 		// What the user typed, as typed (a backslash stays one), with its match count; a broken pattern says it was read as text.
 		const found = rows.filter;
@@ -167,7 +176,7 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
 	while (right.length < bodyHeight) right.push('│');
 
-	const bar = style('inverse', fit(` ${barHints(state.focus).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
+	const bar = style('inverse', fit(` ${barHints(state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
 	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
 		<Box width={width} height={height} flexDirection="column">

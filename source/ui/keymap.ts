@@ -86,14 +86,14 @@ export const KEYMAP: Binding[] = [
 ];
 
 /** The command a key press means in a pane: pane-specific bindings first (Ctrl+A means different things). */
-export function commandFor(press: KeyPress, pane: Pane): Command | undefined {
+export function commandFor(press: KeyPress, pane: Pane, keymap: readonly Binding[] = KEYMAP): Command | undefined {
 	const matches = (binding: Binding) => binding.presses.some(p => p.name === press.name && p.ctrl === press.ctrl);
-	return (KEYMAP.find(binding => binding.pane === pane && matches(binding)) ?? KEYMAP.find(binding => binding.pane === undefined && matches(binding)))?.command;
+	return (keymap.find(binding => binding.pane === pane && matches(binding)) ?? keymap.find(binding => binding.pane === undefined && matches(binding)))?.command;
 }
 
 /** The status bar's hints for the focused pane. */
-export function barHints(pane: Pane): Array<{keys: string; label: string}> {
-	return KEYMAP.filter(binding => binding.bar && (binding.pane === undefined || binding.pane === pane)).map(binding => ({keys: binding.keys[0]!, label: binding.label}));
+export function barHints(pane: Pane, keymap: readonly Binding[] = KEYMAP): Array<{keys: string; label: string}> {
+	return keymap.filter(binding => binding.bar && (binding.pane === undefined || binding.pane === pane)).map(binding => ({keys: binding.keys[0]!, label: binding.label}));
 }
 
 /** The README's key table, generated from this one. */

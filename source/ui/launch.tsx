@@ -9,6 +9,7 @@ import {UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {Browser, Loading} from './app.js';
+import type {BrowserConfig} from './browser-config.js';
 
 /** The alternate screen, plus mouse reports (button events, SGR encoding) for the wheel. */
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H\u001B[?1000h\u001B[?1006h';
@@ -56,8 +57,10 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 }
 
 export interface BrowserOptions {
-	/** The layer to open on (--layer); the first, as dive does, by default. */
+	/** The layer to open on (--layer), over the config's start.layer. */
 	layer?: number;
+	/** The user's config file, read before the screen is taken (a bad one is an error on the shell). */
+	config?: BrowserConfig;
 }
 
 function Root({input, load, style, options, onDone}: {input: string; load: LoadOptions; style: Style; options: BrowserOptions; onDone: (error?: unknown) => void}) {
@@ -91,7 +94,7 @@ function Root({input, load, style, options, onDone}: {input: string; load: LoadO
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>
-			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} initial={options.layer === undefined ? undefined : {layer: options.layer}} />
+			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} config={options.config} initial={options.layer === undefined ? undefined : {layer: options.layer}} />
 			{crashAfterMs ? <CrashForTests afterMs={Number(crashAfterMs)} /> : null}
 		</>
 	);

@@ -103,8 +103,9 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 	const start = async () => {
 		tmux.kill();
 		await tmux.newSession(session, `env -u NO_COLOR -u CI TERM=xterm-256color sh`);
-		tmux.keys(session, `clear; node ${builtCli} ${image}; echo SHELL-IS-BACK`, 'Enter');
-		await tmux.waitFor(session, text => text.includes('Layers (6)') && text.includes('Files: filesystem after layer'), 'the browser');
+		// On the last layer, where every kind of change and the whole tree are there to press keys at.
+		tmux.keys(session, `clear; node ${builtCli} ${image} --layer 5; echo SHELL-IS-BACK`, 'Enter');
+		await tmux.waitFor(session, text => text.includes('Layers (6)') && text.includes('Files: filesystem after layer 5'), 'the browser');
 	};
 	const now = () => read(tmux.screen(session, true));
 	const focus = async (pane: Pane | undefined) => {
@@ -149,7 +150,7 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 					throw new Error(`${label} → ${binding.command}: ${(error as Error).message}`);
 				}
 				await press(check.undo ?? []);
-				// largest-waste moves to another layer: go back to the last one, as the browser opened.
+				// largest-waste moves to another layer: go back to the last one, where the test opened the browser.
 				if (binding.command === 'largest-waste') {
 					await focus('layers');
 					await press(['End']);

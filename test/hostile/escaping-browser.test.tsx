@@ -41,13 +41,14 @@ describe('the browser on a hostile image', () => {
 		await tick();
 		frames.push(app.lastFrame() ?? '');
 		// Every layer, in both views, with the file tree focused and walked to its end.
-		for (let layer = analysis.image.layers.length - 1; layer >= 0; layer--) {
+		// The browser opens on the first layer: walk them all, down.
+		for (let layer = 0; layer < analysis.image.layers.length; layer++) {
 			await press(KEYS.ctrlL);
 			await press(KEYS.tab);
 			for (let row = 0; row < 12; row++) await press(KEYS.down);
 			await press(KEYS.tab);
 			await press(KEYS.ctrlA);
-			await press(KEYS.up);
+			await press(KEYS.down);
 		}
 		app.unmount();
 		for (const frame of frames) {

@@ -7,6 +7,7 @@ import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
+import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
@@ -24,7 +25,8 @@ const KEYS = {down: '\u001B[B', up: '\u001B[A', tab: '\t', escape: '\u001B', ctr
 
 function mount(width = 120, height = 30) {
 	let quit = false;
-	const app = render(<Browser analysis={analysis} width={width} height={height} style={plain} onQuit={() => (quit = true)} />);
+	// These tests start where dive users look first for waste: the last layer (the browser opens on the first).
+	const app = render(<Browser analysis={analysis} width={width} height={height} style={plain} onQuit={() => (quit = true)} config={{...DEFAULT_BROWSER_CONFIG, layer: 'last'}} />);
 	const press = async (...keys: string[]) => {
 		for (const key of keys) {
 			app.stdin.write(key);

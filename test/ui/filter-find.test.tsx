@@ -6,6 +6,7 @@ import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
+import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {repoRoot} from '../helpers/paths.js';
 
 let analysis: Analysis;
@@ -16,7 +17,7 @@ beforeAll(async () => {
 const tick = () => new Promise(resolve => setTimeout(resolve, 40));
 
 function mount() {
-	const app = render(<Browser analysis={analysis} width={250} height={45} style={createStyle(false)} onQuit={() => {}} />);
+	const app = render(<Browser analysis={analysis} width={250} height={45} style={createStyle(false)} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer: 'last'}} />);
 	const type = async (...keys: string[]) => {
 		for (const key of keys) {
 			app.stdin.write(key);
