@@ -1,12 +1,13 @@
 import {Box, Text, useInput} from 'ink';
-import React, {useEffect, useMemo, useState} from 'react';
+import prettyBytes from 'pretty-bytes';
+import React, {useCallback, useEffect, useMemo, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import {progressLine} from '../cli/progress.js';
 import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
-import {formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
@@ -55,12 +56,18 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
 		[analysis, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
 	);
-	const largestWaste = useMemo(() => {
-		const dead = analysis.waste.files[0];
-		const id = dead && analysis.trees.idOf(dead.path);
-		if (!dead || id === undefined) return undefined;
-		return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(analysis, id)};
-	}, [analysis]);
+	const waste = useCallback(
+		(index: number) => {
+			const files = analysis.waste.files;
+			const dead = files[index];
+			const id = dead && analysis.trees.idOf(dead.path);
+			if (!dead || id === undefined) return undefined;
+			const notice = `w: ${index + 1} of ${files.length} · ${escapeForTerminal(dead.path)} · ${prettyBytes(dead.size)} stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`;
+			return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(analysis, id), notice};
+		},
+		[analysis],
+	);
+	const deadOf = useMemo(() => deadIndex(analysis), [analysis]);
 
 	const leftWidth = Math.max(24, Math.min(Math.floor(width * (config.leftShare ?? 0.42)), width - 30));
 	const rightWidth = Math.max(10, width - leftWidth - 1);
@@ -70,7 +77,7 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		layerCount: analysis.image.layers.length,
 		rows,
 		pageSize,
-		largestWaste,
+		waste,
 		find: (query, fromId, direction) => {
 			const pathId = findMatch(analysis, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
 			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(analysis, pathId)};
@@ -168,7 +175,7 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		right = [
 			title(`Files: ${what}${filter}${find}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
 			style('dim', fit(state.attributes ? '  Permission      UID:GID      Size  Name' : '       Size  Name', rightWidth)),
-			...rows.slice(state.scroll, state.scroll + pageSize).map((row, offset) => formatRow(row, rightWidth, state.attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style)),
+			...rows.slice(state.scroll, state.scroll + pageSize).map((row, offset) => formatRow(row, rightWidth, state.attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style, deadOf(row))),
 		];
 		if (rows.length === 0) right.push(fit(state.filter ? (rows.filter?.invalidPattern ? '  nothing matches: not a valid regular expression, and no path holds it as text' : rows.filter && rows.filter.matches > 0 ? '  the matches are all hidden (a, r, m, u show them)' : '  nothing matches the filter') : '  nothing to show', rightWidth));
 	}
@@ -176,7 +183,7 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
 	while (right.length < bodyHeight) right.push('│');
 
-	const bar = style('inverse', fit(` ${barHints(state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
+	const bar = style('inverse', fit(` ${state.notice ?? barHints(state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
 	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
 		<Box width={width} height={height} flexDirection="column">

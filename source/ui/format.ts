@@ -1,6 +1,6 @@
 import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../analysis/analyse.js';
-import type {WasteCause} from '../analysis/layer-history.js';
+import type {DeadContent, WasteCause} from '../analysis/layer-history.js';
 import type {LayerWaste} from '../analysis/waste.js';
 import {modeString} from '../cli/files-command.js';
 import {formatPlatform} from '../image/platform.js';
@@ -19,13 +19,26 @@ export function rowMarker(row: Pick<Row, 'status' | 'metadataOnly'>): string {
 	return row.metadataOnly ? MARKER.metadata : MARKER[row.status];
 }
 
-export function formatRow(row: Row, width: number, attributes: boolean, selected: boolean, style: Style): string {
+/**
+ * Which rows show a dead version of a file: the bytes this version of the
+ * path stored (in the layer that set it) are killed by a later layer, so they
+ * ship without being seen. Built once per analysis from its list of dead files.
+ */
+export function deadIndex(analysis: Analysis): (row: Pick<Row, 'path' | 'state' | 'status'>) => DeadContent | undefined {
+	const dead = new Map<string, DeadContent>();
+	for (const file of analysis.waste.files) dead.set(`${file.storedIn}\u0000${file.path}`, file);
+	return row => (row.status === 'removed' ? undefined : dead.get(`${row.state.layer}\u0000${row.path}`));
+}
+
+export function formatRow(row: Row, width: number, attributes: boolean, selected: boolean, style: Style, dead?: DeadContent): string {
 	const state = row.state;
 	const size = row.isDir && row.size === 0 ? '-' : prettyBytes(row.size);
 	const columns = attributes ? `${TYPE_LETTER[state.type]}${modeString(state.mode)} ${`${state.uid}:${state.gid}`.padStart(9)} ${size.padStart(9)} ` : `${size.padStart(9)} `;
 	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
 	let name = escapeForTerminal(row.name);
 	if (state.type === 'symlink') name += ` → ${escapeForTerminal(state.linkTarget ?? '')}`;
+	// Dead bytes are marked in words, so they read without color too.
+	if (dead) name += `  ✝ ${dead.cause} in layer ${dead.killedBy}`;
 	// Without color (NO_COLOR, --no-color) the cursor row would look like any other: a ">" marks it.
 	const text = fit(`${rowMarker(row)}${selected && !style.enabled ? '>' : ' '}${columns}${row.guide}${fold}${name}`, width);
 	if (selected) return style('inverse', text);

@@ -80,7 +80,7 @@ export const KEYMAP: Binding[] = [
 	{command: 'toggle-unmodified', keys: ['Ctrl+U', 'u'], presses: [key('u', true), key('u')], pane: 'files', label: 'unmodified'},
 	{command: 'toggle-attributes', keys: ['Ctrl+B', 'b'], presses: [key('b', true), key('b')], pane: 'files', label: 'attributes'},
 	{command: 'sort', keys: ['s', 'Ctrl+O'], presses: [key('s'), key('o', true)], label: 'sort name/size', bar: true},
-	{command: 'largest-waste', keys: ['w'], presses: [key('w')], label: 'largest waste', bar: true},
+	{command: 'largest-waste', keys: ['w'], presses: [key('w')], label: 'next largest waste', bar: true},
 	{command: 'help', keys: ['?'], presses: [key('?')], label: 'help', bar: true},
 	{command: 'quit', keys: ['q', 'Ctrl+C'], presses: [key('q'), key('c', true)], label: 'quit', bar: true},
 ];

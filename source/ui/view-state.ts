@@ -28,6 +28,10 @@ export interface ViewState {
 	quit: boolean;
 	/** A path to put the cursor on once the rows for the new state exist (after "w"). */
 	pendingFocus: number | null;
+	/** The next dead file "w" jumps to (they are largest first; it cycles). */
+	wasteIndex: number;
+	/** A line for the status bar, until the next key: what "w" jumped to. */
+	notice: string | null;
 }
 
 export function initialState(): ViewState {
@@ -50,6 +54,8 @@ export function initialState(): ViewState {
 		help: false,
 		quit: false,
 		pendingFocus: null,
+		wasteIndex: 0,
+		notice: null,
 	};
 }
 
@@ -59,8 +65,8 @@ export interface ViewContext {
 	rows: RowList;
 	/** Rows that fit in the file pane. */
 	pageSize: number;
-	/** The layer and path of the largest waste, for "w". */
-	largestWaste?: {layer: number; pathId: number; ancestors: number[]};
+	/** The n-th largest dead file (largest first), for "w": where it is stored, and a line that names it; undefined past the last. */
+	waste?: (index: number) => {layer: number; pathId: number; ancestors: number[]; notice: string} | undefined;
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
 	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
 }
@@ -72,8 +78,13 @@ const TOGGLES: Partial<Record<Command, ChangeStatus>> = {
 	'toggle-unmodified': 'unmodified',
 };
 
-/** A new state for a command; never mutates. Cursor moves are clamped to what exists. */
+/** A new state for a command; never mutates. Cursor moves are clamped to what exists. A notice lasts until the next key. */
 export function reduce(state: ViewState, command: Command, context: ViewContext): ViewState {
+	const next = apply(state.notice === null ? state : {...state, notice: null}, command, context);
+	return next;
+}
+
+function apply(state: ViewState, command: Command, context: ViewContext): ViewState {
 	const rowCount = context.rows.length;
 	const moveFiles = (cursor: number) => withCursor(state, cursor, rowCount, context.pageSize);
 	const moveLayer = (layer: number) => ({...state, layer: clamp(layer, 0, context.layerCount - 1), cursor: 0, scroll: 0});
@@ -124,9 +135,11 @@ export function reduce(state: ViewState, command: Command, context: ViewContext)
 		case 'sort':
 			return {...state, sort: state.sort === 'name' ? 'size' : 'name', cursor: 0, scroll: 0};
 		case 'largest-waste': {
-			const target = context.largestWaste;
-			if (!target) return state;
-			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId};
+			// Largest first, then round again.
+			const target = context.waste?.(state.wasteIndex) ?? context.waste?.(0);
+			if (!target) return {...state, notice: 'no waste: every stored byte is in the final filesystem'};
+			const index = context.waste?.(state.wasteIndex) ? state.wasteIndex : 0;
+			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId, wasteIndex: index + 1, notice: target.notice};
 		}
 		case 'find':
 			return {...state, finding: true, find: '', findMissed: false, focus: 'files'};
