@@ -75,11 +75,14 @@ export async function* decompress(source: AsyncIterable<Uint8Array>, compression
  * cost one chunk of memory (zstd-napi's stream transform pushes all the
  * output of an input chunk at once, whatever its size).
  */
+const YIELD_EVERY_CHUNKS = 16;
+
 async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
 	const context = new zstd.DCtx();
 	// zstd:chunked and some producers use long windows; allow the format's maximum.
 	context.setParameter(zstd.DParameter.windowLogMax, 31);
 	let inFrame = false;
+	let made = 0;
 	for await (const chunk of source) {
 		let input = chunk;
 		for (;;) {
@@ -95,6 +98,9 @@ async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer
 			inFrame = hint !== 0;
 			// A chunk mostly empty is copied, so that a small piece does not hold a whole buffer.
 			if (produced > 0) yield produced < CHUNK_SIZE / 4 ? Buffer.from(output.subarray(0, produced)) : output.subarray(0, produced);
+			// Decompression runs on this thread: let timers and I/O in now and then, so that another layer's
+			// failure (or a progress line) is not held up until a long stream ends.
+			if (++made % YIELD_EVERY_CHUNKS === 0) await new Promise(resolve => setImmediate(resolve));
 			// Done with this input once it is all taken and the output buffer was not filled (nothing more is pending).
 			if (input.length === 0 && produced < CHUNK_SIZE) break;
 		}

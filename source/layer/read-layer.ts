@@ -63,7 +63,7 @@ interface TarHeader {
  * bytes, hashes the blob and the uncompressed tar, parses the tar and hashes
  * every file's content, and returns the layer's changeset.
  */
-export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerReadResult> {
+export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<LayerReadResult> {
 	const iterator = blob[Symbol.asyncIterator]();
 	const first = await iterator.next();
 	const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
@@ -79,6 +79,8 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerR
 		compressedSize += head.length;
 		yield head;
 		for (;;) {
+			// Another layer failed and the load is over: stop here rather than read the rest for nobody.
+			if (signal?.aborted) throw new LayerFormatError('reading stopped: the image failed to load');
 			const next = await iterator.next();
 			if (next.done) return;
 			const chunk = next.value as Buffer;
