@@ -275,7 +275,11 @@ async function openStream(location: string, stream: AsyncIterable<Uint8Array>, o
 
 function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {
 	let sent = false;
-	return {next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head}))};
+	return {
+		next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head})),
+		// A reader that stops early (at the end-of-archive marker) lets go of the stream beneath.
+		return: async () => (await iterator.return?.(), {done: true, value: undefined}),
+	};
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, starting them in `order`; results keep the items' order. After the first failure nothing new starts. */
