@@ -157,7 +157,7 @@ describe('the first fatal error ends the run', () => {
 	// Two layers that expand to 2 GiB each (made-up diff_ids: only a full read would find out) and a corrupt one, read first (largest first).
 	const image = () => layout('fails-early', [zstdZerosLayer(2 ** 31, {name: 'a.bin'}), zstdZerosLayer(2 ** 31, {name: 'b.bin'}), corruptGzipLayer()]);
 
-	it.each(['0', '2'])('with LAYERSCOPE_WORKERS=%s, nothing keeps reading after the error (was: 20 s inline)', async workers => {
+	it.each(['0', '2'])('with LAYERSCOPE_WORKERS=%s, nothing keeps reading after the error (inline, it was: 20 s)', async workers => {
 		const where = image();
 		const result = await run(['files', where.input], where, {env: {LAYERSCOPE_WORKERS: workers}});
 		expectOneLineError(result, where.input, /layer 2 \(blobs\/sha256\/[0-9a-f]{64}\): layer is not a valid tar archive/);
