@@ -85,5 +85,6 @@ function fail(error: unknown): never {
 	// Messages quote what engines, registries and archives said: never let that drive the terminal.
 	process.stderr.write(`layerscope: ${escapeControlCharacters(describeError(error))}\n`);
 	if (!expected && process.env.LAYERSCOPE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+	// The first fatal error ends the run: nothing still reading (a worker, a download, a stream) may keep the process alive.
 	process.exit(2);
 }

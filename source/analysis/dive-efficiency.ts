@@ -116,12 +116,13 @@ export function weighLayerWhiteouts(layer: Layer, below: FileSystem): number[] {
 function deletedBytes(node: FsNode | undefined): number {
 	if (!node || node.type !== 'dir' || node.layer === -1) return 0;
 	let bytes = 0;
-	const visit = (dir: FsNode) => {
+	// Iterative: a tree of any depth fits.
+	const dirs = [node];
+	for (let dir = dirs.pop(); dir; dir = dirs.pop()) {
 		for (const child of dir.children!.values()) {
 			if (child.type === 'file') bytes += child.size;
-			else if (child.children) visit(child);
+			else if (child.children) dirs.push(child);
 		}
-	};
-	visit(node);
+	}
 	return bytes;
 }

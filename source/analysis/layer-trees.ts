@@ -117,10 +117,26 @@ export class LayerTrees {
 		return own ? contentSize(own.after ?? own.before) : 0;
 	}
 
+	/** The id of a path, made (with its unseen ancestors, nearest the root first) on first sight. Iterative: any depth fits. */
 	private intern(path: string): number {
 		const known = this.ids.get(path);
 		if (known !== undefined) return known;
-		const parent = path === '/' ? -1 : this.intern(parentOf(path));
+		const unseen = [path];
+		let parent = -1;
+		for (let above = path; above !== '/'; ) {
+			above = parentOf(above);
+			const id = this.ids.get(above);
+			if (id !== undefined) {
+				parent = id;
+				break;
+			}
+			unseen.push(above);
+		}
+		for (let i = unseen.length - 1; i >= 0; i--) parent = this.add(unseen[i]!, parent);
+		return parent;
+	}
+
+	private add(path: string, parent: number): number {
 		const id = this.names.length;
 		this.ids.set(path, id);
 		this.paths.push(path);

@@ -1,10 +1,11 @@
 import {closeSync, lstatSync, readdirSync, readSync, realpathSync, type Dirent} from 'node:fs';
 import path from 'node:path';
 import {InputError} from '../errors.js';
+import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
 import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
 import {existsInside, openContained, type ContainedFile} from './contained-file.js';
-import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
+import type {ImageFiles} from './image-files.js';
 
 /**
  * An OCI image layout or docker-save directory. Reads only, and only inside
@@ -33,7 +34,8 @@ export class DirectoryFiles implements ImageFiles {
 
 	async readSmall(name: string): Promise<Buffer> {
 		const file = this.open(name);
-		if (file.size > SMALL_FILE_LIMIT) throw new InputError(this.input, `${name} is ${file.size} bytes, too large for a manifest or config`);
+		const limit = limits().documentBytes;
+		if (file.size > limit) throw new InputError(this.input, `${name} is ${file.size} bytes, more than a manifest, index or config may be (${formatLimit(limit)}; ${LIMIT_VARIABLES.documentBytes} raises the limit)`);
 		const buffer = Buffer.alloc(file.size);
 		let filled = 0;
 		while (filled < buffer.length) {

@@ -28,7 +28,3 @@ export interface ImageFiles {
 	/** Lets go of threads and connections, once every layer is read. */
 	close?(): Promise<void>;
 }
-
-
-/** Small files are read whole; anything claiming more is not a manifest or config. */
-export const SMALL_FILE_LIMIT = 32 * 1024 * 1024;

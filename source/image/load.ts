@@ -15,6 +15,7 @@ import {digestAlgorithm, digestOfStream, type DigestAlgorithm} from './digests.j
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
 import type {FileRange, ImageFiles} from './image-files.js';
 import {LayerPool} from '../layer/layer-pool.js';
+import {limits, LIMIT_VARIABLES} from '../limits.js';
 import {OnePassFiles} from './one-pass.js';
 import {classifyInput, type InputSource} from './input-source.js';
 import {parsePlatform} from './platform.js';
@@ -58,6 +59,8 @@ const DEFAULT_CONCURRENCY = 4;
 
 /** Reads an image from a path, "PATH:REF", "-" (stdin), an engine or a registry into the model. */
 export async function loadImage(input: string, options: LoadOptions = {}): Promise<Image> {
+	// A bad LAYERSCOPE_MAX_* says so before anything is read (and before workers, which read them too).
+	const maxEntries = limits().entries;
 	const source = await classifyInput(input, {source: options.source, ref: options.ref});
 	const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
 	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null};
@@ -92,12 +95,22 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	}
 	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
 
-	// The same blob may stand for several layers: read it once.
+	// The same blob may stand for several layers: read it once. Its entries are applied once per listing, though,
+	// so they count that often: a small image listing one blob thousands of times cannot multiply the work unseen.
+	const listings = new Map<string, number>();
+	for (const layer of resolved.layers) listings.set(layer.path, (listings.get(layer.path) ?? 0) + 1);
+	let entries = 0;
 	const reads = new Map<string, Promise<LayerReadResult>>();
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
 			read = (range ? pool.read(range) : files.readLayer(path)).then(result => {
+				const times = listings.get(path)!;
+				entries += times * (result.entries.length + result.whiteouts.length + result.opaqueDirs.length);
+				if (entries > maxEntries) {
+					const repeated = times > 1 ? `; ${path} is listed ${times} times` : '';
+					throw new InputError(location, `image holds more than ${maxEntries} entries, counting a layer as often as the manifest lists it${repeated} (the limit; ${LIMIT_VARIABLES.entries} raises it)`);
+				}
 				progress.layersRead++;
 				if (!streamed) progress.bytesRead += result.compressedSize;
 				report();
@@ -326,17 +339,27 @@ async function openStream(location: string, stream: AsyncIterable<Uint8Array>, o
 
 function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {
 	let sent = false;
-	return {next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head}))};
+	return {
+		next: async () => (sent ? iterator.next() : ((sent = true), {done: false, value: head})),
+		// A reader that stops early (at the end-of-archive marker) lets go of the stream beneath.
+		return: async () => (await iterator.return?.(), {done: true, value: undefined}),
+	};
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, starting them in `order`; results keep the items' order. */
+/** Runs `fn` over `items` with at most `limit` at once, starting them in `order`; results keep the items' order. After the first failure nothing new starts. */
 async function mapLimit<T, R>(items: T[], limit: number, order: number[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
 	const results: R[] = new Array(items.length);
 	let next = 0;
+	let failed = false;
 	const workers = Array.from({length: Math.min(limit, items.length)}, async () => {
-		while (next < order.length) {
+		while (next < order.length && !failed) {
 			const index = order[next++]!;
-			results[index] = await fn(items[index]!, index);
+			try {
+				results[index] = await fn(items[index]!, index);
+			} catch (error) {
+				failed = true;
+				throw error;
+			}
 		}
 	});
 	await Promise.all(workers);

@@ -5,17 +5,21 @@ import {InputError} from '../errors.js';
 import {DecompressError, sniffCompression} from '../layer/compression.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
+import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
+import {untilEndOfArchive} from './archive-end.js';
 import type {DigestAlgorithm} from './digests.js';
-import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
+import type {ImageFiles} from './image-files.js';
 import {normalizeName} from './tar-index.js';
 
 type Stored =
 	| {kind: 'small'; bytes: Buffer}
 	/** Still being read on a worker while later entries stream by; rejects with LayerFormatError for a bad layer. */
-	| {kind: 'layer'; result: Promise<LayerReadResult>}
+	| {kind: 'layer'; size: number; result: Promise<LayerReadResult>}
 	| {kind: 'link'; target: string};
 
 const MAX_LINK_HOPS = 16;
+/** Documents kept from one stream, in all, as a multiple of the limit for one: room for thousands of images' manifests and configs. */
+const KEPT_DOCUMENTS_FACTOR = 16;
 
 /**
  * An image archive that can only be read once, front to back (stdin, or a
@@ -36,7 +40,10 @@ export class OnePassFiles implements ImageFiles {
 		const stored = new Map<string, Stored>();
 		const sha512s = new Map<string, string>();
 		const extract = tar.extract();
-		const feeding = feed(archive, extract);
+		// Stop at the end-of-archive marker: tar-stream would read zeros (or anything else) after it for ever.
+		const feeding = feed(untilEndOfArchive(archive), extract);
+		const documentLimit = limits().documentBytes;
+		const budget = {left: documentLimit * KEPT_DOCUMENTS_FACTOR};
 		// The stream is read on this thread; each layer in it is parsed and hashed on a worker while the next one streams by.
 		const pool = LayerPool.forStreams();
 		const layers: Array<Promise<unknown>> = [];
@@ -49,7 +56,10 @@ export class OnePassFiles implements ImageFiles {
 					stored.set(name, {kind: 'link', target: normalizeName(target)});
 				} else if (header.type === 'file' || header.type === 'contiguous-file') {
 					const bytes = name.startsWith('blobs/sha512/') ? hashedAs(entry, digest => sha512s.set(name, digest)) : entry;
-					const kept = await storeEntry(bytes, header.size ?? 0, pool);
+					const kept = await storeEntry(bytes, header.size ?? 0, pool, documentLimit);
+					if (kept.kind === 'small' && (budget.left -= kept.bytes.length) < 0) {
+						throw new InputError(input, `archive holds more than ${formatLimit(documentLimit * KEPT_DOCUMENTS_FACTOR)} of JSON documents (the limit is ${KEPT_DOCUMENTS_FACTOR} times ${LIMIT_VARIABLES.documentBytes}, ${formatLimit(documentLimit)})`);
+					}
 					stored.set(name, kept);
 					if (kept.kind === 'layer') layers.push(kept.result.then(() => onLayer?.(), () => {}));
 					continue;
@@ -81,6 +91,10 @@ export class OnePassFiles implements ImageFiles {
 
 	async readSmall(name: string): Promise<Buffer> {
 		const item = this.resolve(name);
+		if (item?.kind === 'layer') {
+			const limit = limits().documentBytes;
+			if (item.size > limit) throw new InputError(this.input, `${name} is ${item.size} bytes, more than ${formatLimit(limit)}, the limit for a manifest, index or config (${LIMIT_VARIABLES.documentBytes} raises it)`);
+		}
 		if (item?.kind !== 'small') throw new InputError(this.input, `${name} is missing from the archive`);
 		return item.bytes;
 	}
@@ -125,12 +139,13 @@ async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Pr
 }
 
 /** Keeps a JSON document, or hands a layer to the reader as it streams by; always consumes the whole entry. */
-async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool): Promise<Stored> {
+async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool, documentLimit: number): Promise<Stored> {
 	const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 	const first = await iterator.next();
 	if (first.done) return {kind: 'small', bytes: Buffer.alloc(0)};
 	const head = first.value;
-	if (size <= SMALL_FILE_LIMIT && looksLikeText(head)) {
+	// Only what may be a document is kept; anything larger streams through as a layer would, whatever it looks like.
+	if (size <= documentLimit && looksLikeText(head)) {
 		const chunks = [head];
 		for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value);
 		return {kind: 'small', bytes: Buffer.concat(chunks)};
@@ -146,7 +161,7 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: Lay
 	};
 	const {pumped, result} = pool.readStream(chunks, size);
 	// A bad layer is the resolver's business only if the image uses it; a broken outer archive shows up in the drain below.
-	const kept: Stored = {kind: 'layer', result: result.catch(error => Promise.reject(error instanceof LayerFormatError ? error : new LayerFormatError((error as Error).message)))};
+	const kept: Stored = {kind: 'layer', size, result: result.catch(error => Promise.reject(error instanceof LayerFormatError ? error : new LayerFormatError((error as Error).message)))};
 	kept.result.catch(() => {});
 	await pumped;
 	for (let next = await iterator.next(); !next.done; next = await iterator.next());

@@ -4,7 +4,8 @@ import {InputError} from '../errors.js';
 import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
 import {decodeLongPath, decodePax, decodeTarHeader} from '../layer/tar-headers.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
-import {SMALL_FILE_LIMIT, type ImageFiles} from './image-files.js';
+import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
+import type {ImageFiles} from './image-files.js';
 
 interface IndexedEntry {
 	/** Byte offset of the entry's data in the archive. */
@@ -49,7 +50,8 @@ export class TarIndex implements ImageFiles {
 
 	async readSmall(name: string): Promise<Buffer> {
 		const entry = this.require(name);
-		if (entry.size > SMALL_FILE_LIMIT) throw new InputError(this.input, `${name} is ${entry.size} bytes, too large for a manifest or config`);
+		const limit = limits().documentBytes;
+		if (entry.size > limit) throw new InputError(this.input, `${name} is ${entry.size} bytes, more than ${formatLimit(limit)}, the limit for a manifest, index or config (${LIMIT_VARIABLES.documentBytes} raises it)`);
 		const handle = await open(this.file, 'r');
 		try {
 			const buffer = Buffer.alloc(entry.size);

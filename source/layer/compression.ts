@@ -1,7 +1,7 @@
 import {createGunzip, type ZlibOptions} from 'node:zlib';
 import {once} from 'node:events';
 import type {Readable, Transform} from 'node:stream';
-import {DecompressStream} from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 import type {Compression} from '../model.js';
 
 /**
@@ -32,14 +32,10 @@ const CHUNK_SIZE = 1024 * 1024;
  */
 const READ_AHEAD = 8 * 1024 * 1024;
 
-export function createDecompressor(compression: Exclude<Compression, 'none'>): Transform {
-	if (compression === 'gzip') {
-		// Multi-member gzip (eStargz) is handled by zlib's gunzip as one stream.
-		// zlib passes stream options through to its Transform, though its types do not say so.
-		return createGunzip({chunkSize: CHUNK_SIZE, highWaterMark: READ_AHEAD} as ZlibOptions);
-	}
-	// zstd:chunked and some producers use long windows; allow the format's maximum.
-	return new DecompressStream({windowLogMax: 31});
+function createGunzipper(): Transform {
+	// Multi-member gzip (eStargz) is handled by zlib's gunzip as one stream.
+	// zlib passes stream options through to its Transform, though its types do not say so.
+	return createGunzip({chunkSize: CHUNK_SIZE, highWaterMark: READ_AHEAD} as ZlibOptions);
 }
 
 /** Corrupt or truncated compressed data. */
@@ -47,7 +43,11 @@ export class DecompressError extends Error {}
 
 /** Decompresses an iterable of chunks, keeping backpressure, and names failures as DecompressError. */
 export async function* decompress(source: AsyncIterable<Uint8Array>, compression: Exclude<Compression, 'none'>): AsyncGenerator<Buffer> {
-	const decompressor = createDecompressor(compression);
+	if (compression === 'zstd') {
+		yield* unzstd(source);
+		return;
+	}
+	const decompressor = createGunzipper();
 	let failure: unknown;
 	const pump = (async () => {
 		try {
@@ -67,4 +67,43 @@ export async function* decompress(source: AsyncIterable<Uint8Array>, compression
 	}
 	await pump;
 	if (failure) throw failure;
+}
+
+/**
+ * zstd, one bounded output chunk at a time: the next chunk is made only
+ * when the reader asks for it, so a few kilobytes that expand to gigabytes
+ * cost one chunk of memory (zstd-napi's stream transform pushes all the
+ * output of an input chunk at once, whatever its size).
+ */
+const YIELD_EVERY_CHUNKS = 16;
+
+async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+	const context = new zstd.DCtx();
+	// zstd:chunked and some producers use long windows; allow the format's maximum.
+	context.setParameter(zstd.DParameter.windowLogMax, 31);
+	let inFrame = false;
+	let made = 0;
+	for await (const chunk of source) {
+		let input = chunk;
+		for (;;) {
+			const output = Buffer.allocUnsafe(CHUNK_SIZE);
+			let result: [number, number, number];
+			try {
+				result = context.decompressStream(output, input);
+			} catch (error) {
+				throw new DecompressError(`corrupt zstd data (${(error as Error).message})`);
+			}
+			const [hint, produced, consumed] = result;
+			input = input.subarray(consumed);
+			inFrame = hint !== 0;
+			// A chunk mostly empty is copied, so that a small piece does not hold a whole buffer.
+			if (produced > 0) yield produced < CHUNK_SIZE / 4 ? Buffer.from(output.subarray(0, produced)) : output.subarray(0, produced);
+			// Decompression runs on this thread: let timers and I/O in now and then, so that another layer's
+			// failure (or a progress line) is not held up until a long stream ends.
+			if (++made % YIELD_EVERY_CHUNKS === 0) await new Promise(resolve => setImmediate(resolve));
+			// Done with this input once it is all taken and the output buffer was not filled (nothing more is pending).
+			if (input.length === 0 && produced < CHUNK_SIZE) break;
+		}
+	}
+	if (inFrame) throw new DecompressError('corrupt zstd data (the stream ends inside a frame)');
 }

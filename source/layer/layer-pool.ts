@@ -39,6 +39,8 @@ export class LayerPool {
 	/** Streams waiting for a worker of their own. */
 	private readonly waitingForWorker: Array<(worker: Worker) => void> = [];
 	private nextId = 0;
+	/** Aborted on close: layers read inline stop at their next chunk. */
+	private readonly stopping = new AbortController();
 
 	private constructor(
 		private readonly size: number,
@@ -70,7 +72,7 @@ export class LayerPool {
 	}
 
 	read(range: FileRange): Promise<LayerReadResult> {
-		if (this.size === 0) return readLayer(openRange(range));
+		if (this.size === 0) return readLayer(openRange(range), this.stopping.signal);
 		return new Promise((resolve, reject) => {
 			this.queue.push({job: {kind: 'range', ...range, id: this.nextId++}, resolve, reject});
 			this.dispatch();
@@ -84,7 +86,7 @@ export class LayerPool {
 	 */
 	readStream(source: AsyncIterable<Uint8Array>, size: number | undefined): StreamedLayer {
 		if (this.size === 0 || (!this.forced && size !== undefined && size < INLINE_STREAM_BELOW_BYTES)) {
-			const result = readLayer(source);
+			const result = readLayer(source, this.stopping.signal);
 			return {pumped: result.then(() => undefined, () => undefined), result};
 		}
 		let settled = false;
@@ -136,7 +138,9 @@ export class LayerPool {
 		return {pumped: pumping.catch(() => undefined), result: pumping.then(() => result)};
 	}
 
+	/** Stops everything: workers end, inline reads stop at their next chunk. */
 	async close(): Promise<void> {
+		this.stopping.abort();
 		await Promise.all(this.workers.map(worker => worker.terminate()));
 	}
 

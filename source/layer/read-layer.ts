@@ -2,7 +2,8 @@ import {InputError} from '../errors.js';
 import {createHash} from 'node:crypto';
 import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
 import {DecompressError, decompress, sniffCompression} from './compression.js';
-import {parsePaxSparseMap, SparseHasher} from './sparse.js';
+import {formatLimit, limits, LIMIT_VARIABLES, MAX_PATH_DEPTH} from '../limits.js';
+import {checkSparseMap, parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
 import {TarFormatError, walkTar} from './tar-walker.js';
 import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
@@ -62,7 +63,7 @@ interface TarHeader {
  * bytes, hashes the blob and the uncompressed tar, parses the tar and hashes
  * every file's content, and returns the layer's changeset.
  */
-export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerReadResult> {
+export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<LayerReadResult> {
 	const iterator = blob[Symbol.asyncIterator]();
 	const first = await iterator.next();
 	const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
@@ -78,6 +79,8 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerR
 		compressedSize += head.length;
 		yield head;
 		for (;;) {
+			// Another layer failed and the load is over: stop here rather than read the rest for nobody.
+			if (signal?.aborted) throw new LayerFormatError('reading stopped: the image failed to load');
 			const next = await iterator.next();
 			if (next.done) return;
 			const chunk = next.value as Buffer;
@@ -93,10 +96,13 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>): Promise<LayerR
 	// Uncompressed: the blob is the tar, so one hash serves both digests.
 	const diffHash = compression === 'none' ? null : createHash('sha256');
 	let size = 0;
+	const maxBytes = limits().layerBytes;
 	try {
 		await parseTar(tarStream, changes, chunk => {
 			diffHash?.update(chunk);
 			size += chunk.length;
+			// Decompression is work the blob's size does not bound: stop at what no real layer reaches.
+			if (size + changes.sparseBytes > maxBytes) throw tooLarge(maxBytes);
 		});
 	} catch (error) {
 		if (error instanceof DecompressError) throw new LayerFormatError(`layer is ${error.message}`);
@@ -139,6 +145,10 @@ class ChangesetBuilder {
 	readonly whiteouts: string[] = [];
 	readonly opaqueDirs: string[] = [];
 	contentSize = 0;
+	/** Real sizes of the sparse files so far: what their holes add to the layer's expanded size. */
+	sparseBytes = 0;
+	private readonly limits = limits();
+	private recorded = 0;
 
 	result(): LayerChangeset {
 		return {entries: this.entries, whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
@@ -168,6 +178,9 @@ class ChangesetBuilder {
 		} catch (error) {
 			throw new LayerFormatError((error as Error).message);
 		}
+		if (depthOf(path) > MAX_PATH_DEPTH) throw new LayerFormatError(`an entry is nested ${depthOf(path)} directories deep, more than ${MAX_PATH_DEPTH} (no runtime can create it)`);
+		// Every kept entry costs memory in every later stage: cap them where they are made.
+		if (++this.recorded > this.limits.entries) throw new LayerFormatError(`layer has more than ${this.limits.entries} entries (the limit; ${LIMIT_VARIABLES.entries} raises it)`);
 		const base = baseName(path);
 		if (isAufsMeta(path)) return null;
 		if (base.startsWith(WHITEOUT_PREFIX)) {
@@ -202,6 +215,19 @@ class ChangesetBuilder {
 		if (type !== 'file') return null;
 
 		if (sparse) {
+			// The real size is only a claim: bound it before a single hole is hashed.
+			if (!Number.isInteger(sparse.realSize) || sparse.realSize < 0) throw new LayerFormatError(`sparse file ${JSON.stringify(path)} declares a real size of ${sparse.realSize} bytes, which is not a file size`);
+			if (this.sparseBytes + sparse.realSize > this.limits.layerBytes) {
+				throw new LayerFormatError(`sparse file ${JSON.stringify(path)} declares ${sparse.realSize} bytes, more than a layer may expand to (${formatLimit(this.limits.layerBytes)}; ${LIMIT_VARIABLES.layerBytes} raises the limit)`);
+			}
+			this.sparseBytes += sparse.realSize;
+			if (sparse.segments) {
+				try {
+					checkSparseMap(sparse.segments, sparse.realSize);
+				} catch (error) {
+					throw new LayerFormatError(`sparse file ${JSON.stringify(path)}: ${(error as Error).message}`);
+				}
+			}
 			const hash = createHash('sha256');
 			entry.size = sparse.realSize;
 			this.contentSize += sparse.realSize;
@@ -229,6 +255,17 @@ class ChangesetBuilder {
 			},
 		};
 	}
+}
+
+function tooLarge(maxBytes: number): LayerFormatError {
+	return new LayerFormatError(`layer expands to more than ${formatLimit(maxBytes)} (the limit; ${LIMIT_VARIABLES.layerBytes} raises it)`);
+}
+
+/** Components of a normalised path ("/a/b" has 2). */
+function depthOf(path: string): number {
+	let depth = 0;
+	for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 0x2f) depth++;
+	return path === '/' ? 0 : depth;
 }
 
 function isAufsMeta(path: string): boolean {

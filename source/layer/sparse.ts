@@ -19,10 +19,15 @@ export class SparseHasher {
 	private consumedInSegment = 0;
 	/** Logical position in the expanded file. */
 	private position = 0;
-	/** PAX 1.0: the map is read from the data before the segments. */
-	private mapText = '';
+	/** PAX 1.0: the map is read from the data before the segments, number by number as its bytes pass. */
 	private mapBytesSeen = 0;
+	private mapNumbers: number[] = [];
+	private mapCount = -1;
+	private digits = 0;
+	private number = 0;
+	private mapComplete = false;
 
+	/** `realSize` and the segments must be within bounds already (see checkSparseMap): holes are hashed as zeros. */
 	constructor(
 		private readonly hash: Hash,
 		private readonly realSize: number,
@@ -73,32 +78,56 @@ export class SparseHasher {
 		}
 	}
 
-	/** PAX 1.0: "N\noffset\nlength\n..." padded with NULs to a 512-byte boundary. */
+	/**
+	 * PAX 1.0: "N\noffset\nlength\n..." padded with NULs to a 512-byte
+	 * boundary. Read in one pass, each byte once: the count N is only a
+	 * claim, so nothing is sized by it.
+	 */
 	private consumeMap(chunk: Buffer): Buffer {
 		let i = 0;
-		while (i < chunk.length && this.segments === null) {
-			this.mapText += String.fromCharCode(chunk[i]!);
+		for (;;) {
+			if (this.mapComplete) {
+				// The segments start at the next block boundary.
+				const take = Math.min((512 - (this.mapBytesSeen % 512)) % 512, chunk.length - i);
+				i += take;
+				this.mapBytesSeen += take;
+				if (this.mapBytesSeen % 512 === 0) {
+					const segments: SparseSegment[] = [];
+					for (let k = 0; k < this.mapNumbers.length; k += 2) segments.push({offset: this.mapNumbers[k]!, length: this.mapNumbers[k + 1]!});
+					this.segments = checkSparseMap(segments, this.realSize);
+				}
+				return chunk.subarray(i);
+			}
+			if (i === chunk.length) return chunk.subarray(i);
+			const byte = chunk[i++]!;
 			this.mapBytesSeen++;
-			i++;
-			if (this.mapBytesSeen % 512 === 0) this.tryParseMap();
+			if (byte >= 0x30 && byte <= 0x39 && this.digits < 16) {
+				this.number = this.number * 10 + (byte - 0x30);
+				this.digits++;
+				continue;
+			}
+			if (byte !== 0x0a || this.digits === 0) throw new Error('sparse map is unreadable');
+			if (this.mapCount === -1) this.mapCount = this.number;
+			else this.mapNumbers.push(this.number);
+			this.number = this.digits = 0;
+			if (this.mapNumbers.length === this.mapCount * 2) this.mapComplete = true;
 		}
-		return chunk.subarray(i);
 	}
+}
 
-	private tryParseMap(): void {
-		const lines = this.mapText.replace(/\0+$/, '').split('\n');
-		const count = Number.parseInt(lines[0] ?? '', 10);
-		if (!Number.isFinite(count)) throw new Error('sparse map is unreadable');
-		if (lines.length - 1 < count * 2 + 1) return; // map continues in the next block
-		const segments: SparseSegment[] = [];
-		for (let k = 0; k < count; k++) {
-			segments.push({offset: Number(lines[1 + 2 * k]), length: Number(lines[2 + 2 * k])});
-		}
-		if (segments.some(s => !Number.isFinite(s.offset) || !Number.isFinite(s.length))) {
-			throw new Error('sparse map is unreadable');
-		}
-		this.segments = segments;
+/**
+ * A sparse map a reader can trust: whole numbers, segments in ascending
+ * order that end within the real size. Checked before any hole is hashed.
+ */
+export function checkSparseMap(segments: SparseSegment[], realSize: number): SparseSegment[] {
+	let end = 0;
+	for (const {offset, length} of segments) {
+		if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) throw new Error('sparse map is unreadable');
+		if (offset < end) throw new Error('sparse map is not in ascending order');
+		end = offset + length;
+		if (end > realSize) throw new Error(`sparse map reaches past the file's real size (${realSize} bytes)`);
 	}
+	return segments;
 }
 
 /** PAX 0.1: "GNU.sparse.map" = "offset,length,offset,length,...". */

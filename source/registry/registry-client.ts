@@ -1,10 +1,13 @@
 import {InputError} from '../errors.js';
+import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
 import type {EngineEnvironment} from '../engine/endpoint.js';
 import {parseChallenges, type Challenge} from './challenge.js';
 import {findCredentials, type Credentials} from './credentials.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 const USER_AGENT = 'layerscope';
+/** Error bodies and token answers are read for a message or a token, never more than this. */
+const SMALL_ANSWER_BYTES = 64 * 1024;
 
 /**
  * The OCI distribution API as a reader needs it: manifests and blobs of one
@@ -29,7 +32,7 @@ export class RegistryClient {
 	async manifest(reference: string, accept: string[]): Promise<{bytes: Buffer; mediaType: string | null; digest: string | null}> {
 		const what = reference.includes(':') ? `manifest ${reference}` : `tag "${reference}"`;
 		const response = await this.get(`/v2/${this.repository}/manifests/${reference}`, {accept: accept.join(', ')}, what);
-		const bytes = Buffer.from(await this.body(response, what));
+		const bytes = await this.body(response, what);
 		const type = response.headers.get('content-type');
 		return {bytes, mediaType: type ? type.split(';')[0]!.trim() : null, digest: response.headers.get('docker-content-digest')};
 	}
@@ -39,13 +42,27 @@ export class RegistryClient {
 		return this.get(`/v2/${this.repository}/blobs/${digest}`, {}, what);
 	}
 
-	/** A body read whole, a cut connection reported as such. */
-	async body(response: Response, what: string): Promise<ArrayBuffer> {
+	/**
+	 * A manifest, index or config read whole, but never more of it than a
+	 * document may be (a registry could send without end); a cut connection
+	 * is reported as such.
+	 */
+	async body(response: Response, what: string): Promise<Buffer> {
+		const cap = limits().documentBytes;
+		const tooLarge = () => this.error(`sent more than ${formatLimit(cap)} for ${what}, the limit for a manifest, index or config (${LIMIT_VARIABLES.documentBytes} raises it)`);
+		const declared = Number(response.headers.get('content-length'));
+		if (declared > cap) {
+			await response.body?.cancel().catch(() => {});
+			throw tooLarge();
+		}
+		let bytes: Buffer | undefined;
 		try {
-			return await response.arrayBuffer();
+			bytes = await readAtMost(response, cap);
 		} catch (error) {
 			throw this.error(`cut the connection while sending ${what} (${causeOf(error)})`);
 		}
+		if (!bytes) throw tooLarge();
+		return bytes;
 	}
 
 	private async get(path: string, headers: Record<string, string>, what: string): Promise<Response> {
@@ -124,14 +141,18 @@ export class RegistryClient {
 			const refused = response.status === 401 || response.status === 403;
 			throw this.error(`token service ${realm} answered HTTP ${response.status}${refused ? (credentials ? ` (credentials from ${credentials.from} refused)` : ` (no credentials for ${this.registry} in ~/.docker/config.json)`) : ''}`);
 		}
-		const document = (await response.json().catch(() => ({}))) as {token?: unknown; access_token?: unknown};
+		const document = (await readAtMost(response, SMALL_ANSWER_BYTES)
+			.then(bytes => (bytes ? JSON.parse(bytes.toString('utf8')) : {}))
+			.catch(() => ({}))) as {token?: unknown; access_token?: unknown};
 		const token = typeof document.token === 'string' && document.token ? document.token : document.access_token;
 		if (typeof token !== 'string' || !token) throw this.error(`token service ${realm} sent no token`);
 		return token;
 	}
 
 	private async describeFailure(response: Response, what: string): Promise<string> {
-		const text = await response.text().catch(() => '');
+		const text = await readAtMost(response, SMALL_ANSWER_BYTES)
+			.then(bytes => bytes?.toString('utf8') ?? '')
+			.catch(() => '');
 		let detail = '';
 		try {
 			const errors = (JSON.parse(text) as {errors?: Array<{code?: string; message?: string}>}).errors;
@@ -160,6 +181,24 @@ export class RegistryClient {
 
 	error(problem: string): InputError {
 		return new InputError(this.options.input, `registry ${this.registry}: ${problem}`);
+	}
+}
+
+/** The whole body if it is at most `cap` bytes; undefined (and the rest left unread) if it is longer. */
+async function readAtMost(response: Response, cap: number): Promise<Buffer | undefined> {
+	if (!response.body) return Buffer.alloc(0);
+	const reader = response.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let length = 0;
+	for (;;) {
+		const {done, value} = await reader.read();
+		if (done) return Buffer.concat(chunks, length);
+		length += value.byteLength;
+		if (length > cap) {
+			await reader.cancel().catch(() => {});
+			return undefined;
+		}
+		chunks.push(value);
 	}
 }
 

@@ -112,7 +112,7 @@ class RegistryFiles implements ImageFiles {
 			return manifest.bytes;
 		}
 		const response = await this.client.blob(digest, `blob ${digest}`);
-		return Buffer.from(await this.client.body(response, `blob ${digest}`));
+		return this.client.body(response, `blob ${digest}`);
 	}
 
 	async readLayer(path: string): Promise<LayerReadResult> {

@@ -1,4 +1,5 @@
 import {joinPath} from '../layer/tar-path.js';
+import {MAX_PATH_DEPTH, MAX_SYMLINKS_PER_LOOKUP} from '../limits.js';
 import type {LayerChangeset, LayerEntry} from '../model.js';
 
 /**
@@ -38,8 +39,10 @@ export type FsEvent =
 /** A layer cannot be applied the way a runtime would (it would refuse it too). */
 export class ApplyError extends Error {}
 
-/** Linux gives up after 40 symlinks in one lookup; so do we. */
-const MAX_SYMLINK_HOPS = 40;
+/** Symlinks followed so far in one lookup: shared by every level, so links that fan out cannot multiply the work. */
+interface LookupBudget {
+	hops: number;
+}
 
 function impliedDir(name: string): FsNode {
 	return {name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkTarget: undefined, digest: undefined, devMajor: undefined, devMinor: undefined, layer: -1, content: undefined, children: new Map()};
@@ -82,24 +85,38 @@ export class FileSystem {
 		for (const entry of changes.entries) this.put(entry, layerIndex);
 	}
 
+	/** Reports a removed subtree, children before their directory; iterative, so any depth fits. */
 	private reportRemoval(path: string, node: FsNode, cause: RemovalCause, replacement?: FsNode): void {
-		if (!this.events) return;
+		const events = this.events;
+		if (!events) return;
 		const below = cause === 'replaced' ? 'parent-replaced' : cause;
-		if (node.children) for (const [name, child] of node.children) this.reportRemoval(joinPath(path, name), child, below);
-		this.events.push(replacement ? {kind: 'removed', path, node, cause, replacement} : {kind: 'removed', path, node, cause});
+		// Each directory is visited twice: once to push its children, once (after them) to report itself.
+		const stack: Array<{path: string; node: FsNode; expanded: boolean}> = [{path, node, expanded: false}];
+		while (stack.length > 0) {
+			const top = stack.at(-1)!;
+			if (top.node.children && !top.expanded) {
+				top.expanded = true;
+				const children = [...top.node.children];
+				for (let i = children.length - 1; i >= 0; i--) stack.push({path: joinPath(top.path, children[i]![0]), node: children[i]![1], expanded: false});
+				continue;
+			}
+			stack.pop();
+			if (top.node !== node) events.push({kind: 'removed', path: top.path, node: top.node, cause: below});
+		}
+		events.push(replacement ? {kind: 'removed', path, node, cause, replacement} : {kind: 'removed', path, node, cause});
 	}
 
 	/** The node at an absolute path, following symlinks in parent components only. */
 	lookup(path: string): FsNode | undefined {
 		const parts = splitPath(path);
 		if (parts.length === 0) return this.root;
-		const parent = this.walk([this.root], parts.slice(0, -1), false, 0, path)?.at(-1);
+		const parent = this.walk([this.root], parts.slice(0, -1), false, {hops: 0}, path)?.at(-1);
 		return parent?.children?.get(parts.at(-1)!);
 	}
 
 	private whiteout(path: string): void {
 		const parts = splitPath(path);
-		const ancestry = this.walk([this.root], parts.slice(0, -1), false, 0, path);
+		const ancestry = this.walk([this.root], parts.slice(0, -1), false, {hops: 0}, path);
 		const parent = ancestry?.at(-1);
 		const name = parts.at(-1)!;
 		const node = parent?.children?.get(name);
@@ -165,7 +182,7 @@ export class FileSystem {
 	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns it and its real path. */
 	private makeDirs(parts: string[], forPath: string): [FsNode, string] {
 		this.crossedSymlink = false;
-		const ancestry = this.walk([this.root], parts, true, 0, forPath)!;
+		const ancestry = this.walk([this.root], parts, true, {hops: 0}, forPath)!;
 		// Most paths cross no symlink: their real parent path is the one asked for, no need to rebuild it.
 		return [ancestry.at(-1)!, this.crossedSymlink ? pathOf(ancestry) : '/' + parts.join('/')];
 	}
@@ -174,15 +191,20 @@ export class FileSystem {
 	 * Walks from a directory (given as its ancestry, root first) through path
 	 * components, resolving symlinks scoped to the image root as containerd
 	 * and umoci do: ".." never climbs above "/". Returns the ancestry of the
- * directory reached.
+	 * directory reached. At most 40 symlinks are followed in all, however
+	 * they nest (as the kernel counts), and no directory is made deeper than
+	 * MAX_PATH_DEPTH.
 	 */
-	private walk(ancestry: FsNode[], parts: string[], create: boolean, hops: number, forPath: string): FsNode[] | undefined {
+	private walk(ancestry: FsNode[], parts: string[], create: boolean, budget: LookupBudget, forPath: string): FsNode[] | undefined {
 		const stack = [...ancestry];
+		// The real path of the directory reached, kept as it changes: rebuilding it per component would cost depth² on deep trees.
+		let here: string | undefined;
 		for (const part of parts) {
 			if (part === '' || part === '.') continue;
 			const dir = stack.at(-1)!;
 			if (part === '..') {
 				if (stack.length > 1) stack.pop();
+				here = undefined;
 				continue;
 			}
 			let child = dir.children!.get(part);
@@ -190,23 +212,29 @@ export class FileSystem {
 				if (!create) return undefined;
 				child = impliedDir(part);
 				dir.children!.set(part, child);
-				this.events?.push({kind: 'implied', path: joinPath(pathOf(stack), part), node: child});
+				if (this.events) {
+					here ??= pathOf(stack);
+					this.events.push({kind: 'implied', path: joinPath(here, part), node: child});
+				}
 			}
 			if (child.type === 'symlink') {
-				if (hops >= MAX_SYMLINK_HOPS) throw new ApplyError(`too many levels of symbolic links under ${forPath}`);
+				if (++budget.hops > MAX_SYMLINKS_PER_LOOKUP) throw new ApplyError(`too many levels of symbolic links under ${forPath} (more than ${MAX_SYMLINKS_PER_LOOKUP} followed)`);
 				const target = child.linkTarget ?? '';
 				const from = target.startsWith('/') ? [this.root] : stack;
-				const resolved = this.walk(from, target.split('/'), create, hops + 1, forPath);
+				const resolved = this.walk(from, target.split('/'), create, budget, forPath);
 				if (!resolved) return undefined;
 				this.crossedSymlink = true;
 				// Continue from the resolved directory, with its own ancestry for later "..".
 				stack.splice(0, stack.length, ...resolved);
+				here = undefined;
 				continue;
 			}
 			if (child.type !== 'dir') {
 				if (!create) return undefined;
 				throw new ApplyError(`cannot place ${forPath}: a parent is a ${child.type}, not a directory`);
 			}
+			if (create && stack.length > MAX_PATH_DEPTH) throw new ApplyError(`cannot place ${forPath}: directories nest more than ${MAX_PATH_DEPTH} deep`);
+			if (here !== undefined) here = joinPath(here, part);
 			stack.push(child);
 		}
 		return stack;
@@ -257,15 +285,22 @@ function setAttributes(node: FsNode, entry: LayerEntry, layer: number): void {
 	node.layer = layer;
 }
 
-/** Visits every node below the root depth-first, children in name order, with its absolute path. */
+/** Visits every node below the root depth-first, children in name order, with its absolute path. Iterative: any depth fits. */
 export function* walkTree(root: FsNode, prefix = ''): Generator<[string, FsNode]> {
 	if (!root.children) return;
-	const names = [...root.children.keys()].sort(compareNames);
-	for (const name of names) {
-		const node = root.children.get(name)!;
-		const path = `${prefix}/${name}`;
+	// One frame per open directory: its sorted names and how far through them the walk is.
+	const stack: Array<{dir: FsNode; path: string; names: string[]; next: number}> = [{dir: root, path: prefix, names: [...root.children.keys()].sort(compareNames), next: 0}];
+	while (stack.length > 0) {
+		const frame = stack.at(-1)!;
+		if (frame.next === frame.names.length) {
+			stack.pop();
+			continue;
+		}
+		const name = frame.names[frame.next++]!;
+		const node = frame.dir.children!.get(name)!;
+		const path = `${frame.path}/${name}`;
 		yield [path, node];
-		yield* walkTree(node, path);
+		if (node.children) stack.push({dir: node, path, names: [...node.children.keys()].sort(compareNames), next: 0});
 	}
 }
 

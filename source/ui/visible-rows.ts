@@ -345,30 +345,36 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
 		return entries;
 	};
 
-	const visit = (id: number, depth: number, prefix: string): void => {
-		const children = entriesOf(id);
-		children.forEach((entry, index) => {
-			const last = index === children.length - 1;
-			const isDir = entry.state.type === 'dir';
-			const collapsed = isDir && options.foldAll !== options.collapsed.has(entry.id);
-			rows.push({
-				id: entry.id,
-				path: trees.pathOf(entry.id),
-				depth,
-				guide: prefix + (last ? '└── ' : '├── '),
-				name: trees.nameOf(entry.id),
-				state: entry.state,
-				status: entry.status,
-				metadataOnly: entry.metadataOnly,
-				size: entry.size,
-				isDir,
-				collapsed,
-			});
-			// A folded directory costs nothing below it.
-			if (isDir && !collapsed) visit(entry.id, depth + 1, prefix + (last ? '    ' : '│   '));
+	// Depth first without recursion (a tree of any depth fits): one frame per open directory.
+	const stack: Array<{children: ReturnType<typeof entriesOf>; next: number; depth: number; prefix: string}> = [{children: entriesOf(trees.root), next: 0, depth: 0, prefix: ''}];
+	while (stack.length > 0) {
+		const frame = stack.at(-1)!;
+		if (frame.next === frame.children.length) {
+			stack.pop();
+			continue;
+		}
+		const {children, depth, prefix} = frame;
+		const index = frame.next++;
+		const entry = children[index]!;
+		const last = index === children.length - 1;
+		const isDir = entry.state.type === 'dir';
+		const collapsed = isDir && options.foldAll !== options.collapsed.has(entry.id);
+		rows.push({
+			id: entry.id,
+			path: trees.pathOf(entry.id),
+			depth,
+			guide: prefix + (last ? '└── ' : '├── '),
+			name: trees.nameOf(entry.id),
+			state: entry.state,
+			status: entry.status,
+			metadataOnly: entry.metadataOnly,
+			size: entry.size,
+			isDir,
+			collapsed,
 		});
-	};
-	visit(trees.root, 0, '');
+		// A folded directory costs nothing below it.
+		if (isDir && !collapsed) stack.push({children: entriesOf(entry.id), next: 0, depth: depth + 1, prefix: prefix + (last ? '    ' : '│   ')});
+	}
 	return rows;
 }
 
