@@ -7,7 +7,7 @@ import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
-import {deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
@@ -69,7 +69,8 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 	);
 	const deadOf = useMemo(() => deadIndex(analysis), [analysis]);
 
-	const leftWidth = Math.max(24, Math.min(Math.floor(width * (config.leftShare ?? 0.42)), width - 30));
+	// The left column takes its share, but leaves the file tree 50 columns on a narrow terminal.
+	const leftWidth = Math.max(24, Math.min(Math.floor(width * (config.leftShare ?? 0.42)), width - 50));
 	const rightWidth = Math.max(10, width - leftWidth - 1);
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
@@ -172,10 +173,14 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		const find = state.find || state.finding ? ` · find: ${escapeControlCharacters(state.find)}${state.finding ? '▏' : state.findMissed ? ' (no match)' : ' (n next, N previous)'}` : '';
 		const hidden = Object.entries(state.hidden).filter(([, off]) => off).map(([status]) => status);
 		const what = state.view === 'layer' ? `changes in layer ${state.layer}` : `filesystem after layer ${state.layer}`;
+		const onScreen = rows.slice(state.scroll, state.scroll + pageSize);
+		// Mode and owner give way before names do.
+		const attributes = state.attributes && attributesFit(onScreen, rightWidth);
+		const header = attributes ? '  Permission      UID:GID      Size  Name' : `       Size  Name${state.attributes ? '  (mode, owner: no room)' : ''}`;
 		right = [
 			title(`Files: ${what}${filter}${find}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
-			style('dim', fit(state.attributes ? '  Permission      UID:GID      Size  Name' : '       Size  Name', rightWidth)),
-			...rows.slice(state.scroll, state.scroll + pageSize).map((row, offset) => formatRow(row, rightWidth, state.attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style, deadOf(row))),
+			style('dim', fit(header, rightWidth)),
+			...onScreen.map((row, offset) => formatRow(row, rightWidth, attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style, deadOf(row))),
 		];
 		if (rows.length === 0) right.push(fit(state.filter ? (rows.filter?.invalidPattern ? '  nothing matches: not a valid regular expression, and no path holds it as text' : rows.filter && rows.filter.matches > 0 ? '  the matches are all hidden (a, r, m, u show them)' : '  nothing matches the filter') : '  nothing to show', rightWidth));
 	}

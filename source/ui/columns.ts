@@ -54,3 +54,18 @@ export function standIn(line: string): string {
 	const plain = line.includes('\u001B') ? line.replace(SGR, '') : line;
 	return PRINTABLE_ASCII.test(plain) ? plain : plain.replace(BEYOND_ASCII, char => '.'.repeat(charColumns(char)));
 }
+
+/** The end of `text` that fits in `width` columns (a wide character that does not fit is left out). */
+export function tailColumns(text: string, width: number): string {
+	const chars = [...text];
+	let kept = '';
+	let used = 0;
+	for (let index = chars.length - 1; index >= 0; index--) {
+		const char = chars[index]!;
+		const next = char.charCodeAt(0) < 0x80 ? 1 : charColumns(char);
+		if (used + next > width) break;
+		kept = char + kept;
+		used += next;
+	}
+	return kept;
+}

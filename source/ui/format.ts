@@ -7,7 +7,7 @@ import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
 import {shortInstruction} from '../report/summary.js';
-import {fit} from './columns.js';
+import {columns as columnsOf, fit, tailColumns} from './columns.js';
 import type {Row} from './visible-rows.js';
 
 const TYPE_LETTER: Record<string, string> = {file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p'};
@@ -35,18 +35,39 @@ export function formatRow(row: Row, width: number, attributes: boolean, selected
 	const size = row.isDir && row.size === 0 ? '-' : prettyBytes(row.size);
 	const columns = attributes ? `${TYPE_LETTER[state.type]}${modeString(state.mode)} ${`${state.uid}:${state.gid}`.padStart(9)} ${size.padStart(9)} ` : `${size.padStart(9)} `;
 	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
-	let name = escapeForTerminal(row.name);
+	const own = escapeForTerminal(row.name);
+	let name = own;
 	if (state.type === 'symlink') name += ` → ${escapeForTerminal(state.linkTarget ?? '')}`;
 	// Dead bytes are marked in words, so they read without color too.
 	if (dead) name += `  ✝ ${dead.cause} in layer ${dead.killedBy}`;
 	// Without color (NO_COLOR, --no-color) the cursor row would look like any other: a ">" marks it.
-	const text = fit(`${rowMarker(row)}${selected && !style.enabled ? '>' : ' '}${columns}${row.guide}${fold}${name}`, width);
+	const lead = `${rowMarker(row)}${selected && !style.enabled ? '>' : ' '}${columns}${row.guide}${fold}`;
+	// A name too long for the pane is cut at its end, except on the cursor row, which shows its end instead.
+	const room = width - columnsOf(lead);
+	const shown = selected && room > 1 && columnsOf(name) > room ? `…${tailColumns(own, room - 1)}` : name;
+	const text = fit(`${lead}${shown}`, width);
 	if (selected) return style('inverse', text);
 	if (row.metadataOnly) return style('cyan', text);
 	if (row.status === 'added') return style('green', text);
 	if (row.status === 'removed') return style('red', text);
 	if (row.status === 'modified') return style('yellow', text);
 	return text;
+}
+
+/** Columns the mode and owner take, and the fewest a name should keep before they give way. */
+const ATTRIBUTE_COLUMNS = 21;
+const READABLE_NAME = 16;
+
+/**
+ * Shows the mode and owner columns only when the names on screen keep a
+ * readable width beside them: on a narrow terminal they yield before names do.
+ */
+export function attributesFit(rows: readonly Pick<Row, 'depth'>[], width: number): boolean {
+	// Rows deeper than four levels are the exception (a cache's a/b/c/…): they may be cut, the others should not.
+	const deepest = Math.min(3, rows.reduce((most, row) => Math.max(most, row.depth), 0));
+	// Marker and cursor (2), size (10), guides (4 a level), a fold mark (2).
+	const nameRoom = width - 2 - 10 - 4 * (deepest + 1) - 2 - ATTRIBUTE_COLUMNS;
+	return nameRoom >= READABLE_NAME;
 }
 
 /** The layers pane: one line per history step; steps without a layer are dimmed. */

@@ -39,8 +39,19 @@ describe('reclaimable bytes', () => {
 		expect(waste.byCause).toEqual({removed: 100 + 500 + 600, overwritten: 200, duplicate: 300, replaced: 400});
 		expect(waste.reclaimableBytes).toBe(2100);
 		expect(waste.byLayer).toEqual([
-			{layer: 0, storedDeadBytes: 2100, killedBytes: 0},
-			{layer: 1, storedDeadBytes: 0, killedBytes: 2100},
+			{layer: 0, storedDeadBytes: 2100, killedBytes: 0, killedBy: [1], kills: []},
+			{
+				layer: 1,
+				storedDeadBytes: 0,
+				killedBytes: 2100,
+				killedBy: [],
+				kills: expect.arrayContaining([
+					{cause: 'removed', bytes: 1200, storedIn: [0]},
+					{cause: 'overwritten', bytes: 200, storedIn: [0]},
+					{cause: 'duplicate', bytes: 300, storedIn: [0]},
+					{cause: 'replaced', bytes: 400, storedIn: [0]},
+				]),
+			},
 		]);
 		expect(waste.files[0]).toMatchObject({path: '/parent/child', size: 600, storedIn: 0, killedBy: 1, cause: 'removed'});
 	});

@@ -15,6 +15,10 @@ beforeAll(async () => {
 });
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 40));
+/** A jump puts the cursor on its row one render later: wait (a while, on a loaded machine) for the frame to show it. */
+async function until(predicate: () => boolean): Promise<void> {
+	for (let waited = 0; waited < 3000 && !predicate(); waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
+}
 
 function mount() {
 	const app = render(<Browser analysis={analysis} width={250} height={45} style={createStyle(false)} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer: 'last'}} />);
@@ -64,15 +68,19 @@ describe('find (f, n, N)', () => {
 		await type('\t');
 		const whole = rows().length;
 		await type('f', ...'pyc', '\r');
+		await until(() => /__pycache__$/.test(selected()));
 		expect(title()).toContain('find: pyc (n next, N previous)');
 		expect(rows()).toHaveLength(whole); // nothing filtered away
 		const first = selected();
 		expect(first).toMatch(/__pycache__$/);
 		await type('n');
+		await until(() => /\.pyc$/.test(selected()));
 		expect(selected()).toMatch(/app\.cpython-311\.pyc$/);
 		await type('n');
+		await until(() => selected() === first);
 		expect(selected()).toBe(first); // wrapped around
 		await type('N');
+		await until(() => /\.pyc$/.test(selected()));
 		expect(selected()).toMatch(/app\.cpython-311\.pyc$/);
 		await type('f', ...'no-such-path', '\r');
 		expect(title()).toContain('find: no-such-path (no match)');
