@@ -1,5 +1,5 @@
 import {Box, Text, useInput} from 'ink';
-import React, {useEffect, useMemo, useState} from 'react';
+import React, {useEffect, useMemo, useRef, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import type {Style} from '../report/style.js';
 import {escapeForTerminal} from '../report/escape.js';
@@ -50,16 +50,17 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
 	const context: ViewContext = {layerCount: analysis.image.layers.length, rows, pageSize, largestWaste};
+	// The state as the last key left it, ahead of the next render: a key that quits acts at once, from the key
+	// handler, rather than after a frame nobody will see has been laid out and drawn (a whole frame on a cold
+	// process is tens of milliseconds, on a big image more).
+	const latest = useRef(state);
+	latest.current = state;
 
 	useEffect(() => {
 		if (state.pendingFocus === null) return;
 		const index = rows.indexOfId(state.pendingFocus);
 		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
 	}, [rows, state.pendingFocus, pageSize]);
-
-	useEffect(() => {
-		if (state.quit) onQuit();
-	}, [state.quit, onQuit]);
 
 	// While the user looks at a layer, lay out its whole tree for filtering, off the key-press path.
 	useEffect(() => {
@@ -87,10 +88,10 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 		const presses = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B') ? [...input].map(char => ({char, press: keyPress(char, {...key, return: false})})) : [{char: input, press: keyPress(input, key)}];
 		for (const {char, press} of presses) {
 			if (press.ctrl && press.name === 'c') {
-				setState(current => ({...current, quit: true}));
+				onQuit();
 				return;
 			}
-			setState(current => {
+			const step = (current: ViewState): ViewState => {
 				if (current.filtering) {
 					if (press.name === 'escape') return reduce(current, 'clear-filter', context);
 					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
@@ -100,7 +101,15 @@ export function Browser({analysis, width, height, style, onQuit, initial}: Brows
 				}
 				const command = commandFor(press, current.focus);
 				return command ? reduce(current, command, {...context, rows}) : current;
-			});
+			};
+			const next = step(latest.current);
+			if (next.quit) {
+				onQuit();
+				return;
+			}
+			latest.current = next;
+			// Still an update of whatever state React holds: an effect's pending change (a focus jump) is kept.
+			setState(step);
 		}
 	});
 

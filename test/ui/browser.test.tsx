@@ -250,4 +250,31 @@ describe('the rendered browser', () => {
 		expect(quit()).toBe(true);
 		app.unmount();
 	});
+
+	// Quitting used to wait for React to render and Ink to draw one more frame (its quit effect ran after the
+	// commit): tens of milliseconds on a cold process, so the test above failed whenever it ran first.
+	it('quits as the key arrives, without drawing another frame; Ctrl+C too', async () => {
+		for (const key of ['q', '\u0003']) {
+			const {quit, app} = mount();
+			await tick();
+			const drawn = app.frames.length;
+			app.stdin.write(key);
+			expect(quit(), JSON.stringify(key)).toBe(true);
+			expect(app.frames.length).toBe(drawn);
+			app.unmount();
+		}
+	});
+
+	it('types q into the filter instead of quitting, even in one burst with the /', async () => {
+		for (const keys of [['/', 'q'], ['/q']]) {
+			const {press, quit, frame, app} = mount();
+			await tick();
+			await press(...keys);
+			expect(frame()).toContain('filter: q');
+			expect(quit()).toBe(false);
+			await press(KEYS.escape, 'q');
+			expect(quit()).toBe(true);
+			app.unmount();
+		}
+	});
 });
