@@ -1,7 +1,8 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {builtCli, sharedImages} from '../helpers/paths.js';
+import {builtCli} from '../helpers/paths.js';
+import {sampleImage} from '../interop/sample-image.js';
 
 /**
  * The real binary in a real terminal: tmux runs it, send-keys types, and
@@ -39,7 +40,7 @@ async function newSession(name: string, command: string): Promise<void> {
 describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 	beforeAll(() => {
 		tmux('new-session', '-d', '-s', 'e2e', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
-		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
+		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${sampleImage('sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
 	});
 	afterAll(() => {
 		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'e2e']);
@@ -96,7 +97,7 @@ describe.runIf(hasTmux)('a crash in the browser', {timeout: 20_000}, () => {
 	it('gives the terminal back as it was, with one line on stderr and exit code 2', async () => {
 		await newSession('crash', 'env -u NO_COLOR -u CI TERM=xterm-256color PS1=PROMPT: sh');
 		// LAYERSCOPE_TEST_CRASH_AFTER_MS makes a render throw once the browser is up, as a bug would.
-		tmux('send-keys', '-t', 'crash', `clear; echo BEFORE; LAYERSCOPE_TEST_CRASH_AFTER_MS=1500 node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo EXIT=$?`, 'Enter');
+		tmux('send-keys', '-t', 'crash', `clear; echo BEFORE; LAYERSCOPE_TEST_CRASH_AFTER_MS=1500 node ${builtCli} ${sampleImage('sample.docker.tar')}; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'crash');
 		const text = await waitFor(t => /^EXIT=\d/m.test(t), 'the shell', false, 'crash');
 		const lines = text.split('\n').filter(line => line.trim() !== '');
@@ -123,7 +124,7 @@ describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_
 
 	it('reads keys from the terminal itself: cat image | layerscope -', async () => {
 		await newSession('piped', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
-		tmux('send-keys', '-t', 'piped', `cat ${path.join(sharedImages, 'sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
+		tmux('send-keys', '-t', 'piped', `cat ${sampleImage('sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'piped');
 		tmux('send-keys', '-t', 'piped', 'Up');
 		await waitFor(t => t.includes('Layer 3'), 'layer 3', false, 'piped');

@@ -61,12 +61,14 @@ function workspace(): Workspace {
 function writeContext(context: string): void {
 	const passwd = 'root:x:0:0:root:/root:/bin/sh\n';
 	if (passwd.length !== SIZES.passwd) throw new Error('passwd is not the size sample-image.ts states');
+	// Stamped with the build's time, as a tarball made for a build is: every layer differs from build to build.
+	const mtime = Math.floor(Date.now() / 1000);
 	const base: EntrySpec[] = [
-		{type: 'dir', path: 'bin', mode: 0o755},
-		{type: 'file', path: 'bin/busybox', mode: 0o755, content: readFileSync(BUSYBOX)},
-		...APPLETS.map((applet): EntrySpec => ({type: 'symlink', path: `bin/${applet}`, target: 'busybox'})),
-		{type: 'dir', path: 'etc', mode: 0o755},
-		{type: 'file', path: 'etc/passwd', mode: 0o644, content: passwd},
+		{type: 'dir', path: 'bin', mode: 0o755, mtime},
+		{type: 'file', path: 'bin/busybox', mode: 0o755, content: readFileSync(BUSYBOX), mtime},
+		...APPLETS.map((applet): EntrySpec => ({type: 'symlink', path: `bin/${applet}`, target: 'busybox', mtime})),
+		{type: 'dir', path: 'etc', mode: 0o755, mtime},
+		{type: 'file', path: 'etc/passwd', mode: 0o644, content: passwd, mtime},
 	];
 	writeFileSync(path.join(context, 'base.tar'), buildLayerTar(base));
 	const runSh = 'echo sample\n';

@@ -115,3 +115,20 @@ export function busyboxSize(): number {
 	if (typeof busybox?.size !== 'number') throw new Error('umoci\'s unpack of the sample has no /bin/busybox');
 	return busybox.size;
 }
+
+export interface LayoutFacts {
+	manifestDigest: string;
+	configDigest: string;
+	layers: Array<{digest: string; size: number; mediaType: string}>;
+	config: {history: Array<{created_by?: string}>; rootfs: {diff_ids: string[]}};
+}
+
+/** What the tool that wrote an OCI layout form says about it: digests and sizes to hold layerscope to. */
+export function layoutFacts(name: FormName): LayoutFacts {
+	const dir = sampleImage(name);
+	const blob = (digest: string) => readFileSync(path.join(dir, 'blobs/sha256', digest.slice('sha256:'.length)), 'utf8');
+	const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as {manifests: Array<{digest: string}>};
+	const manifestDigest = index.manifests[0]!.digest;
+	const manifest = JSON.parse(blob(manifestDigest)) as {config: {digest: string}; layers: LayoutFacts['layers']};
+	return {manifestDigest, configDigest: manifest.config.digest, layers: manifest.layers, config: JSON.parse(blob(manifest.config.digest)) as LayoutFacts['config']};
+}

@@ -11,11 +11,12 @@ import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
 import {visibleRows} from '../../source/ui/visible-rows.js';
-import {repoRoot, sharedImages} from '../helpers/paths.js';
+import {repoRoot} from '../helpers/paths.js';
+import {sampleImage, SIZES} from '../interop/sample-image.js';
 
 let analysis: Analysis;
 beforeAll(async () => {
-	analysis = analyseImage(await loadImage(path.join(sharedImages, 'sample.oci')));
+	analysis = analyseImage(await loadImage(sampleImage('sample.oci')));
 });
 
 const plain = createStyle(false);
@@ -91,7 +92,7 @@ describe('the view model', () => {
 	it('switches between the layer\'s changes and the aggregated filesystem', () => {
 		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'}).slice();
 		expect(changes.map(row => row.name)).toEqual(['var', 'cache', 'tool', 'blob']);
-		expect(changes.at(-1)).toMatchObject({status: 'removed', size: 307200});
+		expect(changes.at(-1)).toMatchObject({status: 'removed', size: SIZES.cacheBlob});
 		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'}).slice();
 		expect(all.length).toBeGreaterThan(30);
 		expect(all.find(row => row.name === 'blob')).toMatchObject({status: 'removed'});
