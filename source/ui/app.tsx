@@ -1,6 +1,6 @@
 import {Box, Text, useInput} from 'ink';
 import prettyBytes from 'pretty-bytes';
-import React, {useCallback, useEffect, useMemo, useState} from 'react';
+import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import {progressLine} from '../cli/progress.js';
 import type {LoadProgress} from '../image/load.js';
@@ -84,16 +84,17 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(analysis, pathId)};
 		},
 	};
+	// The state as the last key left it, ahead of the next render: a key that quits acts at once, from the key
+	// handler, rather than after a frame nobody will see has been laid out and drawn (a whole frame on a cold
+	// process is tens of milliseconds, on a big image more).
+	const latest = useRef(state);
+	latest.current = state;
 
 	useEffect(() => {
 		if (state.pendingFocus === null) return;
 		const index = rows.indexOfId(state.pendingFocus);
 		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
 	}, [rows, state.pendingFocus, pageSize]);
-
-	useEffect(() => {
-		if (state.quit) onQuit();
-	}, [state.quit, onQuit]);
 
 	// While the user looks at a layer, lay out its whole tree for filtering, off the key-press path.
 	useEffect(() => {
@@ -121,10 +122,10 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		const presses = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B') ? [...input].map(char => ({char, press: keyPress(char, {...key, return: false})})) : [{char: input, press: keyPress(input, key)}];
 		for (const {char, press} of presses) {
 			if (press.ctrl && press.name === 'c') {
-				setState(current => ({...current, quit: true}));
+				onQuit();
 				return;
 			}
-			setState(current => {
+			const step = (current: ViewState): ViewState => {
 				if (current.finding) {
 					if (press.name === 'escape') return typeFind(current, {cancel: true}, context);
 					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFind(current, {done: true}, {...context, rows});
@@ -141,7 +142,15 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 				}
 				const command = commandFor(press, current.focus, keymap);
 				return command ? reduce(current, command, {...context, rows}) : current;
-			});
+			};
+			const next = step(latest.current);
+			if (next.quit) {
+				onQuit();
+				return;
+			}
+			latest.current = next;
+			// Still an update of whatever state React holds: an effect's pending change (a focus jump) is kept.
+			setState(step);
 		}
 	});
 

@@ -5,7 +5,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {AnalysisBuilder, analyseImage} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {writeImage} from '../fixtures/image-writer.js';
-import {sharedImages} from '../helpers/paths.js';
+import {sampleImage} from '../interop/sample-image.js';
 import {runCli} from '../helpers/run-cli.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-builder-'));
@@ -13,7 +13,7 @@ afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
 describe('AnalysisBuilder', () => {
 	it('gives the same analysis whatever order the layers arrive in', async () => {
-		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
+		const image = await loadImage(sampleImage('sample.oci'));
 		const reference = analyseImage(image);
 		const builder = new AnalysisBuilder();
 		for (const index of [3, 0, 4, 2, 1]) builder.add(image.layers[index]!);

@@ -1,8 +1,7 @@
-import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {diveEfficiency} from '../../source/analysis/dive-efficiency.js';
 import {loadImage} from '../../source/image/load.js';
-import {sharedImages} from '../helpers/paths.js';
+import {knownAnswers, sampleImage} from '../interop/sample-image.js';
 import {modelLayer} from './layers.js';
 
 describe('dive-compatible efficiency', () => {
@@ -49,19 +48,8 @@ describe('dive-compatible efficiency', () => {
 	});
 
 	it('matches what dive reports for the real sample image', async () => {
-		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
-		expect(diveEfficiency(image.layers)).toEqual({
-			score: 0.8059314770522694,
-			wastedBytes: 947224,
-			userWastedPercent: 0.7580072085683374,
-			sizeBytes: 3231910,
-			userSizeBytes: 1249624,
-			inefficientFiles: [
-				{path: '/app/data.bin', count: 2, cumulativeBytes: 400000},
-				{path: '/var/cache/tool/blob', count: 2, cumulativeBytes: 307200},
-				{path: '/app/.git/pack', count: 2, cumulativeBytes: 240000},
-				{path: '/app/run.sh', count: 2, cumulativeBytes: 24},
-			],
-		});
+		const image = await loadImage(sampleImage('sample.oci'));
+		// Worked out from the sizes the Containerfile writes (sample-image.ts), as dive weighs them.
+		expect(diveEfficiency(image.layers)).toEqual(knownAnswers().dive);
 	});
 });

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {analyseImage} from '../../source/analysis/analyse.js';
 import type {Finding} from '../../source/analysis/findings/index.js';
 import {loadImage} from '../../source/image/load.js';
 import type {HistoryStep, Image, ImageConfig, Layer} from '../../source/model.js';
-import {sharedImages} from '../helpers/paths.js';
+import {knownAnswers, sampleImage, SIZES} from '../interop/sample-image.js';
 import {modelLayer} from './layers.js';
 
 const config: ImageConfig = {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null};
@@ -111,13 +110,13 @@ describe('findings', () => {
 	});
 
 	it('on the real sample: every finding backed by real bytes of the image', async () => {
-		const analysis = analyseImage(await loadImage(path.join(sharedImages, 'sample.docker.tar')));
+		const analysis = analyseImage(await loadImage(sampleImage('sample.docker.tar')));
 		const byId = new Map(analysis.findings.map(finding => [finding.id, finding]));
 		expect([...byId.keys()].sort()).toEqual(['build-context-junk', 'metadata-rewrite', 'package-manager-leftovers', 'removed-in-later-layer', 'runs-as-root'].sort());
-		expect(byId.get('metadata-rewrite')).toMatchObject({bytes: 320012, layer: 2});
-		expect(byId.get('removed-in-later-layer')).toMatchObject({bytes: 307200, layer: 3, paths: [{path: '/var/cache/tool/blob', bytes: 307200}]});
-		expect(byId.get('package-manager-leftovers')).toMatchObject({bytes: 102400, layer: 3, paths: [{path: '/var/lib/apt/lists/pkgs', bytes: 102400}]});
-		expect(byId.get('build-context-junk')).toMatchObject({bytes: 120000, layer: 1, paths: [{path: '/app/.git/pack', bytes: 120000}]});
+		expect(byId.get('metadata-rewrite')).toMatchObject({bytes: knownAnswers().duplicateBytes, layer: 2});
+		expect(byId.get('removed-in-later-layer')).toMatchObject({bytes: SIZES.cacheBlob, layer: 3, paths: [{path: '/var/cache/tool/blob', bytes: SIZES.cacheBlob}]});
+		expect(byId.get('package-manager-leftovers')).toMatchObject({bytes: SIZES.packageList, layer: 3, paths: [{path: '/var/lib/apt/lists/pkgs', bytes: SIZES.packageList}]});
+		expect(byId.get('build-context-junk')).toMatchObject({bytes: SIZES.gitPack, layer: 1, paths: [{path: '/app/.git/pack', bytes: SIZES.gitPack}]});
 		// Few enough paths here that every finding lists them all: its bytes are exactly theirs.
 		for (const finding of analysis.findings) expect(finding.bytes, finding.id).toBe(finding.paths.reduce((sum, p) => sum + p.bytes, 0));
 	});

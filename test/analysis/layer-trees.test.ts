@@ -1,11 +1,10 @@
-import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
 import {LayerTrees} from '../../source/analysis/layer-trees.js';
 import {loadImage} from '../../source/image/load.js';
 import type {Layer, LayerEntry} from '../../source/model.js';
 import {ApplyError, FileSystem, walkTree, type FsNode} from '../../source/tree/filesystem.js';
-import {sharedImages} from '../helpers/paths.js';
+import {knownAnswers, sampleImage, SIZES} from '../interop/sample-image.js';
 import {modelLayer} from './layers.js';
 
 /** The obvious, slow way: stack layers 0..N into a fresh filesystem. */
@@ -44,23 +43,23 @@ function expectSameAsStacking(layers: Layer[]): void {
 
 describe('LayerTrees', () => {
 	it('gives every layer\'s filesystem as stacking would, directory sizes included', async () => {
-		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
+		const image = await loadImage(sampleImage('sample.oci'));
 		expectSameAsStacking(image.layers);
 	});
 
 	it('shows a layer\'s changes with removed paths still visible at the size they had', async () => {
-		const image = await loadImage(path.join(sharedImages, 'sample.oci'));
+		const image = await loadImage(sampleImage('sample.oci'));
 		const trees = new LayerTrees(buildLayerHistory(image.layers));
 		const names = (id: number, layer: number) => trees.changedChildren(id, layer).map(child => trees.nameOf(child));
 		const blob = trees.idOf('/var/cache/tool/blob')!;
 		expect(names(trees.root, 4)).toEqual(['var']);
 		expect(names(trees.idOf('/var/cache/tool')!, 4)).toEqual(['blob']);
-		expect(trees.changeAt(blob, 4)).toMatchObject({status: 'removed', before: {size: 307200}});
+		expect(trees.changeAt(blob, 4)).toMatchObject({status: 'removed', before: {size: SIZES.cacheBlob}});
 		expect(trees.stateAt(blob, 4)).toBeNull();
-		expect(trees.stateAt(blob, 3)).toMatchObject({size: 307200});
-		expect(trees.changeSize(trees.idOf('/var')!, 4)).toBe(307200);
+		expect(trees.stateAt(blob, 3)).toMatchObject({size: SIZES.cacheBlob});
+		expect(trees.changeSize(trees.idOf('/var')!, 4)).toBe(SIZES.cacheBlob);
 		expect(trees.changeAt(trees.idOf('/app/data.bin')!, 2)).toMatchObject({status: 'modified', metadataOnly: true});
-		expect(trees.changeSize(trees.root, 2)).toBe(320012);
+		expect(trees.changeSize(trees.root, 2)).toBe(knownAnswers().duplicateBytes);
 	});
 
 	it('matches stacking on random layer stacks', () => {

@@ -3,15 +3,15 @@ import {cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, trunca
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import {sharedImages} from '../helpers/paths.js';
+import {sampleImage, type FormName} from '../interop/sample-image.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-bad-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
-function copyOf(name: string): string {
+function copyOf(name: FormName): string {
 	const target = path.join(scratch, `${Math.random().toString(36).slice(2)}-${name}`);
-	cpSync(path.join(sharedImages, name), target, {recursive: true});
+	cpSync(sampleImage(name), target, {recursive: true});
 	return target;
 }
 
@@ -81,13 +81,13 @@ describe('bad input: one clear line, exit 2', () => {
 	});
 
 	it('a truncated archive on standard input', async () => {
-		const bytes = readFileSync(path.join(sharedImages, 'sample.docker.tar')).subarray(0, 1_500_000);
+		const bytes = readFileSync(sampleImage('sample.docker.tar')).subarray(0, 1_500_000);
 		expectOneLineError(await runCli(['files', '-'], {stdin: bytes}), '-', /truncated/);
 	});
 
 	it('a truncated gzip archive on standard input', async () => {
 		const {gzipSync} = await import('node:zlib');
-		const bytes = gzipSync(readFileSync(path.join(sharedImages, 'sample.oci.tar')));
+		const bytes = gzipSync(readFileSync(sampleImage('sample.oci.tar')));
 		expectOneLineError(await runCli(['files', '-'], {stdin: bytes.subarray(0, bytes.length / 2)}), '-', /truncated|unexpected end/i);
 	});
 
@@ -135,12 +135,12 @@ describe('bad input: one clear line, exit 2', () => {
 	});
 
 	it('unknown flags', async () => {
-		const result = await runCli(['files', '--frobnicate', path.join(sharedImages, 'sample.oci')]);
+		const result = await runCli(['files', '--frobnicate', sampleImage('sample.oci')]);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toMatch(/frobnicate/);
 	});
 
 	it('a --layer out of range', async () => {
-		expectOneLineError(await runCli(['files', '--layer', '9', path.join(sharedImages, 'sample.oci')]), '--layer', /between 0 and 4/);
+		expectOneLineError(await runCli(['files', '--layer', '9', sampleImage('sample.oci')]), '--layer', /between 0 and 4/);
 	});
 });

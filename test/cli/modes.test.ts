@@ -4,11 +4,12 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import {XMLParser, XMLValidator} from 'fast-xml-parser';
 import {afterAll, describe, expect, it} from 'vitest';
-import {repoRoot, sharedImages} from '../helpers/paths.js';
+import {repoRoot} from '../helpers/paths.js';
+import {knownAnswers, layoutFacts, sampleImage, SIZES} from '../interop/sample-image.js';
 import {runCli} from '../helpers/run-cli.js';
 import {writeHostileNamesLayer} from '../fixtures/bad-inputs.js';
 
-const sample = path.join(sharedImages, 'sample.docker.tar');
+const sample = sampleImage('sample.docker.tar');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-modes-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 let counter = 0;
@@ -22,26 +23,33 @@ function workdir(files: Record<string, string> = {}): string {
 const resultLine = (stdout: string) => stdout.trim().split('\n').at(-1);
 const ruleLine = (stdout: string, rule: string) => stdout.split('\n').find(line => line.includes(` ${rule}:`))?.trim();
 
-// The sample's metrics, as dive reports them: efficiency 0.8059, wasted 947224 bytes, user wasted 0.758.
+// The sample's metrics, as dive reports them, from the sizes its Containerfile writes (sample-image.ts), and
+// printed as the gate prints a ratio: at most four decimals.
+const known = knownAnswers();
+const ratio = (n: number) => String(Number(n.toFixed(4)));
+const efficiency = ratio(known.dive.score);
+const userWasted = ratio(known.dive.userWastedPercent);
+const wasted = known.dive.wastedBytes;
+const raw = layoutFacts('sample.raw.oci');
 describe('--ci: dive-compatible rules and exit codes', () => {
 	it('fails on dive\'s defaults (efficiency 0.9, user wasted 0.1) with exit 1', async () => {
 		const result = await runCli([sample, '--ci'], {cwd: workdir()});
 		expect(result.code).toBe(1);
-		expect(ruleLine(result.stdout, 'lowestEfficiency')).toBe('FAIL  lowestEfficiency: efficiency 0.8059 < threshold 0.9 [default]');
+		expect(ruleLine(result.stdout, 'lowestEfficiency')).toBe(`FAIL  lowestEfficiency: efficiency ${efficiency} < threshold 0.9 [default]`);
 		expect(ruleLine(result.stdout, 'highestWastedBytes')).toBe('SKIP  highestWastedBytes: rule disabled');
-		expect(ruleLine(result.stdout, 'highestUserWastedPercent')).toBe('FAIL  highestUserWastedPercent: user wasted 0.758 > threshold 0.1 [default]');
+		expect(ruleLine(result.stdout, 'highestUserWastedPercent')).toBe(`FAIL  highestUserWastedPercent: user wasted ${userWasted} > threshold 0.1 [default]`);
 		expect(resultLine(result.stdout)).toBe('Result: FAIL [Total:3] [Passed:0] [Failed:2] [Skipped:1]');
 	});
 
 	it.each([
-		['0.8', '1MB', '0.8', 0],
-		['0.8', '0.9MB', '0.8', 1], // 947224 > 900000
+		['0.8', '1MB', '0.8', 0], // the wasted bytes are 947224
+		['0.8', '0.9MB', '0.8', 1],
 		['0.8', '1MiB', '0.8', 0],
-		['0.8', '947224', '0.8', 0], // equal is not over
-		['0.8', '947223', '0.8', 1],
-		['0.81', 'disabled', '0.8', 1],
-		['disabled', 'disabled', '0.75', 1],
-		['0.80593', '20 mb', '0.7581', 0],
+		['0.8', String(wasted), '0.8', 0], // equal is not over
+		['0.8', String(wasted - 1), '0.8', 1],
+		[String(Math.ceil(known.dive.score * 100) / 100), 'disabled', '0.8', 1],
+		['disabled', 'disabled', '0.75', 1], // user wasted 0.758
+		[String(Math.floor(known.dive.score * 1e5) / 1e5), '20 mb', '0.7581', 0],
 	])('reads .dive-ci as dive does: lowestEfficiency %s, highestWastedBytes %s, highestUserWastedPercent %s → exit %i', async (efficiency, wasted, user, code) => {
 		const cwd = workdir({'.dive-ci': `rules:\n  lowestEfficiency: ${efficiency}\n  highestWastedBytes: ${wasted}\n  highestUserWastedPercent: ${user}\n`});
 		const result = await runCli([sample, '--ci'], {cwd});
@@ -55,8 +63,8 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 			'.layerscope-ci.yml': 'rules:\n  lowestEfficiency: 0.5\n  maxLayers: 3\n',
 		});
 		const fromFiles = await runCli([sample, '--ci'], {cwd});
-		expect(ruleLine(fromFiles.stdout, 'lowestEfficiency')).toBe('PASS  lowestEfficiency: efficiency 0.8059 >= threshold 0.5 [.layerscope-ci.yml]');
-		expect(ruleLine(fromFiles.stdout, 'highestUserWastedPercent')).toBe('PASS  highestUserWastedPercent: user wasted 0.758 <= threshold 0.99 [.dive-ci]');
+		expect(ruleLine(fromFiles.stdout, 'lowestEfficiency')).toBe(`PASS  lowestEfficiency: efficiency ${efficiency} >= threshold 0.5 [.layerscope-ci.yml]`);
+		expect(ruleLine(fromFiles.stdout, 'highestUserWastedPercent')).toBe(`PASS  highestUserWastedPercent: user wasted ${userWasted} <= threshold 0.99 [.dive-ci]`);
 		expect(ruleLine(fromFiles.stdout, 'maxLayers')).toBe('FAIL  maxLayers: 5 layers > threshold 3 [.layerscope-ci.yml]');
 		expect(fromFiles.code).toBe(1);
 		const withFlag = await runCli([sample, '--ci', '--max-layers', '5'], {cwd});
@@ -67,9 +75,9 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 	it('evaluates our own rules when configured', async () => {
 		const cwd = workdir({'.layerscope-ci.yml': 'rules:\n  lowestEfficiency: disabled\n  highestUserWastedPercent: disabled\n  highestReclaimableBytes: 600KB\n  highestReclaimablePercent: 0.2\n  maxImageSize: 4MB\n  forbidPaths: ["**/.git", "**/*.pem"]\n  requireNonRoot: true\n  failOnFindings: high\n'});
 		const result = await runCli([sample, '--ci'], {cwd});
-		expect(ruleLine(result.stdout, 'highestReclaimableBytes')).toMatch(/^FAIL .*627212 bytes .* > threshold 600000 bytes/);
-		expect(ruleLine(result.stdout, 'highestReclaimablePercent')).toMatch(/^PASS .*0\.1941 of stored bytes <= threshold 0\.2/);
-		expect(ruleLine(result.stdout, 'maxImageSize')).toMatch(/^PASS .*3231910 bytes/);
+		expect(ruleLine(result.stdout, 'highestReclaimableBytes')).toMatch(new RegExp(`^FAIL .*${known.reclaimableBytes} bytes .* > threshold 600000 bytes`));
+		expect(ruleLine(result.stdout, 'highestReclaimablePercent')).toMatch(new RegExp(`^PASS .*${ratio(known.reclaimableBytes / known.storedBytes).replace('.', '\\.')} of stored bytes <= threshold 0\\.2`));
+		expect(ruleLine(result.stdout, 'maxImageSize')).toMatch(new RegExp(`^PASS .*${known.storedBytes} bytes`));
 		expect(ruleLine(result.stdout, 'forbidPaths')).toMatch(/^FAIL  forbidPaths: 1 forbidden path \(\/app\/\.git\)/);
 		expect(ruleLine(result.stdout, 'requireNonRoot')).toMatch(/^FAIL  requireNonRoot: the image runs as root/);
 		expect(ruleLine(result.stdout, 'failOnFindings')).toBe('PASS  failOnFindings: no finding at high or above [.layerscope-ci.yml]');
@@ -120,7 +128,7 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 		expect([suite.tests, suite.failures, suite.skipped].map(Number)).toEqual([4, 2, 1]);
 		const cases = suite.testcase as Array<Record<string, unknown>>;
 		expect(cases.map(c => c.name)).toEqual(['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent', 'maxLayers']);
-		expect(cases[0]!.failure).toMatchObject({message: 'efficiency 0.8059 < threshold 0.9'});
+		expect(cases[0]!.failure).toMatchObject({message: `efficiency ${efficiency} < threshold 0.9`});
 		expect(cases[1]!.skipped).toBeDefined();
 	});
 
@@ -131,13 +139,13 @@ describe('--ci: dive-compatible rules and exit codes', () => {
 		expect(result.code).toBe(1);
 		const annotations = result.stdout.split('\n').filter(line => line.startsWith('::error'));
 		expect(annotations).toEqual([
-			'::error title=layerscope lowestEfficiency::efficiency 0.8059 < threshold 0.9',
-			'::error title=layerscope highestUserWastedPercent::user wasted 0.758 > threshold 0.1',
+			`::error title=layerscope lowestEfficiency::efficiency ${efficiency} < threshold 0.9`,
+			`::error title=layerscope highestUserWastedPercent::user wasted ${userWasted} > threshold 0.1`,
 		]);
 		const markdown = readFileSync(summary, 'utf8');
 		// Image data and messages are written as character references, which Markdown shows as the characters.
 		expect(markdown.startsWith('# earlier step\n### layerscope: FAIL for localhost/sample&#58;1\n')).toBe(true);
-		expect(markdown).toContain('| lowestEfficiency | FAIL | efficiency 0.8059 &#60; threshold 0.9 |');
+		expect(markdown).toContain(`| lowestEfficiency | FAIL | efficiency ${efficiency} &#60; threshold 0.9 |`);
 	});
 });
 
@@ -152,22 +160,22 @@ describe('--json', () => {
 		expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
 		expect(report).toMatchObject({
 			schemaVersion: 1,
-			image: {repoTags: ['localhost/sample:1'], id: 'sha256:51f5dd70383ade0e12076eff45b7d44ac608d14658d1b2d5eedb67926c9a3708', platform: {os: 'linux', architecture: 'amd64'}},
-			efficiency: {score: 0.8059314770522694, wastedBytes: 947224, userWastedPercent: 0.7580072085683374, sizeBytes: 3231910, userSizeBytes: 1249624},
-			waste: {reclaimableBytes: 627212, byCause: {removed: 307200, overwritten: 0, duplicate: 320012, replaced: 0}},
+			image: {repoTags: ['localhost/sample:1'], id: raw.configDigest, platform: {os: 'linux', architecture: 'amd64'}},
+			efficiency: {score: known.dive.score, wastedBytes: wasted, userWastedPercent: known.dive.userWastedPercent, sizeBytes: known.storedBytes, userSizeBytes: known.dive.userSizeBytes},
+			waste: {reclaimableBytes: known.reclaimableBytes, byCause: {removed: known.removedBytes, overwritten: 0, duplicate: known.duplicateBytes, replaced: 0}},
 		});
 		expect(report.history).toHaveLength(8);
 		expect(report.history[5]).toMatchObject({instruction: '/bin/sh -c #(nop) ENV APP_MODE=demo', emptyLayer: true, layerIndex: null});
-		expect(report.layers[2]).toMatchObject({changes: {modified: 3, metadataOnly: 3}, reclaimable: {storedBytes: 0, killedBytes: 320012}, instruction: '/bin/sh -c chmod -R 755 /app'});
+		expect(report.layers[2]).toMatchObject({changes: {modified: 3, metadataOnly: 3}, reclaimable: {storedBytes: 0, killedBytes: known.duplicateBytes}, instruction: '/bin/sh -c chmod -R 755 /app'});
 		expect(report.findings.map((f: {id: string}) => f.id)).toContain('metadata-rewrite');
 	});
 
 	it('validates for every real format and the bundled example', async () => {
-		for (const image of ['sample.oci', 'sample.zstd.oci', 'sample.containerd.tar'].map(name => path.join(sharedImages, name)).concat(path.join(repoRoot, 'media/example.tar'))) {
+		for (const image of (['sample.oci', 'sample.zstd.oci', 'sample.containerd.tar'] as const).map(name => sampleImage(name)).concat(path.join(repoRoot, 'media/example.tar'))) {
 			const result = await runCli([image, '--json']);
 			expect(validate(JSON.parse(result.stdout)), `${image}: ${JSON.stringify(validate.errors)}`).toBe(true);
 		}
-	});
+	}, 30_000); // four CLI runs, one after another
 
 	it('rejects a report that breaks the schema (the schema is not a rubber stamp)', async () => {
 		const report = JSON.parse((await runCli([sample, '--json'])).stdout);
@@ -189,9 +197,10 @@ describe('--json', () => {
 		const result = await runCli([sample, '--json', '--json-format', 'dive']);
 		const dive = JSON.parse(result.stdout);
 		expect(Object.keys(dive)).toEqual(['layer', 'image']);
-		expect(dive.layer[0]).toEqual({index: 0, digestId: 'sha256:7cb1bc84d2ca97a9c3b7fead75d42819e9e2bc46f731d6e415333f78f7ec3a17', sizeBytes: 1982286, command: '/bin/sh -c #(nop) ADD file:3635e1524ce088772d1b56ac6bb13cd3490abd4a94676e78b1fee117e2c0900f in / '});
-		expect(dive.image).toMatchObject({sizeBytes: 3231910, inefficientBytes: 947224, efficiencyScore: 0.8059314770522694});
-		expect(dive.image.inefficientFiles[0]).toEqual({count: 2, sizeBytes: 400000, file: '/app/data.bin'});
+		expect(dive.layer[0]).toEqual({index: 0, digestId: raw.config.rootfs.diff_ids[0], sizeBytes: known.layerContents[0], command: raw.config.history[0]!.created_by});
+		expect(dive.layer[0].command).toMatch(/^\/bin\/sh -c #\(nop\) ADD file:[0-9a-f]{64} in \/ $/);
+		expect(dive.image).toMatchObject({sizeBytes: known.storedBytes, inefficientBytes: wasted, efficiencyScore: known.dive.score});
+		expect(dive.image.inefficientFiles[0]).toEqual({count: 2, sizeBytes: 2 * SIZES.dataBin, file: '/app/data.bin'});
 	});
 
 	it('with --ci, --json FILE writes the report beside the gate', async () => {

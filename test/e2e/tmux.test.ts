@@ -1,62 +1,40 @@
-import {execFileSync, spawnSync} from 'node:child_process';
-import path from 'node:path';
+import {spawnSync} from 'node:child_process';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {builtCli, sharedImages} from '../helpers/paths.js';
+import {builtCli} from '../helpers/paths.js';
+import {hasTmux, Tmux} from '../helpers/tmux.js';
+import {sampleImage} from '../interop/sample-image.js';
 
 /**
  * The real binary in a real terminal: tmux runs it, send-keys types, and
  * capture-pane reads the screen as a person would see it.
  */
-const socket = `layerscope-e2e-${process.pid}`;
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-const screen = (escapes = false, session = 'e2e') => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
-
-async function waitFor(predicate: (text: string) => boolean, what: string, escapes = false, session = 'e2e'): Promise<string> {
-	const deadline = Date.now() + 10_000;
-	let text = '';
-	while (Date.now() < deadline) {
-		text = screen(escapes, session);
-		if (predicate(text)) return text;
-		await new Promise(resolve => setTimeout(resolve, 100));
-	}
-	throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`);
-}
-
-/** A new session; right after the previous one closed, the server may still be shutting down: try again for a moment. */
-async function newSession(name: string, command: string): Promise<void> {
-	for (let attempt = 0; ; attempt++) {
-		try {
-			tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '45', command);
-			return;
-		} catch (error) {
-			if (attempt >= 20) throw error;
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-	}
-}
+const terminal = new Tmux();
+const tmux = (...args: string[]) => terminal.run(...args);
+const screen = (escapes = false, session = 'e2e') => terminal.screen(session, escapes);
+const waitFor = (predicate: (text: string) => boolean, what: string, escapes = false, session = 'e2e') => terminal.waitFor(session, predicate, what, {escapes});
+const newSession = (name: string, command: string) => terminal.newSession(name, command);
 
 describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 	beforeAll(() => {
 		tmux('new-session', '-d', '-s', 'e2e', '-x', '150', '-y', '45', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
-		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
+		tmux('send-keys', '-t', 'e2e', `clear; echo BEFORE; node ${builtCli} ${sampleImage('sample.docker.tar')}; echo SHELL-IS-BACK`, 'Enter');
 	});
 	afterAll(() => {
-		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'e2e']);
+		if (hasTmux) spawnSync('tmux', ['-L', terminal.socket, 'kill-session', '-t', 'e2e']);
 	});
 
-	it('opens full screen on the last layer, with the layers pane focused', async () => {
+	it('opens full screen on the first layer, as dive does, with the layers pane focused', async () => {
 		const text = await waitFor(t => t.includes('Layers (5)'), 'the browser');
 		expect(text).not.toContain('BEFORE'); // the alternate screen hides the shell
-		expect(text).toContain('Files: filesystem after layer 4');
-		expect(text).toContain('Layer 4');
+		expect(text).toContain('Files: filesystem after layer 0');
+		expect(text).toContain('Layer 0');
 		expect(text.split('\n').length).toBeLessThanOrEqual(46);
 		const colored = screen(true);
 		expect(colored).toMatch(/\u001B\[[0-9;]*7m(\u001B\[[0-9;]*m)*Layers \(5\)/);
 	});
 
 	it('moves between layers and panes', async () => {
-		tmux('send-keys', '-t', 'e2e', 'Up');
+		tmux('send-keys', '-t', 'e2e', 'Down', 'Down', 'Down');
 		await waitFor(t => t.includes('Layer 3') && t.includes('Files: filesystem after layer 3'), 'layer 3');
 		tmux('send-keys', '-t', 'e2e', 'C-l');
 		const changes = await waitFor(t => t.includes('Files: changes in layer 3'), 'the layer view');
@@ -90,13 +68,13 @@ describe.runIf(hasTmux)('the browser in tmux', {timeout: 20_000}, () => {
 
 describe.runIf(hasTmux)('a crash in the browser', {timeout: 20_000}, () => {
 	afterAll(() => {
-		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'crash']);
+		if (hasTmux) spawnSync('tmux', ['-L', terminal.socket, 'kill-session', '-t', 'crash']);
 	});
 
 	it('gives the terminal back as it was, with one line on stderr and exit code 2', async () => {
 		await newSession('crash', 'env -u NO_COLOR -u CI TERM=xterm-256color PS1=PROMPT: sh');
 		// LAYERSCOPE_TEST_CRASH_AFTER_MS makes a render throw once the browser is up, as a bug would.
-		tmux('send-keys', '-t', 'crash', `clear; echo BEFORE; LAYERSCOPE_TEST_CRASH_AFTER_MS=1500 node ${builtCli} ${path.join(sharedImages, 'sample.docker.tar')}; echo EXIT=$?`, 'Enter');
+		tmux('send-keys', '-t', 'crash', `clear; echo BEFORE; LAYERSCOPE_TEST_CRASH_AFTER_MS=1500 node ${builtCli} ${sampleImage('sample.docker.tar')}; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'crash');
 		const text = await waitFor(t => /^EXIT=\d/m.test(t), 'the shell', false, 'crash');
 		const lines = text.split('\n').filter(line => line.trim() !== '');
@@ -118,15 +96,15 @@ describe.runIf(hasTmux)('a crash in the browser', {timeout: 20_000}, () => {
 describe.runIf(hasTmux)('browsing an image that arrives on stdin', {timeout: 20_000}, () => {
 	afterAll(() => {
 		// The last session: the private tmux server goes with it.
-		if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+		if (hasTmux) terminal.kill();
 	});
 
 	it('reads keys from the terminal itself: cat image | layerscope -', async () => {
 		await newSession('piped', 'env -u NO_COLOR -u CI TERM=xterm-256color sh');
-		tmux('send-keys', '-t', 'piped', `cat ${path.join(sharedImages, 'sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
+		tmux('send-keys', '-t', 'piped', `cat ${sampleImage('sample.docker.tar')} | node ${builtCli} -; echo EXIT=$?`, 'Enter');
 		await waitFor(t => t.includes('Layers (5)'), 'the browser', false, 'piped');
-		tmux('send-keys', '-t', 'piped', 'Up');
-		await waitFor(t => t.includes('Layer 3'), 'layer 3', false, 'piped');
+		tmux('send-keys', '-t', 'piped', 'Down');
+		await waitFor(t => t.includes('Layer 1'), 'layer 1', false, 'piped');
 		tmux('send-keys', '-t', 'piped', 'q');
 		const after = await waitFor(t => /EXIT=\d/.test(t), 'the shell', false, 'piped');
 		expect(after).toContain('EXIT=0');

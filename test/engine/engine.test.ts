@@ -6,13 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeImage} from '../fixtures/image-writer.js';
-import {builtCli, sharedImages} from '../helpers/paths.js';
+import {builtCli} from '../helpers/paths.js';
+import {sampleImage} from '../interop/sample-image.js';
 import {withoutTransport} from '../helpers/report.js';
 import {runCli} from '../helpers/run-cli.js';
 import {freePort} from '../helpers/servers/free-port.js';
 import {PodmanService} from '../helpers/servers/podman-service.js';
 
-const sample = path.join(sharedImages, 'sample.docker.tar');
+const sample = sampleImage('sample.docker.tar');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-engine-'));
 let podman: PodmanService;
 let fixture: string;

@@ -4,15 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeMultiPlatformLayout} from '../fixtures/image-writer.js';
-import {builtCli, sharedImages} from '../helpers/paths.js';
+import {builtCli} from '../helpers/paths.js';
+import {sampleImage} from '../interop/sample-image.js';
 import {withoutTransport} from '../helpers/report.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
 import {FaultProxy} from '../helpers/servers/fault-proxy.js';
 import {RegistryServer, TLS_CERT} from '../helpers/servers/registry-server.js';
 import {TokenService} from '../helpers/servers/token-service.js';
 
-const sampleTar = path.join(sharedImages, 'sample.docker.tar');
-const sampleZstd = path.join(sharedImages, 'sample.zstd.oci');
+const sampleTar = sampleImage('sample.docker.tar');
+const sampleZstd = sampleImage('sample.zstd.oci');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-registry-test-'));
 /** TMPDIR of every run: it must stay empty (nothing is written on the way). */
 const tmp = path.join(scratch, 'tmp');
@@ -152,8 +153,10 @@ describe('fetching', () => {
 	}, 30_000);
 
 	it('does not send the registry token to the host a download is redirected to', async () => {
-		// The CDN stand-in is a recording proxy before the plain registry, which holds the same blobs.
-		await registry.push(`docker-archive:${sampleTar}`, 'private/sample:1');
+		// The CDN stand-in is a recording proxy before the plain registry, which holds the same blobs: copied
+		// from the secured one as they are, since a fresh push of the tarball lets skopeo mount the zstd
+		// blobs it knows the plain registry has for the same layers (sample-zstd), and the digests differ.
+		await registry.push(`docker://${secured.host}/private/sample:1`, 'private/sample:1', ['--src-tls-verify=false', '--src-creds', 'tester:s3cret', '--preserve-digests']);
 		const cdn = await FaultProxy.start(registry.host);
 		const front = await FaultProxy.start(secured.host);
 		const atCdn: Array<{path: string; authorization: string | undefined}> = [];

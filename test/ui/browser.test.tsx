@@ -12,11 +12,12 @@ import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
 import {visibleRows} from '../../source/ui/visible-rows.js';
-import {repoRoot, sharedImages} from '../helpers/paths.js';
+import {repoRoot} from '../helpers/paths.js';
+import {sampleImage, SIZES} from '../interop/sample-image.js';
 
 let analysis: Analysis;
 beforeAll(async () => {
-	analysis = analyseImage(await loadImage(path.join(sharedImages, 'sample.oci')));
+	analysis = analyseImage(await loadImage(sampleImage('sample.oci')));
 });
 
 const plain = createStyle(false);
@@ -93,7 +94,7 @@ describe('the view model', () => {
 	it('switches between the layer\'s changes and the aggregated filesystem', () => {
 		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'}).slice();
 		expect(changes.map(row => row.name)).toEqual(['var', 'cache', 'tool', 'blob']);
-		expect(changes.at(-1)).toMatchObject({status: 'removed', size: 307200});
+		expect(changes.at(-1)).toMatchObject({status: 'removed', size: SIZES.cacheBlob});
 		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'}).slice();
 		expect(all.length).toBeGreaterThan(30);
 		expect(all.find(row => row.name === 'blob')).toMatchObject({status: 'removed'});
@@ -251,5 +252,32 @@ describe('the rendered browser', () => {
 		await press('q');
 		expect(quit()).toBe(true);
 		app.unmount();
+	});
+
+	// Quitting used to wait for React to render and Ink to draw one more frame (its quit effect ran after the
+	// commit): tens of milliseconds on a cold process, so the test above failed whenever it ran first.
+	it('quits as the key arrives, without drawing another frame; Ctrl+C too', async () => {
+		for (const key of ['q', '\u0003']) {
+			const {quit, app} = mount();
+			await tick();
+			const drawn = app.frames.length;
+			app.stdin.write(key);
+			expect(quit(), JSON.stringify(key)).toBe(true);
+			expect(app.frames.length).toBe(drawn);
+			app.unmount();
+		}
+	});
+
+	it('types q into the filter instead of quitting, even in one burst with the /', async () => {
+		for (const keys of [['/', 'q'], ['/q']]) {
+			const {press, quit, frame, app} = mount();
+			await tick();
+			await press(...keys);
+			expect(frame()).toContain('filter: q');
+			expect(quit()).toBe(false);
+			await press(KEYS.escape, 'q');
+			expect(quit()).toBe(true);
+			app.unmount();
+		}
 	});
 });

@@ -1,0 +1,8 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		// System tools and the interoperability images, before any test (test/setup/global-setup.ts).
+		globalSetup: ['test/setup/global-setup.ts'],
+	},
+});
