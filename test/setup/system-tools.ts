@@ -27,6 +27,9 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
 	{command: 'docker-registry', package: 'docker-registry', for: 'the distribution API the registry tests serve'},
 	{command: 'busybox', package: 'busybox-static', for: 'the interoperability image\'s shell (a static /bin/busybox)'},
 	{command: 'bzip2', package: 'bzip2', for: 'a bzip2-compressed layer from GNU tar'},
+	{command: 'zsh', package: 'zsh', for: 'checking the zsh completion script'},
+	{command: 'fish', package: 'fish', for: 'asking fish to complete from the fish completion script'},
+	{command: 'script', package: 'bsdutils', for: 'a terminal for stderr, to see the loading progress'},
 ];
 
 /** The tools not found as executables on this PATH. */
