@@ -1,8 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {parse as parseYaml} from 'yaml';
 import {UsageError} from '../errors.js';
+import {parseYamlDocument} from '../yaml-document.js';
 import {KEYMAP, type Binding, type Command, type KeyPress, type Pane} from './keymap.js';
 
 /**
@@ -63,14 +63,7 @@ export function parseKey(text: string): {press: KeyPress; shown: string} | undef
 }
 
 export function parseBrowserConfig(text: string, file: string): BrowserConfig {
-	let document: unknown;
-	try {
-		document = parseYaml(text);
-	} catch (error) {
-		const position = (error as {linePos?: Array<{line: number; col: number}>}).linePos?.[0];
-		const reason = (error as Error).message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?$/, '');
-		throw new UsageError(`${file}${position ? ` line ${position.line}, column ${position.col}` : ''}: not valid YAML: ${reason}`);
-	}
+	const document = parseYamlDocument(text, file);
 	if (document === null || document === undefined) return DEFAULT_BROWSER_CONFIG;
 	const fail = (problem: string): never => {
 		throw new UsageError(`${file}: ${problem}`);

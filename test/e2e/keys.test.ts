@@ -88,7 +88,7 @@ const CHECKS: Record<Command, Check> = {
 	'toggle-unmodified': hiding('unmodified'),
 	'toggle-attributes': {effect: (before, after) => before.text.includes('Permission') && !after.text.includes('Permission'), undo: ['b']},
 	sort: {effect: (_, after) => after.filesTitle.includes('by size'), undo: ['s']},
-	'largest-waste': {effect: (_, after) => after.focus === 'files' && (after.selected?.includes('deb.debian.org_debian') ?? false)},
+	'largest-waste': {effect: (_, after) => after.focus === 'files' && /_Packages\s*$|deb\.debian\.org_debian/.test(after.selected ?? '')},
 	help: {effect: (_, after) => after.text.includes('Keys (? closes)'), undo: ['?']},
 	// Checked below: each quits a browser of its own.
 	quit: {effect: () => true},

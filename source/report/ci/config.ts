@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {parse as parseYaml} from 'yaml';
 import {UsageError} from '../../errors.js';
+import {parseYamlDocument} from '../../yaml-document.js';
 
 /** Rule keys and where each one's value came from. */
 export const DIVE_RULES = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'] as const;
@@ -50,15 +50,7 @@ function readRules(file: string, strict: boolean): Partial<Record<RuleKey, unkno
 	} catch (error) {
 		throw new UsageError(`cannot read CI config ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
 	}
-	let document: unknown;
-	try {
-		document = parseYaml(text);
-	} catch (error) {
-		// yaml's message ends "at line 3, column 1:" and a code frame on the lines below: keep the place, drop the frame.
-		const position = (error as {linePos?: Array<{line: number; col: number}>}).linePos?.[0];
-		const reason = (error as Error).message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?$/, '');
-		throw new UsageError(`${file}${position ? ` line ${position.line}, column ${position.col}` : ''}: not valid YAML: ${reason}`);
-	}
+	const document = parseYamlDocument(text, file);
 	if (document === null || document === undefined) return {};
 	const rules = (document as {rules?: unknown}).rules;
 	if (typeof document !== 'object' || (rules !== undefined && (typeof rules !== 'object' || rules === null || Array.isArray(rules)))) {
