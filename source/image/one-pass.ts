@@ -47,8 +47,10 @@ export class OnePassFiles implements ImageFiles {
 		// The stream is read on this thread; each layer in it is parsed and hashed on a worker while the next one streams by.
 		const pool = LayerPool.forStreams();
 		const layers: Array<Promise<unknown>> = [];
+		let entries = 0;
 		try {
 			for await (const entry of extract) {
+				entries++;
 				const header = entry.header;
 				const name = normalizeName(header.name);
 				if (header.type === 'symlink' || header.type === 'link') {
@@ -72,7 +74,9 @@ export class OnePassFiles implements ImageFiles {
 			if (error instanceof InputError) throw error;
 			if (error instanceof DecompressError) throw new InputError(input, `archive is ${(error as Error).message}`);
 			const message = (error as Error).message;
-			throw new InputError(input, /unexpected end/i.test(message) ? 'archive is truncated' : /invalid tar header/i.test(message) ? 'not a tar archive (bad header)' : `cannot read archive: ${message}`);
+			// A stream that ends before its first header was never an archive ("echo hello | layerscope -"), not a truncated one.
+			const truncated = entries === 0 ? 'not a tar archive (it ends before its first 512-byte header)' : 'archive is truncated';
+			throw new InputError(input, /unexpected end/i.test(message) ? truncated : /invalid tar header/i.test(message) ? 'not a tar archive (bad header)' : `cannot read archive: ${message}`);
 		}
 		finally {
 			void Promise.allSettled(layers).then(() => pool.close());

@@ -41,4 +41,8 @@ describe('error wording', () => {
 		writeFileSync(file, noise(3000));
 		expect(oneLine(await runCli([file]))).toBe(`layerscope: ${file}: not an image: neither a tar archive nor a gzip- or zstd-compressed one (and not an OCI layout directory)`);
 	});
+
+	it('a few bytes on standard input are not an archive, rather than a truncated one', async () => {
+		expect(oneLine(await runCli(['-'], {stdin: Buffer.from('hello\n')}))).toBe('layerscope: -: not a tar archive (it ends before its first 512-byte header)');
+	});
 });
