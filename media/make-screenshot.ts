@@ -18,11 +18,12 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args]
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 async function capture(): Promise<string> {
-	tmux('new-session', '-d', '-s', 'shot', '-x', String(columns), '-y', String(rows), `env -u NO_COLOR TERM=xterm-256color node ${path.join(root, 'dist/cli.js')} ${path.join(here, 'example.tar')}`);
+	// From the repository, with a relative path, so the frame names the image as a reader of the README would type it.
+	tmux('new-session', '-d', '-s', 'shot', '-c', root, '-x', String(columns), '-y', String(rows), 'env -u NO_COLOR TERM=xterm-256color node dist/cli.js media/example.tar --layer 4');
 	try {
 		await sleep(2000);
 		// The chmod layer, its own changes: every app file stored again for a mode change.
-		for (const keys of [['Up'], ['C-l'], ['Tab'], ['Down'], ['Down']]) {
+		for (const keys of [['C-l'], ['Tab'], ['Down'], ['Down']]) {
 			tmux('send-keys', '-t', 'shot', ...keys);
 			await sleep(300);
 		}
