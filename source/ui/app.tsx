@@ -9,6 +9,7 @@ import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
 import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
+import {detailPane} from './details-pane.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
 import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
@@ -32,7 +33,7 @@ export interface BrowserProps {
 export function keyPress(input: string, key: {upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean; pageUp: boolean; pageDown: boolean; home: boolean; end: boolean; tab: boolean; escape: boolean; return: boolean; backspace: boolean; delete: boolean; ctrl: boolean}): KeyPress {
 	// Terminals send Ctrl+Space as NUL, which Ink reads as a control character and names "`" (the letter before "a").
 	const nul = input === '\u0000' || (key.ctrl && input === '`');
-	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab ? 'tab' : key.escape ? 'escape' : key.return || input === '\r' || input === '\n' ? 'return' : key.backspace || key.delete ? 'backspace' : input === ' ' || nul ? 'space' : input;
+	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab || input === '\t' ? 'tab' : key.escape ? 'escape' : key.return || input === '\r' || input === '\n' ? 'return' : key.backspace || key.delete || input === '\u007F' || input === '\b' ? 'backspace' : input === ' ' || nul ? 'space' : input;
 	return {name, ctrl: key.ctrl || nul};
 }
 
@@ -74,8 +75,22 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 	const rightWidth = Math.max(10, width - leftWidth - 1);
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
+	// The layers list takes up to 45 % of the left column; the details below it take the rest.
+	const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
+	const details = useMemo(() => detailPane(analysis, leftWidth), [analysis, leftWidth]);
+	const detailHeight = Math.max(1, bodyHeight - layersHeight - 1);
 	const context: ViewContext = {
 		layerCount: analysis.image.layers.length,
+		details: {
+			stops: details.stops,
+			height: detailHeight,
+			open: selected => {
+				const target = details.stops[selected]?.target;
+				const pathId = target && (target.path === '/' ? analysis.trees.root : analysis.trees.idOf(target.path));
+				if (!target || pathId === undefined) return undefined;
+				return {layer: target.layer, pathId, ancestors: ancestorsOf(analysis, pathId)};
+			},
+		},
 		rows,
 		pageSize,
 		waste,
@@ -157,19 +172,27 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 	// Left column: layers, the selected layer's details, the image's. Cursor moves in the file tree leave it as it is.
 	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
 	const left = useMemo(() => {
-		const details = layerDetailLines(analysis, state.layer, leftWidth, style);
-		const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
-		const imageHeight = Math.max(0, bodyHeight - layersHeight - details.length);
-		const lines = [
-			title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth),
-			...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style),
-			...details,
-			...imageDetailLines(analysis, leftWidth, imageHeight, style),
-		].slice(0, bodyHeight);
+		const layers = [title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth), ...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style)];
+		let below: string[];
+		if (state.focus === 'details') {
+			// Focused, the details pane is the whole image's story, scrolled: every finding, every reclaimable file.
+			const selected = details.stops[state.detailCursor];
+			const shown = details.lines.slice(state.detailScroll, state.detailScroll + detailHeight).map((line, offset) => {
+				const text = fit(line.text, leftWidth);
+				const at = state.detailScroll + offset;
+				if (selected && at >= selected.first && at <= selected.last) return style('inverse', text);
+				return line.tone ? style(line.tone, text) : text;
+			});
+			below = [title(`Details · ${details.stops.length > 0 ? `${state.detailCursor + 1} of ${details.stops.length}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
+		} else {
+			const layer = layerDetailLines(analysis, state.layer, leftWidth, style);
+			below = [...layer, ...imageDetailLines(analysis, leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];
+		}
+		const lines = [...layers, ...below].slice(0, bodyHeight);
 		while (lines.length < bodyHeight) lines.push('');
 		// The box places the right pane: trailing blanks need not be drawn, and every character costs Ink time on every frame.
 		return lines.map(line => line.trimEnd());
-	}, [analysis, state.layer, state.focus, leftWidth, bodyHeight, style]);
+	}, [analysis, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
 
 	let right: string[];
 	if (state.help) {

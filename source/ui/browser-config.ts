@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {UsageError} from '../errors.js';
 import {parseYamlDocument} from '../yaml-document.js';
-import {KEYMAP, type Binding, type Command, type KeyPress, type Pane} from './keymap.js';
+import {KEYMAP, PANES, type Binding, type Command, type KeyPress} from './keymap.js';
 
 /**
  * The browser's settings, as dive keeps its own in ~/.dive.yaml:
@@ -110,7 +110,7 @@ export function parseBrowserConfig(text: string, file: string): BrowserConfig {
 
 /** A key bound to two commands where both work is a config error: which one would it run? */
 function checkConflicts(keymap: Binding[], fail: (problem: string) => never): void {
-	for (const pane of ['layers', 'files'] as Pane[]) {
+	for (const pane of PANES) {
 		const seen = new Map<string, Command>();
 		for (const binding of keymap.filter(b => b.pane === undefined || b.pane === pane)) {
 			for (const [index, press] of binding.presses.entries()) {

@@ -2,7 +2,9 @@
  * Every key the browser knows, as data: this one table drives input
  * handling, the status bar, the help overlay and the README's key table.
  */
-export type Pane = 'layers' | 'files';
+export type Pane = 'layers' | 'files' | 'details';
+
+export const PANES: readonly Pane[] = ['layers', 'files', 'details'];
 
 export type Command =
 	| 'switch-pane'
@@ -30,6 +32,7 @@ export type Command =
 	| 'toggle-attributes'
 	| 'sort'
 	| 'largest-waste'
+	| 'open-detail'
 	| 'help'
 	| 'quit';
 
@@ -80,6 +83,7 @@ export const KEYMAP: Binding[] = [
 	{command: 'toggle-unmodified', keys: ['Ctrl+U', 'u'], presses: [key('u', true), key('u')], pane: 'files', label: 'unmodified'},
 	{command: 'toggle-attributes', keys: ['Ctrl+B', 'b'], presses: [key('b', true), key('b')], pane: 'files', label: 'attributes'},
 	{command: 'sort', keys: ['s', 'Ctrl+O'], presses: [key('s'), key('o', true)], label: 'sort name/size', bar: true},
+	{command: 'open-detail', keys: ['Enter'], presses: [key('return')], pane: 'details', label: 'show it in the tree', bar: true},
 	{command: 'largest-waste', keys: ['w'], presses: [key('w')], label: 'next largest waste', bar: true},
 	{command: 'help', keys: ['?'], presses: [key('?')], label: 'help', bar: true},
 	{command: 'quit', keys: ['q', 'Ctrl+C'], presses: [key('q'), key('c', true)], label: 'quit', bar: true},

@@ -1,5 +1,6 @@
 import type {ChangeStatus} from '../analysis/layer-history.js';
-import type {Command, Pane} from './keymap.js';
+import type {DetailStop} from './details-pane.js';
+import {PANES, type Command, type Pane} from './keymap.js';
 import type {RowList, TreeView} from './visible-rows.js';
 
 /** Everything the browser remembers between key presses; the tree model never changes. */
@@ -32,6 +33,9 @@ export interface ViewState {
 	wasteIndex: number;
 	/** A line for the status bar, until the next key: what "w" jumped to. */
 	notice: string | null;
+	/** The details pane: which of its selectable lines the cursor is on, and the first line shown. */
+	detailCursor: number;
+	detailScroll: number;
 }
 
 export function initialState(): ViewState {
@@ -56,6 +60,8 @@ export function initialState(): ViewState {
 		pendingFocus: null,
 		wasteIndex: 0,
 		notice: null,
+		detailCursor: 0,
+		detailScroll: 0,
 	};
 }
 
@@ -67,6 +73,8 @@ export interface ViewContext {
 	pageSize: number;
 	/** The n-th largest dead file (largest first), for "w": where it is stored, and a line that names it; undefined past the last. */
 	waste?: (index: number) => {layer: number; pathId: number; ancestors: number[]; notice: string} | undefined;
+	/** The details pane: the line index of each selectable line, how many lines fit, and where each leads. */
+	details?: {stops: readonly DetailStop[]; height: number; open: (selected: number) => {layer: number; pathId: number; ancestors: number[]} | undefined};
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
 	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
 }
@@ -89,6 +97,7 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 	const moveFiles = (cursor: number) => withCursor(state, cursor, rowCount, context.pageSize);
 	const moveLayer = (layer: number) => ({...state, layer: clamp(layer, 0, context.layerCount - 1), cursor: 0, scroll: 0});
 	const inLayers = state.focus === 'layers';
+	if (state.focus === 'details' && context.details && DETAIL_MOVES[command] !== undefined) return moveDetail(state, context.details, DETAIL_MOVES[command]!(state.detailCursor, context.details));
 	const row = context.rows.at(state.cursor);
 
 	switch (command) {
@@ -96,8 +105,16 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			return {...state, quit: true};
 		case 'help':
 			return {...state, help: !state.help};
-		case 'switch-pane':
-			return {...state, focus: inLayers ? 'files' : 'layers'};
+		case 'switch-pane': {
+			const focus = PANES[(PANES.indexOf(state.focus) + 1) % PANES.length]!;
+			// Into the details pane: its cursor's entry in full view.
+			return focus === 'details' && context.details ? moveDetail({...state, focus}, context.details, state.detailCursor) : {...state, focus};
+		}
+		case 'open-detail': {
+			const target = context.details?.open(state.detailCursor);
+			if (!target) return state;
+			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId};
+		}
 		case 'up':
 			return inLayers ? moveLayer(state.layer - 1) : moveFiles(state.cursor - 1);
 		case 'down':
@@ -152,6 +169,33 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			return {...state, hidden: {...state.hidden, [status]: !state.hidden[status]}, cursor: 0, scroll: 0};
 		}
 	}
+}
+
+type Details = NonNullable<ViewContext['details']>;
+
+/** Cursor moves in the details pane, over its selectable lines. */
+const DETAIL_MOVES: Partial<Record<Command, (cursor: number, details: Details) => number>> = {
+	up: cursor => cursor - 1,
+	down: cursor => cursor + 1,
+	'page-up': (cursor, details) => cursor - Math.max(1, Math.floor(details.height / 2)),
+	'page-down': (cursor, details) => cursor + Math.max(1, Math.floor(details.height / 2)),
+	home: () => 0,
+	end: (_, details) => details.stops.length - 1,
+};
+
+/**
+ * The cursor on an entry, and the view scrolled so that all of it shows, with
+ * the line below it (where a fix follows its paths) when there is room.
+ */
+function moveDetail(state: ViewState, details: Details, cursor: number): ViewState {
+	const detailCursor = clamp(cursor, 0, Math.max(0, details.stops.length - 1));
+	const stop = details.stops[detailCursor];
+	if (!stop) return state;
+	let detailScroll = state.detailScroll;
+	const bottom = Math.min(stop.last + 1, stop.first + details.height - 1);
+	if (bottom >= detailScroll + details.height) detailScroll = bottom - details.height + 1;
+	if (stop.first < detailScroll) detailScroll = stop.first;
+	return {...state, detailCursor, detailScroll};
 }
 
 /**

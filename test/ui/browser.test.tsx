@@ -9,7 +9,7 @@ import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {columns} from '../../source/ui/columns.js';
-import {commandFor, KEYMAP, keymapMarkdown} from '../../source/ui/keymap.js';
+import {commandFor, KEYMAP, keymapMarkdown, PANES} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
 import {visibleRows} from '../../source/ui/visible-rows.js';
 import {repoRoot} from '../helpers/paths.js';
@@ -46,7 +46,7 @@ describe('the keymap is data', () => {
 	});
 
 	it('has no key bound twice in one pane', () => {
-		for (const pane of ['layers', 'files'] as const) {
+		for (const pane of PANES) {
 			const seen = new Map<string, string>();
 			for (const binding of KEYMAP.filter(b => b.pane === undefined || b.pane === pane)) {
 				for (const press of binding.presses) {

@@ -1,0 +1,79 @@
+import prettyBytes from 'pretty-bytes';
+import wrapAnsi from 'wrap-ansi';
+import type {Analysis} from '../analysis/analyse.js';
+import {formatPlatform} from '../image/platform.js';
+import {escapeForTerminal} from '../report/escape.js';
+import {shortInstruction} from '../report/summary.js';
+
+/** Where Enter on an entry goes: a path in the tree after a layer. */
+export interface DetailTarget {
+	layer: number;
+	path: string;
+}
+
+export interface DetailLine {
+	text: string;
+	tone?: 'bold' | 'dim' | 'yellow';
+	/** The entry the line belongs to (a finding's title, instruction and fix are three entries and one stop). */
+	entry: number;
+}
+
+/** An entry the cursor stops at: its lines, and where it leads. */
+export interface DetailStop {
+	first: number;
+	last: number;
+	target: DetailTarget;
+}
+
+export interface DetailPane {
+	lines: DetailLine[];
+	stops: DetailStop[];
+}
+
+/**
+ * The details pane (Tab to it): the image, every finding with its whole fix
+ * and its paths, and every reclaimable file with the layer that stored it,
+ * the layer that killed it and why. Every entry is wrapped to the width, so
+ * nothing is cut: at 80 columns a long path takes two lines. Entries with a
+ * target are the cursor's stops; Enter shows them in the tree.
+ */
+export function detailPane(analysis: Analysis, width: number): DetailPane {
+	const {image, efficiency, waste, findings} = analysis;
+	const last = Math.max(0, image.layers.length - 1);
+	const storedIn = new Map(waste.files.map(file => [file.path, file.storedIn]));
+	const lines: DetailLine[] = [];
+	const stops: DetailStop[] = [];
+	let entry = 0;
+	const add = (text: string, options: {tone?: DetailLine['tone']; indent?: string; target?: DetailTarget} = {}) => {
+		const indent = options.indent ?? '';
+		const first = lines.length;
+		const wrapped = text === '' ? [''] : wrapAnsi(text, Math.max(8, width - indent.length), {hard: true, trim: true}).split('\n');
+		for (const [index, part] of wrapped.entries()) lines.push({text: (index === 0 ? '' : indent) + part, tone: options.tone, entry});
+		if (options.target) stops.push({first, last: lines.length - 1, target: options.target});
+		entry++;
+	};
+	add(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, {tone: 'bold'});
+	add(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)} of content`);
+	add(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${waste.storedBytes === 0 ? 0 : ((waste.reclaimableBytes / waste.storedBytes) * 100).toFixed(1)} % of the content)`, {tone: waste.reclaimableBytes > 0 ? 'yellow' : undefined});
+	add(`dive's figures: efficiency ${(efficiency.score * 100).toFixed(2)} % · wasted ${prettyBytes(efficiency.wastedBytes)} (every copy counted)`, {tone: 'dim'});
+	add('');
+	add(`Findings (${findings.length})`, {tone: 'bold'});
+	for (const finding of findings) {
+		const layerOf = (path: string) => storedIn.get(path) ?? finding.layer ?? last;
+		const first = finding.paths[0];
+		const mark = finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· ';
+		// A finding opens to its layer's instruction and its whole fix, one stop; its paths follow, a stop each.
+		const start = lines.length;
+		add(`${mark} ${escapeForTerminal(finding.title)}${finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : ''}`, {indent: '   '});
+		if (finding.instruction !== null) add(`   layer ${finding.layer}: ${escapeForTerminal(shortInstruction(finding.instruction))}`, {tone: 'dim', indent: '   '});
+		add(`   fix: ${escapeForTerminal(finding.fix)}`, {indent: '   '});
+		stops.push({first: start, last: lines.length - 1, target: first ? {layer: layerOf(first.path), path: first.path} : {layer: finding.layer ?? last, path: '/'}});
+		for (const item of finding.paths) add(`     ${prettyBytes(item.bytes)}  ${escapeForTerminal(item.path)}`, {indent: '       ', target: {layer: layerOf(item.path), path: item.path}});
+	}
+	add('');
+	add(`Reclaimable files (${waste.files.length}, ${prettyBytes(waste.reclaimableBytes)})`, {tone: 'bold'});
+	for (const dead of waste.files) {
+		add(`${prettyBytes(dead.size)}  ${escapeForTerminal(dead.path)} · stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`, {indent: '  ', target: {layer: dead.storedIn, path: dead.path}});
+	}
+	return {lines, stops};
+}
