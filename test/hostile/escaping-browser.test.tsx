@@ -79,7 +79,7 @@ describe.runIf(hasTmux)('the browser on a hostile image in a real terminal', {ti
 		tmux('set-option', '-g', 'allow-rename', 'on');
 		tmux('select-pane', '-t', 'hostile', '-T', 'before');
 		const titleBefore = tmux('display-message', '-p', '-t', 'hostile', '#{pane_title}').trim();
-		tmux('send-keys', '-t', 'hostile', `node ${builtCli} ${image}`, 'Enter');
+		tmux('send-keys', '-t', 'hostile', `node ${builtCli} ${image} --layer 2`, 'Enter');
 		const deadline = Date.now() + 10_000;
 		let screen = '';
 		while (Date.now() < deadline && !screen.includes('Layers (3)')) {
