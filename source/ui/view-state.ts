@@ -88,8 +88,7 @@ const TOGGLES: Partial<Record<Command, ChangeStatus>> = {
 
 /** A new state for a command; never mutates. Cursor moves are clamped to what exists. A notice lasts until the next key. */
 export function reduce(state: ViewState, command: Command, context: ViewContext): ViewState {
-	const next = apply(state.notice === null ? state : {...state, notice: null}, command, context);
-	return next;
+	return apply(state.notice === null ? state : {...state, notice: null}, command, context);
 }
 
 function apply(state: ViewState, command: Command, context: ViewContext): ViewState {
@@ -153,9 +152,9 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			return {...state, sort: state.sort === 'name' ? 'size' : 'name', cursor: 0, scroll: 0};
 		case 'largest-waste': {
 			// Largest first, then round again.
-			const target = context.waste?.(state.wasteIndex) ?? context.waste?.(0);
-			if (!target) return {...state, notice: 'no waste: every stored byte is in the final filesystem'};
 			const index = context.waste?.(state.wasteIndex) ? state.wasteIndex : 0;
+			const target = context.waste?.(index);
+			if (!target) return {...state, notice: 'no waste: every stored byte is in the final filesystem'};
 			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId, wasteIndex: index + 1, notice: target.notice};
 		}
 		case 'find':

@@ -8,15 +8,13 @@ import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {repoRoot} from '../helpers/paths.js';
+import {until} from '../helpers/wait.js';
 
 let analysis: Analysis;
 beforeAll(async () => {
 	analysis = analyseImage(await loadImage(path.join(repoRoot, 'media/example.tar')));
 });
 const tick = () => new Promise(resolve => setTimeout(resolve, 40));
-async function until(predicate: () => boolean): Promise<void> {
-	for (let waited = 0; waited < 3000 && !predicate(); waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
-}
 
 function mount(width: number, height: number) {
 	const app = render(<Browser analysis={analysis} width={width} height={height} style={createStyle(false)} onQuit={() => {}} />);

@@ -8,6 +8,7 @@ import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {repoRoot} from '../helpers/paths.js';
+import {until} from '../helpers/wait.js';
 
 let analysis: Analysis;
 beforeAll(async () => {
@@ -15,10 +16,6 @@ beforeAll(async () => {
 });
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 40));
-/** A jump puts the cursor on its row one render later: wait (a while, on a loaded machine) for the frame to show it. */
-async function until(predicate: () => boolean): Promise<void> {
-	for (let waited = 0; waited < 3000 && !predicate(); waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
-}
 
 function mount() {
 	const app = render(<Browser analysis={analysis} width={250} height={45} style={createStyle(false)} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer: 'last'}} />);

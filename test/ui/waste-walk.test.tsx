@@ -8,16 +8,13 @@ import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {repoRoot} from '../helpers/paths.js';
+import {until} from '../helpers/wait.js';
 
 let analysis: Analysis;
 beforeAll(async () => {
 	analysis = analyseImage(await loadImage(path.join(repoRoot, 'media/example.tar')));
 });
 const tick = () => new Promise(resolve => setTimeout(resolve, 40));
-/** A jump puts the cursor on its row one render later: wait for the frame to show it. */
-async function until(predicate: () => boolean): Promise<void> {
-	for (let waited = 0; waited < 2000 && !predicate(); waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
-}
 
 describe('walking through the waste', () => {
 	it('w cycles through every dead file, largest first, and the status line names each', async () => {
