@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {sampleImage, type FormName} from '../interop/sample-image.js';
-import {runCli, type CliResult} from '../helpers/run-cli.js';
+import {expectOneLineError} from '../helpers/expect-error.js';
+import {runCli} from '../helpers/run-cli.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-bad-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -13,17 +14,6 @@ function copyOf(name: FormName): string {
 	const target = path.join(scratch, `${Math.random().toString(36).slice(2)}-${name}`);
 	cpSync(sampleImage(name), target, {recursive: true});
 	return target;
-}
-
-/** One line on stderr naming the input, exit code 2, nothing on stdout, no stack trace. */
-function expectOneLineError(result: CliResult, input: string, problem: RegExp): void {
-	expect(result.code).toBe(2);
-	expect(result.stdout).toBe('');
-	const lines = result.stderr.trimEnd().split('\n');
-	expect(lines, result.stderr).toHaveLength(1);
-	expect(lines[0]).toContain(input);
-	expect(lines[0]).toMatch(problem);
-	expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
 function gzipLayerOf(layout: string): string {

@@ -11,6 +11,7 @@ import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
+import {expectOneLineError as expectOneLine} from '../helpers/expect-error.js';
 import {runMeasured, type MeasuredResult} from '../helpers/measure-cli.js';
 import {
 	bombsThenBadHeader,
@@ -60,15 +61,10 @@ async function run(args: string[], where: {dir: string; tmp: string}, options: P
 	return result;
 }
 
-/** One line on stderr naming the input and the problem, exit 2, nothing on stdout, no stack trace. */
+/** The shared one-line check, and no sign of a heap or stack giving way. */
 function expectOneLineError(result: MeasuredResult, input: string, problem: RegExp): void {
 	expect(result.stderr).not.toMatch(/\n\s+at |heap|Maximum call stack/);
-	const lines = result.stderr.trimEnd().split('\n');
-	expect(lines, result.stderr).toHaveLength(1);
-	expect(lines[0]).toContain(input);
-	expect(lines[0]).toMatch(problem);
-	expect(result.code).toBe(2);
-	expect(result.stdout).toBe('');
+	expectOneLine(result, input, problem);
 }
 
 function expectBounded(result: MeasuredResult, bounds: {seconds: number; mib: number}): void {

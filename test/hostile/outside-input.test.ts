@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
 import {builtCli} from '../helpers/paths.js';
+import {expectOneLineError} from '../helpers/expect-error.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
 import {LayoutRegistry} from '../helpers/servers/layout-registry.js';
 import {hexOf} from '../fixtures/digest.js';
@@ -62,17 +63,6 @@ async function run(args: string[], around: string, options: Parameters<typeof ru
 	expect(readdirSync(tmp), 'nothing left in TMPDIR').toEqual([]);
 	expect(listing(around), 'nothing new beside the input').toEqual(before);
 	return result;
-}
-
-/** One line on stderr naming the input, exit code 2, nothing on stdout, no stack trace. */
-function expectOneLineError(result: CliResult, input: string, problem: RegExp): void {
-	expect(result.code, result.stderr).toBe(2);
-	expect(result.stdout).toBe('');
-	const lines = result.stderr.trimEnd().split('\n');
-	expect(lines, result.stderr).toHaveLength(1);
-	expect(lines[0]).toContain(input);
-	expect(lines[0]).toMatch(problem);
-	expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
 function expectNotRead(result: CliResult, secret: string): void {
