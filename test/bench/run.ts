@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how fast layerscope loads a large image, against the CLI tools.
  *
- *   node --import tsx test/bench/run.ts [--runs N]
+ *   node --import tsx test/bench/run.ts [--runs N] [--scale 50000,200000,... | none]
  *
  * 1. Makes sure the benchmark image exists (generate-image.ts; cached in .bench-cache/).
  * 2. Baseline: `gzip -dc LAYER | tar -t > /dev/null` for each gzip layer of the
@@ -12,6 +12,9 @@
  *    load-once.ts transpiled to JavaScript (into the cache directory): running
  *    it under tsx would add ~30 MB of RSS that is not layerscope's.
  *
+ * 4. The memory curve: the whole CLI on images of 50k, 200k, 1M and 2M files
+ *    (scale-image.ts, cached beside the bench image), time and peak RSS at each size.
+ *
  * Every measurement runs N times (default 3), interleaved; the table shows the
  * median time (min-max beside it) and the largest peak RSS. Targets are shown,
  * not enforced: this is a benchmark, not a test.
@@ -21,13 +24,14 @@
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {createReadStream, existsSync} from 'node:fs';
-import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import ts from 'typescript';
 import {type BenchImage, ensureBenchImage} from './generate-image.js';
+import {ensureScaleImage, type ScaleImage} from './scale-image.js';
 import {loaderPath, MISSING_LOADER_EXIT, repoRoot} from './paths.js';
 import {PodmanService} from '../helpers/servers/podman-service.js';
 import {RegistryServer} from '../helpers/servers/registry-server.js';
@@ -35,6 +39,12 @@ import {RegistryServer} from '../helpers/servers/registry-server.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const loadOnceScript = path.join(here, 'load-once.ts');
 const MB = 1e6;
+const SCALE_FILES = [50_000, 200_000, 1_000_000, 2_000_000];
+/** Peak RSS targets of the whole CLI by image size (issue 12). */
+const SCALE_RSS_TARGETS = new Map([
+	[200_000, 250 * MB],
+	[2_000_000, 1500 * MB],
+]);
 
 interface Sample {
 	ms: number;
@@ -67,6 +77,16 @@ interface Row {
 }
 
 class BenchError extends Error {}
+
+/** `--scale 50000,200000`: the sizes of the memory curve (default: 50k, 200k, 1M, 2M files); `--scale none` skips it. */
+function parseScale(args: string[]): number[] {
+	const at = args.indexOf('--scale');
+	if (at === -1) return [...SCALE_FILES];
+	if (args[at + 1] === 'none') return [];
+	const sizes = (args[at + 1] ?? '').split(',').map(Number);
+	if (sizes.length === 0 || sizes.some(size => !Number.isInteger(size) || size < 1000)) throw new BenchError('--scale needs a comma-separated list of file counts (each at least 1000), or none');
+	return sizes;
+}
 
 function parseRuns(args: string[]): number {
 	const at = args.indexOf('--runs');
@@ -130,10 +150,16 @@ async function measureUi(args: string[]): Promise<UiLatency> {
 	return JSON.parse(stdout.trim().split('\n').at(-1)!) as UiLatency;
 }
 
-/** The built CLI with --json to /dev/null, timed and its peak RSS read by GNU time. */
+/**
+ * The built CLI with --json to a file, timed and its peak RSS read by GNU time.
+ * Each run gets an empty layer cache of its own: these are first runs.
+ */
 async function measureCli(args: string[], options: {stdin?: string; env?: Record<string, string>}): Promise<Sample> {
-	const command = `${options.stdin ? `exec < ${JSON.stringify(options.stdin)}; ` : ''}exec /usr/bin/time -f '%e %M' ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist/cli.js'))} ${args.map(arg => JSON.stringify(arg)).join(' ')} --json /dev/null`;
-	const child = spawn('bash', ['-c', command], {cwd: repoRoot, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
+	const scratch = await mkdtemp(path.join(os.tmpdir(), 'layerscope-bench-'));
+	const report = path.join(scratch, 'report.json');
+	const command = `${options.stdin ? `exec < ${JSON.stringify(options.stdin)}; ` : ''}exec /usr/bin/time -f '%e %M' ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist/cli.js'))} ${args.map(arg => JSON.stringify(arg)).join(' ')} --json ${JSON.stringify(report)}`;
+	const child = spawn('bash', ['-c', command], {cwd: repoRoot, env: {...process.env, LAYERSCOPE_CACHE_DIR: path.join(scratch, 'cache'), ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
+	child.on('close', () => void rm(scratch, {recursive: true, force: true}));
 	let stderr = '';
 	child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
 	const code = await new Promise<number | null>(resolve => child.on('close', resolve));
@@ -283,14 +309,14 @@ async function main(): Promise<void> {
 	// Streams: the whole CLI (load, analysis, JSON report), as users run it. Its own baseline: the same CLI on the file.
 	console.error('starting podman system service and docker-registry for the stream rows (the first run copies the image into them)');
 	const servers = await startServers(cacheDir, dockerArchive, ociLayout);
-	const cliRow = (label: string, short: string, args: string[], options: {stdin?: string; env?: Record<string, string>} = {}): Row => ({label, short, measure: () => measureCli(args, options), samples: []});
+	const cliRow = (label: string, short: string, args: string[], options: {stdin?: string; env?: Record<string, string>} = {}, targets: Pick<Row, 'targetRatio' | 'targetRssBytes'> = {}): Row => ({label, short, measure: () => measureCli(args, options), ...targets, samples: []});
 	rows.push(
-		cliRow('layerscope CLI --json: docker save file', 'cli-file', [dockerArchive]),
+		cliRow('layerscope CLI --json: docker save file (uncompressed)', 'cli-file', [dockerArchive], {}, {targetRatio: 0.15}),
 		cliRow('layerscope CLI --json: docker save piped to stdin', 'cli-stdin', ['-'], {stdin: dockerArchive}),
 		// podman writes the whole export to a temporary file before it sends a byte: its own time is the floor here.
 		{label: 'podman export alone: curl --unix-socket …/get > /dev/null', short: 'podman-export', measure: () => measureCurl(servers.podman.socket), samples: []},
 		cliRow('layerscope CLI --json: podman engine export (unix socket)', 'cli-engine', ['docker://localhost/bench:1'], {env: {DOCKER_HOST: servers.podman.url}}),
-		cliRow('layerscope CLI --json: OCI layout file (gzip)', 'cli-oci', [ociLayout]),
+		cliRow('layerscope CLI --json: OCI layout file (gzip)', 'cli-oci', [ociLayout], {}, {targetRatio: 0.4}),
 		cliRow('layerscope CLI --json: registry on 127.0.0.1 (gzip blobs)', 'cli-registry', [`registry://${servers.registry.host}/bench:1`, '--insecure']),
 	);
 
@@ -339,6 +365,7 @@ async function main(): Promise<void> {
 		console.log(`browser at 150x45 on ${label}, key press to new frame: cursor p50 ${ui.cursor.p50} ms, p95 ${ui.cursor.p95} ms  <= 33 ms ${verdict(ui.cursor.p95 <= 33)}; layer switch p95 ${ui.layerSwitch.p95} ms  <= 100 ms ${verdict(ui.layerSwitch.p95 <= 100)}; filter keystroke p95 ${ui.filter.p95} ms  <= 100 ms ${verdict(ui.filter.p95 <= 100)}; open all folders ${ui.unfoldAllMs} ms`);
 	}
 	await servers.stop();
+	await printScaleCurve(parseScale(process.argv.slice(2)), runs);
 	console.log('');
 	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
 	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);
