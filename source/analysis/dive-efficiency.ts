@@ -54,7 +54,8 @@ export class DiveTally {
 	add(layer: Layer, whiteoutWeights: number[]): void {
 		this.layerSizes[layer.index] = layer.contentSize;
 		const sizes = new Map<string, number>();
-		for (const entry of layer.entries) sizes.set(entry.path, entry.type === 'file' ? entry.size : 0);
+		const entries = layer.entries;
+		for (let i = 0; i < entries.length; i++) sizes.set(entries.pathOf(i), entries.typeOf(i) === 'file' ? entries.sizeOf(i) : 0);
 		const whiteouts = new Map<string, number>();
 		layer.whiteouts.forEach((path, i) => whiteouts.set(path, whiteoutWeights[i]!));
 		// dive keeps the marker as a whiteout named ".opq" inside the directory.

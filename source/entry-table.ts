@@ -1,0 +1,343 @@
+import type {EntryType, LayerEntry} from './model.js';
+
+/**
+ * A layer's entries as columns: paths and link targets as UTF-8 in one
+ * buffer each, numbers in typed arrays, sha256 digests as 32 bytes. A layer
+ * of 100,000 entries is a dozen buffers, not 100,000 objects, and a worker
+ * hands them over without a copy (`parts` are plain typed arrays, transferable).
+ * Every entry also records where its content sits in the layer's
+ * uncompressed tar (`dataOffset`, `dataSize`), so its bytes can be read back.
+ */
+export interface EntryTableParts {
+	count: number;
+	/** UTF-8 of every path, one after another; entry i is pathBytes[pathEnds[i-1]..pathEnds[i]). */
+	pathBytes: Uint8Array;
+	pathEnds: Uint32Array;
+	/** UTF-8 of symlink and hard link targets; an entry without one has an empty slice (and hasLink unset). */
+	linkBytes: Uint8Array;
+	linkEnds: Uint32Array;
+	types: Uint8Array;
+	/** Bit 0: has a digest, bit 1: has a link target, bit 2: has device numbers, bit 3: the digest is a non-hex string (in `otherDigests`). */
+	flags: Uint8Array;
+	modes: Uint16Array;
+	/** uid, gid, size, mtime, devMajor, devMinor: Float64, as tar (and PAX) numbers can exceed 32 bits or carry fractions. */
+	numbers: Float64Array;
+	/** 32 bytes per entry: the sha256 of its content (files only). */
+	digests: Uint8Array;
+	/** Per entry: offset of its content in the uncompressed tar, and the bytes stored there (0 for entries without data). */
+	dataOffsets: Float64Array;
+	dataSizes: Float64Array;
+	/** Digests that are not 64 hex digits (only hand-made models have them), by entry. */
+	otherDigests: Array<[number, string]>;
+}
+
+const TYPES: EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'char', 'block', 'fifo'];
+const TYPE_CODE = new Map(TYPES.map((type, code) => [type, code]));
+export const TYPE_FILE = 0;
+export const TYPE_DIR = 1;
+export const TYPE_SYMLINK = 2;
+export const TYPE_HARDLINK = 3;
+
+const HAS_DIGEST = 1;
+const HAS_LINK = 2;
+const HAS_DEVICE = 4;
+const OTHER_DIGEST = 8;
+/** Columns of `numbers`, per entry. */
+const NUMBERS = 6;
+const UID = 0;
+const GID = 1;
+const SIZE = 2;
+const MTIME = 3;
+const DEV_MAJOR = 4;
+const DEV_MINOR = 5;
+
+const encoder = new TextEncoder();
+const HEX = /^[0-9a-f]{64}$/;
+
+export function typeOfCode(code: number): EntryType {
+	return TYPES[code]!;
+}
+
+export function codeOfType(type: EntryType): number {
+	return TYPE_CODE.get(type)!;
+}
+
+export class EntryTable implements Iterable<LayerEntry> {
+	readonly length: number;
+
+	constructor(readonly parts: EntryTableParts) {
+		this.length = parts.count;
+	}
+
+	static from(entries: Iterable<LayerEntry & {dataOffset?: number; dataSize?: number}>): EntryTable {
+		const builder = new EntryTableBuilder();
+		for (const entry of entries) {
+			const index = builder.add(entry);
+			if (entry.dataOffset !== undefined) builder.setData(index, entry.dataOffset, entry.dataSize ?? 0);
+		}
+		return builder.finish();
+	}
+
+	/** The buffers to list as transferable when the table crosses to another thread. */
+	transferList(): ArrayBuffer[] {
+		const {pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, digests, dataOffsets, dataSizes} = this.parts;
+		return [pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, digests, dataOffsets, dataSizes].map(array => array.buffer as ArrayBuffer);
+	}
+
+	/** The path's UTF-8 bytes as [buffer, start, end): no string is made. */
+	pathRange(index: number): [Uint8Array, number, number] {
+		const {pathBytes, pathEnds} = this.parts;
+		return [pathBytes, index === 0 ? 0 : pathEnds[index - 1]!, pathEnds[index]!];
+	}
+
+	linkRange(index: number): [Uint8Array, number, number] {
+		const {linkBytes, linkEnds} = this.parts;
+		return [linkBytes, index === 0 ? 0 : linkEnds[index - 1]!, linkEnds[index]!];
+	}
+
+	pathOf(index: number): string {
+		const [bytes, start, end] = this.pathRange(index);
+		return decode(bytes, start, end);
+	}
+
+	typeCode(index: number): number {
+		return this.parts.types[index]!;
+	}
+
+	typeOf(index: number): EntryType {
+		return TYPES[this.parts.types[index]!]!;
+	}
+
+	modeOf(index: number): number {
+		return this.parts.modes[index]!;
+	}
+
+	uidOf(index: number): number {
+		return this.parts.numbers[index * NUMBERS + UID]!;
+	}
+
+	gidOf(index: number): number {
+		return this.parts.numbers[index * NUMBERS + GID]!;
+	}
+
+	sizeOf(index: number): number {
+		return this.parts.numbers[index * NUMBERS + SIZE]!;
+	}
+
+	mtimeOf(index: number): number {
+		return this.parts.numbers[index * NUMBERS + MTIME]!;
+	}
+
+	hasLink(index: number): boolean {
+		return (this.parts.flags[index]! & HAS_LINK) !== 0;
+	}
+
+	linkTargetOf(index: number): string | undefined {
+		if (!this.hasLink(index)) return undefined;
+		const [bytes, start, end] = this.linkRange(index);
+		return decode(bytes, start, end);
+	}
+
+	hasDigest(index: number): boolean {
+		return (this.parts.flags[index]! & HAS_DIGEST) !== 0;
+	}
+
+	/** The content's sha256 as hex, made on demand. */
+	digestOf(index: number): string | undefined {
+		const flags = this.parts.flags[index]!;
+		if (!(flags & HAS_DIGEST)) return undefined;
+		if (flags & OTHER_DIGEST) return this.parts.otherDigests.find(([at]) => at === index)![1];
+		return Buffer.from(this.parts.digests.buffer, this.parts.digests.byteOffset + index * 32, 32).toString('hex');
+	}
+
+	/** Whether two entries (of this table and another) carry the same digest, or both none; compares bytes. */
+	sameDigest(index: number, other: EntryTable, otherIndex: number): boolean {
+		const a = this.parts.flags[index]! & (HAS_DIGEST | OTHER_DIGEST);
+		const b = other.parts.flags[otherIndex]! & (HAS_DIGEST | OTHER_DIGEST);
+		if (a !== b) return false;
+		if (!(a & HAS_DIGEST)) return true;
+		if (a & OTHER_DIGEST) return this.digestOf(index) === other.digestOf(otherIndex);
+		const x = this.parts.digests;
+		const y = other.parts.digests;
+		for (let i = 0; i < 32; i++) if (x[index * 32 + i] !== y[otherIndex * 32 + i]) return false;
+		return true;
+	}
+
+	devMajorOf(index: number): number | undefined {
+		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.numbers[index * NUMBERS + DEV_MAJOR]! : undefined;
+	}
+
+	devMinorOf(index: number): number | undefined {
+		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.numbers[index * NUMBERS + DEV_MINOR]! : undefined;
+	}
+
+	/** Where the entry's content starts in the layer's uncompressed tar. */
+	dataOffsetOf(index: number): number {
+		return this.parts.dataOffsets[index]!;
+	}
+
+	/** Bytes of content stored in the tar at dataOffset (for a sparse file: its data segments, not its expanded size). */
+	dataSizeOf(index: number): number {
+		return this.parts.dataSizes[index]!;
+	}
+
+	/** One entry as an object, made on demand (for tests, listings and the few readers that want one). */
+	at(index: number): LayerEntry {
+		const entry: LayerEntry = {
+			path: this.pathOf(index),
+			type: this.typeOf(index),
+			mode: this.modeOf(index),
+			uid: this.uidOf(index),
+			gid: this.gidOf(index),
+			size: this.sizeOf(index),
+			mtime: this.mtimeOf(index),
+		};
+		if (this.hasLink(index)) entry.linkTarget = this.linkTargetOf(index);
+		if (this.hasDigest(index)) entry.digest = this.digestOf(index);
+		if (this.parts.flags[index]! & HAS_DEVICE) {
+			entry.devMajor = this.devMajorOf(index);
+			entry.devMinor = this.devMinorOf(index);
+		}
+		return entry;
+	}
+
+	*[Symbol.iterator](): Iterator<LayerEntry> {
+		for (let i = 0; i < this.length; i++) yield this.at(i);
+	}
+}
+
+/** Builds a table entry by entry: columns grow by doubling and are trimmed to size at the end. */
+export class EntryTableBuilder {
+	private count = 0;
+	private capacity = 64;
+	private pathBytes = new Uint8Array(4096);
+	private pathUsed = 0;
+	private pathEnds = new Uint32Array(64);
+	private linkBytes = new Uint8Array(256);
+	private linkUsed = 0;
+	private linkEnds = new Uint32Array(64);
+	private types = new Uint8Array(64);
+	private flags = new Uint8Array(64);
+	private modes = new Uint16Array(64);
+	private numbers = new Float64Array(64 * NUMBERS);
+	private digests = new Uint8Array(64 * 32);
+	private dataOffsets = new Float64Array(64);
+	private dataSizes = new Float64Array(64);
+	private readonly otherDigests: Array<[number, string]> = [];
+
+	get length(): number {
+		return this.count;
+	}
+
+	/** Adds an entry (its digest may come later, with setDigest); returns its index. */
+	add(entry: LayerEntry): number {
+		if (this.count === this.capacity) this.grow();
+		const index = this.count++;
+		this.pathUsed = this.appendText('path', entry.path);
+		this.pathEnds[index] = this.pathUsed;
+		let flags = 0;
+		if (entry.linkTarget !== undefined) {
+			flags |= HAS_LINK;
+			this.linkUsed = this.appendText('link', entry.linkTarget);
+		}
+		this.linkEnds[index] = this.linkUsed;
+		this.types[index] = codeOfType(entry.type);
+		this.modes[index] = entry.mode;
+		const at = index * NUMBERS;
+		this.numbers[at + UID] = entry.uid;
+		this.numbers[at + GID] = entry.gid;
+		this.numbers[at + SIZE] = entry.size;
+		this.numbers[at + MTIME] = entry.mtime;
+		if (entry.devMajor !== undefined || entry.devMinor !== undefined) {
+			flags |= HAS_DEVICE;
+			this.numbers[at + DEV_MAJOR] = entry.devMajor ?? 0;
+			this.numbers[at + DEV_MINOR] = entry.devMinor ?? 0;
+		}
+		this.flags[index] = flags;
+		this.dataOffsets[index] = 0;
+		this.dataSizes[index] = 0;
+		if (entry.digest !== undefined) this.setDigest(index, entry.digest);
+		return index;
+	}
+
+	setSize(index: number, size: number): void {
+		this.numbers[index * NUMBERS + SIZE] = size;
+	}
+
+	setData(index: number, offset: number, size: number): void {
+		this.dataOffsets[index] = offset;
+		this.dataSizes[index] = size;
+	}
+
+	/** A digest as hex (64 digits are kept as 32 bytes) or as raw bytes. */
+	setDigest(index: number, digest: string | Uint8Array): void {
+		this.flags[index]! |= HAS_DIGEST;
+		if (typeof digest !== 'string') {
+			this.digests.set(digest, index * 32);
+			return;
+		}
+		if (HEX.test(digest)) {
+			this.digests.set(Buffer.from(digest, 'hex'), index * 32);
+			return;
+		}
+		this.flags[index]! |= OTHER_DIGEST;
+		this.otherDigests.push([index, digest]);
+	}
+
+	finish(): EntryTable {
+		const n = this.count;
+		return new EntryTable({
+			count: n,
+			pathBytes: this.pathBytes.slice(0, this.pathUsed),
+			pathEnds: this.pathEnds.slice(0, n),
+			linkBytes: this.linkBytes.slice(0, this.linkUsed),
+			linkEnds: this.linkEnds.slice(0, n),
+			types: this.types.slice(0, n),
+			flags: this.flags.slice(0, n),
+			modes: this.modes.slice(0, n),
+			numbers: this.numbers.slice(0, n * NUMBERS),
+			digests: this.digests.slice(0, n * 32),
+			dataOffsets: this.dataOffsets.slice(0, n),
+			dataSizes: this.dataSizes.slice(0, n),
+			otherDigests: this.otherDigests,
+		});
+	}
+
+	private appendText(column: 'path' | 'link', text: string): number {
+		let bytes = column === 'path' ? this.pathBytes : this.linkBytes;
+		let used = column === 'path' ? this.pathUsed : this.linkUsed;
+		// UTF-8 takes at most 3 bytes per UTF-16 unit.
+		if (used + text.length * 3 > bytes.length) {
+			const grown = new Uint8Array(Math.max(bytes.length * 2, used + text.length * 3));
+			grown.set(bytes.subarray(0, used));
+			bytes = grown;
+			if (column === 'path') this.pathBytes = grown;
+			else this.linkBytes = grown;
+		}
+		used += encoder.encodeInto(text, bytes.subarray(used)).written;
+		return used;
+	}
+
+	private grow(): void {
+		this.capacity *= 2;
+		const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, per = 1): T => {
+			const grown = new (array.constructor as new (length: number) => T)(this.capacity * per);
+			grown.set(array);
+			return grown;
+		};
+		this.pathEnds = grow(this.pathEnds);
+		this.linkEnds = grow(this.linkEnds);
+		this.types = grow(this.types);
+		this.flags = grow(this.flags);
+		this.modes = grow(this.modes);
+		this.numbers = grow(this.numbers, NUMBERS);
+		this.digests = grow(this.digests, 32);
+		this.dataOffsets = grow(this.dataOffsets);
+		this.dataSizes = grow(this.dataSizes);
+	}
+}
+
+/** UTF-8 bytes to a string: a Buffer view decodes without copying the bytes first. */
+export function decode(bytes: Uint8Array, start: number, end: number): string {
+	return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+}
