@@ -1,6 +1,6 @@
 import {joinPath, parentOf} from '../layer/tar-path.js';
 import type {Layer} from '../model.js';
-import {FileSystem, type FsNode} from '../tree/filesystem.js';
+import {FileSystem} from '../tree/filesystem.js';
 
 export interface InefficientPath {
 	path: string;
@@ -110,19 +110,20 @@ export class DiveTally {
 
 /** Weighs one layer's whiteouts against the stack below it; call before the layer is applied. */
 export function weighLayerWhiteouts(layer: Layer, below: FileSystem): number[] {
-	return layer.whiteouts.map(path => deletedBytes(below.lookup(path)));
+	return layer.whiteouts.map(path => deletedBytes(below, below.lookupId(path)));
 }
 
 /** What a whiteout deletes, by dive's measure: the file sizes under a real directory, else nothing. */
-function deletedBytes(node: FsNode | undefined): number {
-	if (!node || node.type !== 'dir' || node.layer === -1) return 0;
+function deletedBytes(fs: FileSystem, id: number | undefined): number {
+	if (id === undefined || fs.typeOf(id) !== 'dir' || fs.layerOf(id) === -1) return 0;
 	let bytes = 0;
 	// Iterative: a tree of any depth fits.
-	const dirs = [node];
-	for (let dir = dirs.pop(); dir; dir = dirs.pop()) {
-		for (const child of dir.children!.values()) {
-			if (child.type === 'file') bytes += child.size;
-			else if (child.children) dirs.push(child);
+	const dirs = [id];
+	for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+		for (const child of fs.childIds(dir)) {
+			const type = fs.typeOf(child);
+			if (type === 'file') bytes += fs.sizeOf(child);
+			else if (type === 'dir') dirs.push(child);
 		}
 	}
 	return bytes;

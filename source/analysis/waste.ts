@@ -1,5 +1,6 @@
 import type {Image} from '../model.js';
-import {walkTree, type FsNode} from '../tree/filesystem.js';
+import type {FsNode} from '../tree/filesystem.js';
+import {FinalFiles} from './final-files.js';
 import type {DeadContent, LayerHistory, WasteCause} from './layer-history.js';
 
 export interface LayerWaste {
@@ -36,7 +37,7 @@ export interface WasteReport {
 }
 
 /** `finalFiles`: the final filesystem walked once, when the caller has it already. */
-export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = walkTree(history.final.root)): WasteReport {
+export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = new FinalFiles(history.final)): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
 	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}));
 	const killers = image.layers.map(() => new Set<number>());
@@ -69,19 +70,20 @@ export function wasteReport(image: Image, history: LayerHistory, finalFiles: Ite
 }
 
 function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
-	const byDigest = new Map<string, Map<FsNode, string>>();
+	// Per digest: per stored file (its content ref), the path that shows it.
+	const byDigest = new Map<string, Map<number, {path: string; size: number}>>();
 	for (const [path, node] of finalFiles) {
-		if (!node.content || !node.digest || node.size === 0) continue;
+		if (node.content === undefined || !node.digest || node.size === 0) continue;
 		let holders = byDigest.get(node.digest);
 		if (!holders) byDigest.set(node.digest, (holders = new Map()));
 		// One path per stored file, its own name rather than a hard link's: further links are free.
-		if (!holders.has(node.content) || node === node.content) holders.set(node.content, path);
+		if (!holders.has(node.content) || node.ref === node.content) holders.set(node.content, {path, size: node.size});
 	}
 	const groups: CopyGroup[] = [];
 	for (const [digest, holders] of byDigest) {
 		if (holders.size < 2) continue;
-		const size = [...holders.keys()][0]!.size;
-		groups.push({digest, size, paths: [...holders.values()].sort(), extraBytes: size * (holders.size - 1)});
+		const size = [...holders.values()][0]!.size;
+		groups.push({digest, size, paths: [...holders.values()].map(holder => holder.path).sort(), extraBytes: size * (holders.size - 1)});
 	}
 	return groups.sort((a, b) => b.extraBytes - a.extraBytes || (a.digest < b.digest ? -1 : 1));
 }

@@ -94,7 +94,7 @@ const kitchenSink: ImageSpec = {
 };
 
 function finalFiles(image: Image): Array<Record<string, unknown>> {
-	return [...walkTree(filesystemAt(image).root)].map(([p, node]) => fileRecord(p, node));
+	return [...walkTree(filesystemAt(image))].map(([p, node]) => fileRecord(p, node));
 }
 
 describe('the kitchen-sink image in every format', () => {

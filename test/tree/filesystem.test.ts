@@ -24,7 +24,7 @@ function stack(...layers: LayerChangeset[]): FileSystem {
 	return fs;
 }
 function paths(fs: FileSystem): string[] {
-	return [...walkTree(fs.root)].map(([path]) => path);
+	return [...walkTree(fs)].map(([path]) => path);
 }
 
 describe('FileSystem', () => {
