@@ -163,6 +163,20 @@ export class EntryTable implements Iterable<LayerEntry> {
 		return true;
 	}
 
+	/** 32 bits of the digest (0 when none): a cheap first sort of equal contents before their full digests are compared. */
+	digestKey(index: number): number {
+		const flags = this.parts.flags[index]!;
+		if (!(flags & HAS_DIGEST)) return 0;
+		if (flags & OTHER_DIGEST) {
+			let hash = 0;
+			for (const char of this.digestOf(index)!) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+			return hash >>> 0;
+		}
+		const digests = this.parts.digests;
+		const at = index * 32;
+		return ((digests[at]! << 24) | (digests[at + 1]! << 16) | (digests[at + 2]! << 8) | digests[at + 3]!) >>> 0;
+	}
+
 	devMajorOf(index: number): number | undefined {
 		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.numbers[index * NUMBERS + DEV_MAJOR]! : undefined;
 	}

@@ -7,9 +7,10 @@ import {walkIds, type FileSystem, type FsNode} from '../tree/filesystem.js';
  * can walk it without the list holding a string or an object per file.
  */
 export class FinalFiles implements Iterable<[string, FsNode]> {
-	private readonly ids: Int32Array;
+	/** Path ids in walk order. */
+	readonly ids: Int32Array;
 
-	constructor(private readonly fs: FileSystem) {
+	constructor(readonly fs: FileSystem) {
 		const ids: number[] = [];
 		for (const [, id] of walkIds(fs)) ids.push(id);
 		this.ids = Int32Array.from(ids);

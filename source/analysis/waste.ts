@@ -69,7 +69,42 @@ export function wasteReport(image: Image, history: LayerHistory, finalFiles: Ite
 	};
 }
 
+/**
+ * Two passes, so that only contents that may have copies cost a string: the
+ * first counts stored files per 32 bits of digest, the second groups the few
+ * that share them by their full digest.
+ */
 function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
+	if (finalFiles instanceof FinalFiles) return findCopiesCompact(finalFiles);
+	return groupCopies(finalFiles);
+}
+
+function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
+	const fs = finalFiles.fs;
+	const seen = new Uint8Array(fs.refCount);
+	const perKey = new Map<number, number>();
+	const contentOf = (id: number) => {
+		const content = fs.contentOfState(id, fs.attrOf(id));
+		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
+		return content;
+	};
+	for (const id of finalFiles.ids) {
+		const content = contentOf(id);
+		if (content < 0 || seen[content]) continue;
+		seen[content] = 1;
+		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
+		perKey.set(key, (perKey.get(key) ?? 0) + 1);
+	}
+	function* candidates(): Generator<[string, FsNode]> {
+		for (const [path, id] of finalFiles.paths()) {
+			const content = contentOf(id);
+			if (content >= 0 && perKey.get(fs.tableOf(content).digestKey(fs.indexOf(content)))! >= 2) yield [path, fs.node(id)];
+		}
+	}
+	return groupCopies(candidates());
+}
+
+function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 	// Per digest: per stored file (its content ref), the path that shows it.
 	const byDigest = new Map<string, Map<number, {path: string; size: number}>>();
 	for (const [path, node] of finalFiles) {

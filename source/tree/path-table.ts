@@ -60,6 +60,23 @@ export class PathTable {
 		return id;
 	}
 
+	/**
+	 * The id of an absolute path given as UTF-8 bytes[start..end), interning
+	 * every component on the way. Taken as written: after the leading "/",
+	 * every component is a name, even "", "." or ".." ("/a/" is "a" then "").
+	 */
+	internPath(bytes: Uint8Array, start: number, end: number): number {
+		let id = 0;
+		if (end - start <= 1) return id;
+		for (let from = start + 1; ; ) {
+			let to = from;
+			while (to < end && bytes[to] !== 0x2f) to++;
+			id = this.intern(id, bytes, from, to);
+			if (to >= end) return id;
+			from = to + 1;
+		}
+	}
+
 	nameOf(id: number): string {
 		return id === 0 ? '' : decode(this.nameBytes, this.nameEnds[id - 1]!, this.nameEnds[id]!);
 	}
