@@ -220,23 +220,101 @@ export class EntryTable implements Iterable<LayerEntry> {
 	}
 }
 
-/** Builds a table entry by entry: columns grow by doubling and are trimmed to size at the end. */
+type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** Entries per block of a column being built. */
+const BLOCK_SHIFT = 14;
+const BLOCK = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK - 1;
+
+/**
+ * A column filled block by block, joined once at the end: no block is ever
+ * reallocated, so building a table costs the table once plus its copy, not
+ * the trail of doubled arrays a growing array leaves for the garbage collector
+ * (which, in a worker thread, frees them late).
+ */
+class BlockColumn<T extends Column> {
+	private readonly blocks: T[] = [];
+
+	constructor(
+		private readonly make: (length: number) => T,
+		private readonly per = 1,
+	) {}
+
+	set(index: number, value: number, field = 0): void {
+		this.block(index)[(index & BLOCK_MASK) * this.per + field] = value;
+	}
+
+	or(index: number, bits: number): void {
+		this.block(index)[(index & BLOCK_MASK) * this.per] |= bits;
+	}
+
+	setBytes(index: number, bytes: Uint8Array): void {
+		(this.block(index) as Uint8Array).set(bytes, (index & BLOCK_MASK) * this.per);
+	}
+
+	finish(count: number): T {
+		const joined = this.make(count * this.per);
+		for (let b = 0; b < this.blocks.length; b++) {
+			const entries = Math.min(BLOCK, count - b * BLOCK);
+			if (entries <= 0) break;
+			joined.set(this.blocks[b]!.subarray(0, entries * this.per), b * BLOCK * this.per);
+		}
+		return joined;
+	}
+
+	private block(index: number): T {
+		const b = index >>> BLOCK_SHIFT;
+		while (this.blocks.length <= b) this.blocks.push(this.make(BLOCK * this.per));
+		return this.blocks[b]!;
+	}
+}
+
+/** UTF-8 text appended in blocks of 1 MB (or one of its own, for a longer text), joined at the end. */
+class TextColumn {
+	private readonly blocks: Array<{bytes: Uint8Array; used: number}> = [];
+	private total = 0;
+
+	/** Appends the text; returns the end offset of everything appended so far. */
+	append(text: string): number {
+		// UTF-8 takes at most 3 bytes per UTF-16 unit.
+		let last = this.blocks.at(-1);
+		if (!last || last.bytes.length - last.used < text.length * 3) {
+			last = {bytes: new Uint8Array(Math.max(1 << 20, text.length * 3)), used: 0};
+			this.blocks.push(last);
+		}
+		const written = encoder.encodeInto(text, last.bytes.subarray(last.used)).written;
+		last.used += written;
+		this.total += written;
+		return this.total;
+	}
+
+	finish(): Uint8Array {
+		const joined = new Uint8Array(this.total);
+		let at = 0;
+		for (const {bytes, used} of this.blocks) {
+			joined.set(bytes.subarray(0, used), at);
+			at += used;
+		}
+		return joined;
+	}
+}
+
+/** Builds a table entry by entry. */
 export class EntryTableBuilder {
 	private count = 0;
-	private capacity = 64;
-	private pathBytes = new Uint8Array(4096);
-	private pathUsed = 0;
-	private pathEnds = new Uint32Array(64);
-	private linkBytes = new Uint8Array(256);
-	private linkUsed = 0;
-	private linkEnds = new Uint32Array(64);
-	private types = new Uint8Array(64);
-	private flags = new Uint8Array(64);
-	private modes = new Uint16Array(64);
-	private numbers = new Float64Array(64 * NUMBERS);
-	private digests = new Uint8Array(64 * 32);
-	private dataOffsets = new Float64Array(64);
-	private dataSizes = new Float64Array(64);
+	private readonly paths = new TextColumn();
+	private readonly links = new TextColumn();
+	private linkEnd = 0;
+	private readonly pathEnds = new BlockColumn(n => new Uint32Array(n));
+	private readonly linkEnds = new BlockColumn(n => new Uint32Array(n));
+	private readonly types = new BlockColumn(n => new Uint8Array(n));
+	private readonly flags = new BlockColumn(n => new Uint8Array(n));
+	private readonly modes = new BlockColumn(n => new Uint16Array(n));
+	private readonly numbers = new BlockColumn(n => new Float64Array(n), NUMBERS);
+	private readonly digests = new BlockColumn(n => new Uint8Array(n), 32);
+	private readonly dataOffsets = new BlockColumn(n => new Float64Array(n));
+	private readonly dataSizes = new BlockColumn(n => new Float64Array(n));
 	private readonly otherDigests: Array<[number, string]> = [];
 
 	get length(): number {
@@ -245,56 +323,51 @@ export class EntryTableBuilder {
 
 	/** Adds an entry (its digest may come later, with setDigest); returns its index. */
 	add(entry: LayerEntry): number {
-		if (this.count === this.capacity) this.grow();
 		const index = this.count++;
-		this.pathUsed = this.appendText('path', entry.path);
-		this.pathEnds[index] = this.pathUsed;
+		this.pathEnds.set(index, this.paths.append(entry.path));
 		let flags = 0;
 		if (entry.linkTarget !== undefined) {
 			flags |= HAS_LINK;
-			this.linkUsed = this.appendText('link', entry.linkTarget);
+			this.linkEnd = this.links.append(entry.linkTarget);
 		}
-		this.linkEnds[index] = this.linkUsed;
-		this.types[index] = codeOfType(entry.type);
-		this.modes[index] = entry.mode;
-		const at = index * NUMBERS;
-		this.numbers[at + UID] = entry.uid;
-		this.numbers[at + GID] = entry.gid;
-		this.numbers[at + SIZE] = entry.size;
-		this.numbers[at + MTIME] = entry.mtime;
+		this.linkEnds.set(index, this.linkEnd);
+		this.types.set(index, codeOfType(entry.type));
+		this.modes.set(index, entry.mode);
+		this.numbers.set(index, entry.uid, UID);
+		this.numbers.set(index, entry.gid, GID);
+		this.numbers.set(index, entry.size, SIZE);
+		this.numbers.set(index, entry.mtime, MTIME);
 		if (entry.devMajor !== undefined || entry.devMinor !== undefined) {
 			flags |= HAS_DEVICE;
-			this.numbers[at + DEV_MAJOR] = entry.devMajor ?? 0;
-			this.numbers[at + DEV_MINOR] = entry.devMinor ?? 0;
+			this.numbers.set(index, entry.devMajor ?? 0, DEV_MAJOR);
+			this.numbers.set(index, entry.devMinor ?? 0, DEV_MINOR);
 		}
-		this.flags[index] = flags;
-		this.dataOffsets[index] = 0;
-		this.dataSizes[index] = 0;
+		this.flags.set(index, flags);
 		if (entry.digest !== undefined) this.setDigest(index, entry.digest);
 		return index;
 	}
 
 	setSize(index: number, size: number): void {
-		this.numbers[index * NUMBERS + SIZE] = size;
+		this.numbers.set(index, size, SIZE);
 	}
 
 	setData(index: number, offset: number, size: number): void {
-		this.dataOffsets[index] = offset;
-		this.dataSizes[index] = size;
+		this.dataOffsets.set(index, offset);
+		this.dataSizes.set(index, size);
 	}
 
 	/** A digest as hex (64 digits are kept as 32 bytes) or as raw bytes. */
 	setDigest(index: number, digest: string | Uint8Array): void {
-		this.flags[index]! |= HAS_DIGEST;
+		this.flags.or(index, HAS_DIGEST);
 		if (typeof digest !== 'string') {
-			this.digests.set(digest, index * 32);
+			this.digests.setBytes(index, digest);
 			return;
 		}
 		if (HEX.test(digest)) {
-			this.digests.set(Buffer.from(digest, 'hex'), index * 32);
+			this.digests.setBytes(index, Buffer.from(digest, 'hex'));
 			return;
 		}
-		this.flags[index]! |= OTHER_DIGEST;
+		this.flags.or(index, OTHER_DIGEST);
 		this.otherDigests.push([index, digest]);
 	}
 
@@ -302,52 +375,19 @@ export class EntryTableBuilder {
 		const n = this.count;
 		return new EntryTable({
 			count: n,
-			pathBytes: this.pathBytes.slice(0, this.pathUsed),
-			pathEnds: this.pathEnds.slice(0, n),
-			linkBytes: this.linkBytes.slice(0, this.linkUsed),
-			linkEnds: this.linkEnds.slice(0, n),
-			types: this.types.slice(0, n),
-			flags: this.flags.slice(0, n),
-			modes: this.modes.slice(0, n),
-			numbers: this.numbers.slice(0, n * NUMBERS),
-			digests: this.digests.slice(0, n * 32),
-			dataOffsets: this.dataOffsets.slice(0, n),
-			dataSizes: this.dataSizes.slice(0, n),
+			pathBytes: this.paths.finish(),
+			pathEnds: this.pathEnds.finish(n),
+			linkBytes: this.links.finish(),
+			linkEnds: this.linkEnds.finish(n),
+			types: this.types.finish(n),
+			flags: this.flags.finish(n),
+			modes: this.modes.finish(n),
+			numbers: this.numbers.finish(n),
+			digests: this.digests.finish(n),
+			dataOffsets: this.dataOffsets.finish(n),
+			dataSizes: this.dataSizes.finish(n),
 			otherDigests: this.otherDigests,
 		});
-	}
-
-	private appendText(column: 'path' | 'link', text: string): number {
-		let bytes = column === 'path' ? this.pathBytes : this.linkBytes;
-		let used = column === 'path' ? this.pathUsed : this.linkUsed;
-		// UTF-8 takes at most 3 bytes per UTF-16 unit.
-		if (used + text.length * 3 > bytes.length) {
-			const grown = new Uint8Array(Math.max(bytes.length * 2, used + text.length * 3));
-			grown.set(bytes.subarray(0, used));
-			bytes = grown;
-			if (column === 'path') this.pathBytes = grown;
-			else this.linkBytes = grown;
-		}
-		used += encoder.encodeInto(text, bytes.subarray(used)).written;
-		return used;
-	}
-
-	private grow(): void {
-		this.capacity *= 2;
-		const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, per = 1): T => {
-			const grown = new (array.constructor as new (length: number) => T)(this.capacity * per);
-			grown.set(array);
-			return grown;
-		};
-		this.pathEnds = grow(this.pathEnds);
-		this.linkEnds = grow(this.linkEnds);
-		this.types = grow(this.types);
-		this.flags = grow(this.flags);
-		this.modes = grow(this.modes);
-		this.numbers = grow(this.numbers, NUMBERS);
-		this.digests = grow(this.digests, 32);
-		this.dataOffsets = grow(this.dataOffsets);
-		this.dataSizes = grow(this.dataSizes);
 	}
 }
 
