@@ -265,6 +265,15 @@ class BlockColumn<T extends Column> {
 
 	private block(index: number): T {
 		const b = index >>> BLOCK_SHIFT;
+		const first = this.blocks[0];
+		// The first block starts small and doubles up to a whole block (most layers are small); later ones are whole.
+		if (b === 0 && first && first.length > (index & BLOCK_MASK) * this.per) return first;
+		if (!first || first.length < BLOCK * this.per) {
+			const length = b > 0 ? BLOCK : Math.min(BLOCK, Math.max(64, ((first?.length ?? 0) / this.per) * 2, index + 1));
+			const grown = this.make(length * this.per);
+			if (first) grown.set(first);
+			this.blocks[0] = grown;
+		}
 		while (this.blocks.length <= b) this.blocks.push(this.make(BLOCK * this.per));
 		return this.blocks[b]!;
 	}
@@ -280,7 +289,8 @@ class TextColumn {
 		// UTF-8 takes at most 3 bytes per UTF-16 unit.
 		let last = this.blocks.at(-1);
 		if (!last || last.bytes.length - last.used < text.length * 3) {
-			last = {bytes: new Uint8Array(Math.max(1 << 20, text.length * 3)), used: 0};
+			// Blocks grow with what came before (4 kB, then up to 1 MB): a small layer stays small, none is copied twice.
+			last = {bytes: new Uint8Array(Math.max(Math.min(1 << 20, Math.max(4096, this.total)), text.length * 3)), used: 0};
 			this.blocks.push(last);
 		}
 		const written = encoder.encodeInto(text, last.bytes.subarray(last.used)).written;

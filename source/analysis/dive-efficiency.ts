@@ -46,15 +46,15 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
  */
 export class DiveTally {
 	private readonly paths = new PathTable();
-	private cumulative = new Float64Array(1024);
-	private min = new Float64Array(1024);
-	private count = new Int32Array(1024);
+	private cumulative = new Float64Array(64);
+	private min = new Float64Array(64);
+	private count = new Int32Array(64);
 	// Per layer, by id: the size an entry gives the path, a whiteout's weight, and stamps saying which layer set them.
-	private size = new Float64Array(1024);
-	private weight = new Float64Array(1024);
-	private sizeStamp = new Int32Array(1024);
-	private whiteoutStamp = new Int32Array(1024);
-	private parentStamp = new Int32Array(1024);
+	private size = new Float64Array(64);
+	private weight = new Float64Array(64);
+	private sizeStamp = new Int32Array(64);
+	private whiteoutStamp = new Int32Array(64);
+	private parentStamp = new Int32Array(64);
 	private stamp = 0;
 	private readonly layerSizes: number[] = [];
 

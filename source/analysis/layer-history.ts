@@ -131,22 +131,22 @@ export interface LayerHistory {
 export class LayerHistoryBuilder implements FsObserver {
 	readonly fs = new FileSystem();
 	/** Per content ref: how many paths show it now. */
-	private references = new Int32Array(1024);
+	private references = new Int32Array(64);
 	/** Per content ref: 1 once its bytes are counted as stored. */
-	private stored = new Uint8Array(1024);
+	private stored = new Uint8Array(64);
 	private readonly deaths: DeadContent[] = [];
 	private readonly changes: ChangeList[] = [];
 	private storedBytes = 0;
 	private layer = 0;
 
 	// The layer being applied: the paths it touches in first-touch order, their state before, whether gone at the end.
-	private touched = new Int32Array(1024);
-	private touchedBefore = new Int32Array(2048);
-	private touchedRemoved = new Uint8Array(1024);
+	private touched = new Int32Array(64);
+	private touchedBefore = new Int32Array(128);
+	private touchedRemoved = new Uint8Array(64);
 	private touchedCount = 0;
 	/** Per path id: 1 + the layer that last touched it, and where in `touched` it sits. */
-	private touchStamp = new Int32Array(1024);
-	private touchSlot = new Int32Array(1024);
+	private touchStamp = new Int32Array(64);
+	private touchSlot = new Int32Array(64);
 
 	/** Applies the next layer; `beforeLayer` sees the stack below it first. */
 	add(layer: Layer, beforeLayer?: (layer: Layer, below: FileSystem) => void): void {

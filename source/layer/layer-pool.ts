@@ -4,7 +4,7 @@ import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import {Worker} from 'node:worker_threads';
 import {LayerFormatError, readLayer, type LayerReadResult} from './read-layer.js';
-import {openRange, type FileRange} from './file-range.js';
+import {openRangeReusing, type FileRange} from './file-range.js';
 import type {LayerJob, LayerJobReply} from './layer-worker.js';
 import {EntryTable} from '../entry-table.js';
 
@@ -73,7 +73,7 @@ export class LayerPool {
 	}
 
 	read(range: FileRange): Promise<LayerReadResult> {
-		if (this.size === 0) return readLayer(openRange(range), this.stopping.signal);
+		if (this.size === 0) return readLayer(openRangeReusing(range), this.stopping.signal);
 		return new Promise((resolve, reject) => {
 			this.queue.push({job: {kind: 'range', ...range, id: this.nextId++}, resolve, reject});
 			this.dispatch();

@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto';
 import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
 import {EntryTableBuilder} from '../entry-table.js';
 import {DecompressError, decompress, sniffCompression} from './compression.js';
+import {REUSES_BUFFERS} from './file-range.js';
 import {formatLimit, limits, LIMIT_VARIABLES, MAX_PATH_DEPTH} from '../limits.js';
 import {checkSparseMap, parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
@@ -92,7 +93,9 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 	}
 
 	const changes = new ChangesetBuilder();
-	const tarStream: AsyncIterable<Buffer> = compression === 'none' ? blobChunks() : decompress(blobChunks(), compression);
+	// A decompressor may hold its input past the next read: give it chunks of its own when the source reuses its buffers.
+	const reused = (blob as {[REUSES_BUFFERS]?: boolean})[REUSES_BUFFERS] === true;
+	const tarStream: AsyncIterable<Buffer> = compression === 'none' ? blobChunks() : decompress(reused ? copies(blobChunks()) : blobChunks(), compression);
 
 	// Uncompressed: the blob is the tar, so one hash serves both digests.
 	const diffHash = compression === 'none' ? null : createHash('sha256');
@@ -120,6 +123,10 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 		size,
 		contentSize: changes.contentSize,
 	};
+}
+
+async function* copies(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+	for await (const chunk of source) yield Buffer.from(chunk);
 }
 
 async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder, onChunk: (chunk: Buffer) => void): Promise<void> {

@@ -126,7 +126,8 @@ export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: W
 			}
 			// A header block or extended-header data: gather exactly `need` bytes, across chunks if need be.
 			const take = Math.min(need - pendingBytes, available);
-			pending.push(chunk.subarray(offset, offset + take));
+			// A block cut by the chunk's end is kept across chunks: as a copy, since a source may reuse its buffers.
+			pending.push(pendingBytes + take < need ? Buffer.from(chunk.subarray(offset, offset + take)) : chunk.subarray(offset, offset + take));
 			pendingBytes += take;
 			offset += take;
 			if (pendingBytes < need) continue;

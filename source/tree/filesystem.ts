@@ -83,12 +83,12 @@ const encoder = new TextEncoder();
 
 export class FileSystem {
 	readonly paths = new PathTable();
-	private own = new Int32Array(1024).fill(ABSENT);
-	private attr = new Int32Array(1024).fill(ABSENT);
-	private firstChild = new Int32Array(1024).fill(-1);
-	private lastChild = new Int32Array(1024).fill(-1);
-	private nextSibling = new Int32Array(1024).fill(-1);
-	private prevSibling = new Int32Array(1024).fill(-1);
+	private own = new Int32Array(64).fill(ABSENT);
+	private attr = new Int32Array(64).fill(ABSENT);
+	private firstChild = new Int32Array(64).fill(-1);
+	private lastChild = new Int32Array(64).fill(-1);
+	private nextSibling = new Int32Array(64).fill(-1);
+	private prevSibling = new Int32Array(64).fill(-1);
 	/** Per applied layer: its entries, its index, its first ref. */
 	private readonly tables: EntryTable[] = [];
 	private readonly layerIndexes: number[] = [];

@@ -10,12 +10,12 @@ import {decode} from '../entry-table.js';
  */
 export class PathTable {
 	private count = 1;
-	private parents = new Int32Array(1024).fill(-1);
-	private nameEnds = new Uint32Array(1024);
-	private nameBytes = new Uint8Array(16 * 1024);
-	private hashes = new Uint32Array(1024);
+	private parents = new Int32Array(64).fill(-1);
+	private nameEnds = new Uint32Array(64);
+	private nameBytes = new Uint8Array(1024);
+	private hashes = new Uint32Array(64);
 	/** id + 1 per slot, 0 when empty; always at most half full. */
-	private slots = new Int32Array(2048);
+	private slots = new Int32Array(128);
 
 	get size(): number {
 		return this.count;
