@@ -3,6 +3,11 @@ import {readLayer} from '../../source/layer/read-layer.js';
 import {buildTar, paxHeader} from '../fixtures/tar-writer.js';
 import {buildLayerTar} from '../fixtures/layer-builder.js';
 import {createHash} from 'node:crypto';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {gzipSync} from 'node:zlib';
+import {openRange, openRangeReusing, REUSES_BUFFERS} from '../../source/layer/file-range.js';
 
 async function* chunks(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
 	for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
@@ -73,7 +78,6 @@ describe('the tar walker', () => {
 			{type: 'file', path: 'plain', content: 'plain bytes'},
 			{type: 'sparse', path: 'holes', realSize: 1 << 20, segments: [{offset: 4096, data: Buffer.from('data')}], format: 'pax-0.1'},
 		]);
-		const {gzipSync} = await import('node:zlib');
 		const {entries} = await readLayer(chunks(gzipSync(tar), 1000));
 		const plain = [...Array(entries.length).keys()].find(i => entries.pathOf(i) === '/plain')!;
 		expect(tar.subarray(entries.dataOffsetOf(plain), entries.dataOffsetOf(plain) + entries.dataSizeOf(plain)).toString()).toBe('plain bytes');
@@ -81,5 +85,66 @@ describe('the tar walker', () => {
 		expect(entries.sizeOf(holes)).toBe(1 << 20);
 		expect(entries.dataSizeOf(holes)).toBeLessThan(1 << 20);
 		expect(tar.subarray(entries.dataOffsetOf(holes), entries.dataOffsetOf(holes) + entries.dataSizeOf(holes)).includes('data')).toBe(true);
+	});
+});
+
+describe('sources that reuse their buffers', () => {
+	/** Hands out every chunk in one buffer, overwritten by the next: what openRangeReusing allows, at its harshest. */
+	function reusing(bytes: Buffer, size: number): AsyncIterable<Uint8Array> {
+		const buffer = Buffer.alloc(size);
+		const chunks = (async function* () {
+			for (let at = 0; at < bytes.length; at += size) {
+				const length = bytes.copy(buffer, 0, at, Math.min(at + size, bytes.length));
+				yield buffer.subarray(0, length);
+			}
+		})();
+		return Object.assign(chunks, {[REUSES_BUFFERS]: true});
+	}
+
+	it('read the same layer, plain or gzip, whatever the chunk size (headers and PAX records cut by chunk boundaries)', async () => {
+		const tar = buildTar([
+			{name: 'a.txt', data: Buffer.from('hello')},
+			paxHeader({path: `long/${'n'.repeat(3000)}/file`, comment: 'x'.repeat(5000)}),
+			{name: 'ignored', data: Buffer.alloc(70_000, 7)},
+			{name: 'dir/', typeflag: '5'},
+			{name: 'last', data: Buffer.from('the end')},
+		]);
+		const expected = await readLayer(chunks(tar, tar.length));
+		const gzip = gzipSync(tar);
+		for (const size of [1, 7, 511, 513, 4096, 65536]) {
+			expect((await readLayer(reusing(tar, size))).entries, `plain, chunks of ${size}`).toEqual(expected.entries);
+			// (The compression is sniffed from the first chunk: it needs the magic bytes whole.)
+			if (size < 7) continue;
+			const unpacked = await readLayer(reusing(gzip, size));
+			expect(unpacked.entries, `gzip, chunks of ${size}`).toEqual(expected.entries);
+			expect(unpacked.diffId).toBe(expected.diffId);
+		}
+	});
+
+	it('openRangeReusing reads exactly the bytes of its range, as openRange does', async () => {
+		const dir = mkdtempSync(path.join(os.tmpdir(), 'layerscope-range-'));
+		try {
+			const file = path.join(dir, 'blob');
+			const bytes = Buffer.alloc(3 * 1024 * 1024 + 123);
+			for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
+			writeFileSync(file, bytes);
+			for (const range of [{file, start: 0, end: bytes.length - 1}, {file, start: 1000, end: 2_500_000}, {file, start: 5, end: 4}]) {
+				const seen: Array<[number, string]> = [];
+				for (const open of [openRange, openRangeReusing]) {
+					const hash = createHash('sha256');
+					let length = 0;
+					for await (const chunk of open(range)) {
+						hash.update(chunk);
+						length += chunk.byteLength;
+					}
+					seen.push([length, hash.digest('hex')]);
+				}
+				expect(seen[1], JSON.stringify(range)).toEqual(seen[0]);
+				expect(seen[0]![0]).toBe(Math.max(0, range.end - range.start + 1));
+				expect(seen[0]![1]).toBe(createHash('sha256').update(bytes.subarray(range.start, range.end + 1)).digest('hex'));
+			}
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 });
