@@ -20,8 +20,10 @@ export interface EntryTableParts {
 	/** Bit 0: has a digest, bit 1: has a link target, bit 2: has device numbers, bit 3: the digest is a non-hex string (in `otherDigests`). */
 	flags: Uint8Array;
 	modes: Uint16Array;
-	/** uid, gid, size, mtime, devMajor, devMinor: Float64, as tar (and PAX) numbers can exceed 32 bits or carry fractions. */
+	/** uid, gid, size, mtime: Float64, as tar (and PAX) numbers can exceed 32 bits or carry fractions. */
 	numbers: Float64Array;
+	/** Device numbers, for the few entries that have them: [index, major, minor] in index order. */
+	devices: Float64Array;
 	/** 32 bytes per entry: the sha256 of its content (files only). */
 	digests: Uint8Array;
 	/** Per entry: offset of its content in the uncompressed tar, and the bytes stored there (0 for entries without data). */
@@ -43,13 +45,11 @@ const HAS_LINK = 2;
 const HAS_DEVICE = 4;
 const OTHER_DIGEST = 8;
 /** Columns of `numbers`, per entry. */
-const NUMBERS = 6;
+const NUMBERS = 4;
 const UID = 0;
 const GID = 1;
 const SIZE = 2;
 const MTIME = 3;
-const DEV_MAJOR = 4;
-const DEV_MINOR = 5;
 
 const encoder = new TextEncoder();
 const HEX = /^[0-9a-f]{64}$/;
@@ -80,8 +80,8 @@ export class EntryTable implements Iterable<LayerEntry> {
 
 	/** The buffers to list as transferable when the table crosses to another thread. */
 	transferList(): ArrayBuffer[] {
-		const {pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, digests, dataOffsets, dataSizes} = this.parts;
-		return [pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, digests, dataOffsets, dataSizes].map(array => array.buffer as ArrayBuffer);
+		const {pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, devices, digests, dataOffsets, dataSizes} = this.parts;
+		return [pathBytes, pathEnds, linkBytes, linkEnds, types, flags, modes, numbers, devices, digests, dataOffsets, dataSizes].map(array => array.buffer as ArrayBuffer);
 	}
 
 	/** The path's UTF-8 bytes as [buffer, start, end): no string is made. */
@@ -178,11 +178,24 @@ export class EntryTable implements Iterable<LayerEntry> {
 	}
 
 	devMajorOf(index: number): number | undefined {
-		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.numbers[index * NUMBERS + DEV_MAJOR]! : undefined;
+		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.devices[this.deviceAt(index) + 1]! : undefined;
 	}
 
 	devMinorOf(index: number): number | undefined {
-		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.numbers[index * NUMBERS + DEV_MINOR]! : undefined;
+		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.devices[this.deviceAt(index) + 2]! : undefined;
+	}
+
+	/** Where an entry's device numbers sit in `devices` (binary search: they are in index order). */
+	private deviceAt(index: number): number {
+		const devices = this.parts.devices;
+		let low = 0;
+		let high = devices.length / 3 - 1;
+		while (low < high) {
+			const middle = (low + high) >> 1;
+			if (devices[middle * 3]! < index) low = middle + 1;
+			else high = middle;
+		}
+		return low * 3;
 	}
 
 	/** Where the entry's content starts in the layer's uncompressed tar. */
@@ -326,6 +339,7 @@ export class EntryTableBuilder {
 	private readonly dataOffsets = new BlockColumn(n => new Float64Array(n));
 	private readonly dataSizes = new BlockColumn(n => new Float64Array(n));
 	private readonly otherDigests: Array<[number, string]> = [];
+	private readonly devices: number[] = [];
 
 	get length(): number {
 		return this.count;
@@ -349,8 +363,7 @@ export class EntryTableBuilder {
 		this.numbers.set(index, entry.mtime, MTIME);
 		if (entry.devMajor !== undefined || entry.devMinor !== undefined) {
 			flags |= HAS_DEVICE;
-			this.numbers.set(index, entry.devMajor ?? 0, DEV_MAJOR);
-			this.numbers.set(index, entry.devMinor ?? 0, DEV_MINOR);
+			this.devices.push(index, entry.devMajor ?? 0, entry.devMinor ?? 0);
 		}
 		this.flags.set(index, flags);
 		if (entry.digest !== undefined) this.setDigest(index, entry.digest);
@@ -393,6 +406,7 @@ export class EntryTableBuilder {
 			flags: this.flags.finish(n),
 			modes: this.modes.finish(n),
 			numbers: this.numbers.finish(n),
+			devices: Float64Array.from(this.devices),
 			digests: this.digests.finish(n),
 			dataOffsets: this.dataOffsets.finish(n),
 			dataSizes: this.dataSizes.finish(n),

@@ -26,7 +26,8 @@ export interface Analysis {
  */
 export class AnalysisBuilder {
 	private readonly history = new LayerHistoryBuilder();
-	private readonly dive = new DiveTally();
+	// dive's paths are interned in the filesystem's own table: most are the same paths, and a path costs once.
+	private readonly dive = new DiveTally(this.history.fs.paths);
 	private readonly waiting = new Map<number, Layer>();
 	private next = 0;
 

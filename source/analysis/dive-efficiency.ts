@@ -41,11 +41,13 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 /**
  * dive's tallies, one layer at a time (in any order: each layer counts on its
  * own, once its whiteouts are weighed against the stack below it). Paths are
- * ids of a table of their own (dive's layer trees are the paths as written,
- * symlinks unresolved), tallies typed arrays by id.
+ * ids of a path table, interned as written (dive's layer trees do not resolve
+ * symlinks); tallies are typed arrays by id.
  */
 export class DiveTally {
-	private readonly paths = new PathTable();
+	/** `paths`: a table to share (the analysis passes its filesystem's, so a path is interned once for both). */
+	constructor(private readonly paths = new PathTable()) {}
+
 	private cumulative = new Float64Array(64);
 	private min = new Float64Array(64);
 	private count = new Int32Array(64);
@@ -103,8 +105,9 @@ export class DiveTally {
 		let minimum = 0;
 		let cumulative = 0;
 		const inefficientFiles: InefficientPath[] = [];
-		for (let id = 0; id < this.paths.size; id++) {
-			if (this.count[id] === 0) continue;
+		// A shared table may hold paths this tally never saw (the filesystem's): only counted ones count.
+		for (let id = 0; id < Math.min(this.paths.size, this.count.length); id++) {
+			if (!(this.count[id]! > 0)) continue;
 			minimum += this.min[id]!;
 			cumulative += this.cumulative[id]!;
 			if (this.count[id]! >= 2) inefficientFiles.push({path: this.paths.pathOf(id), count: this.count[id]!, cumulativeBytes: this.cumulative[id]!});
