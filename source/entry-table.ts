@@ -37,7 +37,6 @@ const TYPES: EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'char', 'block
 const TYPE_CODE = new Map(TYPES.map((type, code) => [type, code]));
 export const TYPE_FILE = 0;
 export const TYPE_DIR = 1;
-export const TYPE_SYMLINK = 2;
 export const TYPE_HARDLINK = 3;
 
 const HAS_DIGEST = 1;

@@ -1,5 +1,5 @@
 import type {EntryType, Layer} from '../model.js';
-import {ABSENT, FileSystem, REMOVAL_CAUSES, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
+import {ABSENT, FileSystem, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
 
 /** A path's state at one moment; directories carry their own size (0), not their contents'. */
 export interface NodeState {
@@ -310,4 +310,3 @@ function kindOf(type: EntryType): EntryType {
 	return type === 'hardlink' ? 'file' : type;
 }
 
-export {REMOVAL_CAUSES};

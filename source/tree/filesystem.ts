@@ -1,4 +1,4 @@
-import {TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, TYPE_SYMLINK, typeOfCode, type EntryTable} from '../entry-table.js';
+import {TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, typeOfCode, type EntryTable} from '../entry-table.js';
 import {MAX_PATH_DEPTH, MAX_SYMLINKS_PER_LOOKUP} from '../limits.js';
 import type {EntryType, LayerChangeset} from '../model.js';
 import {PathTable} from './path-table.js';
