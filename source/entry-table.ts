@@ -63,9 +63,14 @@ export function codeOfType(type: EntryType): number {
 
 export class EntryTable implements Iterable<LayerEntry> {
 	readonly length: number;
+	/** The text columns as Buffers, made once: decoding a slice then makes only its string. */
+	private readonly pathText: Buffer;
+	private readonly linkText: Buffer;
 
 	constructor(readonly parts: EntryTableParts) {
 		this.length = parts.count;
+		this.pathText = asBuffer(parts.pathBytes);
+		this.linkText = asBuffer(parts.linkBytes);
 	}
 
 	static from(entries: Iterable<LayerEntry & {dataOffset?: number; dataSize?: number}>): EntryTable {
@@ -95,8 +100,8 @@ export class EntryTable implements Iterable<LayerEntry> {
 	}
 
 	pathOf(index: number): string {
-		const [bytes, start, end] = this.pathRange(index);
-		return decode(bytes, start, end);
+		const ends = this.parts.pathEnds;
+		return this.pathText.toString('utf8', index === 0 ? 0 : ends[index - 1]!, ends[index]!);
 	}
 
 	typeCode(index: number): number {
@@ -133,8 +138,8 @@ export class EntryTable implements Iterable<LayerEntry> {
 
 	linkTargetOf(index: number): string | undefined {
 		if (!this.hasLink(index)) return undefined;
-		const [bytes, start, end] = this.linkRange(index);
-		return decode(bytes, start, end);
+		const ends = this.parts.linkEnds;
+		return this.linkText.toString('utf8', index === 0 ? 0 : ends[index - 1]!, ends[index]!);
 	}
 
 	hasDigest(index: number): boolean {
@@ -414,7 +419,7 @@ export class EntryTableBuilder {
 	}
 }
 
-/** UTF-8 bytes to a string: a Buffer view decodes without copying the bytes first. */
-export function decode(bytes: Uint8Array, start: number, end: number): string {
-	return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+/** A Buffer over the same bytes (no copy), to decode slices of. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,4 +1,4 @@
-import {decode} from '../entry-table.js';
+import {asBuffer} from '../entry-table.js';
 
 /**
  * Every path the stack has seen, interned: an id per path, with its
@@ -13,6 +13,8 @@ export class PathTable {
 	private parents = new Int32Array(64).fill(-1);
 	private nameEnds = new Uint32Array(64);
 	private nameBytes = new Uint8Array(1024);
+	/** nameBytes as a Buffer, to decode names from. */
+	private nameText = asBuffer(this.nameBytes);
 	private hashes = new Uint32Array(64);
 	/** id + 1 per slot, 0 when empty; always at most half full. */
 	private slots = new Int32Array(128);
@@ -49,6 +51,7 @@ export class PathTable {
 			const grown = new Uint8Array(Math.max(this.nameBytes.length * 2, from + length));
 			grown.set(this.nameBytes.subarray(0, from));
 			this.nameBytes = grown;
+			this.nameText = asBuffer(grown);
 		}
 		this.nameBytes.set(bytes.subarray(start, end), from);
 		this.nameEnds[id] = from + length;
@@ -78,7 +81,7 @@ export class PathTable {
 	}
 
 	nameOf(id: number): string {
-		return id === 0 ? '' : decode(this.nameBytes, this.nameEnds[id - 1]!, this.nameEnds[id]!);
+		return id === 0 ? '' : this.nameText.toString('utf8', this.nameEnds[id - 1]!, this.nameEnds[id]!);
 	}
 
 	/** The absolute path ("/" for the root), built from the names up to the root. */
