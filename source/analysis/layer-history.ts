@@ -89,23 +89,34 @@ export class ChangeList implements Iterable<PathChange> {
 	}
 
 	at(index: number): PathChange {
-		return {path: this.pathOf(index), status: this.status(index), metadataOnly: this.metadataOnly(index), before: this.before(index), after: this.after(index)};
+		return this.change(index, this.pathOf(index));
 	}
 
+	/** Every change in order; paths are built from their directory's, remembered for the walk (a layer's changes share directories). */
 	*[Symbol.iterator](): Iterator<PathChange> {
-		for (let i = 0; i < this.length; i++) yield this.at(i);
+		const dirs = new Map<number, string>();
+		const paths = this.fs.paths;
+		const dirPath = (id: number): string => {
+			if (id === 0) return '';
+			let known = dirs.get(id);
+			if (known === undefined) dirs.set(id, (known = `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`));
+			return known;
+		};
+		for (let i = 0; i < this.length; i++) {
+			const id = this.pathIds[i]!;
+			yield this.change(i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`);
+		}
+	}
+
+	private change(index: number, path: string): PathChange {
+		return {path, status: this.status(index), metadataOnly: this.metadataOnly(index), before: this.before(index), after: this.after(index)};
 	}
 
 	private stateAt(index: number, which: number): NodeState | null {
 		const own = this.states[index * 4 + which]!;
 		const attr = this.states[index * 4 + which + 1]!;
 		if (own === ABSENT) return null;
-		const fs = this.fs;
-		const node = fs.state(this.pathIds[index]!, own, attr);
-		const state: NodeState = {type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, layer: node.layer};
-		if (node.digest !== undefined) state.digest = node.digest;
-		if (node.linkTarget !== undefined) state.linkTarget = node.linkTarget;
-		return state;
+		return this.fs.nodeState(own, attr);
 	}
 }
 

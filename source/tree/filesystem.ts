@@ -213,6 +213,18 @@ export class FileSystem {
 		};
 	}
 
+	/** A state as a change records it: attributes, content digest and link target, the layer that set it. */
+	nodeState(own: number, attr: number): {type: EntryType; mode: number; uid: number; gid: number; size: number; digest?: string; linkTarget?: string; layer: number} {
+		if (own < 0) return {type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, layer: -1};
+		const table = this.tableOf(attr);
+		const index = this.indexOf(attr);
+		const state: ReturnType<FileSystem['nodeState']> = {type: this.typeOfState(own, attr), mode: table.modeOf(index), uid: table.uidOf(index), gid: table.gidOf(index), size: table.sizeOf(index), layer: this.layerOfRef(own)};
+		if (table.hasDigest(index)) state.digest = table.digestOf(index);
+		const linkTarget = this.linkTargetOfState(own, attr);
+		if (linkTarget !== undefined) state.linkTarget = linkTarget;
+		return state;
+	}
+
 	// The state accessors the analysis reads without making views.
 
 	typeOfState(own: number, attr: number): EntryType {
