@@ -1,12 +1,15 @@
+import type {EntryTable} from './entry-table.js';
+
 /**
  * The image model every mode reads: one image, its config and history, and
- * the ordered layers with their complete changesets. Plain data, no classes,
- * so it can cross worker boundaries and be serialised as is.
+ * the ordered layers with their complete changesets. A layer's entries are
+ * columns (an EntryTable), not an object per entry: they are what every
+ * later stage reads, for the whole run.
  */
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
-/** One path as a layer's tar sets it (after PAX/GNU names and normalisation). */
+/** One path as a layer's tar sets it (after PAX/GNU names and normalisation); EntryTable.at() makes one on demand. */
 export interface LayerEntry {
 	/** Absolute, normalised: "/etc/hosts". The root itself is "/". */
 	path: string;
@@ -29,7 +32,7 @@ export interface LayerEntry {
 
 export interface LayerChangeset {
 	/** Entries in tar order; when a path repeats, the later entry wins. */
-	entries: LayerEntry[];
+	entries: EntryTable;
 	/** Absolute paths hidden by `.wh.NAME` files (applies to lower layers only). */
 	whiteouts: string[];
 	/** Absolute directory paths marked opaque by `.wh..wh..opq`. */

@@ -1,5 +1,5 @@
 import type {Image, Layer} from '../model.js';
-import {walkTree, type FsNode} from '../tree/filesystem.js';
+import {FinalFiles} from './final-files.js';
 import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
 import {findFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type LayerHistory} from './layer-history.js';
@@ -11,7 +11,7 @@ export interface Analysis {
 	image: Image;
 	history: LayerHistory;
 	/** Every path of the final filesystem, depth first in name order. */
-	finalFiles: Array<[string, FsNode]>;
+	finalFiles: FinalFiles;
 	/** Every layer's tree and changes, for browsing: built on first use (only the browser needs it). */
 	readonly trees: LayerTrees;
 	efficiency: DiveEfficiency;
@@ -26,7 +26,8 @@ export interface Analysis {
  */
 export class AnalysisBuilder {
 	private readonly history = new LayerHistoryBuilder();
-	private readonly dive = new DiveTally();
+	// dive's paths are interned in the filesystem's own table: most are the same paths, and a path costs once.
+	private readonly dive = new DiveTally(this.history.fs.paths);
 	private readonly waiting = new Map<number, Layer>();
 	private next = 0;
 
@@ -44,7 +45,7 @@ export class AnalysisBuilder {
 		for (const layer of image.layers) if (layer.index >= this.next && !this.waiting.has(layer.index)) this.add(layer);
 		if (this.next !== image.layers.length) throw new Error(`analysis is missing layer ${this.next}`);
 		const history = this.history.finish();
-		const finalFiles = [...walkTree(history.final.root)];
+		const finalFiles = new FinalFiles(history.final);
 		const waste = wasteReport(image, history, finalFiles);
 		let trees: LayerTrees | undefined;
 		return {

@@ -1,6 +1,7 @@
-import {joinPath, parentOf} from '../layer/tar-path.js';
+import {joinPath} from '../layer/tar-path.js';
+import {PathTable} from '../tree/path-table.js';
 import type {Layer} from '../model.js';
-import {FileSystem, type FsNode} from '../tree/filesystem.js';
+import {FileSystem} from '../tree/filesystem.js';
 
 export interface InefficientPath {
 	path: string;
@@ -17,12 +18,6 @@ export interface DiveEfficiency {
 	sizeBytes: number;
 	userSizeBytes: number;
 	inefficientFiles: InefficientPath[];
-}
-
-interface PathTally {
-	cumulative: number;
-	min: number;
-	count: number;
 }
 
 /**
@@ -45,41 +40,77 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 
 /**
  * dive's tallies, one layer at a time (in any order: each layer counts on its
- * own, once its whiteouts are weighed against the stack below it).
+ * own, once its whiteouts are weighed against the stack below it). Paths are
+ * ids of a path table, interned as written (dive's layer trees do not resolve
+ * symlinks); tallies are typed arrays by id.
  */
 export class DiveTally {
-	private readonly tallies = new Map<string, PathTally>();
+	/** `paths`: a table to share (the analysis passes its filesystem's, so a path is interned once for both). */
+	constructor(private readonly paths = new PathTable()) {}
+
+	private cumulative = new Float64Array(64);
+	private min = new Float64Array(64);
+	private count = new Int32Array(64);
+	// Per layer, by id: the size an entry gives the path, a whiteout's weight, and stamps saying which layer set them.
+	private size = new Float64Array(64);
+	private weight = new Float64Array(64);
+	private sizeStamp = new Int32Array(64);
+	private whiteoutStamp = new Int32Array(64);
+	private parentStamp = new Int32Array(64);
+	private stamp = 0;
 	private readonly layerSizes: number[] = [];
 
 	add(layer: Layer, whiteoutWeights: number[]): void {
 		this.layerSizes[layer.index] = layer.contentSize;
-		const sizes = new Map<string, number>();
-		for (const entry of layer.entries) sizes.set(entry.path, entry.type === 'file' ? entry.size : 0);
-		const whiteouts = new Map<string, number>();
-		layer.whiteouts.forEach((path, i) => whiteouts.set(path, whiteoutWeights[i]!));
+		const stamp = ++this.stamp;
+		const entries = layer.entries;
+		// A path repeated in the layer counts once, with its last entry's size.
+		const sized: number[] = [];
+		for (let i = 0; i < entries.length; i++) {
+			const [bytes, start, end] = entries.pathRange(i);
+			const id = this.intern(bytes, start, end);
+			if (this.sizeStamp[id] !== stamp) {
+				this.sizeStamp[id] = stamp;
+				sized.push(id);
+			}
+			this.size[id] = entries.typeOf(i) === 'file' ? entries.sizeOf(i) : 0;
+		}
+		const whiteouts: number[] = [];
+		const whiteout = (path: string, weight: number) => {
+			const bytes = encoder.encode(path);
+			const id = this.intern(bytes, 0, bytes.length);
+			if (this.whiteoutStamp[id] !== stamp) {
+				this.whiteoutStamp[id] = stamp;
+				whiteouts.push(id);
+			}
+			this.weight[id] = weight;
+		};
+		layer.whiteouts.forEach((path, i) => whiteout(path, whiteoutWeights[i]!));
 		// dive keeps the marker as a whiteout named ".opq" inside the directory.
-		for (const dir of layer.opaqueDirs) whiteouts.set(joinPath(dir, '.opq'), 0);
+		for (const dir of layer.opaqueDirs) whiteout(joinPath(dir, '.opq'), 0);
 
-		const parents = new Set<string>();
-		for (const path of [...sizes.keys(), ...whiteouts.keys()]) {
-			for (let parent = parentOf(path); !parents.has(parent); parent = parentOf(parent)) {
-				parents.add(parent);
-				if (parent === '/') break;
+		// Every directory above a path of this layer's tree is not a leaf of it.
+		for (const id of [...sized, ...whiteouts]) {
+			for (let parent = id === 0 ? 0 : this.paths.parentOf(id); this.parentStamp[parent] !== stamp; parent = this.paths.parentOf(parent)) {
+				this.parentStamp[parent] = stamp;
+				if (parent === 0) break;
 			}
 		}
-		for (const [path, size] of sizes) if (path !== '/' && !parents.has(path)) this.tally(path, size);
+		for (const id of sized) if (id !== 0 && this.parentStamp[id] !== stamp) this.tally(id, this.size[id]!);
 		// In dive's layer tree a whiteout and an entry of the same name are two nodes: both count.
-		for (const [path, size] of whiteouts) this.tally(path, size);
+		for (const id of whiteouts) this.tally(id, this.weight[id]!);
 	}
 
 	result(): DiveEfficiency {
 		let minimum = 0;
 		let cumulative = 0;
 		const inefficientFiles: InefficientPath[] = [];
-		for (const [path, {cumulative: bytes, min, count}] of this.tallies) {
-			minimum += min;
-			cumulative += bytes;
-			if (count >= 2) inefficientFiles.push({path, count, cumulativeBytes: bytes});
+		// A shared table may hold paths this tally never saw (the filesystem's): only counted ones count.
+		for (let id = 0; id < Math.min(this.paths.size, this.count.length); id++) {
+			if (!(this.count[id]! > 0)) continue;
+			minimum += this.min[id]!;
+			cumulative += this.cumulative[id]!;
+			if (this.count[id]! >= 2) inefficientFiles.push({path: this.paths.pathOf(id), count: this.count[id]!, cumulativeBytes: this.cumulative[id]!});
 		}
 		inefficientFiles.sort((a, b) => b.cumulativeBytes - a.cumulativeBytes || (a.path < b.path ? -1 : 1));
 		const wastedBytes = inefficientFiles.reduce((sum, file) => sum + file.cumulativeBytes, 0);
@@ -95,33 +126,60 @@ export class DiveTally {
 		};
 	}
 
-	private tally(path: string, size: number): void {
-		const seen = this.tallies.get(path);
-		if (seen) {
-			seen.cumulative += size;
-			seen.min = Math.min(seen.min, size);
-			seen.count++;
+	private intern(bytes: Uint8Array, start: number, end: number): number {
+		const id = this.paths.internPath(bytes, start, end);
+		if (this.paths.size > this.count.length) this.grow(this.paths.size);
+		return id;
+	}
+
+	private tally(id: number, size: number): void {
+		if (this.count[id]! > 0) {
+			this.cumulative[id]! += size;
+			this.min[id] = Math.min(this.min[id]!, size);
+			this.count[id]!++;
 		} else {
-			this.tallies.set(path, {cumulative: size, min: size, count: 1});
+			this.cumulative[id] = size;
+			this.min[id] = size;
+			this.count[id] = 1;
 		}
+	}
+
+	private grow(needed: number): void {
+		const size = Math.max(needed, this.count.length * 2);
+		const grow = <T extends Float64Array | Int32Array>(array: T): T => {
+			const grown = new (array.constructor as new (length: number) => T)(size);
+			grown.set(array);
+			return grown;
+		};
+		this.cumulative = grow(this.cumulative);
+		this.min = grow(this.min);
+		this.count = grow(this.count);
+		this.size = grow(this.size);
+		this.weight = grow(this.weight);
+		this.sizeStamp = grow(this.sizeStamp);
+		this.whiteoutStamp = grow(this.whiteoutStamp);
+		this.parentStamp = grow(this.parentStamp);
 	}
 }
 
+const encoder = new TextEncoder();
+
 /** Weighs one layer's whiteouts against the stack below it; call before the layer is applied. */
 export function weighLayerWhiteouts(layer: Layer, below: FileSystem): number[] {
-	return layer.whiteouts.map(path => deletedBytes(below.lookup(path)));
+	return layer.whiteouts.map(path => deletedBytes(below, below.lookupId(path)));
 }
 
 /** What a whiteout deletes, by dive's measure: the file sizes under a real directory, else nothing. */
-function deletedBytes(node: FsNode | undefined): number {
-	if (!node || node.type !== 'dir' || node.layer === -1) return 0;
+function deletedBytes(fs: FileSystem, id: number | undefined): number {
+	if (id === undefined || fs.typeOf(id) !== 'dir' || fs.layerOf(id) === -1) return 0;
 	let bytes = 0;
 	// Iterative: a tree of any depth fits.
-	const dirs = [node];
-	for (let dir = dirs.pop(); dir; dir = dirs.pop()) {
-		for (const child of dir.children!.values()) {
-			if (child.type === 'file') bytes += child.size;
-			else if (child.children) dirs.push(child);
+	const dirs = [id];
+	for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+		for (const child of fs.childIds(dir)) {
+			const type = fs.typeOf(child);
+			if (type === 'file') bytes += fs.sizeOf(child);
+			else if (type === 'dir') dirs.push(child);
 		}
 	}
 	return bytes;

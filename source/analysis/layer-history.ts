@@ -1,5 +1,5 @@
 import type {EntryType, Layer} from '../model.js';
-import {FileSystem, type FsEvent, type FsNode, type RemovalCause} from '../tree/filesystem.js';
+import {ABSENT, FileSystem, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
 
 /** A path's state at one moment; directories carry their own size (0), not their contents'. */
 export interface NodeState {
@@ -38,9 +38,91 @@ export interface DeadContent {
 	cause: WasteCause;
 }
 
+const STATUSES: ChangeStatus[] = ['added', 'modified', 'removed', 'unmodified'];
+const ADDED = 0;
+const MODIFIED = 1;
+const REMOVED = 2;
+const UNMODIFIED = 3;
+const METADATA_ONLY = 4;
+
+/**
+ * One layer's changes as columns: per change a path id, a status, and the
+ * states before and after as (own, attr) ref pairs of the filesystem (ABSENT
+ * when the path did not exist). PathChange objects are made on demand.
+ */
+export class ChangeList implements Iterable<PathChange> {
+	constructor(
+		private readonly fs: FileSystem,
+		private readonly pathIds: Int32Array,
+		/** Status code, | METADATA_ONLY. */
+		private readonly codes: Uint8Array,
+		/** Four refs per change: before own, before attr, after own, after attr. */
+		private readonly states: Int32Array,
+	) {}
+
+	get length(): number {
+		return this.pathIds.length;
+	}
+
+	pathId(index: number): number {
+		return this.pathIds[index]!;
+	}
+
+	pathOf(index: number): string {
+		return this.fs.pathOf(this.pathIds[index]!);
+	}
+
+	status(index: number): ChangeStatus {
+		return STATUSES[this.codes[index]! & 3]!;
+	}
+
+	metadataOnly(index: number): boolean {
+		return (this.codes[index]! & METADATA_ONLY) !== 0;
+	}
+
+	before(index: number): NodeState | null {
+		return this.stateAt(index, 0);
+	}
+
+	after(index: number): NodeState | null {
+		return this.stateAt(index, 2);
+	}
+
+	at(index: number): PathChange {
+		return this.change(index, this.pathOf(index));
+	}
+
+	/** Every change in order; paths are built from their directory's, remembered for the walk (a layer's changes share directories). */
+	*[Symbol.iterator](): Iterator<PathChange> {
+		const dirs = new Map<number, string>();
+		const paths = this.fs.paths;
+		const dirPath = (id: number): string => {
+			if (id === 0) return '';
+			let known = dirs.get(id);
+			if (known === undefined) dirs.set(id, (known = `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`));
+			return known;
+		};
+		for (let i = 0; i < this.length; i++) {
+			const id = this.pathIds[i]!;
+			yield this.change(i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`);
+		}
+	}
+
+	private change(index: number, path: string): PathChange {
+		return {path, status: this.status(index), metadataOnly: this.metadataOnly(index), before: this.before(index), after: this.after(index)};
+	}
+
+	private stateAt(index: number, which: number): NodeState | null {
+		const own = this.states[index * 4 + which]!;
+		const attr = this.states[index * 4 + which + 1]!;
+		if (own === ABSENT) return null;
+		return this.fs.nodeState(own, attr);
+	}
+}
+
 export interface LayerHistory {
 	/** Per layer, its changes, in the order the layer touched the paths. */
-	changes: PathChange[][];
+	changes: ChangeList[];
 	deaths: DeadContent[];
 	final: FileSystem;
 	/** Content bytes stored by all layers (every file entry, hard links excepted). */
@@ -54,52 +136,177 @@ export interface LayerHistory {
  * changes against the stack below, and every stored file whose bytes stop
  * being visible (the moment its last path goes), with the cause. Layers are
  * added one at a time, so stacking can run while later layers are still read.
+ * Per stored file it keeps two numbers (paths showing it, whether counted),
+ * per path touched in a layer a few: no object per file.
  */
-export class LayerHistoryBuilder {
+export class LayerHistoryBuilder implements FsObserver {
 	readonly fs = new FileSystem();
-	private readonly references = new Map<FsNode, number>();
-	private readonly storedIn = new Map<FsNode, number>();
+	/** Per content ref: how many paths show it now. */
+	private references = new Int32Array(64);
+	/** Per content ref: 1 once its bytes are counted as stored. */
+	private stored = new Uint8Array(64);
 	private readonly deaths: DeadContent[] = [];
-	private readonly changes: PathChange[][] = [];
+	private readonly changes: ChangeList[] = [];
 	private storedBytes = 0;
+	private layer = 0;
+
+	// The layer being applied: the paths it touches in first-touch order, their state before, whether gone at the end.
+	private touched = new Int32Array(64);
+	private touchedBefore = new Int32Array(128);
+	private touchedRemoved = new Uint8Array(64);
+	private touchedCount = 0;
+	/** Per path id: 1 + the layer that last touched it, and where in `touched` it sits. */
+	private touchStamp = new Int32Array(64);
+	private touchSlot = new Int32Array(64);
 
 	/** Applies the next layer; `beforeLayer` sees the stack below it first. */
 	add(layer: Layer, beforeLayer?: (layer: Layer, below: FileSystem) => void): void {
 		if (layer.index !== this.changes.length) throw new Error(`layer ${layer.index} added out of order`);
 		beforeLayer?.(layer, this.fs);
-		const events: FsEvent[] = [];
-		this.fs.apply(layer, layer.index, events);
-		for (const event of events) {
-			const content = event.node.content;
-			if (!content) continue;
-			if (event.kind === 'placed') {
-				if (!this.storedIn.has(content)) {
-					this.storedIn.set(content, layer.index);
-					this.storedBytes += content.size;
-				}
-				this.references.set(content, (this.references.get(content) ?? 0) + 1);
-			} else if (event.kind === 'removed') {
-				const left = this.references.get(content)! - 1;
-				this.references.set(content, left);
-				if (left === 0) {
-					this.deaths.push({
-						path: event.path,
-						size: content.size,
-						digest: content.digest,
-						storedIn: this.storedIn.get(content)!,
-						killedBy: layer.index,
-						cause: wasteCause(event.cause, content, event.replacement),
-					});
-				}
-			}
-		}
-		this.changes.push(coalesce(events));
+		this.layer = layer.index;
+		this.touchedCount = 0;
+		this.fs.apply(layer, layer.index, this);
+		this.changes.push(this.coalesce());
 	}
 
 	finish(): LayerHistory {
 		let liveBytes = 0;
-		for (const [content, count] of this.references) if (count > 0) liveBytes += content.size;
-		return {changes: this.changes, deaths: this.deaths, final: this.fs, storedBytes: this.storedBytes, liveBytes};
+		const fs = this.fs;
+		for (let ref = 0; ref < Math.min(this.references.length, fs.refCount); ref++) if (this.references[ref]! > 0) liveBytes += fs.sizeOfState(ref);
+		return {changes: this.changes, deaths: this.deaths, final: fs, storedBytes: this.storedBytes, liveBytes};
+	}
+
+	// FsObserver: told by the filesystem as the layer is applied.
+
+	placed(path: number, own: number, attr: number, previousOwn: number, previousAttr: number): void {
+		this.touch(path, previousOwn, previousAttr, false);
+		const content = this.fs.contentOfState(path, attr);
+		if (content < 0) return;
+		this.ensureRefs(content);
+		if (!this.stored[content]) {
+			this.stored[content] = 1;
+			this.storedBytes += this.fs.sizeOfState(content);
+		}
+		this.references[content]!++;
+	}
+
+	removed(path: number, own: number, attr: number, cause: RemovalCause, replacementOwn: number, replacementAttr: number): void {
+		this.touch(path, own, attr, true);
+		const content = this.fs.contentOfState(path, attr);
+		if (content < 0) return;
+		this.ensureRefs(content);
+		const left = --this.references[content]!;
+		if (left !== 0) return;
+		const fs = this.fs;
+		this.deaths.push({
+			path: fs.pathOf(path),
+			size: fs.sizeOfState(content),
+			digest: fs.digestOfState(content),
+			storedIn: fs.layerOfRef(content),
+			killedBy: this.layer,
+			cause: this.wasteCause(cause, content, replacementOwn, replacementAttr),
+		});
+	}
+
+	implied(path: number): void {
+		this.touch(path, ABSENT, ABSENT, false);
+	}
+
+	private wasteCause(cause: RemovalCause, content: number, replacementOwn: number, replacementAttr: number): WasteCause {
+		if (cause !== 'replaced' || replacementOwn === ABSENT) return 'removed';
+		const type = this.fs.typeOfState(replacementOwn, replacementAttr);
+		if (type !== 'file' && type !== 'hardlink') return 'replaced';
+		return this.fs.sameDigest(replacementAttr, content) ? 'duplicate' : 'overwritten';
+	}
+
+	/** Notes that the layer touched a path: its first touch keeps the state before; every touch says whether it is gone. */
+	private touch(path: number, beforeOwn: number, beforeAttr: number, removed: boolean): void {
+		this.ensurePaths(path);
+		let slot: number;
+		if (this.touchStamp[path] === this.layer + 1) {
+			slot = this.touchSlot[path]!;
+		} else {
+			slot = this.touchedCount++;
+			if (slot === this.touched.length) this.growTouched();
+			this.touchStamp[path] = this.layer + 1;
+			this.touchSlot[path] = slot;
+			this.touched[slot] = path;
+			this.touchedBefore[slot * 2] = beforeOwn;
+			this.touchedBefore[slot * 2 + 1] = beforeAttr;
+		}
+		this.touchedRemoved[slot] = removed ? 1 : 0;
+	}
+
+	/** Folds the layer's touches into one change per path, in first-touch order: the state before the layer against the state after it. */
+	private coalesce(): ChangeList {
+		const fs = this.fs;
+		const count = this.touchedCount;
+		const pathIds = new Int32Array(count);
+		const codes = new Uint8Array(count);
+		const states = new Int32Array(count * 4);
+		let kept = 0;
+		for (let slot = 0; slot < count; slot++) {
+			const path = this.touched[slot]!;
+			const beforeOwn = this.touchedBefore[slot * 2]!;
+			const beforeAttr = this.touchedBefore[slot * 2 + 1]!;
+			// A path not gone at the end holds what its last touch left: its state now.
+			const afterOwn = this.touchedRemoved[slot] ? ABSENT : fs.ownOf(path);
+			const afterAttr = this.touchedRemoved[slot] ? ABSENT : fs.attrOf(path);
+			if (beforeOwn === ABSENT && afterOwn === ABSENT) continue; // created and gone within the layer
+			pathIds[kept] = path;
+			codes[kept] = this.describe(beforeOwn, beforeAttr, afterOwn, afterAttr);
+			states.set([beforeOwn, beforeAttr, afterOwn, afterAttr], kept * 4);
+			kept++;
+		}
+		return new ChangeList(fs, pathIds.slice(0, kept), codes.slice(0, kept), states.slice(0, kept * 4));
+	}
+
+	private describe(beforeOwn: number, beforeAttr: number, afterOwn: number, afterAttr: number): number {
+		if (beforeOwn === ABSENT) return ADDED;
+		if (afterOwn === ABSENT) return REMOVED;
+		const fs = this.fs;
+		const sameContent =
+			kindOf(fs.typeOfState(beforeOwn, beforeAttr)) === kindOf(fs.typeOfState(afterOwn, afterAttr)) &&
+			fs.sameDigest(beforeAttr, afterAttr) &&
+			fs.sameLinkTarget(beforeOwn, beforeAttr, afterOwn, afterAttr);
+		const sameMetadata = fs.modeOfState(beforeAttr) === fs.modeOfState(afterAttr) && fs.uidOfState(beforeAttr) === fs.uidOfState(afterAttr) && fs.gidOfState(beforeAttr) === fs.gidOfState(afterAttr);
+		if (sameContent && sameMetadata) return UNMODIFIED;
+		return MODIFIED | (sameContent ? METADATA_ONLY : 0);
+	}
+
+	private ensureRefs(ref: number): void {
+		if (ref < this.references.length) return;
+		const size = Math.max(this.references.length * 2, this.fs.refCount, ref + 1);
+		const references = new Int32Array(size);
+		references.set(this.references);
+		this.references = references;
+		const stored = new Uint8Array(size);
+		stored.set(this.stored);
+		this.stored = stored;
+	}
+
+	private ensurePaths(path: number): void {
+		if (path < this.touchStamp.length) return;
+		const size = Math.max(this.touchStamp.length * 2, path + 1);
+		const stamp = new Int32Array(size);
+		stamp.set(this.touchStamp);
+		this.touchStamp = stamp;
+		const slots = new Int32Array(size);
+		slots.set(this.touchSlot);
+		this.touchSlot = slots;
+	}
+
+	private growTouched(): void {
+		const size = this.touched.length * 2;
+		const touched = new Int32Array(size);
+		touched.set(this.touched);
+		this.touched = touched;
+		const before = new Int32Array(size * 2);
+		before.set(this.touchedBefore);
+		this.touchedBefore = before;
+		const removed = new Uint8Array(size);
+		removed.set(this.touchedRemoved);
+		this.touchedRemoved = removed;
 	}
 }
 
@@ -109,52 +316,8 @@ export function buildLayerHistory(layers: Layer[]): LayerHistory {
 	return builder.finish();
 }
 
-function wasteCause(cause: RemovalCause, content: FsNode, replacement: FsNode | undefined): WasteCause {
-	if (cause !== 'replaced' || !replacement) return 'removed';
-	if (replacement.type !== 'file' && replacement.type !== 'hardlink') return 'replaced';
-	return replacement.digest === content.digest ? 'duplicate' : 'overwritten';
-}
-
-/** Folds a layer's events into one change per path, in the order the layer first touched them: the state before the layer against the state after it. */
-function coalesce(events: FsEvent[]): PathChange[] {
-	const byPath = new Map<string, {before: NodeState | null; after: FsNode | null}>();
-	for (const event of events) {
-		let seen = byPath.get(event.path);
-		if (!seen) {
-			const before = event.kind === 'removed' ? event.node : event.kind === 'placed' ? event.previous : undefined;
-			seen = {before: before ? snapshot(before) : null, after: null};
-			byPath.set(event.path, seen);
-		}
-		seen.after = event.kind === 'removed' ? null : event.node;
-	}
-	const result: PathChange[] = [];
-	for (const [path, {before, after: node}] of byPath) {
-		const after = node ? snapshot(node) : null;
-		if (!before && !after) continue; // created and gone within the layer
-		result.push(describeChange(path, before, after));
-	}
-	return result;
-}
-
-export function describeChange(path: string, before: NodeState | null, after: NodeState | null): PathChange {
-	if (!before) return {path, status: 'added', metadataOnly: false, before, after};
-	if (!after) return {path, status: 'removed', metadataOnly: false, before, after};
-	const sameContent = kindOf(before.type) === kindOf(after.type) && before.digest === after.digest && before.linkTarget === after.linkTarget;
-	const sameMetadata = before.mode === after.mode && before.uid === after.uid && before.gid === after.gid;
-	if (sameContent && sameMetadata) return {path, status: 'unmodified', metadataOnly: false, before, after};
-	return {path, status: 'modified', metadataOnly: sameContent, before, after};
-}
-
 /** A hard link is a file with another name: comparing them, only the bytes count. */
 function kindOf(type: EntryType): EntryType {
 	return type === 'hardlink' ? 'file' : type;
 }
 
-/** Only directories change in place (a directory entry merges over one); any other node is never mutated and is its own record. */
-function snapshot(node: FsNode): NodeState {
-	if (node.type !== 'dir') return node;
-	const state: NodeState = {type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, layer: node.layer};
-	if (node.digest !== undefined) state.digest = node.digest;
-	if (node.linkTarget !== undefined) state.linkTarget = node.linkTarget;
-	return state;
-}

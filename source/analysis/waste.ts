@@ -1,5 +1,6 @@
 import type {Image} from '../model.js';
-import {walkTree, type FsNode} from '../tree/filesystem.js';
+import type {FsNode} from '../tree/filesystem.js';
+import {FinalFiles} from './final-files.js';
 import type {DeadContent, LayerHistory, WasteCause} from './layer-history.js';
 
 export interface LayerWaste {
@@ -36,7 +37,7 @@ export interface WasteReport {
 }
 
 /** `finalFiles`: the final filesystem walked once, when the caller has it already. */
-export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = walkTree(history.final.root)): WasteReport {
+export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = new FinalFiles(history.final)): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
 	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}));
 	const killers = image.layers.map(() => new Set<number>());
@@ -68,20 +69,56 @@ export function wasteReport(image: Image, history: LayerHistory, finalFiles: Ite
 	};
 }
 
+/**
+ * Two passes, so that only contents that may have copies cost a string: the
+ * first counts stored files per 32 bits of digest, the second groups the few
+ * that share them by their full digest.
+ */
 function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
-	const byDigest = new Map<string, Map<FsNode, string>>();
+	if (finalFiles instanceof FinalFiles) return findCopiesCompact(finalFiles);
+	return groupCopies(finalFiles);
+}
+
+function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
+	const fs = finalFiles.fs;
+	const seen = new Uint8Array(fs.refCount);
+	const perKey = new Map<number, number>();
+	const contentOf = (id: number) => {
+		const content = fs.contentOfState(id, fs.attrOf(id));
+		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
+		return content;
+	};
+	for (const id of finalFiles.ids) {
+		const content = contentOf(id);
+		if (content < 0 || seen[content]) continue;
+		seen[content] = 1;
+		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
+		perKey.set(key, (perKey.get(key) ?? 0) + 1);
+	}
+	function* candidates(): Generator<[string, FsNode]> {
+		for (const [path, id] of finalFiles.paths()) {
+			const content = contentOf(id);
+			if (content >= 0 && perKey.get(fs.tableOf(content).digestKey(fs.indexOf(content)))! >= 2) yield [path, fs.node(id)];
+		}
+	}
+	return groupCopies(candidates());
+}
+
+function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
+	// Per digest: per stored file (its content ref), the path that shows it.
+	const byDigest = new Map<string, Map<number, {path: string; size: number}>>();
 	for (const [path, node] of finalFiles) {
-		if (!node.content || !node.digest || node.size === 0) continue;
+		if (node.content === undefined || !node.digest || node.size === 0) continue;
 		let holders = byDigest.get(node.digest);
 		if (!holders) byDigest.set(node.digest, (holders = new Map()));
 		// One path per stored file, its own name rather than a hard link's: further links are free.
-		if (!holders.has(node.content) || node === node.content) holders.set(node.content, path);
+		if (!holders.has(node.content) || node.ref === node.content) holders.set(node.content, {path, size: node.size});
 	}
 	const groups: CopyGroup[] = [];
 	for (const [digest, holders] of byDigest) {
 		if (holders.size < 2) continue;
-		const size = [...holders.keys()][0]!.size;
-		groups.push({digest, size, paths: [...holders.values()].sort(), extraBytes: size * (holders.size - 1)});
+		const size = [...holders.values()][0]!.size;
+		groups.push({digest, size, paths: [...holders.values()].map(holder => holder.path).sort(), extraBytes: size * (holders.size - 1)});
 	}
 	return groups.sort((a, b) => b.extraBytes - a.extraBytes || (a.digest < b.digest ? -1 : 1));
 }

@@ -44,7 +44,7 @@ export function modeString(mode: number): string {
 
 export function* filesOutput(image: Image, options: {layer?: number; json: boolean}): Generator<string> {
 	const fs = filesystemAt(image, options.layer);
-	for (const [path, node] of walkTree(fs.root)) {
+	for (const [path, node] of walkTree(fs)) {
 		yield options.json ? JSON.stringify(fileRecord(path, node)) : fileLine(path, node);
 	}
 }

@@ -4,8 +4,9 @@ import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import {Worker} from 'node:worker_threads';
 import {LayerFormatError, readLayer, type LayerReadResult} from './read-layer.js';
-import {openRange, type FileRange} from './file-range.js';
+import {openRangeReusing, type FileRange} from './file-range.js';
 import type {LayerJob, LayerJobReply} from './layer-worker.js';
+import {EntryTable} from '../entry-table.js';
 
 interface Waiting {
 	resolve: (result: LayerReadResult) => void;
@@ -72,7 +73,7 @@ export class LayerPool {
 	}
 
 	read(range: FileRange): Promise<LayerReadResult> {
-		if (this.size === 0) return readLayer(openRange(range), this.stopping.signal);
+		if (this.size === 0) return readLayer(openRangeReusing(range), this.stopping.signal);
 		return new Promise((resolve, reject) => {
 			this.queue.push({job: {kind: 'range', ...range, id: this.nextId++}, resolve, reject});
 			this.dispatch();
@@ -177,7 +178,7 @@ export class LayerPool {
 			}
 			const waiting = this.pending.get(reply.id)!;
 			this.pending.delete(reply.id);
-			if (reply.ok) waiting.resolve(reply.result);
+			if (reply.ok) waiting.resolve({...reply.result, entries: new EntryTable(reply.result.entries)});
 			else waiting.reject(reply.format ? new LayerFormatError(reply.message) : new Error(reply.message));
 			this.release(worker);
 		});

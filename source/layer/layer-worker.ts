@@ -1,7 +1,8 @@
 import {parentPort} from 'node:worker_threads';
-import {openRange, type FileRange} from './file-range.js';
+import {openRangeReusing, type FileRange} from './file-range.js';
 import {ChunkQueue} from './chunk-queue.js';
-import {LayerFormatError, readLayer} from './read-layer.js';
+import {LayerFormatError, readLayer, type LayerReadResult} from './read-layer.js';
+import type {EntryTableParts} from '../entry-table.js';
 
 /** A layer in a file (by range), or a layer whose bytes the main thread forwards as they arrive (a stream, a download). */
 export type LayerJob =
@@ -11,8 +12,11 @@ export type LayerJob =
 	| {kind: 'stream-end'; id: number}
 	| {kind: 'stream-abort'; id: number};
 
+/** A read layer as it crosses back: its entry table as bare columns, handed over (transferred), not copied. */
+export type TransferredLayer = Omit<LayerReadResult, 'entries'> & {entries: EntryTableParts};
+
 export type LayerJobReply =
-	| {id: number; ok: true; result: Awaited<ReturnType<typeof readLayer>>}
+	| {id: number; ok: true; result: TransferredLayer}
 	| {id: number; ok: false; message: string; format: boolean}
 	/** Bytes of a streamed layer the reader has taken: the main thread may send more. */
 	| {id: number; consumed: number};
@@ -23,7 +27,7 @@ const streams = new Map<number, ChunkQueue>();
 parentPort?.on('message', (job: LayerJob) => {
 	switch (job.kind) {
 		case 'range':
-			void run(job.id, openRange(job));
+			void run(job.id, openRangeReusing(job));
 			return;
 		case 'stream-start': {
 			const queue = new ChunkQueue(consumed => parentPort!.postMessage({id: job.id, consumed} satisfies LayerJobReply));
@@ -44,10 +48,13 @@ parentPort?.on('message', (job: LayerJob) => {
 
 async function run(id: number, source: AsyncIterable<Uint8Array>): Promise<void> {
 	let reply: LayerJobReply;
+	let transfer: ArrayBuffer[] = [];
 	try {
-		reply = {id, ok: true, result: await readLayer(source)};
+		const result = await readLayer(source);
+		transfer = result.entries.transferList();
+		reply = {id, ok: true, result: {...result, entries: result.entries.parts}};
 	} catch (error) {
 		reply = {id, ok: false, message: (error as Error).message, format: error instanceof LayerFormatError};
 	}
-	parentPort!.postMessage(reply);
+	parentPort!.postMessage(reply, transfer);
 }

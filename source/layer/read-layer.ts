@@ -1,7 +1,9 @@
 import {InputError} from '../errors.js';
 import {createHash} from 'node:crypto';
 import type {Compression, EntryType, LayerChangeset, LayerEntry} from '../model.js';
+import {EntryTableBuilder} from '../entry-table.js';
 import {DecompressError, decompress, sniffCompression} from './compression.js';
+import {REUSES_BUFFERS} from './file-range.js';
 import {formatLimit, limits, LIMIT_VARIABLES, MAX_PATH_DEPTH} from '../limits.js';
 import {checkSparseMap, parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
@@ -25,7 +27,7 @@ export interface LayerReadResult extends LayerChangeset {
 /** A problem in the layer's bytes, worded for the user; the caller adds which input and layer. */
 export class LayerFormatError extends Error {}
 
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const EMPTY_SHA256 = createHash('sha256').digest();
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 /** AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never part of the filesystem. */
@@ -91,7 +93,9 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 	}
 
 	const changes = new ChangesetBuilder();
-	const tarStream: AsyncIterable<Buffer> = compression === 'none' ? blobChunks() : decompress(blobChunks(), compression);
+	// A decompressor may hold its input past the next read: give it chunks of its own when the source reuses its buffers.
+	const reused = (blob as {[REUSES_BUFFERS]?: boolean})[REUSES_BUFFERS] === true;
+	const tarStream: AsyncIterable<Buffer> = compression === 'none' ? blobChunks() : decompress(reused ? copies(blobChunks()) : blobChunks(), compression);
 
 	// Uncompressed: the blob is the tar, so one hash serves both digests.
 	const diffHash = compression === 'none' ? null : createHash('sha256');
@@ -121,9 +125,13 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 	};
 }
 
+async function* copies(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+	for await (const chunk of source) yield Buffer.from(chunk);
+}
+
 async function parseTar(source: AsyncIterable<Buffer>, changes: ChangesetBuilder, onChunk: (chunk: Buffer) => void): Promise<void> {
 	try {
-		await walkTar(source, header => changes.add(header as unknown as TarHeader), onChunk);
+		await walkTar(source, (header, dataOffset) => changes.add(header as unknown as TarHeader, dataOffset), onChunk);
 	} catch (error) {
 		// InputError: the source itself failed (a registry cut the connection); it already says where.
 		if (error instanceof LayerFormatError || error instanceof DecompressError || error instanceof InputError) throw error;
@@ -141,7 +149,7 @@ interface ContentSink {
 
 /** Turns tar headers into normalised entries, whiteouts and opaque markers. */
 class ChangesetBuilder {
-	readonly entries: LayerEntry[] = [];
+	readonly entries = new EntryTableBuilder();
 	readonly whiteouts: string[] = [];
 	readonly opaqueDirs: string[] = [];
 	contentSize = 0;
@@ -151,11 +159,11 @@ class ChangesetBuilder {
 	private recorded = 0;
 
 	result(): LayerChangeset {
-		return {entries: this.entries, whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
+		return {entries: this.entries.finish(), whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
 	}
 
 	/** Records the entry; returns where its content goes, or null to skip the content. */
-	add(header: TarHeader): ContentSink | null {
+	add(header: TarHeader, dataOffset: number): ContentSink | null {
 		const extras = header[EXTRAS];
 		const pax = header.pax ?? undefined;
 		const typeflag = extras?.typeflag ?? 0;
@@ -211,8 +219,14 @@ class ChangesetBuilder {
 			entry.devMajor = header.devmajor ?? 0;
 			entry.devMinor = header.devminor ?? 0;
 		}
-		this.entries.push(entry);
-		if (type !== 'file') return null;
+		const index = this.entries.add(entry);
+		const entries = this.entries;
+		if (type !== 'file') {
+			entries.setData(index, dataOffset, 0);
+			return null;
+		}
+		// Where the bytes sit in the tar: for a sparse file, its data segments (header.size), not its expanded size.
+		entries.setData(index, dataOffset, header.size ?? 0);
 
 		if (sparse) {
 			// The real size is only a claim: bound it before a single hole is hashed.
@@ -229,29 +243,30 @@ class ChangesetBuilder {
 				}
 			}
 			const hash = createHash('sha256');
-			entry.size = sparse.realSize;
+			entries.setSize(index, sparse.realSize);
 			this.contentSize += sparse.realSize;
 			const hasher = new SparseHasher(hash, sparse.realSize, sparse.segments);
 			return {
 				update: chunk => hasher.update(chunk),
 				finish: () => {
 					hasher.finish();
-					entry.digest = hash.digest('hex');
+					entries.setDigest(index, hash.digest());
 				},
 			};
 		}
-		entry.size = header.size ?? 0;
-		this.contentSize += entry.size;
-		if (entry.size === 0) {
+		const size = header.size ?? 0;
+		entries.setSize(index, size);
+		this.contentSize += size;
+		if (size === 0) {
 			// Empty files are common (markers, __init__.py); their digest is known.
-			entry.digest = EMPTY_SHA256;
+			entries.setDigest(index, EMPTY_SHA256);
 			return null;
 		}
 		const hash = createHash('sha256');
 		return {
 			update: chunk => hash.update(chunk),
 			finish: () => {
-				entry.digest = hash.digest('hex');
+				entries.setDigest(index, hash.digest());
 			},
 		};
 	}

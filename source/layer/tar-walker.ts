@@ -23,7 +23,12 @@ const HEADER_ONLY = new Set(['link', 'symlink', 'character-device', 'block-devic
  * incoming chunks. No stream per entry: a layer of 100,000 small files
  * costs headers and hashing, not stream machinery.
  */
-export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: WalkedHeader) => EntrySink | null, onChunk: (chunk: Buffer) => void): Promise<void> {
+/**
+ * `onEntry` also gets where the entry's data starts in the uncompressed
+ * stream (its offset; what follows the header block), so a file's bytes can
+ * be found again later.
+ */
+export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: WalkedHeader, dataOffset: number) => EntrySink | null, onChunk: (chunk: Buffer) => void): Promise<void> {
 	// Changed inside the helpers below: typed with `as` so TypeScript does not narrow it to its first value.
 	let state = 'header' as 'header' | 'meta' | 'data' | 'padding' | 'end';
 	let pending: Buffer[] = [];
@@ -38,6 +43,9 @@ export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: W
 	let longLink: string | undefined;
 	let pax: Record<string, string> | undefined;
 	let globalPax: Record<string, string> = {};
+	/** Bytes of the stream before the current chunk; `position`: where the block just gathered ends. */
+	let chunkStart = 0;
+	let position = 0;
 
 	const finishEntry = () => {
 		sink?.finish();
@@ -79,7 +87,7 @@ export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: W
 		longName = longLink = pax = undefined;
 		if (!(header.size >= 0) || !Number.isSafeInteger(header.size)) throw new TarFormatError('layer tar is corrupt (bad entry size)');
 		const size = HEADER_ONLY.has(type) ? 0 : header.size;
-		sink = onEntry(header);
+		sink = onEntry(header, position);
 		dataLeft = size;
 		padding = (BLOCK - (size % BLOCK)) % BLOCK;
 		if (size === 0) finishEntry();
@@ -118,16 +126,19 @@ export async function walkTar(source: AsyncIterable<Buffer>, onEntry: (header: W
 			}
 			// A header block or extended-header data: gather exactly `need` bytes, across chunks if need be.
 			const take = Math.min(need - pendingBytes, available);
-			pending.push(chunk.subarray(offset, offset + take));
+			// A block cut by the chunk's end is kept across chunks: as a copy, since a source may reuse its buffers.
+			pending.push(pendingBytes + take < need ? Buffer.from(chunk.subarray(offset, offset + take)) : chunk.subarray(offset, offset + take));
 			pendingBytes += take;
 			offset += take;
 			if (pendingBytes < need) continue;
 			const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
 			pending = [];
 			pendingBytes = 0;
+			position = chunkStart + offset;
 			if (state === 'header') onHeader(block);
 			else onMeta(block);
 		}
+		chunkStart += chunk.length;
 	}
 	// Ending between entries is tolerated (as tar-stream and Go do); ending inside one is not.
 	if (state === 'data' || state === 'meta' || state === 'padding' || pendingBytes > 0) throw new TarFormatError('layer tar is truncated');

@@ -60,9 +60,10 @@ export function jsonReport(analysis: Analysis, version: string): JsonReport {
 		history: image.history.map((step, index) => ({index, instruction: step.createdBy, created: step.created, comment: step.comment, emptyLayer: step.emptyLayer, layerIndex: step.layerIndex})),
 		layers: image.layers.map(layer => {
 			const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0, unmodified: 0};
-			for (const change of history.changes[layer.index]!) {
-				counts[change.status]++;
-				if (change.metadataOnly) counts.metadataOnly++;
+			const changes = history.changes[layer.index]!;
+			for (let i = 0; i < changes.length; i++) {
+				counts[changes.status(i)]++;
+				if (changes.metadataOnly(i)) counts.metadataOnly++;
 			}
 			const dead = waste.byLayer[layer.index]!;
 			return {

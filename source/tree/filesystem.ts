@@ -1,309 +1,591 @@
-import {joinPath} from '../layer/tar-path.js';
+import {TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, typeOfCode, type EntryTable} from '../entry-table.js';
 import {MAX_PATH_DEPTH, MAX_SYMLINKS_PER_LOOKUP} from '../limits.js';
-import type {LayerChangeset, LayerEntry} from '../model.js';
+import type {EntryType, LayerChangeset} from '../model.js';
+import {PathTable} from './path-table.js';
 
 /**
  * The filesystem a runtime would see after stacking layers, built by applying
  * each layer's changeset in order, following the OCI changeset rules.
+ *
+ * Compact: a path is an id of a PathTable; what it holds is two numbers,
+ * `own` (the entry that placed it) and `attr` (the entry whose attributes
+ * it shows: itself, or for a hard link the entry its target showed when
+ * linked). An entry is named by a ref, one number per entry of every layer
+ * applied (refs of layer k follow those of layer k-1). Attributes are read
+ * from the layers' EntryTables when asked. Children are linked lists of ids
+ * in insertion order, as a Map's iteration order was.
  */
-/** A path of the stacked filesystem: a layer entry's attributes under its name, plus where it came from. */
-export interface FsNode extends Omit<LayerEntry, 'path'> {
+
+/** A path as a view made on demand: a layer entry's attributes under its name, plus where it came from. */
+export interface FsNode {
+	/** The path id in the filesystem's path table. */
+	id: number;
 	name: string;
+	type: EntryType;
+	mode: number;
+	uid: number;
+	gid: number;
+	/** Content bytes (a hard link's are its target's); 0 for everything but files and hard links. */
+	size: number;
+	mtime: number;
+	linkTarget: string | undefined;
+	digest: string | undefined;
+	devMajor: number | undefined;
+	devMinor: number | undefined;
 	/** The layer that last set this path. -1 for directories only implied by deeper paths. */
 	layer: number;
-	/** For files and hard links: the file node whose stored bytes this shows (itself, or a hard link's target as it was when linked). A hard link's size is its target's. */
-	content?: FsNode;
-	children: Map<string, FsNode> | null;
+	/** The entry (ref) that placed the path; -1 for implied directories. */
+	ref: number;
+	/** For files and hard links: the ref of the stored file whose bytes this shows (its own, or a hard link's target's as it was when linked). */
+	content: number | undefined;
 }
 
 /** Why a path disappears while a layer is applied. */
 export type RemovalCause =
 	| 'whiteout'
 	| 'opaque'
-	/** Another entry took the path; `replacement` on the event says what. */
+	/** Another entry took the path; the event's replacement says what. */
 	| 'replaced'
 	/** An ancestor was replaced (a directory became a file, say). */
 	| 'parent-replaced';
 
+export const REMOVAL_CAUSES: RemovalCause[] = ['whiteout', 'opaque', 'replaced', 'parent-replaced'];
+
 /**
- * One thing a layer did to one path, in the order it happened. Paths are
- * where the change really lands (after symlinked parents are resolved).
- * A removed directory yields one event per node of its subtree.
+ * What a layer does to each path, in the order it happens, told as it
+ * happens (no event objects). Paths are ids of where the change really lands
+ * (after symlinked parents are resolved); states are (own, attr) ref pairs,
+ * IMPLIED for an implied directory. A removed directory is told once per
+ * node of its subtree, children first.
  */
-export type FsEvent =
-	| {kind: 'removed'; path: string; node: FsNode; cause: RemovalCause; replacement?: FsNode}
-	/** `previous` is a snapshot of a directory's attributes when a directory entry merges over it. */
-	| {kind: 'placed'; path: string; node: FsNode; previous: FsNode | undefined}
-	| {kind: 'implied'; path: string; node: FsNode};
+export interface FsObserver {
+	removed(path: number, own: number, attr: number, cause: RemovalCause, replacementOwn: number, replacementAttr: number): void;
+	/** `previousOwn` is ABSENT when the path was empty; for a directory merged over, its attributes before. */
+	placed(path: number, own: number, attr: number, previousOwn: number, previousAttr: number): void;
+	implied(path: number): void;
+}
 
 /** A layer cannot be applied the way a runtime would (it would refuse it too). */
 export class ApplyError extends Error {}
+
+/** The state of an empty path, and of a directory only implied by deeper paths. */
+export const ABSENT = -2;
+export const IMPLIED = -1;
 
 /** Symlinks followed so far in one lookup: shared by every level, so links that fan out cannot multiply the work. */
 interface LookupBudget {
 	hops: number;
 }
 
-function impliedDir(name: string): FsNode {
-	return {name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkTarget: undefined, digest: undefined, devMajor: undefined, devMinor: undefined, layer: -1, content: undefined, children: new Map()};
-}
-
-function splitPath(path: string): string[] {
-	return path === '/' ? [] : path.slice(1).split('/');
-}
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const encoder = new TextEncoder();
 
 export class FileSystem {
-	readonly root: FsNode = impliedDir('');
+	readonly paths = new PathTable();
+	private own = new Int32Array(64).fill(ABSENT);
+	private attr = new Int32Array(64).fill(ABSENT);
+	private firstChild = new Int32Array(64).fill(-1);
+	private lastChild = new Int32Array(64).fill(-1);
+	private nextSibling = new Int32Array(64).fill(-1);
+	private prevSibling = new Int32Array(64).fill(-1);
+	/** Per applied layer: its entries, its index, its first ref. */
+	private readonly tables: EntryTable[] = [];
+	private readonly layerIndexes: number[] = [];
+	private readonly bases: number[] = [];
+	private nextRef = 0;
+	private observer: FsObserver | undefined;
+	/** Removals of one step, told after the step (a replacement is only known once a hard link is resolved). */
+	private removals: number[] = [];
 
-	private events: FsEvent[] | undefined;
+	constructor() {
+		this.own[0] = IMPLIED;
+		this.attr[0] = IMPLIED;
+	}
+
+	/** Refs handed out so far: every entry of every applied layer has one below this. */
+	get refCount(): number {
+		return this.nextRef;
+	}
 
 	/**
 	 * Applies one layer: its whiteouts and opaque markers hide lower content
-	 * first, then its entries land in tar order. With `events`, every change
-	 * is also reported there.
+	 * first, then its entries land in tar order. With an observer, every
+	 * change is also told to it.
 	 */
-	apply(changes: LayerChangeset, layerIndex: number, events?: FsEvent[]): void {
-		this.events = events;
+	apply(changes: LayerChangeset, layerIndex: number, observer?: FsObserver): void {
+		this.observer = observer;
+		const base = this.nextRef;
+		this.tables.push(changes.entries);
+		this.layerIndexes.push(layerIndex);
+		this.bases.push(base);
+		this.nextRef += changes.entries.length;
 		try {
-			this.applyChanges(changes, layerIndex);
+			for (const path of changes.whiteouts) this.whiteout(path);
+			for (const path of changes.opaqueDirs) {
+				const bytes = encoder.encode(path);
+				const dir = this.makeDirs(bytes, 0, bytes.length, () => path);
+				for (let child = this.firstChild[dir]!; child !== -1; ) {
+					const next = this.nextSibling[child]!;
+					this.removeSubtree(child, 'opaque');
+					child = next;
+				}
+				this.firstChild[dir] = this.lastChild[dir] = -1;
+				this.flushRemovals(ABSENT, ABSENT);
+			}
+			const entries = changes.entries;
+			for (let i = 0; i < entries.length; i++) this.put(entries, i, base + i);
 		} catch (error) {
 			// Say which layer a runtime would refuse.
 			if (error instanceof ApplyError) throw new ApplyError(`layer ${layerIndex}: ${error.message}`);
 			throw error;
 		} finally {
-			this.events = undefined;
+			this.observer = undefined;
+			this.removals = [];
 		}
 	}
 
-	private applyChanges(changes: LayerChangeset, layerIndex: number): void {
-		for (const path of changes.whiteouts) this.whiteout(path);
-		for (const path of changes.opaqueDirs) {
-			const [dir, dirPath] = this.makeDirs(splitPath(path), path);
-			for (const [name, child] of dir.children!) this.reportRemoval(joinPath(dirPath, name), child, 'opaque');
-			dir.children = new Map();
-		}
-		for (const entry of changes.entries) this.put(entry, layerIndex);
+	// --- reading ----------------------------------------------------------
+
+	get root(): FsNode {
+		return this.node(0);
 	}
 
-	/** Reports a removed subtree, children before their directory; iterative, so any depth fits. */
-	private reportRemoval(path: string, node: FsNode, cause: RemovalCause, replacement?: FsNode): void {
-		const events = this.events;
-		if (!events) return;
-		const below = cause === 'replaced' ? 'parent-replaced' : cause;
-		// Each directory is visited twice: once to push its children, once (after them) to report itself.
-		const stack: Array<{path: string; node: FsNode; expanded: boolean}> = [{path, node, expanded: false}];
-		while (stack.length > 0) {
-			const top = stack.at(-1)!;
-			if (top.node.children && !top.expanded) {
-				top.expanded = true;
-				const children = [...top.node.children];
-				for (let i = children.length - 1; i >= 0; i--) stack.push({path: joinPath(top.path, children[i]![0]), node: children[i]![1], expanded: false});
-				continue;
-			}
-			stack.pop();
-			if (top.node !== node) events.push({kind: 'removed', path: top.path, node: top.node, cause: below});
-		}
-		events.push(replacement ? {kind: 'removed', path, node, cause, replacement} : {kind: 'removed', path, node, cause});
+	/** The path id at an absolute path, following symlinks in parent components only. */
+	lookupId(path: string): number | undefined {
+		const bytes = encoder.encode(path);
+		const slash = lastSlash(bytes, 0, bytes.length);
+		if (slash === -1 || isRootPath(bytes)) return 0;
+		const parent = this.walk([0], bytes, 0, slash, false, {hops: 0}, () => path);
+		if (!parent) return undefined;
+		const id = this.childNamed(parent.at(-1)!, bytes, slash + 1, bytes.length);
+		return id === -1 ? undefined : id;
 	}
 
 	/** The node at an absolute path, following symlinks in parent components only. */
 	lookup(path: string): FsNode | undefined {
-		const parts = splitPath(path);
-		if (parts.length === 0) return this.root;
-		const parent = this.walk([this.root], parts.slice(0, -1), false, {hops: 0}, path)?.at(-1);
-		return parent?.children?.get(parts.at(-1)!);
+		const id = this.lookupId(path);
+		return id === undefined ? undefined : this.node(id);
 	}
+
+	exists(id: number): boolean {
+		return this.own[id] !== ABSENT;
+	}
+
+	/** The children of a directory, in the order they were placed. */
+	*childIds(id: number): Generator<number> {
+		for (let child = this.firstChild[id]!; child !== -1; child = this.nextSibling[child]!) yield child;
+	}
+
+	pathOf(id: number): string {
+		return this.paths.pathOf(id);
+	}
+
+	/** A path's node as a view (made on demand). */
+	node(id: number): FsNode {
+		return this.state(id, this.own[id]!, this.attr[id]!);
+	}
+
+	/** The view of a state (own, attr) of a path, current or remembered. */
+	state(id: number, own: number, attr: number): FsNode {
+		const type = this.typeOfState(own, attr);
+		if (own === IMPLIED || own === ABSENT) {
+			return {id, name: this.paths.nameOf(id), type, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkTarget: undefined, digest: undefined, devMajor: undefined, devMinor: undefined, layer: -1, ref: -1, content: undefined};
+		}
+		// A hard link shows its own link target; a link to a symlink or device is that symlink or device.
+		const linkFrom = type === 'hardlink' ? own : attr;
+		return {
+			id,
+			name: this.paths.nameOf(id),
+			type,
+			mode: this.tableOf(attr).modeOf(this.indexOf(attr)),
+			uid: this.tableOf(attr).uidOf(this.indexOf(attr)),
+			gid: this.tableOf(attr).gidOf(this.indexOf(attr)),
+			size: this.tableOf(attr).sizeOf(this.indexOf(attr)),
+			mtime: this.tableOf(attr).mtimeOf(this.indexOf(attr)),
+			linkTarget: this.tableOf(linkFrom).linkTargetOf(this.indexOf(linkFrom)),
+			digest: this.tableOf(attr).digestOf(this.indexOf(attr)),
+			devMajor: this.tableOf(linkFrom).devMajorOf(this.indexOf(linkFrom)),
+			devMinor: this.tableOf(linkFrom).devMinorOf(this.indexOf(linkFrom)),
+			layer: this.layerOfRef(own),
+			ref: own,
+			content: id !== 0 && this.typeCodeOfRef(attr) === TYPE_FILE ? attr : undefined,
+		};
+	}
+
+	/** A state as a change records it: attributes, content digest and link target, the layer that set it. */
+	nodeState(own: number, attr: number): {type: EntryType; mode: number; uid: number; gid: number; size: number; digest?: string; linkTarget?: string; layer: number} {
+		if (own < 0) return {type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, layer: -1};
+		const table = this.tableOf(attr);
+		const index = this.indexOf(attr);
+		const state: ReturnType<FileSystem['nodeState']> = {type: this.typeOfState(own, attr), mode: table.modeOf(index), uid: table.uidOf(index), gid: table.gidOf(index), size: table.sizeOf(index), layer: this.layerOfRef(own)};
+		if (table.hasDigest(index)) state.digest = table.digestOf(index);
+		const linkTarget = this.linkTargetOfState(own, attr);
+		if (linkTarget !== undefined) state.linkTarget = linkTarget;
+		return state;
+	}
+
+	// The state accessors the analysis reads without making views.
+
+	typeOfState(own: number, attr: number): EntryType {
+		if (own < 0) return 'dir';
+		if (own === attr) return this.tableOf(own).typeOf(this.indexOf(own));
+		const target = this.tableOf(attr).typeCode(this.indexOf(attr));
+		return target === TYPE_FILE ? 'hardlink' : typeOfCode(target);
+	}
+
+	typeOf(id: number): EntryType {
+		return this.typeOfState(this.own[id]!, this.attr[id]!);
+	}
+
+	/** The stored file a state shows (a file's own ref, a hard link's target's), or -1. */
+	contentOfState(id: number, attr: number): number {
+		return id !== 0 && attr >= 0 && this.typeCodeOfRef(attr) === TYPE_FILE ? attr : -1;
+	}
+
+	/** Content bytes a state shows: a file's or hard link's size (0 for anything else, and for implied directories). */
+	sizeOfState(attr: number): number {
+		return attr < 0 ? 0 : this.tableOf(attr).sizeOf(this.indexOf(attr));
+	}
+
+	sizeOf(id: number): number {
+		return this.sizeOfState(this.attr[id]!);
+	}
+
+	/** The layer that last set the path (-1: implied). */
+	layerOf(id: number): number {
+		return this.layerOfRef(this.own[id]!);
+	}
+
+	layerOfRef(ref: number): number {
+		return ref < 0 ? -1 : this.layerIndexes[this.applied(ref)]!;
+	}
+
+	ownOf(id: number): number {
+		return this.own[id]!;
+	}
+
+	attrOf(id: number): number {
+		return this.attr[id]!;
+	}
+
+	/** Mode, owner, content and link target as a change compares them. */
+	modeOfState(attr: number): number {
+		return attr < 0 ? 0o755 : this.tableOf(attr).modeOf(this.indexOf(attr));
+	}
+
+	uidOfState(attr: number): number {
+		return attr < 0 ? 0 : this.tableOf(attr).uidOf(this.indexOf(attr));
+	}
+
+	gidOfState(attr: number): number {
+		return attr < 0 ? 0 : this.tableOf(attr).gidOf(this.indexOf(attr));
+	}
+
+	/** Whether two states show the same digest (or both none): compares bytes. */
+	sameDigest(attrA: number, attrB: number): boolean {
+		if (attrA < 0 || attrB < 0) return (attrA < 0 || !this.tableOf(attrA).hasDigest(this.indexOf(attrA))) && (attrB < 0 || !this.tableOf(attrB).hasDigest(this.indexOf(attrB)));
+		return this.tableOf(attrA).sameDigest(this.indexOf(attrA), this.tableOf(attrB), this.indexOf(attrB));
+	}
+
+	digestOfState(attr: number): string | undefined {
+		return attr < 0 ? undefined : this.tableOf(attr).digestOf(this.indexOf(attr));
+	}
+
+	linkTargetOfState(own: number, attr: number): string | undefined {
+		if (own < 0) return undefined;
+		const from = this.typeOfState(own, attr) === 'hardlink' ? own : attr;
+		return this.tableOf(from).linkTargetOf(this.indexOf(from));
+	}
+
+	/** Whether two states have the same link target (compares bytes). */
+	sameLinkTarget(ownA: number, attrA: number, ownB: number, attrB: number): boolean {
+		const a = this.linkSource(ownA, attrA);
+		const b = this.linkSource(ownB, attrB);
+		if (a < 0 || b < 0) return a < 0 && b < 0;
+		const [x, xs, xe] = this.tableOf(a).linkRange(this.indexOf(a));
+		const [y, ys, ye] = this.tableOf(b).linkRange(this.indexOf(b));
+		if (xe - xs !== ye - ys) return false;
+		for (let i = 0; i < xe - xs; i++) if (x[xs + i] !== y[ys + i]) return false;
+		return true;
+	}
+
+	/** Entry refs: which layer table, which index. */
+	tableOf(ref: number): EntryTable {
+		return this.tables[this.applied(ref)]!;
+	}
+
+	indexOf(ref: number): number {
+		return ref - this.bases[this.applied(ref)]!;
+	}
+
+	private linkSource(own: number, attr: number): number {
+		if (own < 0) return -1;
+		const from = this.typeOfState(own, attr) === 'hardlink' ? own : attr;
+		return this.tableOf(from).hasLink(this.indexOf(from)) ? from : -1;
+	}
+
+	private typeCodeOfRef(ref: number): number {
+		return this.tableOf(ref).typeCode(this.indexOf(ref));
+	}
+
+	/** Which apply() a ref belongs to: the last whose first ref is at or below it. */
+	private applied(ref: number): number {
+		const bases = this.bases;
+		let low = 0;
+		let high = bases.length - 1;
+		// Most refs asked for are recent: try the last layer first.
+		if (ref >= bases[high]!) return high;
+		while (low < high) {
+			const middle = (low + high + 1) >> 1;
+			if (bases[middle]! <= ref) low = middle;
+			else high = middle - 1;
+		}
+		return low;
+	}
+
+	// --- changing ---------------------------------------------------------
 
 	private whiteout(path: string): void {
-		const parts = splitPath(path);
-		const ancestry = this.walk([this.root], parts.slice(0, -1), false, {hops: 0}, path);
+		const bytes = encoder.encode(path);
+		const slash = lastSlash(bytes, 0, bytes.length);
+		if (slash === -1 || isRootPath(bytes)) return;
+		const ancestry = this.walk([0], bytes, 0, slash, false, {hops: 0}, () => path);
 		const parent = ancestry?.at(-1);
-		const name = parts.at(-1)!;
-		const node = parent?.children?.get(name);
-		if (!node) return;
-		this.reportRemoval(joinPath(pathOf(ancestry!), name), node, 'whiteout');
-		parent!.children!.delete(name);
+		if (parent === undefined) return;
+		const id = this.childNamed(parent, bytes, slash + 1, bytes.length);
+		if (id === -1) return;
+		this.removeSubtree(id, 'whiteout');
+		this.unlink(id);
+		this.flushRemovals(ABSENT, ABSENT);
 	}
 
-	private put(entry: LayerEntry, layer: number): void {
-		const parts = splitPath(entry.path);
-		if (parts.length === 0) {
+	private put(entries: EntryTable, index: number, ref: number): void {
+		const [bytes, start, end] = entries.pathRange(index);
+		const describe = () => entries.pathOf(index);
+		if (end - start <= 1) {
 			// "./" itself: the root's attributes, never its identity.
-			setAttributes(this.root, entry, layer);
+			this.own[0] = this.attr[0] = ref;
 			return;
 		}
-		const name = parts.at(-1)!;
-		const [parent, parentPath] = this.makeDirs(parts.slice(0, -1), entry.path);
-		const path = joinPath(parentPath, name);
-		const existing = parent.children!.get(name);
-		if (entry.type === 'dir' && existing?.type === 'dir') {
+		const slash = lastSlash(bytes, start, end);
+		const parent = this.makeDirs(bytes, start, slash, describe);
+		const id = this.paths.intern(parent, bytes, slash + 1, end);
+		this.ensure(id);
+		const type = entries.typeCode(index);
+		const existingOwn = this.own[id]!;
+		const existingAttr = this.attr[id]!;
+		if (existingOwn !== ABSENT && type === TYPE_DIR && this.typeOfState(existingOwn, existingAttr) === 'dir') {
 			// A directory over a directory merges: lower children stay.
-			const previous = this.events ? {...existing} : undefined;
-			setAttributes(existing, entry, layer);
-			this.events?.push({kind: 'placed', path, node: existing, previous});
+			this.own[id] = this.attr[id] = ref;
+			this.observer?.placed(id, ref, ref, existingOwn, existingAttr);
 			return;
 		}
-		const node = nodeOf(name, entry, layer);
-		if (entry.type === 'file') node.content = node;
-		if (existing) {
-			this.reportRemoval(path, existing, 'replaced', node);
-			parent.children!.delete(name);
+		if (existingOwn !== ABSENT) {
+			this.removeSubtree(id, 'replaced');
+			this.unlink(id);
 		}
+		let attr = ref;
 		// As extraction does: the old path is gone before the link is made, so a link into it finds nothing.
-		if (entry.type === 'hardlink') this.link(node, entry);
-		parent.children!.set(name, node);
-		this.events?.push({kind: 'placed', path, node, previous: existing});
+		if (type === TYPE_HARDLINK) attr = this.link(entries, index);
+		this.flushRemovals(ref, attr);
+		this.own[id] = ref;
+		this.attr[id] = attr;
+		this.append(parent, id);
+		this.observer?.placed(id, ref, attr, existingOwn, existingAttr);
 	}
 
-	/** A hard link shares its target's inode as it is now: later rewrites of the target do not reach it. */
-	private link(node: FsNode, entry: LayerEntry): void {
-		const target = this.lookup(entry.linkTarget!);
-		if (!target) throw new ApplyError(`hard link ${entry.path} points to ${entry.linkTarget}, which does not exist`);
-		if (target.type === 'dir') throw new ApplyError(`hard link ${entry.path} points to the directory ${entry.linkTarget}`);
-		node.mode = target.mode;
-		node.uid = target.uid;
-		node.gid = target.gid;
-		node.mtime = target.mtime;
-		node.size = target.size;
-		node.digest = target.digest;
-		node.content = target.content;
-		if (target.type !== 'file' && target.type !== 'hardlink') {
-			// A link to a symlink or device is that symlink or device.
-			node.type = target.type;
-			node.linkTarget = target.linkTarget;
-			node.devMajor = target.devMajor;
-			node.devMinor = target.devMinor;
-		}
+	/** A hard link shares its target's inode as it is now: later rewrites of the target do not reach it. Returns the ref of what it shows. */
+	private link(entries: EntryTable, index: number): number {
+		const targetPath = entries.linkTargetOf(index)!;
+		const target = this.lookupId(targetPath);
+		const path = entries.pathOf(index);
+		if (target === undefined) throw new ApplyError(`hard link ${path} points to ${targetPath}, which does not exist`);
+		if (this.typeOf(target) === 'dir') throw new ApplyError(`hard link ${path} points to the directory ${targetPath}`);
+		return this.attr[target]!;
 	}
 
-	/** Set by walk() when it followed a symlink: the real path then differs from the one asked for. */
-	private crossedSymlink = false;
+	/** The child of a directory by name, if it exists now. */
+	private childNamed(dir: number, bytes: Uint8Array, start: number, end: number): number {
+		const id = this.paths.find(dir, bytes, start, end);
+		return id !== -1 && id < this.own.length && this.own[id] !== ABSENT && this.paths.parentOf(id) === dir ? id : -1;
+	}
 
-	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns it and its real path. */
-	private makeDirs(parts: string[], forPath: string): [FsNode, string] {
-		this.crossedSymlink = false;
-		const ancestry = this.walk([this.root], parts, true, {hops: 0}, forPath)!;
-		// Most paths cross no symlink: their real parent path is the one asked for, no need to rebuild it.
-		return [ancestry.at(-1)!, this.crossedSymlink ? pathOf(ancestry) : '/' + parts.join('/')];
+	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns its id. */
+	private makeDirs(bytes: Uint8Array, start: number, end: number, forPath: () => string): number {
+		return this.walk([0], bytes, start, end, true, {hops: 0}, forPath)!.at(-1)!;
 	}
 
 	/**
-	 * Walks from a directory (given as its ancestry, root first) through path
-	 * components, resolving symlinks scoped to the image root as containerd
-	 * and umoci do: ".." never climbs above "/". Returns the ancestry of the
-	 * directory reached. At most 40 symlinks are followed in all, however
-	 * they nest (as the kernel counts), and no directory is made deeper than
-	 * MAX_PATH_DEPTH.
+	 * Walks from a directory (given as its ancestry, root first) through the
+	 * path components of bytes[start..end), resolving symlinks scoped to the
+	 * image root as containerd and umoci do: ".." never climbs above "/".
+	 * Returns the ancestry of the directory reached. At most 40 symlinks are
+	 * followed in all, however they nest (as the kernel counts), and no
+	 * directory is made deeper than MAX_PATH_DEPTH.
 	 */
-	private walk(ancestry: FsNode[], parts: string[], create: boolean, budget: LookupBudget, forPath: string): FsNode[] | undefined {
-		const stack = [...ancestry];
-		// The real path of the directory reached, kept as it changes: rebuilding it per component would cost depth² on deep trees.
-		let here: string | undefined;
-		for (const part of parts) {
-			if (part === '' || part === '.') continue;
+	private walk(ancestry: number[], bytes: Uint8Array, start: number, end: number, create: boolean, budget: LookupBudget, forPath: () => string): number[] | undefined {
+		const stack = ancestry;
+		for (let from = start; from <= end; ) {
+			let to = from;
+			while (to < end && bytes[to] !== SLASH) to++;
+			const partStart = from;
+			from = to + 1;
+			const length = to - partStart;
+			if (length === 0 || (length === 1 && bytes[partStart] === DOT)) continue;
 			const dir = stack.at(-1)!;
-			if (part === '..') {
+			if (length === 2 && bytes[partStart] === DOT && bytes[partStart + 1] === DOT) {
 				if (stack.length > 1) stack.pop();
-				here = undefined;
 				continue;
 			}
-			let child = dir.children!.get(part);
-			if (!child) {
+			let child = this.childNamed(dir, bytes, partStart, to);
+			if (child === -1) {
 				if (!create) return undefined;
-				child = impliedDir(part);
-				dir.children!.set(part, child);
-				if (this.events) {
-					here ??= pathOf(stack);
-					this.events.push({kind: 'implied', path: joinPath(here, part), node: child});
-				}
+				child = this.paths.intern(dir, bytes, partStart, to);
+				this.ensure(child);
+				this.own[child] = this.attr[child] = IMPLIED;
+				this.append(dir, child);
+				this.observer?.implied(child);
 			}
-			if (child.type === 'symlink') {
-				if (++budget.hops > MAX_SYMLINKS_PER_LOOKUP) throw new ApplyError(`too many levels of symbolic links under ${forPath} (more than ${MAX_SYMLINKS_PER_LOOKUP} followed)`);
-				const target = child.linkTarget ?? '';
-				const from = target.startsWith('/') ? [this.root] : stack;
-				const resolved = this.walk(from, target.split('/'), create, budget, forPath);
+			const type = this.typeOf(child);
+			if (type === 'symlink') {
+				if (++budget.hops > MAX_SYMLINKS_PER_LOOKUP) throw new ApplyError(`too many levels of symbolic links under ${forPath()} (more than ${MAX_SYMLINKS_PER_LOOKUP} followed)`);
+				const attr = this.attr[child]!;
+				const [target, targetStart, targetEnd] = this.tableOf(attr).linkRange(this.indexOf(attr));
+				const absolute = targetEnd > targetStart && target[targetStart] === SLASH;
+				const resolved = this.walk(absolute ? [0] : [...stack], target, targetStart, targetEnd, create, budget, forPath);
 				if (!resolved) return undefined;
-				this.crossedSymlink = true;
 				// Continue from the resolved directory, with its own ancestry for later "..".
 				stack.splice(0, stack.length, ...resolved);
-				here = undefined;
 				continue;
 			}
-			if (child.type !== 'dir') {
+			if (type !== 'dir') {
 				if (!create) return undefined;
-				throw new ApplyError(`cannot place ${forPath}: a parent is a ${child.type}, not a directory`);
+				throw new ApplyError(`cannot place ${forPath()}: a parent is a ${type}, not a directory`);
 			}
-			if (create && stack.length > MAX_PATH_DEPTH) throw new ApplyError(`cannot place ${forPath}: directories nest more than ${MAX_PATH_DEPTH} deep`);
-			if (here !== undefined) here = joinPath(here, part);
+			if (create && stack.length > MAX_PATH_DEPTH) throw new ApplyError(`cannot place ${forPath()}: directories nest more than ${MAX_PATH_DEPTH} deep`);
 			stack.push(child);
 		}
 		return stack;
 	}
-}
 
-/** The real path of the last directory of an ancestry (root first). */
-function pathOf(ancestry: FsNode[]): string {
-	return ancestry.length <= 1 ? '/' : '/' + ancestry.slice(1).map(node => node.name).join('/');
-}
-
-/**
- * One object literal with every field, so every node has the same shape
- * (V8 keeps such objects small and their property reads fast); absent
- * optional fields are undefined.
- */
-function nodeOf(name: string, entry: LayerEntry, layer: number): FsNode {
-	return {
-		name,
-		type: entry.type,
-		mode: entry.mode,
-		uid: entry.uid,
-		gid: entry.gid,
-		size: entry.size,
-		mtime: entry.mtime,
-		linkTarget: entry.linkTarget,
-		digest: entry.digest,
-		devMajor: entry.devMajor,
-		devMinor: entry.devMinor,
-		layer,
-		content: undefined,
-		children: entry.type === 'dir' ? new Map() : null,
-	};
-}
-
-/** A directory entry over a directory: new attributes, same node (its children stay). */
-function setAttributes(node: FsNode, entry: LayerEntry, layer: number): void {
-	node.type = entry.type;
-	node.mode = entry.mode;
-	node.uid = entry.uid;
-	node.gid = entry.gid;
-	node.size = entry.size;
-	node.mtime = entry.mtime;
-	node.linkTarget = entry.linkTarget;
-	node.digest = entry.digest;
-	node.devMajor = entry.devMajor;
-	node.devMinor = entry.devMinor;
-	node.layer = layer;
-}
-
-/** Visits every node below the root depth-first, children in name order, with its absolute path. Iterative: any depth fits. */
-export function* walkTree(root: FsNode, prefix = ''): Generator<[string, FsNode]> {
-	if (!root.children) return;
-	// One frame per open directory: its sorted names and how far through them the walk is.
-	const stack: Array<{dir: FsNode; path: string; names: string[]; next: number}> = [{dir: root, path: prefix, names: [...root.children.keys()].sort(compareNames), next: 0}];
-	while (stack.length > 0) {
-		const frame = stack.at(-1)!;
-		if (frame.next === frame.names.length) {
+	/**
+	 * Empties a path and everything below it, noting each removal (children
+	 * before their directory) to be told by flushRemovals. Iterative, so any
+	 * depth fits. The caller unlinks the top from its parent.
+	 */
+	private removeSubtree(top: number, cause: RemovalCause): void {
+		const below = cause === 'replaced' ? 'parent-replaced' : cause;
+		const causeCode = REMOVAL_CAUSES.indexOf(cause);
+		const belowCode = REMOVAL_CAUSES.indexOf(below);
+		// Each directory is visited twice: once to push its children, once (after them) to remove itself.
+		const stack: number[] = [top];
+		const expanded: boolean[] = [false];
+		while (stack.length > 0) {
+			const id = stack.at(-1)!;
+			if (this.typeOf(id) === 'dir' && !expanded.at(-1)) {
+				expanded[expanded.length - 1] = true;
+				const children = [...this.childIds(id)];
+				for (let i = children.length - 1; i >= 0; i--) {
+					stack.push(children[i]!);
+					expanded.push(false);
+				}
+				continue;
+			}
 			stack.pop();
-			continue;
+			expanded.pop();
+			if (this.observer) this.removals.push(id, this.own[id]!, this.attr[id]!, id === top ? causeCode : belowCode);
+			this.own[id] = this.attr[id] = ABSENT;
+			this.firstChild[id] = this.lastChild[id] = -1;
 		}
-		const name = frame.names[frame.next++]!;
-		const node = frame.dir.children!.get(name)!;
-		const path = `${frame.path}/${name}`;
-		yield [path, node];
-		if (node.children) stack.push({dir: node, path, names: [...node.children.keys()].sort(compareNames), next: 0});
+	}
+
+	/** Tells the removals noted; a replaced path's replacement is (own, attr). */
+	private flushRemovals(replacementOwn: number, replacementAttr: number): void {
+		const removals = this.removals;
+		if (removals.length === 0) return;
+		const observer = this.observer!;
+		for (let i = 0; i < removals.length; i += 4) {
+			const cause = REMOVAL_CAUSES[removals[i + 3]!]!;
+			const replaced = cause === 'replaced';
+			observer.removed(removals[i]!, removals[i + 1]!, removals[i + 2]!, cause, replaced ? replacementOwn : ABSENT, replaced ? replacementAttr : ABSENT);
+		}
+		this.removals = [];
+	}
+
+	private append(parent: number, id: number): void {
+		const last = this.lastChild[parent]!;
+		this.prevSibling[id] = last;
+		this.nextSibling[id] = -1;
+		if (last === -1) this.firstChild[parent] = id;
+		else this.nextSibling[last] = id;
+		this.lastChild[parent] = id;
+	}
+
+	private unlink(id: number): void {
+		const parent = this.paths.parentOf(id);
+		const prev = this.prevSibling[id]!;
+		const next = this.nextSibling[id]!;
+		if (prev === -1) this.firstChild[parent] = next;
+		else this.nextSibling[prev] = next;
+		if (next === -1) this.lastChild[parent] = prev;
+		else this.prevSibling[next] = prev;
+		this.prevSibling[id] = this.nextSibling[id] = -1;
+	}
+
+	/** Makes the per-path columns reach `id`. */
+	private ensure(id: number): void {
+		if (id < this.own.length) return;
+		const size = Math.max(this.own.length * 2, id + 1);
+		const grow = (array: Int32Array, fill: number) => {
+			const grown = new Int32Array(size).fill(fill);
+			grown.set(array);
+			return grown;
+		};
+		this.own = grow(this.own, ABSENT);
+		this.attr = grow(this.attr, ABSENT);
+		this.firstChild = grow(this.firstChild, -1);
+		this.lastChild = grow(this.lastChild, -1);
+		this.nextSibling = grow(this.nextSibling, -1);
+		this.prevSibling = grow(this.prevSibling, -1);
 	}
 }
 
-function compareNames(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
+function lastSlash(bytes: Uint8Array, start: number, end: number): number {
+	for (let i = end - 1; i >= start; i--) if (bytes[i] === SLASH) return i;
+	return -1;
+}
+
+function isRootPath(bytes: Uint8Array): boolean {
+	for (const byte of bytes) if (byte !== SLASH) return false;
+	return true;
+}
+
+/** Visits every path below the root depth-first, children in name order, with its absolute path. Iterative: any depth fits. */
+export function* walkTree(fs: FileSystem): Generator<[string, FsNode]> {
+	for (const [path, id] of walkIds(fs)) yield [path, fs.node(id)];
+}
+
+/** As walkTree, with path ids rather than views. */
+export function* walkIds(fs: FileSystem, from = 0, prefix = ''): Generator<[string, number]> {
+	if (fs.typeOf(from) !== 'dir' && from !== 0) return;
+	// One frame per open directory: its children sorted by name and how far through them the walk is.
+	const stack: Array<{path: string; children: number[]; next: number}> = [{path: prefix, children: sortedChildren(fs, from), next: 0}];
+	while (stack.length > 0) {
+		const frame = stack.at(-1)!;
+		if (frame.next === frame.children.length) {
+			stack.pop();
+			continue;
+		}
+		const id = frame.children[frame.next++]!;
+		const path = `${frame.path}/${fs.paths.nameOf(id)}`;
+		yield [path, id];
+		if (fs.typeOf(id) === 'dir') stack.push({path, children: sortedChildren(fs, id), next: 0});
+	}
+}
+
+function sortedChildren(fs: FileSystem, id: number): number[] {
+	const named = [...fs.childIds(id)].map(child => ({child, name: fs.paths.nameOf(child)}));
+	named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+	return named.map(({child}) => child);
 }

@@ -93,10 +93,12 @@ export function layerDetailLines(analysis: Analysis, index: number, width: numbe
 	const {image, history, waste} = analysis;
 	const layer = image.layers[index]!;
 	const counts = {added: 0, modified: 0, removed: 0, metadata: 0};
-	for (const change of history.changes[index]!) {
-		if (change.status === 'added') counts.added++;
-		else if (change.status === 'removed') counts.removed++;
-		else if (change.status === 'modified') counts[change.metadataOnly ? 'metadata' : 'modified']++;
+	const changes = history.changes[index]!;
+	for (let i = 0; i < changes.length; i++) {
+		const status = changes.status(i);
+		if (status === 'added') counts.added++;
+		else if (status === 'removed') counts.removed++;
+		else if (status === 'modified') counts[changes.metadataOnly(i) ? 'metadata' : 'modified']++;
 	}
 	const step = layer.historyIndex === null ? undefined : image.history[layer.historyIndex];
 	const instruction = escapeForTerminal(shortInstruction(step?.createdBy ?? '(no history)'));

@@ -21,7 +21,7 @@ describe('AnalysisBuilder', () => {
 		expect(shuffled.efficiency).toEqual(reference.efficiency);
 		expect(shuffled.waste).toEqual(reference.waste);
 		expect(shuffled.findings).toEqual(reference.findings);
-		expect(shuffled.history.changes).toEqual(reference.history.changes);
+		expect(shuffled.history.changes.map(changes => [...changes])).toEqual(reference.history.changes.map(changes => [...changes]));
 	});
 
 	it('reports a layer no runtime would apply as bad input, naming the layer', async () => {

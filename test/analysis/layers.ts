@@ -1,11 +1,12 @@
 import type {Layer, LayerEntry} from '../../source/model.js';
+import {EntryTable} from '../../source/entry-table.js';
 
 /** Layers straight in the model's shape, for analysis tests that need no archive. */
 export function modelLayer(index: number, entries: Array<Partial<LayerEntry> & {path: string}>, whiteouts: string[] = [], opaqueDirs: string[] = []): Layer {
 	const full = entries.map((entry): LayerEntry => ({type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, ...entry, ...(entry.type === undefined || entry.type === 'file' ? {digest: entry.digest ?? `d${entry.size ?? 0}`} : {})}));
 	return {
 		index,
-		entries: full,
+		entries: EntryTable.from(full),
 		whiteouts,
 		opaqueDirs,
 		digest: null,

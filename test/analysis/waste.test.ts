@@ -141,9 +141,9 @@ describe('the reclaimable identity on random layer stacks', () => {
 			}
 			const {history, waste} = result;
 			const stored = layers.reduce((sum, layer) => sum + layer.contentSize, 0);
-			const unique = new Set<FsNode>();
-			for (const [, node] of walkTree(history.final.root)) if (node.content) unique.add(node.content);
-			const finalBytes = [...unique].reduce((sum, node) => sum + node.size, 0);
+			const unique = new Map<number, number>();
+			for (const [, node] of walkTree(history.final)) if (node.content !== undefined) unique.set(node.content, node.size);
+			const finalBytes = [...unique.values()].reduce((sum, size) => sum + size, 0);
 			const dead = history.deaths.reduce((sum, death) => sum + death.size, 0);
 			expect(history.storedBytes, `seed ${seed}`).toBe(stored);
 			expect(history.liveBytes, `seed ${seed}`).toBe(finalBytes);

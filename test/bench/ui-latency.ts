@@ -63,6 +63,7 @@ class Keyboard extends EventEmitter {
 }
 
 const {analyseImage} = await load<{analyseImage: (image: unknown) => unknown}>('analysis/analyse.js');
+const {EntryTable} = await load<{EntryTable: {from: (entries: unknown[]) => unknown}}>('entry-table.js');
 
 /** N files in a realistic shape: a deep base layer, then layers that add, rewrite, chmod and delete. */
 function syntheticImage(files: number): unknown {
@@ -87,7 +88,7 @@ function syntheticImage(files: number): unknown {
 		const rewritten = index === 0 ? [] : paths.slice(0, Math.floor(count / 10)).map(path => entry(path, 2000, 0o755));
 		const whiteouts = index < 2 ? [] : paths.slice(Math.floor(count / 10), Math.floor(count / 10) + 50);
 		const all = [...entries, ...rewritten];
-		return {index, entries: all, whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
+		return {index, entries: EntryTable.from(all), whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
 	});
 	const history = layers.map((_, index) => ({created: null, createdBy: `RUN step ${index}`, comment: null, author: null, emptyLayer: false, layerIndex: index}));
 	return {input: 'synthetic', source: {kind: 'file', endpoint: null}, format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};

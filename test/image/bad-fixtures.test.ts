@@ -105,7 +105,7 @@ describe('odd but valid layers', () => {
 			{format: 'oci-dir', outPath: out('aufs')},
 		);
 		const image = await loadImage(written.path);
-		expect(image.layers[0]!.entries.map(entry => entry.path).filter(p => p.includes('.wh.'))).toEqual([]);
+		expect([...image.layers[0]!.entries].map(entry => entry.path).filter(p => p.includes('.wh.'))).toEqual([]);
 		expect(image.layers[0]!.whiteouts).toEqual([]);
 	});
 

@@ -17,7 +17,7 @@ const known = knownAnswers();
 
 /** umoci's view of a root filesystem cannot tell a hard link from a file: compare as it sees them. */
 function asUnpacked(image: Image): Array<Record<string, unknown>> {
-	return [...walkTree(filesystemAt(image).root)].map(([path, node]) => {
+	return [...walkTree(filesystemAt(image))].map(([path, node]) => {
 		const record = fileRecord(path, node);
 		if (record.type === 'hardlink') {
 			record.type = 'file';

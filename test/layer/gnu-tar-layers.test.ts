@@ -51,7 +51,7 @@ async function read(file: string): Promise<LayerReadResult> {
 }
 
 function byPath(result: LayerReadResult): Map<string, LayerEntry> {
-	return new Map(result.entries.map(entry => [entry.path, entry]));
+	return new Map([...result.entries].map(entry => [entry.path, entry]));
 }
 
 const sha256File = (file: string) => 'sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex');

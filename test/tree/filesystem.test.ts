@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {LayerChangeset, LayerEntry} from '../../source/model.js';
+import {EntryTable} from '../../source/entry-table.js';
 import {ApplyError, FileSystem, walkTree} from '../../source/tree/filesystem.js';
 
 function file(path: string, content: string, extra: Partial<LayerEntry> = {}): LayerEntry {
@@ -15,7 +16,7 @@ function hardlink(path: string, target: string): LayerEntry {
 	return {path, type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: target};
 }
 function layer(entries: LayerEntry[], whiteouts: string[] = [], opaqueDirs: string[] = []): LayerChangeset {
-	return {entries, whiteouts, opaqueDirs};
+	return {entries: EntryTable.from(entries), whiteouts, opaqueDirs};
 }
 function stack(...layers: LayerChangeset[]): FileSystem {
 	const fs = new FileSystem();
@@ -23,7 +24,7 @@ function stack(...layers: LayerChangeset[]): FileSystem {
 	return fs;
 }
 function paths(fs: FileSystem): string[] {
-	return [...walkTree(fs.root)].map(([path]) => path);
+	return [...walkTree(fs)].map(([path]) => path);
 }
 
 describe('FileSystem', () => {

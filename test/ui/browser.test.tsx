@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs';
 import {render} from 'ink-testing-library';
 import React from 'react';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {EntryTable} from '../../source/entry-table.js';
 import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
@@ -233,7 +234,7 @@ describe('the rendered browser', () => {
 	it('keeps the frame whole when file names have wide characters', async () => {
 		const entry = (path: string, type: 'file' | 'dir' = 'file') => ({path, type, mode: 0o644, uid: 0, gid: 0, size: type === 'file' ? 10 : 0, mtime: 0, ...(type === 'file' ? {digest: 'd'} : {})});
 		const entries = [entry('/データ', 'dir'), entry(`/データ/${'日本語のファイル名'.repeat(8)}.txt`), entry('/データ/short.txt')];
-		const layer = {index: 0, entries, whiteouts: [], opaqueDirs: [], digest: null, diffId: 'sha256:0', mediaType: null, compression: 'none' as const, compressedSize: 0, size: 0, contentSize: 20, historyIndex: null};
+		const layer = {index: 0, entries: EntryTable.from(entries), whiteouts: [], opaqueDirs: [], digest: null, diffId: 'sha256:0', mediaType: null, compression: 'none' as const, compressedSize: 0, size: 0, contentSize: 20, historyIndex: null};
 		const wide = analyseImage({input: 'wide', format: 'oci-layout', compressedArchive: false, repoTags: [], id: 'sha256:1', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: '', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history: [], layers: [layer]});
 		const app = render(<Browser analysis={wide} width={120} height={20} style={plain} onQuit={() => {}} />);
 		await tick();

@@ -17,14 +17,18 @@ export const buildContextJunk: Rule = ({image}) => {
 	for (const layer of image.layers) {
 		const instruction = instructionOf(image, layer.index);
 		if (!instruction || !COPY_OR_ADD.test(instruction)) continue;
-		const hits = layer.entries
-			.filter(entry => entry.type === 'file')
-			.map(entry => ({entry, junk: JUNK.find(j => j.pattern.test(entry.path))}))
-			.filter(hit => hit.junk);
+		const entries = layer.entries;
+		const hits: Array<{path: string; bytes: number; junk: (typeof JUNK)[number]}> = [];
+		for (let i = 0; i < entries.length; i++) {
+			if (entries.typeOf(i) !== 'file') continue;
+			const path = entries.pathOf(i);
+			const junk = JUNK.find(j => j.pattern.test(path));
+			if (junk) hits.push({path, bytes: entries.sizeOf(i), junk});
+		}
 		if (hits.length === 0) continue;
-		const paths = hits.map(hit => ({path: hit.entry.path, bytes: hit.entry.size}));
+		const paths = hits.map(hit => ({path: hit.path, bytes: hit.bytes}));
 		const bytes = sum(paths);
-		const labels = [...groupBy(hits, hit => hit.junk!.label).keys()];
+		const labels = [...groupBy(hits, hit => hit.junk.label).keys()];
 		findings.push({
 			id: 'build-context-junk',
 			severity: severityFor(bytes),

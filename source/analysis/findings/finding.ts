@@ -1,5 +1,5 @@
 import type {Image} from '../../model.js';
-import type {FsNode} from '../../tree/filesystem.js';
+import type {FinalFiles} from '../final-files.js';
 import type {LayerHistory} from '../layer-history.js';
 import type {WasteReport} from '../waste.js';
 
@@ -27,7 +27,7 @@ export interface FindingContext {
 	history: LayerHistory;
 	waste: WasteReport;
 	/** Every path of the final filesystem with its node. */
-	finalFiles: Array<[string, FsNode]>;
+	finalFiles: FinalFiles;
 }
 
 export type Rule = (context: FindingContext) => Finding[];

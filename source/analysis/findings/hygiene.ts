@@ -25,7 +25,8 @@ const DOCS = /^\/usr\/share\/(doc|man|info|locale|help|gtk-doc)\//;
 export const heavyBase: Rule = ({image, finalFiles}) => {
 	const base = image.layers[0];
 	if (!base || image.layers.length < 2) return [];
-	const docs = finalFiles.filter(([path, node]) => node.layer === 0 && node.type === 'file' && DOCS.test(path)).map(([path, node]) => ({path, bytes: node.size}));
+	const docs: Array<{path: string; bytes: number}> = [];
+	for (const [path, node] of finalFiles) if (node.layer === 0 && node.type === 'file' && DOCS.test(path)) docs.push({path, bytes: node.size});
 	const bytes = sum(docs);
 	// Worth a finding when docs are a real share of the base, not a stray README.
 	if (bytes === 0 || (bytes < 1_000_000 && bytes < base.contentSize * 0.05)) return [];

@@ -1,4 +1,4 @@
-import {walkTree, type FsNode} from '../../tree/filesystem.js';
+import {FinalFiles} from '../final-files.js';
 import type {Image} from '../../model.js';
 import type {LayerHistory} from '../layer-history.js';
 import type {WasteReport} from '../waste.js';
@@ -17,7 +17,7 @@ const RULES: Rule[] = [packageManagerLeftovers, shortLivedFiles, rewrittenFiles,
 const RANK: Record<Severity, number> = {high: 0, medium: 1, low: 2};
 
 /** Every finding with evidence in this image, most severe and largest first. */
-export function findFindings(image: Image, history: LayerHistory, waste: WasteReport, finalFiles: Array<[string, FsNode]> = [...walkTree(history.final.root)]): Finding[] {
+export function findFindings(image: Image, history: LayerHistory, waste: WasteReport, finalFiles: FinalFiles = new FinalFiles(history.final)): Finding[] {
 	const context: FindingContext = {image, history, waste, finalFiles};
 	return RULES.flatMap(rule => rule(context)).sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.bytes - a.bytes || a.id.localeCompare(b.id));
 }

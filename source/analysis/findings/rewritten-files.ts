@@ -9,8 +9,10 @@ export const rewrittenFiles: Rule = ({image, waste, history}) => {
 	const duplicates = waste.files.filter(dead => dead.cause === 'duplicate' && dead.size > 0);
 	for (const group of groupBy(duplicates, dead => dead.killedBy).values()) {
 		const killer = group[0]!.killedBy;
-		const changes = new Map(history.changes[killer]!.map(change => [change.path, change]));
-		const metadataOnly = group.filter(dead => changes.get(dead.path)?.metadataOnly);
+		const list = history.changes[killer]!;
+		const metadataOnlyPaths = new Set<string>();
+		for (let i = 0; i < list.length; i++) if (list.metadataOnly(i)) metadataOnlyPaths.add(list.pathOf(i));
+		const metadataOnly = group.filter(dead => metadataOnlyPaths.has(dead.path));
 		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
 		const bytes = sum(paths);
 		const isChmod = metadataOnly.length > 0;

@@ -79,7 +79,7 @@ const CHECKS: Record<RuleKey, Check> = {
 		if (globs.some(glob => glob.trim() === '')) throw new ThresholdError(`${rule}: empty glob`);
 		const matches = picomatch(globs.map(glob => glob.replace(/^\/+/, '')), {dot: true});
 		const found: string[] = [];
-		for (const [path] of analysis.finalFiles) if (matches(path.slice(1))) found.push(path);
+		for (const [path] of analysis.finalFiles.paths()) if (matches(path.slice(1))) found.push(path);
 		const shown = found.slice(0, 3).join(', ');
 		return {fail: found.length > 0, message: found.length > 0 ? `${found.length} forbidden path${found.length === 1 ? '' : 's'} (${shown}${found.length > 3 ? ', …' : ''}) match ${globs.join(', ')}` : `no path matches ${globs.join(', ')}`};
 	},

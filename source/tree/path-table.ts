@@ -1,0 +1,142 @@
+import {asBuffer} from '../entry-table.js';
+
+/**
+ * Every path the stack has seen, interned: an id per path, with its
+ * parent's id and its name as a slice of one UTF-8 buffer. A child is found
+ * by (parent, name) through one open-addressing hash over all paths, so a
+ * path costs a few dozen bytes and no object, and no directory keeps a Map.
+ * Id 0 is the root. Ids are never reused: a path that goes and comes back
+ * keeps its id (its state lives elsewhere).
+ */
+export class PathTable {
+	private count = 1;
+	private parents = new Int32Array(64).fill(-1);
+	private nameEnds = new Uint32Array(64);
+	private nameBytes = new Uint8Array(1024);
+	/** nameBytes as a Buffer, to decode names from. */
+	private nameText = asBuffer(this.nameBytes);
+	private hashes = new Uint32Array(64);
+	/** id + 1 per slot, 0 when empty; always at most half full. */
+	private slots = new Int32Array(128);
+
+	get size(): number {
+		return this.count;
+	}
+
+	parentOf(id: number): number {
+		return this.parents[id]!;
+	}
+
+	/** The child of `parent` named by bytes[start..end), or -1 when the table has never seen it. */
+	find(parent: number, bytes: Uint8Array, start: number, end: number): number {
+		const hash = hashName(parent, bytes, start, end);
+		const mask = this.slots.length - 1;
+		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+			const held = this.slots[slot]!;
+			if (held === 0) return -1;
+			const id = held - 1;
+			if (this.hashes[id] === hash && this.parents[id] === parent && this.nameIs(id, bytes, start, end)) return id;
+		}
+	}
+
+	/** The child's id, made on first sight. */
+	intern(parent: number, bytes: Uint8Array, start: number, end: number): number {
+		const known = this.find(parent, bytes, start, end);
+		if (known !== -1) return known;
+		if (this.count === this.parents.length) this.growIds();
+		const id = this.count++;
+		const from = id === 0 ? 0 : this.nameEnds[id - 1]!;
+		const length = end - start;
+		if (from + length > this.nameBytes.length) {
+			const grown = new Uint8Array(Math.max(this.nameBytes.length * 2, from + length));
+			grown.set(this.nameBytes.subarray(0, from));
+			this.nameBytes = grown;
+			this.nameText = asBuffer(grown);
+		}
+		this.nameBytes.set(bytes.subarray(start, end), from);
+		this.nameEnds[id] = from + length;
+		this.parents[id] = parent;
+		const hash = hashName(parent, bytes, start, end);
+		this.hashes[id] = hash;
+		if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+		else this.place(id, hash);
+		return id;
+	}
+
+	/**
+	 * The id of an absolute path given as UTF-8 bytes[start..end), interning
+	 * every component on the way. Taken as written: after the leading "/",
+	 * every component is a name, even "", "." or ".." ("/a/" is "a" then "").
+	 */
+	internPath(bytes: Uint8Array, start: number, end: number): number {
+		let id = 0;
+		if (end - start <= 1) return id;
+		for (let from = start + 1; ; ) {
+			let to = from;
+			while (to < end && bytes[to] !== 0x2f) to++;
+			id = this.intern(id, bytes, from, to);
+			if (to >= end) return id;
+			from = to + 1;
+		}
+	}
+
+	nameOf(id: number): string {
+		return id === 0 ? '' : this.nameText.toString('utf8', this.nameEnds[id - 1]!, this.nameEnds[id]!);
+	}
+
+	/** The absolute path ("/" for the root), built from the names up to the root. */
+	pathOf(id: number): string {
+		if (id === 0) return '/';
+		const names: string[] = [];
+		for (let at = id; at !== 0; at = this.parents[at]!) names.push(this.nameOf(at));
+		return '/' + names.reverse().join('/');
+	}
+
+	/** Name order as the model sorts it: by UTF-16 code units, as JavaScript compares strings. */
+	compareNames(a: number, b: number): number {
+		const x = this.nameOf(a);
+		const y = this.nameOf(b);
+		return x < y ? -1 : x > y ? 1 : 0;
+	}
+
+	private nameIs(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+		const from = id === 0 ? 0 : this.nameEnds[id - 1]!;
+		if (this.nameEnds[id]! - from !== end - start) return false;
+		const names = this.nameBytes;
+		for (let i = 0; i < end - start; i++) if (names[from + i] !== bytes[start + i]) return false;
+		return true;
+	}
+
+	private place(id: number, hash: number): void {
+		const mask = this.slots.length - 1;
+		let slot = hash & mask;
+		while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+		this.slots[slot] = id + 1;
+	}
+
+	private rehash(size: number): void {
+		this.slots = new Int32Array(size);
+		for (let id = 1; id < this.count; id++) this.place(id, this.hashes[id]!);
+	}
+
+	private growIds(): void {
+		const size = this.parents.length * 2;
+		const parents = new Int32Array(size).fill(-1);
+		parents.set(this.parents);
+		this.parents = parents;
+		const nameEnds = new Uint32Array(size);
+		nameEnds.set(this.nameEnds);
+		this.nameEnds = nameEnds;
+		const hashes = new Uint32Array(size);
+		hashes.set(this.hashes);
+		this.hashes = hashes;
+	}
+}
+
+/** FNV-1a over the parent id and the name's bytes. */
+function hashName(parent: number, bytes: Uint8Array, start: number, end: number): number {
+	let hash = (0x811c9dc5 ^ parent) >>> 0;
+	hash = Math.imul(hash, 0x01000193);
+	for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+	return hash >>> 0;
+}
