@@ -2,6 +2,8 @@ import {createReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import process from 'node:process';
 import type {Readable} from 'node:stream';
+import {cachedRead} from '../cache/cached-layer.js';
+import type {LayerCache} from '../cache/layer-cache.js';
 import {EngineClient} from '../engine/engine-client.js';
 import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/endpoint.js';
 import {openRegistry} from '../registry/registry-files.js';
@@ -29,6 +31,8 @@ export interface LoadOptions {
 	ref?: string;
 	/** Check blob digests and diff_ids (default true). */
 	verify?: boolean;
+	/** Layers already read, by diff_id: used and filled by verified runs only (none by default). */
+	cache?: LayerCache | null;
 	/** What "-" reads; default process.stdin. */
 	stdin?: Readable;
 	/** Layers read at once from seekable inputs, or fetched at once from a registry. */
@@ -94,6 +98,18 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		progress.bytesTotal = [...unique.values()].reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0) || null;
 	}
 	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
+	// --no-verify reads what the input holds, which may not be what its diff_id names: no cache either way.
+	const cache = verify ? options.cache ?? null : null;
+	// Streams have read every layer by now; a cache saves them nothing here, but what they read is stored.
+	const fromCache = new Set<string>();
+	const lookUp = async (path: string, range: FileRange | undefined): Promise<LayerReadResult | null> => {
+		if (!cache || files instanceof OnePassFiles) return null;
+		const index = resolved.layers.findIndex(layer => layer.path === path);
+		const described = resolved.layers[index]!;
+		const result = await cachedRead(cache, {diffId: diffIds?.[index], digest: described.digest, size: described.size, range});
+		if (result) fromCache.add(path);
+		return result;
+	};
 
 	// The same blob may stand for several layers: read it once. Its entries are applied once per listing, though,
 	// so they count that often: a small image listing one blob thousands of times cannot multiply the work unseen.
@@ -104,7 +120,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			read = (range ? pool.read(range) : files.readLayer(path)).then(result => {
+			read = lookUp(path, range).then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path))).then(result => {
 				const times = listings.get(path)!;
 				entries += times * (result.entries.length + result.whiteouts.length + result.opaqueDirs.length);
 				if (entries > maxEntries) {
@@ -112,7 +128,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 					throw new InputError(location, `image holds more than ${maxEntries} entries, counting a layer as often as the manifest lists it${repeated} (the limit; ${LIMIT_VARIABLES.entries} raises it)`);
 				}
 				progress.layersRead++;
-				if (!streamed) progress.bytesRead += result.compressedSize;
+				// A layer taken from the cache is one less to read or download: the progress counts it as done.
+				if (!streamed || fromCache.has(path)) progress.bytesRead += result.compressedSize;
 				report();
 				return result;
 			});
@@ -139,6 +156,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			if (expected && expected !== actual) {
 				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${actual} (use --no-verify to read it anyway)`);
 			}
+			// Verified, and read from the input (not the cache): what it yields is the diff_id's for every later run.
+			if (cache && !fromCache.has(described.path)) cache.put(result);
 		}
 		const historyIndex = history.findIndex(step => step.layerIndex === index);
 		return {
@@ -170,6 +189,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		options.onLayer?.(built);
 		return built;
 	}).finally(() => Promise.all([pool.close(), files.close?.()]));
+	await cache?.finish();
 
 	return {
 		input: location,
