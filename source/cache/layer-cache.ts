@@ -120,6 +120,11 @@ function entriesDirectory(version: number): string {
 	return `layers-v${version}`;
 }
 
+/** Where the cache in `directory` keeps the entry for `diffId` (null: a diff_id the cache does not keep). */
+export function entryPath(directory: string, diffId: string): string | null {
+	return entryFile(path.join(directory, entriesDirectory(CACHE_FORMAT_VERSION)), diffId);
+}
+
 /** The file for a diff_id: "sha256-<hex>"; anything that is not a plain digest has no entry (and names no path). */
 function entryFile(directory: string, diffId: string): string | null {
 	const match = /^(sha256):([a-f0-9]{64})$/.exec(diffId);
