@@ -116,13 +116,13 @@ describe('a cache hit gives the cold run’s report, every format and every outp
 		});
 	}
 
-	it('a gzip-compressed archive and standard input: streams are read whole, and their reports agree with the cache’s', async () => {
+	it('a gzip-compressed archive and standard input: cached layers are hashed as they pass, and checked', async () => {
 		const spec = buildSpec('1');
 		const gzipped = await writeImage(spec, {format: 'docker25', outPath: fresh('image.tar.gz'), outerGzip: true});
 		const plain = await writeImage(spec, {format: 'docker25', outPath: fresh('image.tar')});
 		const cache = fresh('cache');
 		const cold = await ok([gzipped.path, '--json', '--no-cache'], cacheEnv(cache));
-		// A stream stores what it read: the file that follows is served from the cache.
+		// A stream stores what it parsed; the next one only hashes those layers as they pass.
 		expect(await ok([gzipped.path, '--json'], cacheEnv(cache))).toBe(cold);
 		expect(entryNames(cache, plain)).toHaveLength(4);
 		expect(await ok([gzipped.path, '--json'], cacheEnv(cache))).toBe(cold);
@@ -130,7 +130,16 @@ describe('a cache hit gives the cold run’s report, every format and every outp
 		expect(await ok(['-', '--json'], cacheEnv(cache), {stdin: readFileSync(plain.path)})).toBe(stdinCold);
 		const fileCold = await ok([plain.path, '--json', '--no-cache'], cacheEnv(cache));
 		await spoilLayers(spec, plain, 'docker25');
+		// The file's cached layers are not read; a stream's pass anyway, and are held to their digests as a cold run holds them.
 		expect(await ok([plain.path, '--json'], cacheEnv(cache))).toBe(fileCold);
+		const spoiledCold = await runCli(['-', '--json', '--no-cache'], {...cacheEnv(cache), stdin: readFileSync(plain.path)});
+		const spoiledCached = await runCli(['-', '--json'], {...cacheEnv(cache), stdin: readFileSync(plain.path)});
+		// Both refuse the layer in one line; the cold run trips over the tar before it gets to the digest.
+		expect(spoiledCold.code).toBe(2);
+		expect(spoiledCold.stderr).toMatch(/^layerscope: -: layer 0 \(blobs\/sha256\/[a-f0-9]{64}\): layer is not a valid tar archive .*\n$/);
+		expect(spoiledCached.code).toBe(2);
+		expect(spoiledCached.stdout).toBe('');
+		expect(spoiledCached.stderr).toMatch(/^layerscope: -: layer \d \(blobs\/sha256\/[a-f0-9]{64}\) does not match its digest: expected sha256:[a-f0-9]{64}, got sha256:[a-f0-9]{64}\n$/);
 	});
 });
 
