@@ -1,5 +1,6 @@
 import {open} from 'node:fs/promises';
 import {sniffCompression} from '../layer/compression.js';
+import {limits} from '../limits.js';
 import type {FileRange} from '../layer/file-range.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
 import type {LayerCache} from './layer-cache.js';
@@ -30,13 +31,23 @@ export interface LayerClaim {
 export async function cachedRead(cache: LayerCache, claim: LayerClaim): Promise<LayerReadResult | null> {
 	if (!claim.diffId) return null;
 	const cached = await cache.get(claim.diffId);
-	if (!cached) return null;
+	if (!cached || !withinLimits(cached)) return null;
 	const blobSize = claim.range ? claim.range.end - claim.range.start + 1 : claim.size;
 	if (claim.digest !== null && claim.digest === cached.blobDigest) return blobSize === undefined || blobSize === cached.compressedSize ? cached : null;
 	// Only a blob in a file can be looked at without reading it; a stated digest other than the diff_id is not the tar.
 	if (!claim.range || (claim.digest !== null && claim.digest !== cached.diffId)) return null;
 	if (sniffCompression(await head(claim.range)) !== 'none' || blobSize !== cached.size) return null;
 	return {...cached, compression: 'none', compressedSize: blobSize, blobDigest: cached.diffId};
+}
+
+/**
+ * The limits in force hold for cached layers too (they may have been lowered
+ * since the layer was cached). The tar's size plus its files' sizes bounds
+ * what reading it would expand to (sparse files' holes included); a layer
+ * near the limit is read, and the cold path decides exactly.
+ */
+export function withinLimits(cached: LayerReadResult): boolean {
+	return cached.size + cached.contentSize <= limits().layerBytes;
 }
 
 async function head(range: FileRange): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto';
+import {withinLimits} from '../cache/cached-layer.js';
 import type {LayerCache} from '../cache/layer-cache.js';
 import path from 'node:path';
 import * as tar from 'tar-stream';
@@ -157,7 +158,7 @@ async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Pr
  */
 function cachedTar(cache: LayerCache, name: string): (() => Promise<LayerReadResult | null>) | undefined {
 	const match = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-	return match ? () => cache.get(`sha256:${match[1]}`) : undefined;
+	return match ? () => cache.get(`sha256:${match[1]}`).then(cached => (cached && withinLimits(cached) ? cached : null)) : undefined;
 }
 
 /** Keeps a JSON document, or hands a layer to the reader as it streams by; always consumes the whole entry. */

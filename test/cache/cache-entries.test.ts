@@ -2,6 +2,7 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
+import {cacheMaxBytes, DEFAULT_CACHE_BYTES} from '../../source/cache/cache-settings.js';
 import {buildEntry, cacheInfo, clearCache, entryPath, evict, LayerCache, parseEntry} from '../../source/cache/layer-cache.js';
 import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
 import {readLayer, type LayerReadResult} from '../../source/layer/read-layer.js';
@@ -174,5 +175,14 @@ describe('the cache directory', () => {
 		expect(warnings).toHaveLength(1);
 		expect(warnings[0]).toMatch(/^warning: layer cache .*a-file\/cache cannot be written \(ENOTDIR\)/);
 		expect(await cache.get((await readFixture('o')).diffId)).toBeNull();
+	});
+
+	it('is bounded by LAYERSCOPE_CACHE_SIZE: a size with a unit, or bytes', () => {
+		expect(cacheMaxBytes({})).toBe(DEFAULT_CACHE_BYTES);
+		expect(DEFAULT_CACHE_BYTES).toBe(2 ** 30);
+		expect(cacheMaxBytes({LAYERSCOPE_CACHE_SIZE: '5000'})).toBe(5000);
+		expect(cacheMaxBytes({LAYERSCOPE_CACHE_SIZE: '2GiB'})).toBe(2 * 2 ** 30);
+		expect(cacheMaxBytes({LAYERSCOPE_CACHE_SIZE: '500MB'})).toBe(500_000_000);
+		expect(() => cacheMaxBytes({LAYERSCOPE_CACHE_SIZE: '0'})).toThrow(/LAYERSCOPE_CACHE_SIZE must be a positive size/);
 	});
 });
