@@ -10,10 +10,13 @@
  *   holds the first image's layers, against a cold run of an image holding
  *   only that new layer; the target is that layer's read + ≤ 0.3 s.
  *
+ * - registry:// (with --registry): both images pushed to a local
+ *   docker-registry, the bytes it sends counted at a proxy: the first image
+ *   cold, then the next build with the first one's layers cached.
+ *
  * Each measurement is a fresh process; the median of N runs (default 3). The
  * cache lives in a temporary directory, removed at the end; LAYERSCOPE_BENCH_DIR
- * says where the benchmark image is. Bytes a registry sends, cold vs cached,
- * are counted by test/cache/cache-registry.test.ts.
+ * says where the benchmark image is.
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -23,6 +26,8 @@ import path from 'node:path';
 import process from 'node:process';
 import {gzipSync} from 'node:zlib';
 import {buildLayerTar, type EntrySpec} from '../fixtures/layer-builder.js';
+import {FaultProxy} from '../helpers/servers/fault-proxy.js';
+import {RegistryServer} from '../helpers/servers/registry-server.js';
 import {ensureBenchImage} from './generate-image.js';
 import {repoRoot} from './paths.js';
 
@@ -85,11 +90,37 @@ function nextBuild(layout: string, into: string, layerEntries: EntrySpec[], only
 	return into;
 }
 
+/** Bytes the registry sends: the first image cold, the next build with the first one's layers cached, and again. */
+async function registryBytes(first: string, next: string, scratch: string): Promise<void> {
+	const registry = await RegistryServer.start({directory: path.join(scratch, 'registry')});
+	const proxy = await FaultProxy.start(registry.host);
+	try {
+		spawnSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--preserve-digests', `oci:${first}`, `docker://${registry.host}/bench:1`], {stdio: 'inherit'});
+		spawnSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--preserve-digests', `oci:${next}`, `docker://${registry.host}/bench:2`], {stdio: 'inherit'});
+		const cache = mkdtempSync(path.join(scratch, 'cache-'));
+		const run = (tag: string, extra: string[] = []) => {
+			proxy.sent.length = 0;
+			const seconds = time([`registry://${proxy.host}/bench:${tag}`, '--insecure', ...extra], cache);
+			const bytes = proxy.sent.reduce((sum, answer) => sum + answer.bytes, 0);
+			return {seconds, bytes};
+		};
+		process.stdout.write('registry:// through a counting proxy\n');
+		const show = (label: string, result: {seconds: number; bytes: number}) => process.stdout.write(`  ${label.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s   ${(result.bytes / 1e6).toFixed(3).padStart(10)} MB sent\n`);
+		show('the first image, cold (fills the cache)', run('1'));
+		show('the next build, the first one\'s layers cached', run('2'));
+		show('the next build again, every layer cached', run('2'));
+		show('the next build, --no-cache', run('2', ['--no-cache']));
+	} finally {
+		await proxy.stop();
+		await registry.stop();
+	}
+}
+
 async function main(): Promise<void> {
 	const {image, cacheDir} = await ensureBenchImage({log: line => process.stderr.write(`${line}\n`)});
 	const layout = path.join(cacheDir, image.ociLayout);
 	const archive = path.join(cacheDir, image.dockerArchive);
-	const scratch = mkdtempSync(path.join(repoRoot, '.cache-bench-'));
+	const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-cache-bench-'));
 	try {
 		process.stdout.write(`layer cache: ${image.totals.files} files in ${image.layers.length} layers, ${(image.totals.compressedSize / 1e6).toFixed(0)} MB gzip; ${os.availableParallelism()} cores; median of ${runs}\n`);
 		for (const [name, input] of [['OCI layout (gzip)', layout], ['docker save (uncompressed)', archive]] as const) {
@@ -119,6 +150,7 @@ async function main(): Promise<void> {
 		});
 		const nextCold = measure('the next build, cold', () => time([next, '--no-cache'], path.join(scratch, 'unused')));
 		process.stdout.write(`  next build − the new layer alone: ${(nextRun - layerRead).toFixed(3)} s (target ≤ 0.3 s); next build cached / cold: ${(nextRun / nextCold).toFixed(3)}×\n`);
+		if (process.argv.includes('--registry')) await registryBytes(layout, next, scratch);
 	} finally {
 		rmSync(scratch, {recursive: true, force: true});
 	}
