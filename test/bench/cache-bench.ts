@@ -10,7 +10,7 @@
  *   holds the first image's layers, against a cold run of an image holding
  *   only that new layer; the target is that layer's read + ≤ 0.3 s.
  *
- * - registry:// (with --registry): both images pushed to a local
+ * - registry:// (with --registry, or --registry-only): both images pushed to a local
  *   docker-registry, the bytes it sends counted at a proxy: the first image
  *   cold, then the next build with the first one's layers cached.
  *
@@ -18,7 +18,7 @@
  * cache lives in a temporary directory, removed at the end; LAYERSCOPE_BENCH_DIR
  * says where the benchmark image is.
  */
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -26,7 +26,8 @@ import path from 'node:path';
 import process from 'node:process';
 import {gzipSync} from 'node:zlib';
 import {buildLayerTar, type EntrySpec} from '../fixtures/layer-builder.js';
-import {FaultProxy} from '../helpers/servers/fault-proxy.js';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {RegistryServer} from '../helpers/servers/registry-server.js';
 import {ensureBenchImage} from './generate-image.js';
 import {repoRoot} from './paths.js';
@@ -45,6 +46,20 @@ function time(args: string[], cache: string): number {
 	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 	if (result.status !== 0 || result.stderr) throw new Error(`layerscope ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
 	return seconds;
+}
+
+ /** loadImage alone (no analysis, no report) in a fresh process, with the cache in `cache` or none: what the cache itself saves. */
+function timeLoad(input: string, cache: string | null): number {
+	const script = `
+		const {loadImage} = await import(${JSON.stringify(path.join(repoRoot, 'dist/source/image/load.js'))});
+		const {LayerCache} = await import(${JSON.stringify(path.join(repoRoot, 'dist/source/cache/layer-cache.js'))});
+		const cache = ${cache === null ? 'null' : `new LayerCache(${JSON.stringify(cache)}, 2 ** 30)`};
+		const started = performance.now();
+		await loadImage(${JSON.stringify(input)}, {cache});
+		process.stdout.write(String((performance.now() - started) / 1000));`;
+	const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'});
+	if (result.status !== 0) throw new Error(`loadImage ${input} failed: ${result.stderr}`);
+	return Number(result.stdout);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -90,26 +105,52 @@ function nextBuild(layout: string, into: string, layerEntries: EntrySpec[], only
 	return into;
 }
 
+/** Passes requests on to `target` as they come, counting the bytes of every answer (the test helpers' fault proxy holds whole blobs). */
+async function countingProxy(target: string): Promise<{host: string; sent: number; stop: () => Promise<void>}> {
+	const [hostname, port] = target.split(':');
+	const proxy = {host: '', sent: 0, stop: async () => {}};
+	const server = http.createServer((request, response) => {
+		// A connection of its own per request: an idle kept-alive one the registry closed would fail the next.
+		const upstream = http.request({hostname, port: Number(port), path: request.url, method: request.method, headers: request.headers, agent: false}, answer => {
+			response.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.on('data', (chunk: Buffer) => (proxy.sent += chunk.length));
+			answer.pipe(response);
+		});
+		upstream.on('error', () => response.destroy());
+		request.pipe(upstream);
+	});
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	proxy.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+	proxy.stop = () => new Promise(resolve => (server.closeAllConnections(), server.close(() => resolve())));
+	return proxy;
+}
+
 /** Bytes the registry sends: the first image cold, the next build with the first one's layers cached, and again. */
 async function registryBytes(first: string, next: string, scratch: string): Promise<void> {
 	const registry = await RegistryServer.start({directory: path.join(scratch, 'registry')});
-	const proxy = await FaultProxy.start(registry.host);
+	const proxy = await countingProxy(registry.host);
 	try {
 		spawnSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--preserve-digests', `oci:${first}`, `docker://${registry.host}/bench:1`], {stdio: 'inherit'});
 		spawnSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--preserve-digests', `oci:${next}`, `docker://${registry.host}/bench:2`], {stdio: 'inherit'});
 		const cache = mkdtempSync(path.join(scratch, 'cache-'));
-		const run = (tag: string, extra: string[] = []) => {
-			proxy.sent.length = 0;
-			const seconds = time([`registry://${proxy.host}/bench:${tag}`, '--insecure', ...extra], cache);
-			const bytes = proxy.sent.reduce((sum, answer) => sum + answer.bytes, 0);
-			return {seconds, bytes};
+		// Not spawnSync: the proxy answers on this process's event loop.
+		const run = async (tag: string, extra: string[] = []) => {
+			proxy.sent = 0;
+			const started = process.hrtime.bigint();
+			const args = [cli, `registry://${proxy.host}/bench:${tag}`, '--insecure', '--json', '/dev/null', ...extra];
+			const child = spawn(process.execPath, args, {env: {...process.env, LAYERSCOPE_CACHE_DIR: cache}, stdio: ['ignore', 'ignore', 'pipe']});
+			let stderr = '';
+			child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
+			const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+			if (code !== 0 || stderr) throw new Error(`layerscope ${args.slice(1).join(' ')} failed (${code}): ${stderr}`);
+			return {seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: proxy.sent};
 		};
 		process.stdout.write('registry:// through a counting proxy\n');
 		const show = (label: string, result: {seconds: number; bytes: number}) => process.stdout.write(`  ${label.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s   ${(result.bytes / 1e6).toFixed(3).padStart(10)} MB sent\n`);
-		show('the first image, cold (fills the cache)', run('1'));
-		show('the next build, the first one\'s layers cached', run('2'));
-		show('the next build again, every layer cached', run('2'));
-		show('the next build, --no-cache', run('2', ['--no-cache']));
+		show('the first image, cold (fills the cache)', await run('1'));
+		show('the next build, the first one\'s layers cached', await run('2'));
+		show('the next build again, every layer cached', await run('2'));
+		show('the next build, --no-cache', await run('2', ['--no-cache']));
 	} finally {
 		await proxy.stop();
 		await registry.stop();
@@ -123,7 +164,9 @@ async function main(): Promise<void> {
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-cache-bench-'));
 	try {
 		process.stdout.write(`layer cache: ${image.totals.files} files in ${image.layers.length} layers, ${(image.totals.compressedSize / 1e6).toFixed(0)} MB gzip; ${os.availableParallelism()} cores; median of ${runs}\n`);
-		for (const [name, input] of [['OCI layout (gzip)', layout], ['docker save (uncompressed)', archive]] as const) {
+		// --registry-only: the registry's bytes alone (the file measurements take most of the time).
+		const files = !process.argv.includes('--registry-only');
+		for (const [name, input] of files ? ([['OCI layout (gzip)', layout], ['docker save (uncompressed)', archive]] as const) : []) {
 			process.stdout.write(`${name}\n`);
 			const cold = measure('cold, --no-cache', () => time([input, '--no-cache'], path.join(scratch, 'unused')));
 			const first = measure('first run (cold, fills a fresh cache)', () => {
@@ -134,12 +177,16 @@ async function main(): Promise<void> {
 			time([input], cache);
 			const cached = measure('every layer cached', () => time([input], cache));
 			process.stdout.write(`  cached / first run: ${(cached / first).toFixed(3)}× (target ≤ 0.05×); cached / --no-cache: ${(cached / cold).toFixed(3)}×\n`);
+			const loadCold = measure('loadImage alone, no cache', () => timeLoad(input, null));
+			const loadCached = measure('loadImage alone, every layer cached', () => timeLoad(input, cache));
+			process.stdout.write(`  loading alone, cached / cold: ${(loadCached / loadCold).toFixed(3)}×; the rest of a cached run is analysis, report and start-up\n`);
 		}
 
 		process.stdout.write('next build: the same layers plus one small new one (200 files, 2 MB)\n');
 		const app: EntrySpec[] = Array.from({length: 200}, (_, i) => ({type: 'file', path: `app/lib/module-${i}.js`, content: Buffer.alloc(10_000, `export const v${i} = ${Date.now()};\n`)}));
 		const next = nextBuild(layout, path.join(scratch, 'next'), app, false);
 		const alone = nextBuild(layout, path.join(scratch, 'alone'), app, true);
+		if (!files) return await registryBytes(layout, next, scratch);
 		const cache = mkdtempSync(path.join(scratch, 'cache-'));
 		time([layout], cache);
 		const layerRead = measure('the new layer alone, cold (CLI start-up included)', () => time([alone, '--no-cache'], path.join(scratch, 'unused')));
