@@ -16,6 +16,7 @@ const help = `
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
 	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
+	  $ layerscope cache info|clear       the layer cache: where, how full; empty it
 
 	IMAGE is a docker save tarball (optionally gzip-compressed), an OCI image
 	layout directory or archive, "-" for standard input, an image name an
@@ -70,6 +71,7 @@ try {
 		input: cli.input,
 		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
+		cache: flags.cache,
 		layer: flags.layer,
 		color: flags.color,
 		version: cli.pkg.version ?? '0.0.0',

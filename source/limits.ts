@@ -43,7 +43,8 @@ export const MAX_PATH_DEPTH = 8192;
 export function parseLimitBytes(text: string): number | undefined {
 	const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)b?\s*$/i.exec(text);
 	if (!match) return undefined;
-	const power = 'kmgtp'.indexOf(match[2]!.toLowerCase()) + 1;
+	// No unit is bytes ('kmgtp'.indexOf('') would be 0, making a bare number kilobytes).
+	const power = match[2] ? 'kmgtp'.indexOf(match[2].toLowerCase()) + 1 : 0;
 	const value = Number(match[1]) * (match[3] ? 1024 : 1000) ** power;
 	return Number.isFinite(value) && value > 0 ? Math.floor(value) : undefined;
 }

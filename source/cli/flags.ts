@@ -54,6 +54,7 @@ export const FLAGS = [
 	{name: 'verify', kind: 'boolean', negatable: true, usage: '--no-verify', help: 'read layers that do not match their digest or diff_id, that nothing states a digest for, or whose digest is not sha256 or sha512'},
 	{name: 'source', kind: 'string', value: 'S', help: 'read IMAGE from docker, podman, registry or file (dive\'s docker-archive is file)', complete: ['docker', 'podman', 'registry', 'file', 'docker-archive']},
 	{name: 'insecure', kind: 'boolean', help: 'registry://: plain HTTP (loopback registries)'},
+	{name: 'cache', kind: 'boolean', negatable: true, usage: '--no-cache', help: 'bypass the layer cache: read every layer from the image, store none (see layerscope cache info)'},
 	{name: 'color', kind: 'boolean', negatable: true, usage: '--no-color', help: 'plain text (so does NO_COLOR)'},
 	{name: 'help', kind: 'boolean', short: 'h', help: 'this text'},
 	{name: 'version', kind: 'boolean', short: 'v', help: 'the version'},

@@ -1,5 +1,6 @@
 import {appendFileSync, writeFileSync} from 'node:fs';
 import process from 'node:process';
+import {cacheDirectory, cacheMaxBytes, openLayerCache} from '../cache/cache-settings.js';
 import {InputError, UsageError} from '../errors.js';
 import {loadImage, type LoadOptions} from '../image/load.js';
 import {loadCiConfig} from '../report/ci/config.js';
@@ -12,6 +13,7 @@ import {diveJsonReport, jsonReport} from '../report/json-report.js';
 import {createStyle, wantsColor} from '../report/style.js';
 import {summaryLines} from '../report/summary.js';
 import {ApplyError} from '../tree/filesystem.js';
+import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
@@ -22,6 +24,8 @@ export interface CliRequest {
 	input: string[];
 	modeFlags: ModeFlags;
 	load: Pick<LoadOptions, 'platform' | 'ref' | 'verify' | 'source' | 'insecure'>;
+	/** false: --no-cache. */
+	cache: boolean;
 	layer: number | undefined;
 	color: boolean;
 	version: string;
@@ -39,17 +43,26 @@ export async function runCli(request: CliRequest): Promise<number> {
 		await writeText(completionScript(mode.shell));
 		return 0;
 	}
+	if (mode.kind === 'cache') {
+		await writeText(await cacheCommand(mode.action, cacheDirectory(process.env), cacheMaxBytes(process.env)));
+		return 0;
+	}
+	// The cache's one warning (if it cannot be written) goes to stderr; the run goes on.
+	// On a terminal, over the progress line, which redraws after it.
+	const clearLine = process.stderr.isTTY ? '\r\u001B[2K' : '';
+	const cache = request.cache ? openLayerCache(process.env, line => process.stderr.write(`${clearLine}layerscope: ${line}\n`)) : null;
+	const loadOptions: LoadOptions = {...request.load, cache};
 	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
 	if (mode.kind === 'browser') {
 		// The browser and its React are loaded only when a terminal asks for them, as React's production build
 		// (it picks the build from NODE_ENV when first imported; development checks cost frames).
 		process.env.NODE_ENV ??= 'production';
 		const [{runBrowser}, {loadBrowserConfig}] = await Promise.all([import('../ui/launch.js'), import('../ui/browser-config.js')]);
-		await runBrowser(mode.image, request.load, style, {layer: mode.layer, config: loadBrowserConfig(process.env)});
+		await runBrowser(mode.image, loadOptions, style, {layer: mode.layer, config: loadBrowserConfig(process.env)});
 		return 0;
 	}
 	const progress = createProgress(process.stderr);
-	const load: LoadOptions = {...request.load, onProgress: progress.update};
+	const load: LoadOptions = {...loadOptions, onProgress: progress.update};
 
 	if (mode.kind === 'files') {
 		const image = await loadImage(mode.image, load).finally(progress.done);

@@ -6,6 +6,7 @@ import {typedSpelling, type FlagName} from './flags.js';
 export type Mode =
 	| {kind: 'help'}
 	| {kind: 'completion'; shell: Shell}
+	| {kind: 'cache'; action: 'info' | 'clear'}
 	| {kind: 'files'; image: string}
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
@@ -40,6 +41,11 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		const shell = words[1] as Shell;
 		if (words.length !== 2 || !SHELLS.includes(shell)) throw new UsageError(`completion needs one shell: layerscope completion ${SHELLS.join('|')}`);
 		return {kind: 'completion', shell};
+	}
+	// "cache info" and "cache clear" are two words, which an image never is ("cache" alone is an image).
+	if (words[0] === 'cache' && words.length === 2) {
+		if (words[1] !== 'info' && words[1] !== 'clear') throw new UsageError(`cache takes info or clear, not "${words[1]}": layerscope cache info|clear`);
+		return {kind: 'cache', action: words[1]};
 	}
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
 	const files = words[0] === 'files';

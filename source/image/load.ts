@@ -2,6 +2,8 @@ import {createReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import process from 'node:process';
 import type {Readable} from 'node:stream';
+import {cachedRead} from '../cache/cached-layer.js';
+import type {LayerCache} from '../cache/layer-cache.js';
 import {EngineClient} from '../engine/engine-client.js';
 import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/endpoint.js';
 import {openRegistry} from '../registry/registry-files.js';
@@ -29,6 +31,8 @@ export interface LoadOptions {
 	ref?: string;
 	/** Check blob digests and diff_ids (default true). */
 	verify?: boolean;
+	/** Layers already read, by diff_id: used and filled by verified runs only (none by default). */
+	cache?: LayerCache | null;
 	/** What "-" reads; default process.stdin. */
 	stdin?: Readable;
 	/** Layers read at once from seekable inputs, or fetched at once from a registry. */
@@ -94,6 +98,19 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		progress.bytesTotal = [...unique.values()].reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0) || null;
 	}
 	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
+	// --no-verify reads what the input holds, which may not be what its diff_id names: no cache either way.
+	const cache = verify ? options.cache ?? null : null;
+	// Streams have read every layer by now (the cached ones only hashed as they passed); what they parsed is stored.
+	const fromCache = new Set<string>();
+	const lookUp = async (path: string, range: FileRange | undefined): Promise<LayerReadResult | null> => {
+		if (cache && files instanceof OnePassFiles && files.fromCache(path)) fromCache.add(path);
+		if (!cache || files instanceof OnePassFiles) return null;
+		const index = resolved.layers.findIndex(layer => layer.path === path);
+		const described = resolved.layers[index]!;
+		const result = await cachedRead(cache, {diffId: diffIds?.[index], digest: described.digest, size: described.size, range});
+		if (result) fromCache.add(path);
+		return result;
+	};
 
 	// The same blob may stand for several layers: read it once. Its entries are applied once per listing, though,
 	// so they count that often: a small image listing one blob thousands of times cannot multiply the work unseen.
@@ -104,7 +121,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			read = (range ? pool.read(range) : files.readLayer(path)).then(result => {
+			read = lookUp(path, range).then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path))).then(result => {
 				const times = listings.get(path)!;
 				entries += times * (result.entries.length + result.whiteouts.length + result.opaqueDirs.length);
 				if (entries > maxEntries) {
@@ -112,7 +129,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 					throw new InputError(location, `image holds more than ${maxEntries} entries, counting a layer as often as the manifest lists it${repeated} (the limit; ${LIMIT_VARIABLES.entries} raises it)`);
 				}
 				progress.layersRead++;
-				if (!streamed) progress.bytesRead += result.compressedSize;
+				// A layer taken from the cache is one less to read or download: the progress counts it as done (a stream's bytes were counted as they passed).
+				if (!streamed || (fromCache.has(path) && !(files instanceof OnePassFiles))) progress.bytesRead += result.compressedSize;
 				report();
 				return result;
 			});
@@ -139,6 +157,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			if (expected && expected !== actual) {
 				throw new InputError(location, `layer ${index} (${described.path}) does not match its diff_id: expected ${expected}, got ${actual} (use --no-verify to read it anyway)`);
 			}
+			// Verified, and read from the input (not the cache): what it yields is the diff_id's for every later run.
+			if (cache && !fromCache.has(described.path)) cache.put(result);
 		}
 		const historyIndex = history.findIndex(step => step.layerIndex === index);
 		return {
@@ -170,6 +190,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		options.onLayer?.(built);
 		return built;
 	}).finally(() => Promise.all([pool.close(), files.close?.()]));
+	await cache?.finish();
 
 	return {
 		input: location,
@@ -246,12 +267,14 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 		report();
 	};
 	const environment = options.environment ?? processEnvironment();
+	// A stream passes a cached layer's bytes without parsing them, when they can be checked as they pass (one-pass.ts).
+	const cache = options.verify === false ? null : options.cache ?? null;
 	switch (source.kind) {
 		case 'stdin':
-			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
+			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer, cache)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
 		case 'path': {
 			const stdin = () => counted(options.stdin ?? process.stdin, received);
-			return {...(await openInput(source.location, onePassLayer, received, stdin)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+			return {...(await openInput(source.location, onePassLayer, received, stdin, cache)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
 		}
 		case 'engine': {
 			const {endpoint, tried} = findEngine(source.engine, environment);
@@ -265,7 +288,7 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 			progress.approximate = true;
 			const response = await client.export(source.name);
 			const stream = engineStream(response, client, received);
-			return {...(await openStream(input, stream, onePassLayer)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
+			return {...(await openStream(input, stream, onePassLayer, cache)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
 		}
 		case 'registry': {
 			const registry = await openRegistry(source.reference, {input, insecure: options.insecure === true, environment, onBytes: received});
@@ -299,14 +322,14 @@ async function* engineStream(response: AsyncIterable<Uint8Array>, client: Engine
 /** Names of this process's standard input: read from the stream "-" reads (a socket, as some parents give, cannot be opened by name). */
 const STDIN_NAMES = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
-async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>): Promise<OpenedInput> {
+async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>, cache: LayerCache | null): Promise<OpenedInput> {
 	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
 		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
 	});
 	if (info.isDirectory()) return {files: new DirectoryFiles(location, location), container: 'directory', compressedArchive: false};
 	// A pipe given by name (`<(docker save app)`, /dev/stdin, a FIFO): a stream the user chose, read once as "-" is.
-	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer);
-	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
+	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer, cache);
+	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, cache);
 	if (info.isSocket()) throw new InputError(location, 'is a socket; give a file, a directory, a pipe or "-"');
 	if (!info.isFile()) throw new InputError(location, 'is not a file, directory or pipe');
 	if (info.size === 0) throw new InputError(location, 'is empty');
@@ -320,12 +343,12 @@ async function openInput(location: string, onLayer: () => void, onBytes: (bytes:
 	} finally {
 		await handle.close();
 	}
-	if (sniffCompression(head) !== 'none') return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer);
+	if (sniffCompression(head) !== 'none') return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, cache);
 	return {files: await TarIndex.open(location, location, info.size), container: 'archive', compressedArchive: false};
 }
 
 /** A stream is read once; a compressed outer archive (docker save | gzip) is decompressed on the way. */
-async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: () => void): Promise<OpenedInput> {
+async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: () => void, cache: LayerCache | null): Promise<OpenedInput> {
 	const iterator = stream[Symbol.asyncIterator]();
 	const first = await iterator.next();
 	if (first.done) throw new InputError(location, 'is empty');
@@ -334,7 +357,7 @@ async function openStream(location: string, stream: AsyncIterable<Uint8Array>, o
 	const compression = sniffCompression(head);
 	if (compression === 'bzip2' || compression === 'xz') throw new InputError(location, `is ${compression}-compressed; decompress it first or pipe it through ${compression === 'xz' ? 'xz -dc' : 'bzip2 -dc'}`);
 	const archive = compression === 'none' ? rest : decompress(rest, compression);
-	return {files: await OnePassFiles.read(location, archive, onLayer), container: 'archive', compressedArchive: compression !== 'none'};
+	return {files: await OnePassFiles.read(location, archive, onLayer, cache), container: 'archive', compressedArchive: compression !== 'none'};
 }
 
 function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {

@@ -1,4 +1,6 @@
 import {createHash} from 'node:crypto';
+import {withinLimits} from '../cache/cached-layer.js';
+import type {LayerCache} from '../cache/layer-cache.js';
 import path from 'node:path';
 import * as tar from 'tar-stream';
 import {InputError} from '../errors.js';
@@ -14,7 +16,7 @@ import {normalizeName} from './tar-index.js';
 type Stored =
 	| {kind: 'small'; bytes: Buffer}
 	/** Still being read on a worker while later entries stream by; rejects with LayerFormatError for a bad layer. */
-	| {kind: 'layer'; size: number; result: Promise<LayerReadResult>}
+	| {kind: 'layer'; size: number; result: Promise<LayerReadResult>; fromCache?: boolean}
 	| {kind: 'link'; target: string};
 
 const MAX_LINK_HOPS = 16;
@@ -36,7 +38,7 @@ export class OnePassFiles implements ImageFiles {
 		private readonly sha512s: Map<string, string>,
 	) {}
 
-	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void): Promise<OnePassFiles> {
+	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void, cache?: LayerCache | null): Promise<OnePassFiles> {
 		const stored = new Map<string, Stored>();
 		const sha512s = new Map<string, string>();
 		const extract = tar.extract();
@@ -58,7 +60,7 @@ export class OnePassFiles implements ImageFiles {
 					stored.set(name, {kind: 'link', target: normalizeName(target)});
 				} else if (header.type === 'file' || header.type === 'contiguous-file') {
 					const bytes = name.startsWith('blobs/sha512/') ? hashedAs(entry, digest => sha512s.set(name, digest)) : entry;
-					const kept = await storeEntry(bytes, header.size ?? 0, pool, documentLimit);
+					const kept = await storeEntry(bytes, header.size ?? 0, pool, documentLimit, cache ? cachedTar(cache, name) : undefined);
 					if (kept.kind === 'small' && (budget.left -= kept.bytes.length) < 0) {
 						throw new InputError(input, `archive holds more than ${formatLimit(documentLimit * KEPT_DOCUMENTS_FACTOR)} of JSON documents (the limit is ${KEPT_DOCUMENTS_FACTOR} times ${LIMIT_VARIABLES.documentBytes}, ${formatLimit(documentLimit)})`);
 					}
@@ -110,6 +112,12 @@ export class OnePassFiles implements ImageFiles {
 		return item.result;
 	}
 
+	/** Was this layer's blob only hashed as it passed, its changeset taken from the cache? */
+	fromCache(name: string): boolean {
+		const item = this.resolve(name);
+		return item?.kind === 'layer' && item.fromCache === true;
+	}
+
 	blobDigest(name: string, algorithm: DigestAlgorithm): string | undefined {
 		return algorithm === 'sha512' ? this.sha512s.get(normalizeName(name)) : undefined;
 	}
@@ -142,8 +150,19 @@ async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Pr
 	}
 }
 
+/**
+ * A blob named for its sha256 ("blobs/sha256/<hex>") whose digest is a
+ * diff_id the cache holds is that tar, if its bytes hash to its name: an
+ * uncompressed layer (docker save writes them so). Its bytes then only need
+ * hashing as they pass; the hash decides, as it would for a parsed layer.
+ */
+function cachedTar(cache: LayerCache, name: string): (() => Promise<LayerReadResult | null>) | undefined {
+	const match = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+	return match ? () => cache.get(`sha256:${match[1]}`).then(cached => (cached && withinLimits(cached) ? cached : null)) : undefined;
+}
+
 /** Keeps a JSON document, or hands a layer to the reader as it streams by; always consumes the whole entry. */
-async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool, documentLimit: number): Promise<Stored> {
+async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool, documentLimit: number, cached?: () => Promise<LayerReadResult | null>): Promise<Stored> {
 	const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 	const first = await iterator.next();
 	if (first.done) return {kind: 'small', bytes: Buffer.alloc(0)};
@@ -154,6 +173,8 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: Lay
 		for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value);
 		return {kind: 'small', bytes: Buffer.concat(chunks)};
 	}
+	const known = cached && sniffCompression(head) === 'none' ? await cached() : null;
+	if (known) return {kind: 'layer', size, result: Promise.resolve(await hashedTar(known, head, iterator, size)), fromCache: true};
 	// readLayer may stop early on a bad blob; the rest must still be drained for the next entry.
 	const chunks: AsyncIterable<Uint8Array> = {
 		[Symbol.asyncIterator]: () => {
@@ -170,6 +191,23 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: Lay
 	await pumped;
 	for (let next = await iterator.next(); !next.done; next = await iterator.next());
 	return kept;
+}
+
+/**
+ * The cached changeset for a blob whose bytes pass by, hashed and counted:
+ * bytes that do not hash to the entry's diff_id give their own digest, which
+ * verification then refuses, as it would the same blob parsed.
+ */
+async function hashedTar(cached: LayerReadResult, head: Buffer, iterator: AsyncIterator<Buffer>, size: number): Promise<LayerReadResult> {
+	const hash = createHash('sha256').update(head);
+	let bytes = head.length;
+	for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+		hash.update(next.value);
+		bytes += next.value.length;
+	}
+	const digest = `sha256:${hash.digest('hex')}`;
+	if (digest !== cached.diffId || bytes !== size) return {...cached, compression: 'none', compressedSize: bytes, blobDigest: digest, diffId: digest};
+	return {...cached, compression: 'none', compressedSize: bytes, blobDigest: digest};
 }
 
 /** JSON documents and the one-line `oci-layout`/`VERSION` files start with text; layers start with magic bytes or a tar header. */

@@ -21,6 +21,8 @@ export class FaultProxy {
 	faults: Fault[] = [];
 	/** The most blob requests that were open at once. */
 	maxBlobsInFlight = 0;
+	/** Every answer passed on whole, by path, with its body's size: what the client downloaded. */
+	readonly sent: Array<{path: string; bytes: number}> = [];
 	private blobsInFlight = 0;
 
 	private constructor(
@@ -78,6 +80,7 @@ export class FaultProxy {
 			response.write(body.subarray(0, fault.cutAfter), () => setTimeout(() => response.socket?.destroy(), 20));
 			return;
 		}
+		this.sent.push({path, bytes: body.length});
 		response.end(body);
 	}
 }

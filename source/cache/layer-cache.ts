@@ -1,0 +1,240 @@
+import {createHash, randomBytes} from 'node:crypto';
+import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes} from 'node:fs/promises';
+import path from 'node:path';
+import type {LayerReadResult} from '../layer/read-layer.js';
+import {CACHE_FORMAT_VERSION, decodeLayer, encodeLayer} from './layer-codec.js';
+
+/**
+ * Layers already read, by diff_id: a layer's changeset is a pure function of
+ * its uncompressed bytes, which the diff_id names. One file per layer in
+ * `layers-v<format version>/`, named for the diff_id:
+ *
+ *   "LSLAYER\n"  u32 format version  u32 key length  key (the diff_id)
+ *   u64 payload length  payload (layer-codec)  sha256 of everything before it
+ *
+ * Every entry is checked before it is used (size, checksum, version, key, and
+ * the diff_id inside): a damaged, truncated, other-version or misplaced entry
+ * is a miss, and the run that reads the layer again writes it anew. Writes go
+ * to a temporary file renamed into place, so a reader (another run on the
+ * same directory) sees a whole entry or none. A cache that cannot be written
+ * (read-only, full, missing) turns itself off with one warning: it never
+ * fails a run.
+ */
+export class LayerCache {
+	private warned = false;
+	private writable = true;
+	private wrote = false;
+	private readonly pending = new Set<Promise<void>>();
+	readonly stats = {hits: 0, misses: 0, rejected: 0, written: 0};
+
+	constructor(
+		readonly directory: string,
+		readonly maxBytes: number,
+		private readonly onWarning: (line: string) => void = () => {},
+	) {}
+
+	private get entries(): string {
+		return path.join(this.directory, entriesDirectory(CACHE_FORMAT_VERSION));
+	}
+
+	/** The cached read of the layer `diffId` names, or null: absent, unreadable, or not trustworthy. */
+	async get(diffId: string): Promise<LayerReadResult | null> {
+		const file = entryFile(this.entries, diffId);
+		if (!file) return null;
+		let bytes: Buffer;
+		try {
+			bytes = await readFile(file);
+		} catch {
+			this.stats.misses++;
+			return null;
+		}
+		const result = parseEntry(bytes, diffId);
+		if (!result) {
+			this.stats.rejected++;
+			return null;
+		}
+		this.stats.hits++;
+		// Least recently used goes first: a hit is a use. A read-only cache simply keeps its order.
+		const now = new Date();
+		this.track(utimes(file, now, now).catch(() => {}));
+		return result;
+	}
+
+	/** Stores a verified read (the caller's promise); failures turn writing off, with one warning. */
+	put(result: LayerReadResult): void {
+		if (!this.writable) return;
+		const file = entryFile(this.entries, result.diffId);
+		if (!file) return;
+		const entry = buildEntry(result);
+		// An entry larger than the whole cache would only push everything else out, itself last.
+		if (entry.length > this.maxBytes) return;
+		this.track(this.write(file, entry));
+	}
+
+	/** Waits for this run's writes, then keeps the cache within its bound. */
+	async finish(): Promise<void> {
+		while (this.pending.size > 0) await Promise.all(this.pending);
+		if (this.wrote) await evict(this.directory, this.maxBytes).catch(() => {});
+	}
+
+	private track(work: Promise<void>): void {
+		this.pending.add(work);
+		void work.finally(() => this.pending.delete(work));
+	}
+
+	private async write(file: string, entry: Buffer): Promise<void> {
+		const temporary = path.join(path.dirname(file), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+		try {
+			await mkdir(path.dirname(file), {recursive: true});
+			const handle = await open(temporary, 'wx', 0o644);
+			try {
+				await handle.writeFile(entry);
+			} finally {
+				await handle.close();
+			}
+			await rename(temporary, file);
+			this.wrote = true;
+			this.stats.written++;
+		} catch (error) {
+			await unlink(temporary).catch(() => {});
+			this.disable(error as NodeJS.ErrnoException);
+		}
+	}
+
+	private disable(error: NodeJS.ErrnoException): void {
+		this.writable = false;
+		if (this.warned) return;
+		this.warned = true;
+		this.onWarning(`warning: layer cache ${this.directory} cannot be written (${error.code ?? error.message}); this run goes on without storing layers in it`);
+	}
+}
+
+const MAGIC = Buffer.from('LSLAYER\n');
+const CHECKSUM_BYTES = 32;
+export const TEMPORARY_PREFIX = '.tmp-';
+/** A temporary file this old was left by a run that died: nobody will rename it any more. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+const ENTRIES_DIRECTORY = /^layers-v(\d+)$/;
+
+function entriesDirectory(version: number): string {
+	return `layers-v${version}`;
+}
+
+/** Where the cache in `directory` keeps the entry for `diffId` (null: a diff_id the cache does not keep). */
+export function entryPath(directory: string, diffId: string): string | null {
+	return entryFile(path.join(directory, entriesDirectory(CACHE_FORMAT_VERSION)), diffId);
+}
+
+/** The file for a diff_id: "sha256-<hex>"; anything that is not a plain digest has no entry (and names no path). */
+function entryFile(directory: string, diffId: string): string | null {
+	const match = /^(sha256):([a-f0-9]{64})$/.exec(diffId);
+	return match ? path.join(directory, `${match[1]}-${match[2]}`) : null;
+}
+
+export function buildEntry(result: LayerReadResult, version = CACHE_FORMAT_VERSION): Buffer {
+	const key = Buffer.from(result.diffId, 'utf8');
+	const payload = encodeLayer(result);
+	const head = Buffer.alloc(MAGIC.length + 8 + key.length + 8);
+	MAGIC.copy(head, 0);
+	head.writeUInt32BE(version, MAGIC.length);
+	head.writeUInt32BE(key.length, MAGIC.length + 4);
+	key.copy(head, MAGIC.length + 8);
+	head.writeBigUInt64BE(BigInt(payload.length), MAGIC.length + 8 + key.length);
+	const checksum = createHash('sha256').update(head).update(payload).digest();
+	return Buffer.concat([head, payload, checksum]);
+}
+
+/** The entry's layer, if every check passes: whole, undamaged, this version, this key, this layer. */
+export function parseEntry(bytes: Buffer, diffId: string): LayerReadResult | null {
+	const fixed = MAGIC.length + 8;
+	if (bytes.length < fixed + 8 + CHECKSUM_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+	if (bytes.readUInt32BE(MAGIC.length) !== CACHE_FORMAT_VERSION) return null;
+	const keyLength = bytes.readUInt32BE(MAGIC.length + 4);
+	if (fixed + keyLength + 8 + CHECKSUM_BYTES > bytes.length) return null;
+	const key = bytes.subarray(fixed, fixed + keyLength).toString('utf8');
+	const payloadStart = fixed + keyLength + 8;
+	const payloadLength = bytes.readBigUInt64BE(fixed + keyLength);
+	// Truncated, or longer than it says: either way not the file that was written.
+	if (BigInt(bytes.length) !== BigInt(payloadStart + CHECKSUM_BYTES) + payloadLength) return null;
+	const end = bytes.length - CHECKSUM_BYTES;
+	const checksum = createHash('sha256').update(bytes.subarray(0, end)).digest();
+	if (!checksum.equals(bytes.subarray(end))) return null;
+	// Another layer's entry under this name (copied, or renamed by hand) is whole but not this layer.
+	if (key !== diffId) return null;
+	const result = decodeLayer(bytes.subarray(payloadStart, end));
+	return result && result.diffId === diffId ? result : null;
+}
+
+export interface CacheInfo {
+	directory: string;
+	maxBytes: number;
+	formatVersion: number;
+	/** Entries of this format version. */
+	entries: number;
+	bytes: number;
+	/** Entries other versions of layerscope wrote (they age out with the rest). */
+	otherVersionEntries: number;
+	otherVersionBytes: number;
+}
+
+interface EntryFile {
+	file: string;
+	size: number;
+	mtimeMs: number;
+	version: number;
+}
+
+/** Every entry file in the cache, of every format version; temporary files apart. A missing cache holds none. */
+async function listEntries(directory: string): Promise<{entries: EntryFile[]; temporaries: EntryFile[]}> {
+	const entries: EntryFile[] = [];
+	const temporaries: EntryFile[] = [];
+	const top = await readdir(directory, {withFileTypes: true}).catch(() => []);
+	for (const sub of top) {
+		const version = ENTRIES_DIRECTORY.exec(sub.name);
+		if (!version || !sub.isDirectory()) continue;
+		const inside = path.join(directory, sub.name);
+		for (const name of await readdir(inside).catch(() => [] as string[])) {
+			const file = path.join(inside, name);
+			const info = await stat(file).catch(() => null);
+			if (!info?.isFile()) continue;
+			(name.startsWith(TEMPORARY_PREFIX) ? temporaries : entries).push({file, size: info.size, mtimeMs: info.mtimeMs, version: Number(version[1])});
+		}
+	}
+	return {entries, temporaries};
+}
+
+/** Least recently used out first until the cache is within `maxBytes`; runs that died leave temporaries, cleared here. */
+export async function evict(directory: string, maxBytes: number, now = Date.now()): Promise<void> {
+	const {entries, temporaries} = await listEntries(directory);
+	for (const temporary of temporaries) if (now - temporary.mtimeMs > STALE_TEMPORARY_MS) await unlink(temporary.file).catch(() => {});
+	let total = entries.reduce((sum, entry) => sum + entry.size, 0);
+	entries.sort((a, b) => a.mtimeMs - b.mtimeMs);
+	for (const entry of entries) {
+		if (total <= maxBytes) break;
+		// Another run may have removed it first: it is gone either way.
+		await unlink(entry.file).catch(() => {});
+		total -= entry.size;
+	}
+}
+
+export async function cacheInfo(directory: string, maxBytes: number): Promise<CacheInfo> {
+	const {entries} = await listEntries(directory);
+	const current = entries.filter(entry => entry.version === CACHE_FORMAT_VERSION);
+	const other = entries.filter(entry => entry.version !== CACHE_FORMAT_VERSION);
+	const sum = (list: EntryFile[]) => list.reduce((total, entry) => total + entry.size, 0);
+	return {directory, maxBytes, formatVersion: CACHE_FORMAT_VERSION, entries: current.length, bytes: sum(current), otherVersionEntries: other.length, otherVersionBytes: sum(other)};
+}
+
+/** Removes what layerscope put in the cache (every version's entries), and nothing else the directory may hold. */
+export async function clearCache(directory: string): Promise<{entries: number; bytes: number}> {
+	const {entries, temporaries} = await listEntries(directory);
+	let bytes = 0;
+	for (const entry of [...entries, ...temporaries]) {
+		await rm(entry.file, {force: true});
+		bytes += entry.size;
+	}
+	const top = await readdir(directory).catch(() => [] as string[]);
+	// Emptied, the version directories go too; one that still holds something not ours stays.
+	for (const name of top.filter(name => ENTRIES_DIRECTORY.test(name))) await rmdir(path.join(directory, name)).catch(() => {});
+	return {entries: entries.length, bytes};
+}
