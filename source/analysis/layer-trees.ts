@@ -24,26 +24,46 @@ export class LayerTrees {
 
 	constructor(private readonly history: LayerHistory) {
 		this.intern('/');
+		// Per directory id, what this layer's changes add up to below it; reset after each layer (only the touched entries).
+		let sizeDelta = new Float64Array(1024);
+		let weightBelow = new Float64Array(1024);
+		let touched = new Uint8Array(1024);
 		history.changes.forEach((changes, layer) => {
 			const index = new Map<number, PathChange>();
-			const sizeDeltas = new Map<number, number>();
-			const changedDirs = new Map<number, number>();
-			for (const change of changes) {
-				const id = this.intern(change.path);
+			const ids = changes.map(change => this.intern(change.path));
+			if (this.names.length > touched.length) {
+				const size = Math.max(this.names.length, touched.length * 2);
+				[sizeDelta, weightBelow, touched] = [new Float64Array(size), new Float64Array(size), new Uint8Array(size)];
+			}
+			// The directories on the way to the changes, in the order first reached.
+			const dirs: number[] = [];
+			changes.forEach((change, at) => {
+				const id = ids[at]!;
 				index.set(id, change);
 				this.versions[id]!.push([layer, change.after]);
 				const delta = contentSize(change.after) - contentSize(change.before);
 				const weight = contentSize(change.after ?? change.before);
 				for (let parent = this.parents[id]!; parent !== -1; parent = this.parents[parent]!) {
-					if (delta !== 0) sizeDeltas.set(parent, (sizeDeltas.get(parent) ?? 0) + delta);
-					changedDirs.set(parent, (changedDirs.get(parent) ?? 0) + weight);
+					if (touched[parent] === 0) {
+						touched[parent] = 1;
+						dirs.push(parent);
+					}
+					sizeDelta[parent] += delta;
+					weightBelow[parent] += weight;
 				}
+			});
+			const changedDirs = new Map<number, number>();
+			for (const dir of dirs) {
+				changedDirs.set(dir, weightBelow[dir]!);
+				if (sizeDelta[dir] !== 0) {
+					const sizes = this.dirSizes[dir]!;
+					sizes.push([layer, (sizes.at(-1)?.[1] ?? 0) + sizeDelta[dir]!]);
+				}
+				sizeDelta[dir] = 0;
+				weightBelow[dir] = 0;
+				touched[dir] = 0;
 			}
 			this.changedDirs.push(changedDirs);
-			for (const [dir, delta] of sizeDeltas) {
-				const sizes = this.dirSizes[dir]!;
-				sizes.push([layer, (sizes.at(-1)?.[1] ?? 0) + delta]);
-			}
 			this.changeIndex.push(index);
 		});
 		for (const list of this.children) list.sort((a, b) => (this.names[a]! < this.names[b]! ? -1 : this.names[a]! > this.names[b]! ? 1 : 0));

@@ -104,6 +104,13 @@ interface TreeOrder {
 	position: Int32Array;
 	/** By position: depth below the root (its children are 0). */
 	depth: Uint16Array;
+	/** By position: the parent's position (-1: the root). */
+	parent: Int32Array;
+	/**
+	 * By layer, then position: what the path is after that layer (ABSENT, OTHER or DIR), so that laying out a
+	 * layer reads memory in order; null when layers × paths would be too big to keep (the paths' states are read then).
+	 */
+	kinds: Uint8Array | null;
 	/** By position, as slices of one string each (see `contiguous`): the paths, and lower-cased for plain-text filters. */
 	paths: string[];
 	lowerPaths: string[];
@@ -134,10 +141,33 @@ function treeOrder(analysis: Analysis): TreeOrder {
 	}
 	const position = new Int32Array(ids.length + 1).fill(-1);
 	ids.forEach((id, at) => (position[id] = at));
+	const parent = Int32Array.from(ids, id => position[trees.parentOf(id)]!);
 	const paths = contiguous(ids.map(id => trees.pathOf(id)));
-	const order: TreeOrder = {ids: Int32Array.from(ids), position, depth: Uint16Array.from(depths), paths, lowerPaths: contiguous(paths.map(path => path.toLowerCase())), matches: new Map()};
+	const order: TreeOrder = {ids: Int32Array.from(ids), position, depth: Uint16Array.from(depths), parent, kinds: pathKinds(analysis, position, ids.length), paths, lowerPaths: contiguous(paths.map(path => path.toLowerCase())), matches: new Map()};
 	orders.set(analysis, order);
 	return order;
+}
+
+const [ABSENT, OTHER, DIR] = [0, 1, 2];
+const KINDS_LIMIT = 64 * 1024 * 1024;
+
+function kindOf(state: NodeState | null): number {
+	return state === null ? ABSENT : state.type === 'dir' ? DIR : OTHER;
+}
+
+/** Each layer's row is the one below it with that layer's changes applied. */
+function pathKinds(analysis: Analysis, position: Int32Array, total: number): Uint8Array | null {
+	const layers = analysis.history.changes.length;
+	if (layers * total > KINDS_LIMIT) return null;
+	const kinds = new Uint8Array(layers * total);
+	analysis.history.changes.forEach((changes, layer) => {
+		if (layer > 0) kinds.copyWithin(layer * total, (layer - 1) * total, layer * total);
+		for (const change of changes) {
+			const id = analysis.trees.idOf(change.path);
+			if (id !== undefined && position[id]! >= 0) kinds[layer * total + position[id]!] = kindOf(change.after);
+		}
+	});
+	return kinds;
 }
 
 /** A layer's tree with every folder open, as parallel arrays a pass can scan; row objects are made only for rows on screen. */
@@ -200,29 +230,38 @@ function orderedTable(analysis: Analysis, order: TreeOrder, layer: number): Flat
 	const trees = analysis.trees;
 	const total = order.ids.length;
 	const table = emptyTable(layer, 'aggregated', total);
-	// By id: a kept directory, whose children may be kept.
-	const open = new Uint8Array(order.position.length);
-	open[trees.root] = 1;
+	// By position: what the layer did (its changes looked up once, not every path); removed paths show as they were.
+	const status = new Uint8Array(total).fill(UNMODIFIED);
+	const removedKind = new Map<number, number>();
+	for (const change of analysis.history.changes[layer] ?? []) {
+		const id = trees.idOf(change.path);
+		const at = id === undefined ? -1 : order.position[id]!;
+		if (at < 0) continue;
+		status[at] = STATUSES.indexOf(change.status);
+		if (change.status === 'removed') removedKind.set(at, kindOf(change.before));
+	}
+	const kinds = order.kinds?.subarray(layer * total, (layer + 1) * total);
+	// By position: a kept directory, whose children may be kept.
+	const open = new Uint8Array(total);
 	let count = 0;
 	for (let at = 0; at < total; at++) {
-		const id = order.ids[at]!;
-		if (open[trees.parentOf(id)] === 0) continue;
-		const change = trees.changeAt(id, layer);
-		const state = change?.status === 'removed' ? change.before : trees.stateAt(id, layer);
-		if (!state) continue;
-		const isDir = state.type === 'dir';
-		if (isDir) open[id] = 1;
-		table.ids[count] = id;
+		const parent = order.parent[at]!;
+		if (parent !== -1 && open[parent] === 0) continue;
+		const kind = status[at] === REMOVED ? (removedKind.get(at) ?? ABSENT) : kinds ? kinds[at]! : kindOf(trees.stateAt(order.ids[at]!, layer));
+		if (kind === ABSENT) continue;
+		if (kind === DIR) open[at] = 1;
+		table.ids[count] = order.ids[at]!;
 		table.position[count] = at;
 		table.depth[count] = order.depth[at]!;
-		table.isDir[count] = isDir ? 1 : 0;
-		table.status[count] = change ? STATUSES.indexOf(change.status) : UNMODIFIED;
+		table.isDir[count] = kind === DIR ? 1 : 0;
+		table.status[count] = status[at]!;
 		count++;
 	}
 	table.count = count;
 	return finishTable(table);
 }
 
+const REMOVED = STATUSES.indexOf('removed');
 const UNMODIFIED = STATUSES.indexOf('unmodified');
 
 /** Other views and orders (a layer's changes, by size): the tree walked with every folder open. */
