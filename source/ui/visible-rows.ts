@@ -80,8 +80,9 @@ class RowArray implements RowList {
  * folding, filter, hidden statuses or sort; scrolling reads from the result.
  * A folded tree is walked: only its open directories cost anything. Anything
  * else (a filter, hidden statuses, an unfolded tree) is a linear pass over
- * the layer's whole flat tree, built once per layer (ahead of time, by
- * `prepareFlatRows`), keeping indexes rather than rows.
+ * the layer's whole flat tree, itself one pass over the tree order of every
+ * path (built once per analysis, ahead of time by `prepareFlatRows`), keeping
+ * indexes rather than rows.
  */
 export function visibleRows(analysis: Analysis, options: TreeOptions): RowList {
 	const filtering = options.filter !== '' || Object.values(options.hidden).some(Boolean);

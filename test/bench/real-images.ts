@@ -38,9 +38,9 @@ interface Recipe {
 }
 
 const RECIPES = {
-	/** ~150,000 paths: build-essential, git, python3, node and a node_modules tree. */
+	/** ~150,000 paths: build-essential, cmake, Boost and kernel headers, git, python3, node and a node_modules tree. */
 	toolchain: {name: 'toolchain', containerfile: path.join(here, 'toolchain.Containerfile'), context: {'package.json': path.join(here, 'toolchain.package.json')}},
-	/** ~18,000 paths: python3 and curl. */
+	/** ~18,000 paths: python3, pip, git and vim. */
 	small: {name: 'small', containerfile: path.join(here, 'small.Containerfile'), context: {}},
 } satisfies Record<string, Recipe>;
 
