@@ -280,11 +280,12 @@ function walkedTable(analysis: Analysis, order: TreeOrder, options: Pick<TreeOpt
 	return finishTable(table);
 }
 
-/** A row of a flat table as an object, for the screen (its guide and folding are the kept rows' to say). */
-function tableRow(analysis: Analysis, table: FlatTable, index: number): Omit<Row, 'guide' | 'collapsed'> {
+/** A row of a flat table as an object, for the screen, with its guide and folding (the kept rows' to say). */
+function tableRow(analysis: Analysis, table: FlatTable, index: number, guide: string, collapsed: boolean): Row {
 	const id = table.ids[index]!;
 	const entry = entryOf(analysis.trees, id, table.layer, table.view)!;
-	return {id, path: analysis.trees.pathOf(id), depth: table.depth[index]!, name: analysis.trees.nameOf(id), state: entry.state, status: entry.status, metadataOnly: entry.metadataOnly, size: entry.size, isDir: table.isDir[index] === 1};
+	// The properties in walkRows' order: every row on screen has one shape, and the code that formats rows stays monomorphic.
+	return {id, path: analysis.trees.pathOf(id), depth: table.depth[index]!, guide, name: analysis.trees.nameOf(id), state: entry.state, status: entry.status, metadataOnly: entry.metadataOnly, size: entry.size, isDir: table.isDir[index] === 1, collapsed};
 }
 
 /** What a view shows of a path after a layer: undefined when it shows nothing (in the aggregated view, a path that does not exist then). */
@@ -473,7 +474,7 @@ class KeptRows implements RowList {
 		if (index < 0 || index >= this.length) return undefined;
 		let row = this.made.get(index);
 		if (!row) {
-			row = {...tableRow(this.analysis, this.table, this.flatIndex[index]!), guide: this.guide(index), collapsed: this.folded[index] === 1};
+			row = tableRow(this.analysis, this.table, this.flatIndex[index]!, this.guide(index), this.folded[index] === 1);
 			this.made.set(index, row);
 		}
 		return row;
