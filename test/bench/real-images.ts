@@ -2,7 +2,7 @@
  * The benchmarks' real images: Debian images built from the Containerfiles beside this file, by buildah,
  * the way real images are made (a debootstrap of bookworm, then apt-get and npm steps), and written as an
  * OCI layout (gzip layers) and a `docker save` tarball. Built once into the git-ignored .bench-cache/real/
- * and reused; a change to a Containerfile, its build context or this file builds anew.
+ * and reused; a change to a Containerfile, its build context or the build steps (BUILD) builds anew.
  *
  *   node --import tsx test/bench/real-images.ts        # builds what is missing, prints the paths
  *
@@ -12,7 +12,7 @@
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync} from 'node:fs';
+import {closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath, pathToFileURL} from 'node:url';
@@ -55,10 +55,13 @@ function realRoot(): string {
 	return path.join(benchCacheDir(), 'real');
 }
 
-/** A Containerfile, its context and this script: a change to any of them is a new image. */
+/** How ensureImage builds and writes an image: change it when the steps below change what comes out. */
+const BUILD = `debootstrap --variant=minbase ${SUITE} ${MIRROR}; buildah bud; push oci gzip; skopeo docker-archive`;
+
+/** A Containerfile, its context and the build steps: a change to any of them is a new image. */
 function cacheKey(recipe: Recipe): string {
-	const hash = createHash('sha256');
-	for (const file of [recipe.containerfile, ...Object.values(recipe.context), fileURLToPath(import.meta.url)]) hash.update(readFileSync(file)).update('\0');
+	const hash = createHash('sha256').update(BUILD).update('\0');
+	for (const file of [recipe.containerfile, ...Object.values(recipe.context)]) hash.update(readFileSync(file)).update('\0');
 	return hash.digest('hex').slice(0, 12);
 }
 
@@ -95,6 +98,8 @@ function ensureImage(recipe: Recipe): RealImage {
 		if (existsSync(dir)) rmSync(work, {recursive: true, force: true});
 	}
 	console.error(`real-images: ${recipe.name} built in ${((performance.now() - started) / 1000).toFixed(0)} s: ${dir}`);
+	// Builds of an older Containerfile are gigabytes nobody reads any more.
+	for (const name of readdirSync(realRoot())) if (name.startsWith(`${recipe.name}-`) && path.join(realRoot(), name) !== dir) rmSync(path.join(realRoot(), name), {recursive: true, force: true});
 	return image;
 }
 
