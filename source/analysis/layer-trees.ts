@@ -13,40 +13,61 @@ export class LayerTrees {
 	private readonly names: string[] = [];
 	private readonly paths: string[] = [];
 	private readonly parents: number[] = [];
-	private readonly children: number[][] = [];
+	/** Lists are made on first use (most paths are files: no children, no sizes of their own): fewer objects, less to collect. */
+	private readonly children: Array<number[] | undefined> = [];
 	/** Per path: [layer, state after that layer (null: absent)], in layer order. */
-	private readonly versions: Array<Array<[number, NodeState | null]>> = [];
+	private readonly versions: Array<Array<[number, NodeState | null]> | undefined> = [];
 	/** Per directory: [layer, bytes of visible files below after that layer], in layer order. */
-	private readonly dirSizes: Array<Array<[number, number]>> = [];
+	private readonly dirSizes: Array<Array<[number, number]> | undefined> = [];
 	private readonly changeIndex: Array<Map<number, PathChange>> = [];
 	/** Per layer: the directories on the way to its changes, with the bytes those changes weigh below them. */
 	private readonly changedDirs: Array<Map<number, number>> = [];
 
 	constructor(private readonly history: LayerHistory) {
 		this.intern('/');
+		// Per directory id, what this layer's changes add up to below it; reset after each layer (only the touched entries).
+		let sizeDelta = new Float64Array(1024);
+		let weightBelow = new Float64Array(1024);
+		let touched = new Uint8Array(1024);
 		history.changes.forEach((changes, layer) => {
 			const index = new Map<number, PathChange>();
-			const sizeDeltas = new Map<number, number>();
-			const changedDirs = new Map<number, number>();
-			for (const change of changes) {
-				const id = this.intern(change.path);
+			const ids = changes.map(change => this.intern(change.path));
+			if (this.names.length > touched.length) {
+				const size = Math.max(this.names.length, touched.length * 2);
+				[sizeDelta, weightBelow, touched] = [new Float64Array(size), new Float64Array(size), new Uint8Array(size)];
+			}
+			// The directories on the way to the changes, in the order first reached.
+			const dirs: number[] = [];
+			changes.forEach((change, at) => {
+				const id = ids[at]!;
 				index.set(id, change);
-				this.versions[id]!.push([layer, change.after]);
+				(this.versions[id] ??= []).push([layer, change.after]);
 				const delta = contentSize(change.after) - contentSize(change.before);
 				const weight = contentSize(change.after ?? change.before);
 				for (let parent = this.parents[id]!; parent !== -1; parent = this.parents[parent]!) {
-					if (delta !== 0) sizeDeltas.set(parent, (sizeDeltas.get(parent) ?? 0) + delta);
-					changedDirs.set(parent, (changedDirs.get(parent) ?? 0) + weight);
+					if (touched[parent] === 0) {
+						touched[parent] = 1;
+						dirs.push(parent);
+					}
+					sizeDelta[parent] += delta;
+					weightBelow[parent] += weight;
 				}
+			});
+			const changedDirs = new Map<number, number>();
+			for (const dir of dirs) {
+				changedDirs.set(dir, weightBelow[dir]!);
+				if (sizeDelta[dir] !== 0) {
+					const sizes = (this.dirSizes[dir] ??= []);
+					sizes.push([layer, (sizes.at(-1)?.[1] ?? 0) + sizeDelta[dir]!]);
+				}
+				sizeDelta[dir] = 0;
+				weightBelow[dir] = 0;
+				touched[dir] = 0;
 			}
 			this.changedDirs.push(changedDirs);
-			for (const [dir, delta] of sizeDeltas) {
-				const sizes = this.dirSizes[dir]!;
-				sizes.push([layer, (sizes.at(-1)?.[1] ?? 0) + delta]);
-			}
 			this.changeIndex.push(index);
 		});
-		for (const list of this.children) list.sort((a, b) => (this.names[a]! < this.names[b]! ? -1 : this.names[a]! > this.names[b]! ? 1 : 0));
+		for (const list of this.children) list?.sort((a, b) => (this.names[a]! < this.names[b]! ? -1 : this.names[a]! > this.names[b]! ? 1 : 0));
 	}
 
 	get layerCount(): number {
@@ -76,7 +97,7 @@ export class LayerTrees {
 	/** The path's state after `layer`: null when it does not exist then. The root always exists. */
 	stateAt(id: number, layer: number): NodeState | null {
 		if (id === 0) return ROOT;
-		return lastAtOrBefore(this.versions[id]!, layer) ?? null;
+		return lastAtOrBefore(this.versions[id] ?? NONE, layer) ?? null;
 	}
 
 	/** What `layer` itself did to the path, if anything. */
@@ -89,24 +110,24 @@ export class LayerTrees {
 		const state = this.stateAt(id, layer);
 		if (!state) return 0;
 		if (state.type !== 'dir') return contentSize(state);
-		return lastAtOrBefore(this.dirSizes[id]!, layer) ?? 0;
+		return lastAtOrBefore(this.dirSizes[id] ?? NONE, layer) ?? 0;
 	}
 
 	/** Every path ever seen directly below this one, in name order. */
 	allChildren(id: number): readonly number[] {
-		return this.children[id]!;
+		return this.children[id] ?? NONE;
 	}
 
 	/** The children that exist after `layer`, in name order. */
 	childrenAt(id: number, layer: number): number[] {
-		return this.children[id]!.filter(child => this.stateAt(child, layer) !== null);
+		return this.allChildren(id).filter(child => this.stateAt(child, layer) !== null);
 	}
 
 	/** The children that `layer` changed, or that lead to a change, in name order (removed ones included). */
 	changedChildren(id: number, layer: number): number[] {
 		const index = this.changeIndex[layer]!;
 		const dirs = this.changedDirs[layer]!;
-		return this.children[id]!.filter(child => index.has(child) || dirs.has(child));
+		return this.allChildren(id).filter(child => index.has(child) || dirs.has(child));
 	}
 
 	/** Bytes a layer's changes weigh at or below a path: the new size of what it adds or changes, the old size of what it removes. */
@@ -142,14 +163,15 @@ export class LayerTrees {
 		this.paths.push(path);
 		this.names.push(path === '/' ? '' : path.slice(path.lastIndexOf('/') + 1));
 		this.parents.push(parent);
-		this.children.push([]);
-		this.versions.push([]);
-		this.dirSizes.push([]);
-		if (parent !== -1) this.children[parent]!.push(id);
+		this.children.push(undefined);
+		this.versions.push(undefined);
+		this.dirSizes.push(undefined);
+		if (parent !== -1) (this.children[parent] ??= []).push(id);
 		return id;
 	}
 }
 
+const NONE: never[] = [];
 const ROOT: NodeState = {type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, layer: -1};
 
 function contentSize(state: NodeState | null | undefined): number {

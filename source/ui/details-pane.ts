@@ -4,6 +4,7 @@ import type {Analysis} from '../analysis/analyse.js';
 import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from '../report/escape.js';
 import {shortInstruction} from '../report/summary.js';
+import {columns} from './columns.js';
 
 /** Where Enter on an entry goes: a path in the tree after a layer. */
 export interface DetailTarget {
@@ -47,7 +48,10 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 	const add = (text: string, options: {tone?: DetailLine['tone']; indent?: string; target?: DetailTarget} = {}) => {
 		const indent = options.indent ?? '';
 		const first = lines.length;
-		const wrapped = text === '' ? [''] : wrapAnsi(text, Math.max(8, width - indent.length), {hard: true, trim: true}).split('\n');
+		// Most lines fit as they are: wrapping measures every character, and an image has tens of thousands of waste lines.
+		const room = Math.max(8, width - indent.length);
+		const fits = columns(text) <= room && text.trim() === text;
+		const wrapped = text === '' || fits ? [text] : wrapAnsi(text, room, {hard: true, trim: true}).split('\n');
 		for (const [index, part] of wrapped.entries()) lines.push({text: (index === 0 ? '' : indent) + part, tone: options.tone, entry});
 		if (options.target) stops.push({first, last: lines.length - 1, target: options.target});
 		entry++;

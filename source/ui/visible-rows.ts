@@ -80,55 +80,222 @@ class RowArray implements RowList {
  * folding, filter, hidden statuses or sort; scrolling reads from the result.
  * A folded tree is walked: only its open directories cost anything. Anything
  * else (a filter, hidden statuses, an unfolded tree) is a linear pass over
- * the layer's whole flat tree, built once per layer (ahead of time, by
- * `prepareFlatRows`), keeping indexes rather than rows.
+ * the layer's whole flat tree, itself one pass over the tree order of every
+ * path (built once per analysis, ahead of time by `prepareFlatRows`), keeping
+ * indexes rather than rows.
  */
 export function visibleRows(analysis: Analysis, options: TreeOptions): RowList {
 	const filtering = options.filter !== '' || Object.values(options.hidden).some(Boolean);
-	if (filtering || !options.foldAll) return keptRows(flatTable(analysis, options), options);
+	if (filtering || !options.foldAll) return keptRows(analysis, flatTable(analysis, options), options);
 	return new RowArray(walkRows(analysis, options));
 }
 
 const STATUSES: readonly ChangeStatus[] = ['added', 'modified', 'removed', 'unmodified'];
 
-/** A layer's tree with every folder open, as parallel arrays a pass can scan without touching the row objects. */
+/**
+ * Every path ever seen, in the order the tree shows them by name (depth
+ * first, each directory before what it holds), built once per analysis: a
+ * layer's unfolded tree is then one pass over it, and a filter matches paths
+ * once for every layer.
+ */
+interface TreeOrder {
+	/** By position: the path's id. */
+	ids: Int32Array;
+	/** By id: its position (-1 for the root, which is not shown). */
+	position: Int32Array;
+	/** By position: depth below the root (its children are 0). */
+	depth: Uint16Array;
+	/** By position: the parent's position (-1: the root). */
+	parent: Int32Array;
+	/**
+	 * By layer, then position: what the path is after that layer (ABSENT, OTHER or DIR), so that laying out a
+	 * layer reads memory in order; null when layers × paths would be too big to keep (the paths' states are read then).
+	 */
+	kinds: Uint8Array | null;
+	/** By position, as slices of one string each (see `contiguous`): the paths, and lower-cased for plain-text filters. */
+	paths: string[];
+	lowerPaths: string[];
+	/** The positions a filter matches, ascending, for the last few filters: typing and backspacing revisit them. */
+	matches: Map<string, Int32Array>;
+}
+
+const orders = new WeakMap<Analysis, TreeOrder>();
+
+function treeOrder(analysis: Analysis): TreeOrder {
+	const known = orders.get(analysis);
+	if (known) return known;
+	const trees = analysis.trees;
+	const ids: number[] = [];
+	const depths: number[] = [];
+	// Depth first without recursion: the stack holds what is still to be listed, next on top.
+	const stack: Array<[number, number]> = [];
+	const pushChildren = (id: number, depth: number) => {
+		const children = trees.allChildren(id);
+		for (let index = children.length - 1; index >= 0; index--) stack.push([children[index]!, depth]);
+	};
+	pushChildren(trees.root, 0);
+	while (stack.length > 0) {
+		const [id, depth] = stack.pop()!;
+		ids.push(id);
+		depths.push(depth);
+		pushChildren(id, depth + 1);
+	}
+	const position = new Int32Array(ids.length + 1).fill(-1);
+	ids.forEach((id, at) => (position[id] = at));
+	const parent = Int32Array.from(ids, id => position[trees.parentOf(id)]!);
+	const paths = contiguous(ids.map(id => trees.pathOf(id)));
+	const order: TreeOrder = {ids: Int32Array.from(ids), position, depth: Uint16Array.from(depths), parent, kinds: pathKinds(analysis, position, ids.length), paths, lowerPaths: contiguous(paths.map(path => path.toLowerCase())), matches: new Map()};
+	orders.set(analysis, order);
+	return order;
+}
+
+const [ABSENT, OTHER, DIR] = [0, 1, 2];
+const KINDS_LIMIT = 64 * 1024 * 1024;
+
+function kindOf(state: NodeState | null): number {
+	return state === null ? ABSENT : state.type === 'dir' ? DIR : OTHER;
+}
+
+/** Each layer's row is the one below it with that layer's changes applied. */
+function pathKinds(analysis: Analysis, position: Int32Array, total: number): Uint8Array | null {
+	const layers = analysis.history.changes.length;
+	if (layers * total > KINDS_LIMIT) return null;
+	const kinds = new Uint8Array(layers * total);
+	analysis.history.changes.forEach((changes, layer) => {
+		if (layer > 0) kinds.copyWithin(layer * total, (layer - 1) * total, layer * total);
+		for (const change of changes) {
+			const id = analysis.trees.idOf(change.path);
+			if (id !== undefined && position[id]! >= 0) kinds[layer * total + position[id]!] = kindOf(change.after);
+		}
+	});
+	return kinds;
+}
+
+/** A layer's tree with every folder open, as parallel arrays a pass can scan; row objects are made only for rows on screen. */
 interface FlatTable {
-	rows: readonly Row[];
+	layer: number;
+	view: TreeView;
+	count: number;
+	ids: Int32Array;
+	/** Each row's position in the tree order (for filters). */
+	position: Int32Array;
 	depth: Uint16Array;
 	isDir: Uint8Array;
 	hasChildren: Uint8Array;
 	/** Index into STATUSES. */
 	status: Uint8Array;
 	deepest: number;
-	/** The paths again, and lower-cased for plain-text filters, as slices of one string each (see `contiguous`). */
-	paths: string[];
-	lowerPaths: string[];
-	/** Which rows a filter matches, for the last few filters: typing and backspacing revisit them. */
-	matches: Map<string, Int32Array>;
 }
 
-const flatCache = new WeakMap<Analysis, {key: string; table: FlatTable}>();
+/** The last few layers' tables are kept: switching back and forth between two layers is common. */
+const KEPT_TABLES = 4;
+const flatCache = new WeakMap<Analysis, Map<string, FlatTable>>();
 const CLOSED_NOTHING = {collapsed: new Set<number>(), foldAll: false, filter: '', hidden: {added: false, modified: false, removed: false, unmodified: false}};
 
-/** One layer's flat table is kept: the one being looked at. */
 function flatTable(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
 	const key = `${options.layer} ${options.view} ${options.sort}`;
-	const cached = flatCache.get(analysis);
-	if (cached?.key === key) return cached.table;
+	let cache = flatCache.get(analysis);
+	if (!cache) flatCache.set(analysis, (cache = new Map()));
+	const cached = cache.get(key);
+	if (cached) {
+		// Most recently used last.
+		cache.delete(key);
+		cache.set(key, cached);
+		return cached;
+	}
+	const order = treeOrder(analysis);
+	const table = options.view === 'aggregated' && options.sort === 'name' ? orderedTable(analysis, order, options.layer) : walkedTable(analysis, order, options);
+	if (cache.size >= KEPT_TABLES) cache.delete(cache.keys().next().value!);
+	cache.set(key, table);
+	return table;
+}
+
+function emptyTable(layer: number, view: TreeView, capacity: number): FlatTable {
+	return {layer, view, count: 0, ids: new Int32Array(capacity), position: new Int32Array(capacity), depth: new Uint16Array(capacity), isDir: new Uint8Array(capacity), hasChildren: new Uint8Array(capacity), status: new Uint8Array(capacity), deepest: 0};
+}
+
+function finishTable(table: FlatTable): FlatTable {
+	const count = table.count;
+	for (let index = 0; index < count; index++) {
+		table.hasChildren[index] = index + 1 < count && table.depth[index + 1]! > table.depth[index]! ? 1 : 0;
+		if (table.depth[index]! > table.deepest) table.deepest = table.depth[index]!;
+	}
+	return table;
+}
+
+/**
+ * The filesystem after a layer, by name: one pass over the tree order, keeping
+ * each path that exists then (or that the layer removes), under a kept directory.
+ */
+function orderedTable(analysis: Analysis, order: TreeOrder, layer: number): FlatTable {
+	const trees = analysis.trees;
+	const total = order.ids.length;
+	const table = emptyTable(layer, 'aggregated', total);
+	// By position: what the layer did (its changes looked up once, not every path); removed paths show as they were.
+	const status = new Uint8Array(total).fill(UNMODIFIED);
+	const removedKind = new Map<number, number>();
+	for (const change of analysis.history.changes[layer] ?? []) {
+		const id = trees.idOf(change.path);
+		const at = id === undefined ? -1 : order.position[id]!;
+		if (at < 0) continue;
+		status[at] = STATUSES.indexOf(change.status);
+		if (change.status === 'removed') removedKind.set(at, kindOf(change.before));
+	}
+	const kinds = order.kinds?.subarray(layer * total, (layer + 1) * total);
+	// By position: a kept directory, whose children may be kept.
+	const open = new Uint8Array(total);
+	let count = 0;
+	for (let at = 0; at < total; at++) {
+		const parent = order.parent[at]!;
+		if (parent !== -1 && open[parent] === 0) continue;
+		const kind = status[at] === REMOVED ? (removedKind.get(at) ?? ABSENT) : kinds ? kinds[at]! : kindOf(trees.stateAt(order.ids[at]!, layer));
+		if (kind === ABSENT) continue;
+		if (kind === DIR) open[at] = 1;
+		table.ids[count] = order.ids[at]!;
+		table.position[count] = at;
+		table.depth[count] = order.depth[at]!;
+		table.isDir[count] = kind === DIR ? 1 : 0;
+		table.status[count] = status[at]!;
+		count++;
+	}
+	table.count = count;
+	return finishTable(table);
+}
+
+const REMOVED = STATUSES.indexOf('removed');
+const UNMODIFIED = STATUSES.indexOf('unmodified');
+
+/** Other views and orders (a layer's changes, by size): the tree walked with every folder open. */
+function walkedTable(analysis: Analysis, order: TreeOrder, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
 	const rows = walkRows(analysis, {...CLOSED_NOTHING, layer: options.layer, view: options.view, sort: options.sort});
-	const count = rows.length;
-	const table: FlatTable = {rows, depth: new Uint16Array(count), isDir: new Uint8Array(count), hasChildren: new Uint8Array(count), status: new Uint8Array(count), deepest: 0, paths: [], lowerPaths: [], matches: new Map()};
+	const table = emptyTable(options.layer, options.view, rows.length);
 	rows.forEach((row, index) => {
+		table.ids[index] = row.id;
+		table.position[index] = order.position[row.id]!;
 		table.depth[index] = row.depth;
 		table.isDir[index] = row.isDir ? 1 : 0;
-		table.hasChildren[index] = index + 1 < count && rows[index + 1]!.depth > row.depth ? 1 : 0;
 		table.status[index] = STATUSES.indexOf(row.status);
-		table.deepest = Math.max(table.deepest, row.depth);
 	});
-	table.paths = contiguous(rows.map(row => row.path));
-	table.lowerPaths = contiguous(table.paths.map(path => path.toLowerCase()));
-	flatCache.set(analysis, {key, table});
-	return table;
+	table.count = rows.length;
+	return finishTable(table);
+}
+
+/** A row of a flat table as an object, for the screen, with its guide and folding (the kept rows' to say). */
+function tableRow(analysis: Analysis, table: FlatTable, index: number, guide: string, collapsed: boolean): Row {
+	const id = table.ids[index]!;
+	const entry = entryOf(analysis.trees, id, table.layer, table.view)!;
+	// The properties in walkRows' order: every row on screen has one shape, and the code that formats rows stays monomorphic.
+	return {id, path: analysis.trees.pathOf(id), depth: table.depth[index]!, guide, name: analysis.trees.nameOf(id), state: entry.state, status: entry.status, metadataOnly: entry.metadataOnly, size: entry.size, isDir: table.isDir[index] === 1, collapsed};
+}
+
+/** What a view shows of a path after a layer: undefined when it shows nothing (in the aggregated view, a path that does not exist then). */
+function entryOf(trees: Analysis['trees'], id: number, layer: number, view: TreeView) {
+	const change = trees.changeAt(id, layer);
+	const removed = change?.status === 'removed';
+	const state = removed ? change.before! : trees.stateAt(id, layer);
+	if (!state) return undefined;
+	const size = view === 'layer' || removed ? trees.changeSize(id, layer) : trees.sizeAt(id, layer);
+	return {id, state, status: change?.status ?? ('unmodified' as ChangeStatus), metadataOnly: change?.metadataOnly ?? false, size};
 }
 
 /**
@@ -172,37 +339,55 @@ export function isInvalidPattern(filter: string): boolean {
 	}
 }
 
-function matchingRows(table: FlatTable, filter: string): Int32Array {
-	const known = table.matches.get(filter);
+/** The positions in the tree order whose path a filter matches, ascending: the same for every layer. */
+function matchingPositions(order: TreeOrder, filter: string): Int32Array {
+	const known = order.matches.get(filter);
 	if (known) return known;
 	let pattern: RegExp | undefined;
 	if (!LITERAL.test(filter) && !isInvalidPattern(filter)) pattern = new RegExp(filter, 'i');
 	const needle = filter.toLowerCase();
+	const total = order.ids.length;
 	let candidates: Int32Array | undefined;
 	if (!pattern) {
-		for (const [earlier, rows] of table.matches) if (LITERAL.test(earlier) && needle.includes(earlier.toLowerCase()) && (!candidates || rows.length < candidates.length)) candidates = rows;
+		for (const [earlier, positions] of order.matches) if (LITERAL.test(earlier) && needle.includes(earlier.toLowerCase()) && (!candidates || positions.length < candidates.length)) candidates = positions;
 		// Reading the paths in order is quicker than picking most of them.
-		if (candidates && candidates.length > table.rows.length / 4) candidates = undefined;
+		if (candidates && candidates.length > total / 4) candidates = undefined;
 	}
-	const found = new Int32Array(candidates?.length ?? table.rows.length);
+	const found = new Int32Array(candidates?.length ?? total);
 	let count = 0;
-	const scanned = candidates ? candidates.length : table.rows.length;
+	const scanned = candidates ? candidates.length : total;
 	if (pattern) {
 		for (let at = 0; at < scanned; at++) {
-			const index = candidates ? candidates[at]! : at;
-			if (pattern.test(table.paths[index]!)) found[count++] = index;
+			const position = candidates ? candidates[at]! : at;
+			if (pattern.test(order.paths[position]!)) found[count++] = position;
 		}
 	} else {
-		const paths = table.lowerPaths;
+		const paths = order.lowerPaths;
 		for (let at = 0; at < scanned; at++) {
-			const index = candidates ? candidates[at]! : at;
-			if (paths[index]!.includes(needle)) found[count++] = index;
+			const position = candidates ? candidates[at]! : at;
+			if (paths[position]!.includes(needle)) found[count++] = position;
 		}
 	}
 	const result = found.slice(0, count);
-	if (table.matches.size >= REMEMBERED_FILTERS) table.matches.delete(table.matches.keys().next().value!);
-	table.matches.set(filter, result);
+	if (order.matches.size >= REMEMBERED_FILTERS) order.matches.delete(order.matches.keys().next().value!);
+	order.matches.set(filter, result);
 	return result;
+}
+
+/** By table row: 1 where the filter matches its path. */
+function matchingRows(analysis: Analysis, table: FlatTable, filter: string): {own: Uint8Array; matches: number} {
+	const order = treeOrder(analysis);
+	const marked = new Uint8Array(order.ids.length);
+	for (const position of matchingPositions(order, filter)) marked[position] = 1;
+	const own = new Uint8Array(table.count);
+	let matches = 0;
+	for (let index = 0; index < table.count; index++) {
+		if (marked[table.position[index]!] === 1) {
+			own[index] = 1;
+			matches++;
+		}
+	}
+	return {own, matches};
 }
 
 /**
@@ -210,16 +395,15 @@ function matchingRows(table: FlatTable, filter: string): Int32Array {
  * directories leading to them, and skips what folded directories hide.
  * While filtering, folded directories open to show their matches.
  */
-function keptRows(table: FlatTable, options: TreeOptions): RowList {
-	const count = table.rows.length;
+function keptRows(analysis: Analysis, table: FlatTable, options: TreeOptions): RowList {
+	const count = table.count;
 	const filtered = options.filter !== '';
 	let own: Uint8Array | undefined;
 	let filter: FilterResult | undefined;
 	if (filtered) {
-		own = new Uint8Array(count);
-		const matching = matchingRows(table, options.filter);
-		for (const index of matching) own[index] = 1;
-		filter = {matches: matching.length, invalidPattern: isInvalidPattern(options.filter)};
+		const matching = matchingRows(analysis, table, options.filter);
+		own = matching.own;
+		filter = {matches: matching.matches, invalidPattern: isInvalidPattern(options.filter)};
 	}
 	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
 	const keep = new Uint8Array(count);
@@ -258,13 +442,13 @@ function keptRows(table: FlatTable, options: TreeOptions): RowList {
 		flatIndex[kept] = index;
 		parent[kept] = depth === 0 ? -1 : lastKept[depth - 1]!;
 		lastKept[depth] = kept;
-		if (!filtered && table.isDir[index] === 1 && options.foldAll !== options.collapsed.has(table.rows[index]!.id)) {
+		if (!filtered && table.isDir[index] === 1 && options.foldAll !== options.collapsed.has(table.ids[index]!)) {
 			folded[kept] = 1;
 			skipBelow = depth;
 		}
 		kept++;
 	}
-	return new KeptRows(table, flatIndex.subarray(0, kept), parent, folded, last, filter);
+	return new KeptRows(analysis, table, flatIndex.subarray(0, kept), parent, folded, last, filter);
 }
 
 /** Kept rows as indexes into the flat table; a row object is made when a row is shown. */
@@ -272,6 +456,7 @@ class KeptRows implements RowList {
 	private readonly made = new Map<number, Row>();
 
 	constructor(
+		private readonly analysis: Analysis,
 		private readonly table: FlatTable,
 		private readonly flatIndex: Int32Array,
 		private readonly parent: Int32Array,
@@ -289,7 +474,7 @@ class KeptRows implements RowList {
 		if (index < 0 || index >= this.length) return undefined;
 		let row = this.made.get(index);
 		if (!row) {
-			row = {...this.table.rows[this.flatIndex[index]!]!, guide: this.guide(index), collapsed: this.folded[index] === 1};
+			row = tableRow(this.analysis, this.table, this.flatIndex[index]!, this.guide(index), this.folded[index] === 1);
 			this.made.set(index, row);
 		}
 		return row;
@@ -306,7 +491,7 @@ class KeptRows implements RowList {
 	}
 
 	indexOfId(id: number): number {
-		for (let index = 0; index < this.length; index++) if (this.table.rows[this.flatIndex[index]!]!.id === id) return index;
+		for (let index = 0; index < this.length; index++) if (this.table.ids[this.flatIndex[index]!] === id) return index;
 		return -1;
 	}
 
@@ -324,21 +509,13 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
 	const trees = analysis.trees;
 	const rows: Row[] = [];
 
-	const entryOf = (id: number) => {
-		const change = trees.changeAt(id, options.layer);
-		const removed = change?.status === 'removed';
-		const state = removed ? change.before! : trees.stateAt(id, options.layer);
-		if (!state) return undefined;
-		const size = options.view === 'layer' || removed ? trees.changeSize(id, options.layer) : trees.sizeAt(id, options.layer);
-		return {id, state, status: change?.status ?? ('unmodified' as ChangeStatus), metadataOnly: change?.metadataOnly ?? false, size};
-	};
 	/** A directory's children as this view shows them, each looked up once. */
 	const entriesOf = (id: number) => {
 		const ids = options.view === 'layer' ? trees.changedChildren(id, options.layer) : trees.allChildren(id);
 		const entries = [];
 		// In the aggregated view, entryOf drops paths that do not exist after the layer (removed ones it keeps).
 		for (const child of ids) {
-			const entry = entryOf(child);
+			const entry = entryOf(trees, child, options.layer, options.view);
 			if (entry) entries.push(entry);
 		}
 		if (options.sort === 'size') entries.sort((a, b) => b.size - a.size);
@@ -388,14 +565,16 @@ export function findMatch(analysis: Analysis, options: Pick<TreeOptions, 'layer'
 	if (query === '') return undefined;
 	const table = flatTable(analysis, options);
 	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
-	const matching = matchingRows(table, query).filter(index => hidden[table.status[index]!] === 0);
+	const {own} = matchingRows(analysis, table, query);
+	const matching: number[] = [];
+	for (let index = 0; index < table.count; index++) if (own[index] === 1 && hidden[table.status[index]!] === 0) matching.push(index);
 	if (matching.length === 0) return undefined;
-	const from = fromId === null ? -1 : table.rows.findIndex(row => row.id === fromId);
+	const from = fromId === null ? -1 : table.ids.subarray(0, table.count).indexOf(fromId);
 	let pick: number | undefined;
 	if (direction === 1) pick = matching.find(index => index > from) ?? matching[0];
 	else {
 		for (let at = matching.length - 1; at >= 0 && pick === undefined; at--) if (from === -1 || matching[at]! < from) pick = matching[at];
 		pick ??= matching.at(-1);
 	}
-	return table.rows[pick!]!.id;
+	return table.ids[pick!]!;
 }

@@ -10,6 +10,9 @@
  * --synthetic N builds an image of N files in memory (five layers that add,
  * rewrite, chmod and delete, as real builds do) and analyses it the way the
  * CLI does: the browser never sees where an image came from.
+ *
+ * LAYERSCOPE_UI_PROFILE=DIR writes a CPU profile of each measured phase
+ * (cursor, layer switch, filter) into DIR, key press to frame and nothing else.
  */
 import {EventEmitter} from 'node:events';
 import path from 'node:path';
@@ -17,6 +20,9 @@ import process from 'node:process';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
 delete process.env.CI; // Ink renders only the last frame when it thinks it runs in CI.
+// Colors, as on a terminal: node's styleText drops them when stdout is a pipe, and then the cursor row looks like any
+// other, a cursor move inside the page changes nothing on screen, and no frame is drawn to be measured.
+process.env.FORCE_COLOR ??= '1';
 process.env.NODE_ENV ??= 'production'; // as the CLI runs the browser
 
 const dist = fileURLToPath(new URL('../../dist/source/', import.meta.url));
@@ -101,12 +107,17 @@ const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticIm
 const started = performance.now();
 void analysis.trees;
 const treeIndexMs = performance.now() - started;
+// What the browser lays out ahead of the first filter or unfolding (see prepareFlatRows): the opening layer's whole tree.
+const lastLayer = (analysis as {image: {layers: unknown[]}}).image.layers.length - 1;
+const {prepareFlatRows} = await load<{prepareFlatRows?: (analysis: unknown, options: object) => void}>('ui/visible-rows.js');
+const flatStarted = performance.now();
+prepareFlatRows?.(analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
+const flatTreeMs = performance.now() - flatStarted;
 
 const screen = new Screen();
 screen.setMaxListeners(0);
 const keyboard = new Keyboard();
 // On the last layer, as the browser opened before it opened on the first (dive's habit): the figures stay comparable, and the layer switches below go both ways.
-const lastLayer = (analysis as {image: {layers: unknown[]}}).image.layers.length - 1;
 const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 await sleep(300);
@@ -124,21 +135,52 @@ const percentile = (values: number[], p: number) => {
 	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-const summary = (values: number[]) => ({p50: Math.round(percentile(values, 50) * 10) / 10, p95: Math.round(percentile(values, 95) * 10) / 10, n: values.length});
+/** `missed`: presses that drew no frame within 2 s (they are not in the percentiles, and should be none). */
+const summary = (values: number[]) => ({p50: Math.round(percentile(values, 50) * 10) / 10, p95: Math.round(percentile(values, 95) * 10) / 10, n: values.length, missed: values.filter(value => !Number.isFinite(value)).length});
+
+/** With LAYERSCOPE_UI_PROFILE, a CPU profile of one phase (the inspector's profiler, this thread only). */
+const profileDir = process.env.LAYERSCOPE_UI_PROFILE;
+async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
+	if (!profileDir) return phase();
+	const {Session} = await import('node:inspector/promises');
+	const {mkdir, writeFile} = await import('node:fs/promises');
+	const session = new Session();
+	session.connect();
+	await session.post('Profiler.enable');
+	await session.post('Profiler.setSamplingInterval', {interval: 100});
+	await session.post('Profiler.start');
+	const result = await phase();
+	const {profile} = await session.post('Profiler.stop');
+	session.disconnect();
+	await mkdir(profileDir, {recursive: true});
+	await writeFile(path.join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+	return result;
+}
 
 const KEY = {up: '\u001B[A', down: '\u001B[B', tab: '\t', escape: '\u001B', enter: '\r'};
-const layerSwitch: number[] = [];
-for (let i = 0; i < 12; i++) layerSwitch.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
+// Layers first with every folder closed (big trees open folded), then the same with the whole tree open, as the targets are stated.
+const layerSwitchFolded: number[] = [];
+for (let i = 0; i < 12; i++) layerSwitchFolded.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
 await measure(KEY.tab);
-// Open every directory (big trees start folded) so the cursor has 100,000 rows to move through.
+// Open every directory so the cursor has 200,000 rows to move through.
 const unfold = await measure('z');
 const cursor: number[] = [];
-for (let i = 0; i < 100; i++) cursor.push(await measure(KEY.down));
+await profiled('cursor', async () => {
+	for (let i = 0; i < 100; i++) cursor.push(await measure(KEY.down));
+});
+await measure(KEY.tab); // the details pane
+await measure(KEY.tab); // the layers again
+const layerSwitch: number[] = [];
+await profiled('layer-switch', async () => {
+	for (let i = 0; i < 12; i++) layerSwitch.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
+});
 const filter: number[] = [];
 await measure('/');
-for (const char of 'lib/x86') filter.push(await measure(char));
-filter.push(await measure(KEY.escape));
+await profiled('filter', async () => {
+	for (const char of 'lib/x86') filter.push(await measure(char));
+	filter.push(await measure(KEY.escape));
+});
 app.unmount();
 
-process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs), paths: analysis.finalFiles.length})}\n`);
+process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), layerSwitchFolded: summary(layerSwitchFolded), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs), flatTreeMs: Math.round(flatTreeMs), paths: analysis.finalFiles.length})}\n`);
 process.exit(0);

@@ -131,6 +131,18 @@ describe('the view model', () => {
 		}
 	});
 
+	it('matches a filter once for every layer: after other layers, each layer shows what a first look at it shows', () => {
+		const seen = [4, 0, 2, 4, 1, 3];
+		for (const filter of ['app', 'data\\.', 'var/']) {
+			for (const layer of seen) {
+				const reused = visibleRows(analysis, {...initialState(), layer, filter}).slice();
+				// A fresh key for the caches (tree order, tables, matches): the same analysis as if never filtered before.
+				const fresh = visibleRows(Object.create(analysis) as typeof analysis, {...initialState(), layer, filter}).slice();
+				expect(reused, `${filter} at layer ${layer}`).toEqual(fresh);
+			}
+		}
+	});
+
 	it('narrows a plain filter from what a shorter one matched, as a full scan would', () => {
 		const rowsFor = (filter: string) => visibleRows(analysis, {...initialState(), layer: 4, filter}).slice();
 		const typed = ['a', 'ap', 'app', 'app/', 'app/d', 'app/da', 'app/data', 'app/da', 'APP/D'];
