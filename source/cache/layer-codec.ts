@@ -1,19 +1,22 @@
 import {serialize, deserialize} from 'node:v8';
+import {EntryTable, type EntryTableParts} from '../entry-table.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
 
 /**
- * The one place that knows how a layer's read result is laid out on disk.
- * The structured-clone format round-trips every field of LayerReadResult,
- * whatever it holds (plain objects and arrays today, typed arrays when the
- * model becomes compact), so a change to that type changes only this file
- * and CACHE_FORMAT_VERSION. Bump the version whenever what readLayer
- * produces changes meaning (a new field, a field computed differently):
- * entries of other versions are then ignored and rewritten, never misread.
+ * The one place that knows how a layer's read result is laid out on disk:
+ * the structured-clone format of the result, with its entry table as the
+ * plain typed arrays it is made of (the same parts a worker hands over), so
+ * an entry costs the table's bytes on disk too. Bump CACHE_FORMAT_VERSION
+ * whenever what readLayer produces changes meaning (a new field, a field
+ * computed differently): entries of other versions are then ignored and
+ * rewritten, never misread.
  */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
+
+type Stored = Omit<LayerReadResult, 'entries'> & {entries: EntryTableParts};
 
 export function encodeLayer(result: LayerReadResult): Buffer {
-	return serialize(result);
+	return serialize({...result, entries: result.entries.parts} satisfies Stored);
 }
 
 /** The result, or null when the bytes are not one (a payload the checksum passed, written by a different build). */
@@ -24,12 +27,35 @@ export function decodeLayer(payload: Uint8Array): LayerReadResult | null {
 	} catch {
 		return null;
 	}
-	return isLayerReadResult(value) ? value : null;
+	if (!isStored(value)) return null;
+	return {...value, entries: new EntryTable(value.entries)};
 }
 
-/** The fields the cache itself relies on; the rest is trusted to the checksum and the format version. */
-function isLayerReadResult(value: unknown): value is LayerReadResult {
+/** The fields the cache itself relies on, and an entry table whose columns agree with its count; the rest is trusted to the checksum and the format version. */
+function isStored(value: unknown): value is Stored {
 	if (typeof value !== 'object' || value === null) return false;
-	const result = value as Partial<LayerReadResult>;
-	return typeof result.diffId === 'string' && typeof result.blobDigest === 'string' && typeof result.compression === 'string' && typeof result.compressedSize === 'number';
+	const result = value as Partial<Stored>;
+	if (typeof result.diffId !== 'string' || typeof result.blobDigest !== 'string' || typeof result.compression !== 'string' || typeof result.compressedSize !== 'number') return false;
+	if (!Array.isArray(result.whiteouts) || !Array.isArray(result.opaqueDirs)) return false;
+	return isEntryTable(result.entries);
+}
+
+function isEntryTable(parts: Partial<EntryTableParts> | undefined): boolean {
+	if (!parts || !Number.isInteger(parts.count) || parts.count! < 0) return false;
+	const count = parts.count!;
+	const columns: Array<[unknown, new (...args: never[]) => ArrayBufferView, number]> = [
+		[parts.pathEnds, Uint32Array, count],
+		[parts.linkEnds, Uint32Array, count],
+		[parts.types, Uint8Array, count],
+		[parts.flags, Uint8Array, count],
+		[parts.modes, Uint16Array, count],
+		[parts.numbers, Float64Array, count * 6],
+		[parts.digests, Uint8Array, count * 32],
+		[parts.dataOffsets, Float64Array, count],
+		[parts.dataSizes, Float64Array, count],
+	];
+	if (!columns.every(([column, type, length]) => column instanceof type && (column as unknown as {length: number}).length === length)) return false;
+	if (!(parts.pathBytes instanceof Uint8Array) || !(parts.linkBytes instanceof Uint8Array) || !Array.isArray(parts.otherDigests)) return false;
+	const last = (ends: Uint32Array) => (count === 0 ? 0 : ends[count - 1]!);
+	return last(parts.pathEnds!) === parts.pathBytes.length && last(parts.linkEnds!) === parts.linkBytes.length;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
 import {entryPath, parseEntry} from '../../source/cache/layer-cache.js';
+import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
 import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {builtCli} from '../helpers/paths.js';
@@ -298,7 +299,7 @@ describe('cache directories that are shared, read-only, full or missing', () => 
 		// A full cache someone else wrote: used as it is, silently.
 		const filled = fresh('cache');
 		await ok([image.path, '--json'], cacheEnv(filled));
-		for (const directory of [filled, path.join(filled, 'layers-v1')]) chmodSync(directory, 0o755);
+		for (const directory of [filled, path.join(filled, `layers-v${CACHE_FORMAT_VERSION}`)]) chmodSync(directory, 0o755);
 		const reader = await runCli([image.path, '--json'], {...cacheEnv(filled), runAs: 'nobody'});
 		expect(reader).toEqual({code: 0, stdout: cold, stderr: ''});
 	});
@@ -334,7 +335,7 @@ describe('cache directories that are shared, read-only, full or missing', () => 
 			expect(result.code).toBe(0);
 			expect(result.stdout).toBe(cold);
 			expect(result.stderr).toMatch(/^layerscope: warning: layer cache .* cannot be written \(ENOSPC\).*\n$/);
-			const entries = path.join(mountPoint, 'layers-v1');
+			const entries = path.join(mountPoint, `layers-v${CACHE_FORMAT_VERSION}`);
 			expect(readdirSync(entries).filter(name => name.startsWith('.tmp-'))).toEqual([]);
 		} finally {
 			execFileSync('umount', [mountPoint]);
@@ -349,7 +350,7 @@ describe('layerscope cache info and cache clear', () => {
 		await ok([image.path, '--json'], cacheEnv(cache));
 		const total = image.diffIds.reduce((sum, diffId) => sum + statSync(entryPath(cache, diffId)!).size, 0);
 		const info = await ok(['cache', 'info'], cacheEnv(cache, {LAYERSCOPE_CACHE_SIZE: '2GiB'}));
-		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version 1\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
+		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
 		expect(total).toBeGreaterThan(0);
 		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers \(.+\) from /);
 		expect(entryNames(cache, image)).toEqual([]);

@@ -50,7 +50,7 @@ describe('a cache entry', () => {
 		expect(existsSync(file)).toBe(true);
 		const back = await new LayerCache(directory, 2 ** 30).get(result.diffId);
 		expect(back).toStrictEqual(result);
-		expect(back!.entries.find(entry => entry.path === '/dev/null')).toMatchObject({type: 'char', devMajor: 1, devMinor: 3});
+		expect([...back!.entries].find(entry => entry.path === '/dev/null')).toMatchObject({type: 'char', devMajor: 1, devMinor: 3});
 	});
 
 	it('is refused when any byte of it is flipped: header, key, payload or checksum', async () => {
