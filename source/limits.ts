@@ -26,7 +26,7 @@ export const LIMIT_VARIABLES = {
 
 export const DEFAULT_LIMITS: Limits = {
 	layerBytes: 64 * 2 ** 30,
-	entries: 2_000_000,
+	entries: 5_000_000,
 	documentBytes: 4 * 2 ** 20,
 };
 

@@ -29,7 +29,8 @@ export class LayerTrees {
 		let sizeDelta = new Float64Array(1024);
 		let weightBelow = new Float64Array(1024);
 		let touched = new Uint8Array(1024);
-		history.changes.forEach((changes, layer) => {
+		history.changes.forEach((list, layer) => {
+			const changes = [...list];
 			const index = new Map<number, PathChange>();
 			const ids = changes.map(change => this.intern(change.path));
 			if (this.names.length > touched.length) {
