@@ -61,6 +61,33 @@ export function codeOfType(type: EntryType): number {
 	return TYPE_CODE.get(type)!;
 }
 
+/**
+ * Do these columns agree with their count and with each other? Tables that
+ * come back from outside the process (the layer cache) are checked with
+ * this before an accessor can read past a column's end.
+ */
+export function wellFormedParts(value: unknown): value is EntryTableParts {
+	if (typeof value !== 'object' || value === null) return false;
+	const parts = value as Partial<EntryTableParts>;
+	const count = parts.count;
+	if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return false;
+	const columns: Array<[unknown, new (...args: never[]) => ArrayBufferView, number]> = [
+		[parts.pathEnds, Uint32Array, count],
+		[parts.linkEnds, Uint32Array, count],
+		[parts.types, Uint8Array, count],
+		[parts.flags, Uint8Array, count],
+		[parts.modes, Uint16Array, count],
+		[parts.numbers, Float64Array, count * NUMBERS],
+		[parts.digests, Uint8Array, count * 32],
+		[parts.dataOffsets, Float64Array, count],
+		[parts.dataSizes, Float64Array, count],
+	];
+	if (!columns.every(([column, type, length]) => column instanceof type && (column as unknown as {length: number}).length === length)) return false;
+	if (!(parts.pathBytes instanceof Uint8Array) || !(parts.linkBytes instanceof Uint8Array) || !(parts.devices instanceof Float64Array) || parts.devices.length % 3 !== 0 || !Array.isArray(parts.otherDigests)) return false;
+	const last = (ends: Uint32Array) => (count === 0 ? 0 : ends[count - 1]!);
+	return last(parts.pathEnds!) === parts.pathBytes.length && last(parts.linkEnds!) === parts.linkBytes.length;
+}
+
 export class EntryTable implements Iterable<LayerEntry> {
 	readonly length: number;
 	/** The text columns as Buffers, made once: decoding a slice then makes only its string. */

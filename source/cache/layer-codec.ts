@@ -1,5 +1,5 @@
 import {serialize, deserialize} from 'node:v8';
-import {EntryTable, type EntryTableParts} from '../entry-table.js';
+import {EntryTable, wellFormedParts, type EntryTableParts} from '../entry-table.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
 
 /**
@@ -37,25 +37,5 @@ function isStored(value: unknown): value is Stored {
 	const result = value as Partial<Stored>;
 	if (typeof result.diffId !== 'string' || typeof result.blobDigest !== 'string' || typeof result.compression !== 'string' || typeof result.compressedSize !== 'number') return false;
 	if (!Array.isArray(result.whiteouts) || !Array.isArray(result.opaqueDirs)) return false;
-	return isEntryTable(result.entries);
-}
-
-function isEntryTable(parts: Partial<EntryTableParts> | undefined): boolean {
-	if (!parts || !Number.isInteger(parts.count) || parts.count! < 0) return false;
-	const count = parts.count!;
-	const columns: Array<[unknown, new (...args: never[]) => ArrayBufferView, number]> = [
-		[parts.pathEnds, Uint32Array, count],
-		[parts.linkEnds, Uint32Array, count],
-		[parts.types, Uint8Array, count],
-		[parts.flags, Uint8Array, count],
-		[parts.modes, Uint16Array, count],
-		[parts.numbers, Float64Array, count * 6],
-		[parts.digests, Uint8Array, count * 32],
-		[parts.dataOffsets, Float64Array, count],
-		[parts.dataSizes, Float64Array, count],
-	];
-	if (!columns.every(([column, type, length]) => column instanceof type && (column as unknown as {length: number}).length === length)) return false;
-	if (!(parts.pathBytes instanceof Uint8Array) || !(parts.linkBytes instanceof Uint8Array) || !Array.isArray(parts.otherDigests)) return false;
-	const last = (ends: Uint32Array) => (count === 0 ? 0 : ends[count - 1]!);
-	return last(parts.pathEnds!) === parts.pathBytes.length && last(parts.linkEnds!) === parts.linkBytes.length;
+	return wellFormedParts(result.entries);
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {cacheMaxBytes, DEFAULT_CACHE_BYTES} from '../../source/cache/cache-settings.js';
 import {buildEntry, cacheInfo, clearCache, entryPath, evict, LayerCache, parseEntry} from '../../source/cache/layer-cache.js';
-import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
+import {CACHE_FORMAT_VERSION, decodeLayer, encodeLayer} from '../../source/cache/layer-codec.js';
+import {serialize} from 'node:v8';
 import {readLayer, type LayerReadResult} from '../../source/layer/read-layer.js';
 import {buildLayerTar, compressLayer, type EntrySpec} from '../fixtures/layer-builder.js';
 
@@ -78,6 +79,16 @@ describe('a cache entry', () => {
 		const result = await readFixture('d');
 		expect(parseEntry(buildEntry(result, CACHE_FORMAT_VERSION + 1), result.diffId)).toBeNull();
 		expect(parseEntry(buildEntry(result, CACHE_FORMAT_VERSION), result.diffId)).not.toBeNull();
+	});
+
+	it('whose entry table does not hold together is refused, whatever its checksum says', async () => {
+		const result = await readFixture('c');
+		expect(decodeLayer(encodeLayer(result))).toStrictEqual(result);
+		const {parts} = result.entries;
+		// A build that laid the columns out otherwise: one short column is enough to refuse it.
+		const short = {...parts, numbers: parts.numbers.subarray(0, parts.numbers.length - 1)};
+		const longPaths = {...parts, pathBytes: new Uint8Array(parts.pathBytes.length + 1)};
+		for (const entries of [short, longPaths, {...parts, count: parts.count + 1}, {...parts, devices: new Float64Array(2)}]) expect(decodeLayer(serialize({...result, entries}))).toBeNull();
 	});
 
 	it('of another layer is refused under this layer’s name', async () => {
