@@ -177,7 +177,7 @@ export class EntryTable implements Iterable<LayerEntry> {
 	digestOf(index: number): string | undefined {
 		const flags = this.parts.flags[index]!;
 		if (!(flags & HAS_DIGEST)) return undefined;
-		if (flags & OTHER_DIGEST) return this.parts.otherDigests.find(([at]) => at === index)![1];
+		if (flags & OTHER_DIGEST) return this.otherDigest(index);
 		return Buffer.from(this.parts.digests.buffer, this.parts.digests.byteOffset + index * 32, 32).toString('hex');
 	}
 
@@ -214,6 +214,14 @@ export class EntryTable implements Iterable<LayerEntry> {
 
 	devMinorOf(index: number): number | undefined {
 		return this.parts.flags[index]! & HAS_DEVICE ? this.parts.devices[this.deviceAt(index) + 2]! : undefined;
+	}
+
+	/** The non-hex digests by entry, made on first use: a table of hand-made entries may have one per entry, and a scan each would cost entries². */
+	private otherDigestIndex: Map<number, string> | undefined;
+
+	private otherDigest(index: number): string {
+		this.otherDigestIndex ??= new Map(this.parts.otherDigests);
+		return this.otherDigestIndex.get(index)!;
 	}
 
 	/** Where an entry's device numbers sit in `devices` (binary search: they are in index order). */
