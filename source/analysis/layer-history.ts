@@ -1,5 +1,6 @@
 import type {EntryType, Layer} from '../model.js';
 import {ABSENT, FileSystem, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
+import {grown} from '../typed-arrays.js';
 
 /** A path's state at one moment; directories carry their own size (0), not their contents'. */
 export interface NodeState {
@@ -277,37 +278,26 @@ export class LayerHistoryBuilder implements FsObserver {
 	private ensureRefs(ref: number): void {
 		if (ref < this.references.length) return;
 		const size = Math.max(this.references.length * 2, this.fs.refCount, ref + 1);
-		const references = new Int32Array(size);
-		references.set(this.references);
-		this.references = references;
-		const stored = new Uint8Array(size);
-		stored.set(this.stored);
-		this.stored = stored;
+		this.references = grown(this.references, size);
+		this.stored = grown(this.stored, size);
 	}
+
 
 	private ensurePaths(path: number): void {
 		if (path < this.touchStamp.length) return;
 		const size = Math.max(this.touchStamp.length * 2, path + 1);
-		const stamp = new Int32Array(size);
-		stamp.set(this.touchStamp);
-		this.touchStamp = stamp;
-		const slots = new Int32Array(size);
-		slots.set(this.touchSlot);
-		this.touchSlot = slots;
+		this.touchStamp = grown(this.touchStamp, size);
+		this.touchSlot = grown(this.touchSlot, size);
 	}
+
 
 	private growTouched(): void {
 		const size = this.touched.length * 2;
-		const touched = new Int32Array(size);
-		touched.set(this.touched);
-		this.touched = touched;
-		const before = new Int32Array(size * 2);
-		before.set(this.touchedBefore);
-		this.touchedBefore = before;
-		const removed = new Uint8Array(size);
-		removed.set(this.touchedRemoved);
-		this.touchedRemoved = removed;
+		this.touched = grown(this.touched, size);
+		this.touchedBefore = grown(this.touchedBefore, size * 2);
+		this.touchedRemoved = grown(this.touchedRemoved, size);
 	}
+
 }
 
 export function buildLayerHistory(layers: Layer[]): LayerHistory {

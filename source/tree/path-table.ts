@@ -1,4 +1,5 @@
 import {asBuffer} from '../entry-table.js';
+import {grown} from '../typed-arrays.js';
 
 /**
  * Every path the stack has seen, interned: an id per path, with its
@@ -121,16 +122,11 @@ export class PathTable {
 
 	private growIds(): void {
 		const size = this.parents.length * 2;
-		const parents = new Int32Array(size).fill(-1);
-		parents.set(this.parents);
-		this.parents = parents;
-		const nameEnds = new Uint32Array(size);
-		nameEnds.set(this.nameEnds);
-		this.nameEnds = nameEnds;
-		const hashes = new Uint32Array(size);
-		hashes.set(this.hashes);
-		this.hashes = hashes;
+		this.parents = grown(this.parents, size, -1);
+		this.nameEnds = grown(this.nameEnds, size);
+		this.hashes = grown(this.hashes, size);
 	}
+
 }
 
 /** FNV-1a over the parent id and the name's bytes. */
