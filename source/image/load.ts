@@ -118,10 +118,16 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	for (const layer of resolved.layers) listings.set(layer.path, (listings.get(layer.path) ?? 0) + 1);
 	let entries = 0;
 	const reads = new Map<string, Promise<LayerReadResult>>();
+	// Cache look-ups run at once, but finish in any order; the reads they leave to do start in the order chosen below
+	// (largest first), so which layer reaches a worker first does not depend on how fast the cache answered.
+	let turn: Promise<unknown> = Promise.resolve();
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			read = lookUp(path, range).then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path))).then(result => {
+			const lookedUp = lookUp(path, range);
+			const inTurn = turn.then(() => lookedUp);
+			turn = inTurn.catch(() => undefined);
+			read = inTurn.then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path))).then(result => {
 				const times = listings.get(path)!;
 				entries += times * (result.entries.length + result.whiteouts.length + result.opaqueDirs.length);
 				if (entries > maxEntries) {

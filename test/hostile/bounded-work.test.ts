@@ -11,6 +11,7 @@ import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
+import {entryPath} from '../../source/cache/layer-cache.js';
 import {expectOneLineError as expectOneLine} from '../helpers/expect-error.js';
 import {runMeasured, type MeasuredResult} from '../helpers/measure-cli.js';
 import {
@@ -156,6 +157,18 @@ describe('the first fatal error ends the run', () => {
 	it.each(['0', '2'])('with LAYERSCOPE_WORKERS=%s, nothing keeps reading after the error (inline, it was: 20 s)', async workers => {
 		const where = image();
 		const result = await run(['files', where.input], where, {env: {LAYERSCOPE_WORKERS: workers}});
+		expectOneLineError(result, where.input, /layer 2 \(blobs\/sha256\/[0-9a-f]{64}\): layer is not a valid tar archive/);
+		expectBounded(result, {seconds: 5, mib: 250});
+	});
+
+	it('the bad layer goes to the one worker first even when the cache answers for it last', async () => {
+		const where = image();
+		// Garbage under the bad layer's key: the cache reads and rejects 64 MiB for it, and answers "absent" for the others at once.
+		const cache = mkdtempSync(path.join(scratch, 'slow-cache-'));
+		const file = entryPath(cache, corruptGzipLayer().diffId)!;
+		mkdirSync(path.dirname(file), {recursive: true});
+		writeFileSync(file, Buffer.alloc(64 * 2 ** 20, 0x5a));
+		const result = await run(['files', where.input], where, {env: {LAYERSCOPE_WORKERS: '1', LAYERSCOPE_CACHE_DIR: cache}});
 		expectOneLineError(result, where.input, /layer 2 \(blobs\/sha256\/[0-9a-f]{64}\): layer is not a valid tar archive/);
 		expectBounded(result, {seconds: 5, mib: 250});
 	});
