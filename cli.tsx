@@ -15,6 +15,8 @@ const help = `
 	  $ layerscope IMAGE --json [FILE]    the versioned JSON report
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
+	  $ layerscope diff A B               what changed from image A to image B
+	  $ layerscope diff IMAGE --from N --to M   what layers N+1…M did together
 	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
 	  $ layerscope cache info|clear       the layer cache: where, how full; empty it
 
@@ -34,6 +36,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope registry://ghcr.io/org/app:1.4 --ci
 	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
 	  $ layerscope files app.tar --layer 2 --json
+	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
 // Before meow: one line in the same form as every other error, with the nearest flag when one is close.
@@ -69,7 +72,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		cache: flags.cache,
 		layer: flags.layer,

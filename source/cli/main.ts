@@ -9,6 +9,9 @@ import {diveCiLines} from '../report/ci/dive-ci-report.js';
 import {githubAnnotations, githubSummary} from '../report/ci/github.js';
 import {junitXml} from '../report/ci/junit.js';
 import {evaluateRules} from '../report/ci/rules.js';
+import {compareJsonReport} from '../report/compare-json.js';
+import {compareMarkdown} from '../report/compare-markdown.js';
+import {compareSummaryLines} from '../report/compare-summary.js';
 import {diveJsonReport, jsonReport} from '../report/json-report.js';
 import {createStyle, wantsColor} from '../report/style.js';
 import {summaryLines} from '../report/summary.js';
@@ -17,7 +20,8 @@ import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
-import {chooseMode, type ModeFlags} from './mode.js';
+import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
+import {loadComparison} from './diff-command.js';
 import {createProgress} from './progress.js';
 
 export interface CliRequest {
@@ -59,6 +63,19 @@ export async function runCli(request: CliRequest): Promise<number> {
 		process.env.NODE_ENV ??= 'production';
 		const [{runBrowser}, {loadBrowserConfig}] = await Promise.all([import('../ui/launch.js'), import('../ui/browser-config.js')]);
 		await runBrowser(mode.image, loadOptions, style, {layer: mode.layer, config: loadBrowserConfig(process.env)});
+		return 0;
+	}
+	if (mode.kind === 'diff') {
+		const comparison = await loadComparison(mode, loadOptions);
+		const outputs: Array<[DiffOutput | null, () => string]> = [
+			[mode.json, () => JSON.stringify(compareJsonReport(comparison, request.version), null, 2) + '\n'],
+			[mode.markdown, () => compareMarkdown(comparison)],
+		];
+		for (const [output, text] of outputs) {
+			if (output?.file !== undefined) writeOutputFile(output.file, text());
+			else if (output) await writeText(text());
+		}
+		if (!outputs.some(([output]) => output)) await writeLines(compareSummaryLines(comparison, style)[Symbol.iterator]());
 		return 0;
 	}
 	const progress = createProgress(process.stderr);

@@ -11,7 +11,26 @@ export type Mode =
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
-	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'};
+	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'}
+	| DiffMode;
+
+/** Where one of diff's outputs goes: standard output, or a file. */
+export interface DiffOutput {
+	file: string | undefined;
+}
+
+/**
+ * `diff A B`, or `diff IMAGE --from N --to M`. The text summary goes to
+ * standard output unless --json or --markdown claims it (one of them may,
+ * the other then needs a FILE).
+ */
+export interface DiffMode {
+	kind: 'diff';
+	images: [string, string] | [string];
+	range: {from: number | undefined; to: number | undefined} | null;
+	json: DiffOutput | null;
+	markdown: DiffOutput | null;
+}
 
 export interface ModeFlags {
 	ci: boolean;
@@ -23,6 +42,11 @@ export interface ModeFlags {
 	junit: string | undefined;
 	ciConfig: string | undefined;
 	thresholds: Partial<Record<RuleKey, unknown>>;
+	/** diff: --markdown [FILE]; undefined: absent, '': standard output. */
+	markdown?: string;
+	/** diff of one image: --from N --to M. */
+	from?: number;
+	to?: number;
 	/** --layer N: files, and the browser's first layer. */
 	layer?: number;
 	/** The command line as typed, to name flags in messages as the user spelled them. */
@@ -48,6 +72,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		return {kind: 'cache', action: words[1]};
 	}
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
+	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell);
+	for (const name of ['markdown', 'from', 'to'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
 	const files = words[0] === 'files';
 	if (files) words.shift();
 	let json = flags.json;
@@ -89,6 +115,37 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	if (json !== undefined) return {kind: 'json', image, file: jsonFile};
 	// On a terminal, the browser; piped or redirected, the text summary.
 	return stdoutIsTTY ? {kind: 'browser', image, layer: flags.layer} : {kind: 'summary', image};
+}
+
+function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => string): DiffMode {
+	const ranged = flags.from !== undefined || flags.to !== undefined;
+	// As for one image: `--json FILE` and `--markdown FILE` may stand before the images, so a value where an image is missing is the image.
+	const output = (value: string | undefined): DiffOutput | null => {
+		if (value === undefined) return null;
+		if (value === '' || value === '-') return {file: undefined};
+		if (words.length < (ranged ? 1 : 2)) {
+			words.push(value);
+			return {file: undefined};
+		}
+		return {file: value};
+	};
+	const json = output(flags.json);
+	const markdown = output(flags.markdown);
+	if (json && markdown && json.file === undefined && markdown.file === undefined) throw new UsageError(`${spell('json')} and ${spell('markdown')} both write to standard output: give one of them a FILE`);
+	if (flags.ci) throw new UsageError(`diff and ${spell('ci')} cannot be combined; to gate on growth: layerscope B --ci --baseline A`);
+	if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} does not apply to diff; ${spell('from')} N ${spell('to')} M compares two layers of one image`);
+	if (flags.jsonFormat !== undefined) throw new UsageError(`${spell('json-format')} does not apply to diff, whose report has its own schema`);
+	if (ranged) {
+		if (words.length !== 1) throw new UsageError(`${spell('from')}/${spell('to')} compare two layers of one image: layerscope diff IMAGE ${spell('from')} N ${spell('to')} M`);
+		for (const name of ['from', 'to'] as const) {
+			const value = flags[name];
+			if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UsageError(`${spell(name)} must be a layer number (0 or more), not ${value}`);
+		}
+		if (flags.from !== undefined && flags.to !== undefined && flags.from >= flags.to) throw new UsageError(`${spell('from')} must be below ${spell('to')} (${flags.from} is not below ${flags.to})`);
+		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown};
+	}
+	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
+	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown};
 }
 
 function joinWords(words: string[]): string {

@@ -1,0 +1,174 @@
+import type {EntryType} from '../model.js';
+import {walkIds, type FileSystem, type FsNode} from '../tree/filesystem.js';
+
+export type DiffStatus = 'added' | 'removed' | 'modified';
+
+const STATUSES: DiffStatus[] = ['added', 'removed', 'modified'];
+const ADDED = 0;
+const REMOVED = 1;
+const MODIFIED = 2;
+/** Set beside MODIFIED: only mode or owner changed. */
+const METADATA_ONLY = 4;
+
+/**
+ * The paths that differ between two filesystems, in tree order (depth
+ * first, names in order), as columns: per differing path a status byte and
+ * its path id on each side (-1 where absent), about ten bytes a path.
+ * Nodes and paths are made when asked for, from the filesystems.
+ */
+export class FileDiff {
+	/** Index of the other half of an unambiguous move (an added file that is a removed one under a new path). */
+	private readonly moves = new Map<number, number>();
+
+	constructor(
+		readonly a: FileSystem,
+		readonly b: FileSystem,
+		private readonly codes: Uint8Array,
+		private readonly aIds: Int32Array,
+		private readonly bIds: Int32Array,
+	) {
+		this.markMoves();
+	}
+
+	get length(): number {
+		return this.codes.length;
+	}
+
+	status(index: number): DiffStatus {
+		return STATUSES[this.codes[index]! & 3]!;
+	}
+
+	/** Modified only in mode or owner: the type, content and link target are the same. */
+	metadataOnly(index: number): boolean {
+		return (this.codes[index]! & METADATA_ONLY) !== 0;
+	}
+
+	path(index: number): string {
+		const inB = this.bIds[index]!;
+		return inB === -1 ? this.a.pathOf(this.aIds[index]!) : this.b.pathOf(inB);
+	}
+
+	before(index: number): FsNode | null {
+		const id = this.aIds[index]!;
+		return id === -1 ? null : this.a.node(id);
+	}
+
+	after(index: number): FsNode | null {
+		const id = this.bIds[index]!;
+		return id === -1 ? null : this.b.node(id);
+	}
+
+	/** Content bytes on each side: a file's (or hard link's) size, 0 for everything else and where absent. */
+	sizes(index: number): {before: number; after: number} {
+		const a = this.aIds[index]!;
+		const b = this.bIds[index]!;
+		return {before: a === -1 ? 0 : this.a.sizeOf(a), after: b === -1 ? 0 : this.b.sizeOf(b)};
+	}
+
+	/** For an added file that was moved: the index of its removed original; for a removed one, of its new path. */
+	movedWith(index: number): number | undefined {
+		return this.moves.get(index);
+	}
+
+	/**
+	 * A move is unambiguous when exactly one removed file and exactly one added
+	 * file hold some content (same digest, not empty): then the added file is
+	 * the removed one under a new path. Two candidates on either side, and it
+	 * is left as a removal and an addition.
+	 */
+	private markMoves(): void {
+		const removed = new Map<string, number>();
+		const added = new Map<string, number>();
+		const note = (map: Map<string, number>, digest: string, index: number) => map.set(digest, map.has(digest) ? -1 : index);
+		for (let index = 0; index < this.length; index++) {
+			const code = this.codes[index]! & 3;
+			if (code === MODIFIED) continue;
+			const node = code === REMOVED ? this.before(index)! : this.after(index)!;
+			if (node.type !== 'file' || node.size === 0 || node.digest === undefined) continue;
+			note(code === REMOVED ? removed : added, node.digest, index);
+		}
+		for (const [digest, from] of removed) {
+			const to = added.get(digest);
+			if (from === -1 || to === undefined || to === -1) continue;
+			this.moves.set(from, to);
+			this.moves.set(to, from);
+		}
+	}
+}
+
+/**
+ * Walks both filesystems at once, in the same order: one pass over each.
+ * "Modified" is what the analysis calls modified when a layer rewrites a
+ * path: another type (a hard link counts as a file), content digest, link
+ * target, device numbers, mode or owner; never mtime.
+ */
+export function diffFilesystems(a: FileSystem, b: FileSystem): FileDiff {
+	const codes: number[] = [];
+	const aIds: number[] = [];
+	const bIds: number[] = [];
+	const push = (code: number, inA: number, inB: number) => {
+		codes.push(code);
+		aIds.push(inA);
+		bIds.push(inB);
+	};
+	const left = walkIds(a);
+	const right = walkIds(b);
+	let l = left.next();
+	let r = right.next();
+	while (!l.done || !r.done) {
+		const order = l.done ? 1 : r.done ? -1 : compareTreeOrder(l.value[0], r.value[0]);
+		if (order < 0) {
+			push(REMOVED, l.value![1], -1);
+			l = left.next();
+		} else if (order > 0) {
+			push(ADDED, -1, r.value![1]);
+			r = right.next();
+		} else {
+			const before = a.node(l.value![1]);
+			const after = b.node(r.value![1]);
+			const sameContent = sameKindAndContent(before, after);
+			const sameMetadata = before.mode === after.mode && before.uid === after.uid && before.gid === after.gid;
+			if (!sameContent || !sameMetadata) push(MODIFIED | (sameContent ? METADATA_ONLY : 0), before.id, after.id);
+			l = left.next();
+			r = right.next();
+		}
+	}
+	return new FileDiff(a, b, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+}
+
+/**
+ * The order walkIds visits paths in: a parent before its children, and
+ * siblings by name (compared as JavaScript strings, as the walk sorts
+ * them). Plain string order differs: "/a-b" sorts before "/a/c", but the
+ * walk visits "/a/c" (inside "/a") first.
+ */
+export function compareTreeOrder(x: string, y: string): number {
+	if (x === y) return 0;
+	const shorter = Math.min(x.length, y.length);
+	let i = 0;
+	while (i < shorter && x.charCodeAt(i) === y.charCodeAt(i)) i++;
+	// The component the two paths part in starts after the last slash they share.
+	const start = x.lastIndexOf('/', i - 1) + 1;
+	const xName = componentAt(x, start);
+	const yName = componentAt(y, start);
+	if (xName !== yName) return xName < yName ? -1 : 1;
+	// Same component: one path goes on below it, and the parent comes first.
+	return x.length - y.length;
+}
+
+function componentAt(path: string, start: number): string {
+	const end = path.indexOf('/', start);
+	return path.slice(start, end === -1 ? path.length : end);
+}
+
+function kindOf(type: EntryType): EntryType {
+	return type === 'hardlink' ? 'file' : type;
+}
+
+function sameKindAndContent(before: FsNode, after: FsNode): boolean {
+	if (kindOf(before.type) !== kindOf(after.type)) return false;
+	if (before.digest !== after.digest) return false;
+	if (before.type === 'symlink' && before.linkTarget !== after.linkTarget) return false;
+	if ((before.type === 'char' || before.type === 'block') && (before.devMajor !== after.devMajor || before.devMinor !== after.devMinor)) return false;
+	return true;
+}

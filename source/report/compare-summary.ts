@@ -1,0 +1,110 @@
+import prettyBytes from 'pretty-bytes';
+import type {Comparison} from '../compare/comparison.js';
+import type {ConfigChange} from '../compare/config-diff.js';
+import type {Image} from '../model.js';
+import {escapeForTerminal} from './escape.js';
+import type {Style} from './style.js';
+import {shortInstruction} from './summary.js';
+
+/** How many of the largest file and directory changes the text summary lists. */
+export const TOP_CHANGES = 20;
+
+/** The text summary of a comparison: the headline, the layers, the largest changes, config and findings. */
+export function compareSummaryLines(comparison: Comparison, style: Style): string[] {
+	const {a, b, bytes, counts, files, range} = comparison;
+	const heading = (text: string) => style('bold', text);
+	const lines = [
+		heading(range ? `${escapeForTerminal(nameOf(a))}: layer ${range.from} → layer ${range.to}` : `${escapeForTerminal(nameOf(a))} → ${escapeForTerminal(nameOf(b))}`),
+		`content ${prettyBytes(bytes.a)} → ${prettyBytes(bytes.b)} (${paint(bytes.delta, signedBytes(bytes.delta), style)}${bytes.a > 0 ? `, ${signedPercent(bytes.delta / bytes.a)}` : ''})`,
+		...comparison.metrics.filter(metric => metric.name !== 'contentBytes').map(metric => style('dim', `${METRIC_LABELS[metric.name]} ${formatMetric(metric.name, metric.before)} → ${formatMetric(metric.name, metric.after)}`)),
+		'',
+		...layerLines(comparison, style),
+		'',
+		`${heading('files')}: ${counts.added} added, ${counts.removed} removed, ${counts.modified} modified${counts.metadataOnly > 0 ? ` (${counts.metadataOnly} only in mode or owner)` : ''}${counts.moved > 0 ? `, ${counts.moved} moved` : ''}`,
+	];
+	const largest = [...comparison.largestFiles.subarray(0, TOP_CHANGES)];
+	for (const index of largest) {
+		const other = files.movedWith(index);
+		const {before, after} = other === undefined ? files.sizes(index) : {before: 0, after: 0};
+		const how = other === undefined ? files.status(index) : files.status(index) === 'added' ? `moved from ${escapeForTerminal(files.path(other))}` : `moved to ${escapeForTerminal(files.path(other))}`;
+		lines.push(`  ${paint(after - before, signedBytes(after - before).padStart(10), style)}  ${escapeForTerminal(files.path(index))}  ${style('dim', files.metadataOnly(index) ? 'mode or owner' : how)}`);
+	}
+	if (comparison.largestFiles.length > TOP_CHANGES) lines.push(style('dim', `  … and ${comparison.largestFiles.length - TOP_CHANGES} more`));
+	if (comparison.directories.length > 0) {
+		lines.push('', heading('directories'));
+		for (const dir of comparison.directories.slice(0, TOP_CHANGES)) {
+			lines.push(`  ${paint(dir.delta, signedBytes(dir.delta).padStart(10), style)}  ${escapeForTerminal(dir.path)}  ${style('dim', `${prettyBytes(dir.before)} → ${prettyBytes(dir.after)}`)}`);
+		}
+	}
+	if (comparison.config.length > 0) {
+		lines.push('', heading('config'));
+		for (const change of comparison.config) lines.push(`  ${configLine(change)}`);
+	}
+	const {new: added, fixed} = comparison.findings;
+	if (added.length > 0 || fixed.length > 0) {
+		lines.push('', heading('findings'));
+		for (const finding of added) lines.push(`  ${style('yellow', 'new  ')} ${escapeForTerminal(finding.title)}`);
+		for (const finding of fixed) lines.push(`  ${style('green', 'fixed')} ${escapeForTerminal(finding.title)}`);
+	}
+	return lines;
+}
+
+export const METRIC_LABELS = {
+	contentBytes: 'content',
+	storedBytes: 'stored in layers',
+	compressedBytes: 'compressed',
+	reclaimableBytes: 'reclaimable',
+	diveEfficiency: "dive's efficiency",
+	layers: 'layers',
+	paths: 'paths',
+} as const;
+
+export function formatMetric(name: keyof typeof METRIC_LABELS, value: number): string {
+	if (name === 'diveEfficiency') return `${(value * 100).toFixed(2)} %`;
+	if (name === 'layers' || name === 'paths') return String(value);
+	return prettyBytes(value);
+}
+
+/** The shared base, then each side's own layers with their instructions. */
+function layerLines(comparison: Comparison, style: Style): string[] {
+	const {layers, range} = comparison;
+	const lines = [`${style('bold', 'layers')}: ${layers.shared} shared${layers.shared > 0 ? ' (the base)' : ''}`];
+	const own = (side: 'a' | 'b') => layers[side].filter(layer => layer.status !== 'shared');
+	const sides: Array<['a' | 'b', string]> = range ? [['b', `layers ${range.from + 1}–${range.to}`]] : [['a', 'only in A'], ['b', 'only in B']];
+	for (const [side, label] of sides) {
+		const list = own(side);
+		if (list.length === 0) continue;
+		lines.push(`  ${label}:`);
+		for (const layer of list) {
+			const where = layer.status === 'elsewhere' ? style('dim', ` (= ${side === 'a' ? 'B' : 'A'}'s layer ${layer.otherIndex})`) : '';
+			lines.push(`  ${String(layer.index).padStart(4)} ${prettyBytes(layer.contentSize).padStart(9)}  ${escapeForTerminal(shortInstruction(layer.instruction ?? '(no history)'))}${where}`);
+		}
+	}
+	return lines;
+}
+
+function configLine(change: ConfigChange): string {
+	const name = change.key === null ? change.field : `${change.field} ${escapeForTerminal(change.key)}`;
+	return `${name}: ${valueText(change.before)} → ${valueText(change.after)}`;
+}
+
+function valueText(value: unknown): string {
+	return value === null ? '(unset)' : escapeForTerminal(typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value));
+}
+
+function nameOf(image: Image): string {
+	return image.repoTags[0] ?? image.input;
+}
+
+export function signedBytes(delta: number): string {
+	return delta === 0 ? '0 B' : `${delta > 0 ? '+' : '−'}${prettyBytes(Math.abs(delta))}`;
+}
+
+/** Growth in yellow, shrinking in green; applied after padding, so the columns hold. */
+function paint(delta: number, text: string, style: Style): string {
+	return delta === 0 ? text : style(delta > 0 ? 'yellow' : 'green', text);
+}
+
+function signedPercent(ratio: number): string {
+	return `${ratio >= 0 ? '+' : '−'}${Math.abs(ratio * 100).toFixed(1)} %`;
+}

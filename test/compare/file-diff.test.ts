@@ -1,0 +1,90 @@
+import {describe, expect, it} from 'vitest';
+import {EntryTable} from '../../source/entry-table.js';
+import type {LayerEntry} from '../../source/model.js';
+import {compareTreeOrder, diffFilesystems} from '../../source/compare/file-diff.js';
+import {FileSystem, walkTree} from '../../source/tree/filesystem.js';
+import {prng} from '../fixtures/random.js';
+
+const file = (path: string, content: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: content.length, mtime: 1, digest: `digest-of-${content}`, ...extra});
+const dir = (path: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 1, ...extra});
+
+function filesystem(entries: LayerEntry[]): FileSystem {
+	const fs = new FileSystem();
+	fs.apply({entries: EntryTable.from(entries), whiteouts: [], opaqueDirs: []}, 0);
+	return fs;
+}
+
+/** Random trees whose names share prefixes and use characters that sort around "/" ("-", ".", digits, non-ASCII). */
+function randomTree(random: () => number, count: number): LayerEntry[] {
+	const letters = ['a', 'b', '-', '.', '0', 'é', 'Z', '~'];
+	const name = () => Array.from({length: 1 + Math.floor(random() * 3)}, () => letters[Math.floor(random() * letters.length)]).join('');
+	const dirs = ['/'];
+	const entries: LayerEntry[] = [];
+	const seen = new Set<string>();
+	for (let i = 0; i < count; i++) {
+		const parent = dirs[Math.floor(random() * dirs.length)]!;
+		const own = name();
+		const path = `${parent === '/' ? '' : parent}/${own}`;
+		if (seen.has(path) || /^\.+$/.test(own)) continue;
+		seen.add(path);
+		if (random() < 0.3) {
+			dirs.push(path);
+			entries.push(dir(path, {mode: random() < 0.1 ? 0o700 : 0o755}));
+		} else entries.push(file(path, `c${Math.floor(random() * 6)}`.repeat(1 + Math.floor(random() * 3)), {uid: random() < 0.1 ? 1000 : 0}));
+	}
+	return entries;
+}
+
+describe('compareTreeOrder', () => {
+	it('orders paths exactly as the filesystem walk visits them', () => {
+		const random = prng(7);
+		for (let round = 0; round < 20; round++) {
+			const walked = [...walkTree(filesystem(randomTree(random, 80)))].map(([path]) => path);
+			const shuffled = [...walked].sort(() => random() - 0.5);
+			expect(shuffled.sort(compareTreeOrder)).toEqual(walked);
+		}
+	});
+});
+
+describe('diffFilesystems', () => {
+	it('finds what a comparison by path finds, on random pairs of trees', () => {
+		const random = prng(11);
+		for (let round = 0; round < 30; round++) {
+			const a = filesystem(randomTree(random, 60));
+			const b = filesystem(randomTree(random, 60));
+			const nodes = (fs: FileSystem) => new Map([...walkTree(fs)]);
+			const [before, after] = [nodes(a), nodes(b)];
+			const expected: Array<[string, string, boolean]> = [];
+			for (const path of new Set([...before.keys(), ...after.keys()])) {
+				const [x, y] = [before.get(path), after.get(path)];
+				if (!x || !y) expected.push([path, x ? 'removed' : 'added', false]);
+				else {
+					const content = x.type === y.type && x.digest === y.digest;
+					const metadata = x.mode === y.mode && x.uid === y.uid && x.gid === y.gid;
+					if (!content || !metadata) expected.push([path, 'modified', content]);
+				}
+			}
+			const diff = diffFilesystems(a, b);
+			const found = Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i), diff.metadataOnly(i)] as [string, string, boolean]);
+			expect(found).toEqual(expected.sort((x, y) => compareTreeOrder(x[0], y[0])));
+		}
+	});
+
+	it('counts a hard link as the file it shows, and a type change below a directory as removals', () => {
+		const a = filesystem([file('/data', 'same bytes'), dir('/etc'), file('/etc/conf', 'x'), file('/orig', 'same bytes')]);
+		const b = filesystem([file('/orig', 'same bytes'), {path: '/data', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/orig'}, {path: '/etc', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/usr/etc'}]);
+		const diff = diffFilesystems(a, b);
+		expect(Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i)])).toEqual([
+			['/etc', 'modified'],
+			['/etc/conf', 'removed'],
+		]);
+	});
+
+	it('pairs a move only when one file left with that content and one arrived', () => {
+		const a = filesystem([file('/old', 'moving'), file('/twin-a', 'twin'), file('/twin-b', 'twin'), file('/empty-a', '')]);
+		const b = filesystem([file('/new', 'moving'), file('/twin-c', 'twin'), file('/empty-b', '')]);
+		const diff = diffFilesystems(a, b);
+		const moved = Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.movedWith(i) === undefined ? null : diff.path(diff.movedWith(i)!)]);
+		expect(Object.fromEntries(moved)).toEqual({'/empty-a': null, '/empty-b': null, '/new': '/old', '/old': '/new', '/twin-a': null, '/twin-b': null, '/twin-c': null});
+	});
+});
