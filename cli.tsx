@@ -35,6 +35,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope nginx:1.27
 	  $ layerscope registry://ghcr.io/org/app:1.4 --ci
 	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
+	  $ layerscope app.tar --ci --baseline registry://ghcr.io/org/app:1.3 --max-growth-percent 0.05
 	  $ layerscope files app.tar --layer 2 --json
 	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
@@ -63,6 +64,10 @@ const thresholds: Partial<Record<RuleKey, unknown>> = {
 	// meow reports an absent boolean as false; only an explicit flag may override a config file.
 	requireNonRoot: process.argv.some(arg => /^--(no-)?(require-non-root|requireNonRoot)$/.test(arg)) ? flags.requireNonRoot : undefined,
 	failOnFindings: flags.failOnFindings,
+	maxGrowthBytes: flags.maxGrowthBytes,
+	maxGrowthPercent: flags.maxGrowthPercent,
+	maxNewReclaimableBytes: flags.maxNewReclaimableBytes,
+	noNewFindings: flags.failOnNewFindings,
 };
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -72,7 +77,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, baseline: flags.baseline, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		cache: flags.cache,
 		layer: flags.layer,

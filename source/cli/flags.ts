@@ -29,6 +29,8 @@ export interface FlagSpec {
 	optionalValue?: boolean;
 	/** --ci thresholds are listed together in help. */
 	group?: 'threshold';
+	/** The CI rule a threshold sets, when its name is not the flag's (camelCase). */
+	rule?: string;
 }
 
 export const FLAGS = [
@@ -48,6 +50,12 @@ export const FLAGS = [
 	{name: 'forbid-paths', kind: 'string', aliases: ['forbidPaths'], value: 'GLOB', help: 'fail when a final path matches (repeatable)', multiple: true, group: 'threshold'},
 	{name: 'require-non-root', kind: 'boolean', aliases: ['requireNonRoot'], help: 'fail when the image runs as root', group: 'threshold'},
 	{name: 'fail-on-findings', kind: 'string', aliases: ['failOnFindings'], value: 'SEVERITY', help: 'fail on a finding this severe', complete: ['high', 'medium', 'low'], group: 'threshold'},
+	{name: 'baseline', kind: 'string', value: 'IMAGE', help: '--ci: compare with this image (the last release); the growth rules below need it, and the step summary shows the comparison', complete: 'file'},
+	{name: 'max-growth-bytes', kind: 'string', aliases: ['maxGrowthBytes'], value: 'SIZE', help: 'fail when the content grew more than this over --baseline', group: 'threshold'},
+	{name: 'max-growth-percent', kind: 'string', aliases: ['maxGrowthPercent'], value: 'N', help: 'fail when the content grew more than this ratio of --baseline\'s (0.1)', group: 'threshold'},
+	{name: 'max-new-reclaimable-bytes', kind: 'string', aliases: ['maxNewReclaimableBytes'], value: 'SIZE', help: 'fail when reclaimable bytes grew more than this over --baseline', group: 'threshold'},
+	// yargs reads --no-new-findings as the negation of a boolean "new-findings": the flag is spelled otherwise.
+	{name: 'fail-on-new-findings', kind: 'string', value: 'SEVERITY', help: 'rule noNewFindings: fail on a finding this severe that --baseline has not', complete: ['high', 'medium', 'low'], group: 'threshold', rule: 'noNewFindings'},
 	{name: 'markdown', kind: 'string', usage: '--markdown [FILE]', help: 'diff: a Markdown summary (a pull-request comment, $GITHUB_STEP_SUMMARY) to standard output or FILE', complete: 'file', optionalValue: true},
 	{name: 'from', kind: 'number', value: 'N', help: 'diff of one image: the filesystem after layer N (default: the layer before --to)'},
 	{name: 'to', kind: 'number', value: 'M', help: 'diff of one image: against the filesystem after layer M (default: the last)'},
@@ -153,6 +161,12 @@ export function findUnknownFlag(argv: readonly string[]): UnknownFlag | undefine
 		}
 	}
 	return undefined;
+}
+
+/** The flag that sets a CI rule's threshold: its camelCase name in kebab-case, unless the table says otherwise. */
+export function ruleFlag(rule: string): FlagName {
+	const spec = (FLAGS as readonly FlagSpec[]).find(candidate => candidate.rule === rule);
+	return (spec?.name ?? rule.replace(/[A-Z]/g, letter => '-' + letter.toLowerCase())) as FlagName;
 }
 
 /** The spelling closest to `typed`, if it is close enough to be what was meant. */

@@ -22,6 +22,7 @@ import {filesOutput} from './files-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
 import {loadComparison} from './diff-command.js';
+import {compareImages} from '../compare/comparison.js';
 import {createProgress} from './progress.js';
 
 export interface CliRequest {
@@ -94,6 +95,8 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	// Read the CI configuration before the image: a misconfigured gate fails fast.
 	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
+	// The baseline first: the image under test then finds the layers they share in the layer cache.
+	const baseline = mode.kind === 'ci' && mode.baseline !== undefined ? await loadAndAnalyse(mode.baseline, load) : null;
 	const analysis = await loadAndAnalyse(mode.image, load).finally(progress.done);
 
 	if (mode.kind === 'summary') {
@@ -107,14 +110,15 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 
-	const verdict = evaluateRules(analysis, ciConfig!);
+	const comparison = baseline ? compareImages(baseline, analysis) : null;
+	const verdict = evaluateRules(analysis, ciConfig!, comparison);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
 	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));
-	const lines = mode.format === 'dive' ? diveCiLines(analysis, verdict, style) : ciLines(analysis, verdict, style);
+	const lines = mode.format === 'dive' ? diveCiLines(analysis, verdict, style) : ciLines(analysis, verdict, style, comparison);
 	if (process.env.GITHUB_ACTIONS === 'true') {
 		lines.push(...githubAnnotations(verdict));
 		const summaryFile = process.env.GITHUB_STEP_SUMMARY;
-		if (summaryFile) appendOutputFile(summaryFile, githubSummary(analysis, verdict));
+		if (summaryFile) appendOutputFile(summaryFile, githubSummary(analysis, verdict) + (comparison ? '\n' + compareMarkdown(comparison) : ''));
 	}
 	await writeLines(lines[Symbol.iterator]());
 	return verdict.pass ? 0 : 1;

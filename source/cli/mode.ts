@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.js';
-import type {RuleKey} from '../report/ci/config.js';
+import {GROWTH_RULES, type RuleKey} from '../report/ci/config.js';
 import {SHELLS, type Shell} from './completion.js';
-import {typedSpelling, type FlagName} from './flags.js';
+import {ruleFlag, typedSpelling, type FlagName} from './flags.js';
 
 export type Mode =
 	| {kind: 'help'}
@@ -11,7 +11,7 @@ export type Mode =
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
-	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'}
+	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'; baseline: string | undefined}
 	| DiffMode;
 
 /** Where one of diff's outputs goes: standard output, or a file. */
@@ -42,6 +42,8 @@ export interface ModeFlags {
 	junit: string | undefined;
 	ciConfig: string | undefined;
 	thresholds: Partial<Record<RuleKey, unknown>>;
+	/** --ci --baseline IMAGE: the image to compare with. */
+	baseline?: string;
 	/** diff: --markdown [FILE]; undefined: absent, '': standard output. */
 	markdown?: string;
 	/** diff of one image: --from N --to M. */
@@ -86,7 +88,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	if (words.length > 1) throw new UsageError(`expected one image, got ${words.length}: ${words.join(' ')}`);
 	const image = words[0];
 	const thresholdFlags = Object.keys(flags.thresholds).filter(key => flags.thresholds[key as RuleKey] !== undefined);
-	const ciOnly = [...thresholdFlags.map(rule => spell(flagName(rule).slice(2))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')]), ...(flags.ciFormat === undefined ? [] : [spell('ci-format')])];
+	const ciOnly = [...thresholdFlags.map(rule => spell(ruleFlag(rule))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')]), ...(flags.ciFormat === undefined ? [] : [spell('ci-format')]), ...(flags.baseline === undefined ? [] : [spell('baseline')])];
 
 	if (files) {
 		if (flags.ci) throw new UsageError('files and --ci cannot be combined');
@@ -106,7 +108,10 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		if (json !== undefined && jsonFile === undefined) throw new UsageError('--ci and --json both write to standard output: give --json a FILE to have both');
 		if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} applies to files and to the browser, not to --ci`);
 		if (flags.ciFormat !== undefined && flags.ciFormat !== 'layerscope' && flags.ciFormat !== 'dive') throw new UsageError(`${spell('ci-format')} must be layerscope or dive, not "${flags.ciFormat}"`);
-		return {kind: 'ci', image, jsonFile, format: flags.ciFormat === 'dive' ? 'dive' : 'layerscope'};
+		// A growth threshold on the command line is asked for in this run: without a baseline it would be a gate that never closes.
+		const growth = (GROWTH_RULES as readonly RuleKey[]).filter(rule => flags.thresholds[rule] !== undefined);
+		if (growth.length > 0 && flags.baseline === undefined) throw new UsageError(`${joinWords(growth.map(rule => spell(ruleFlag(rule))))} ${growth.length === 1 ? 'needs' : 'need'} ${spell('baseline')} IMAGE, the image to compare with`);
+		return {kind: 'ci', image, jsonFile, format: flags.ciFormat === 'dive' ? 'dive' : 'layerscope', baseline: flags.baseline};
 	}
 	if (ciOnly.length > 0) throw new UsageError(`${joinWords(ciOnly)} ${ciOnly.length === 1 ? 'applies' : 'apply'} only with --ci`);
 	if (flags.layer !== undefined && (json !== undefined || !stdoutIsTTY)) {
@@ -132,7 +137,8 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 	const json = output(flags.json);
 	const markdown = output(flags.markdown);
 	if (json && markdown && json.file === undefined && markdown.file === undefined) throw new UsageError(`${spell('json')} and ${spell('markdown')} both write to standard output: give one of them a FILE`);
-	if (flags.ci) throw new UsageError(`diff and ${spell('ci')} cannot be combined; to gate on growth: layerscope B --ci --baseline A`);
+	if (flags.baseline !== undefined) throw new UsageError(`${spell('baseline')} applies to --ci (layerscope B --ci ${spell('baseline')} A); diff compares two images itself`);
+	if (flags.ci) throw new UsageError(`diff and ${spell('ci')} cannot be combined; to gate on growth: layerscope B --ci ${spell('baseline')} A`);
 	if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} does not apply to diff; ${spell('from')} N ${spell('to')} M compares two layers of one image`);
 	if (flags.jsonFormat !== undefined) throw new UsageError(`${spell('json-format')} does not apply to diff, whose report has its own schema`);
 	if (ranged) {
@@ -152,7 +158,5 @@ function joinWords(words: string[]): string {
 	return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
-export function flagName(rule: string): string {
-	return '--' + rule.replace(/[A-Z]/g, letter => '-' + letter.toLowerCase());
-}
+
 

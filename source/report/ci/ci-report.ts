@@ -1,5 +1,7 @@
 import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../../analysis/analyse.js';
+import type {Comparison} from '../../compare/comparison.js';
+import {signedBytes} from '../compare-summary.js';
 import {escapeForTerminal} from '../escape.js';
 import type {Style} from '../style.js';
 import type {CiVerdict, RuleResult} from './rules.js';
@@ -12,7 +14,7 @@ export function tally(verdict: CiVerdict): {total: number; passed: number; faile
 }
 
 /** The gate's output: the measurements, one line per rule, one result line. */
-export function ciLines(analysis: Analysis, verdict: CiVerdict, style: Style): string[] {
+export function ciLines(analysis: Analysis, verdict: CiVerdict, style: Style, comparison: Comparison | null = null): string[] {
 	const {image, efficiency, waste} = analysis;
 	const lines = [
 		style('bold', `layerscope CI: ${escapeForTerminal(image.repoTags[0] ?? image.input)}`),
@@ -20,6 +22,7 @@ export function ciLines(analysis: Analysis, verdict: CiVerdict, style: Style): s
 		`  wastedBytes: ${efficiency.wastedBytes} bytes (${prettyBytes(efficiency.wastedBytes)})`,
 		`  userWastedPercent: ${(efficiency.userWastedPercent * 100).toFixed(4)} %`,
 		`  reclaimableBytes: ${waste.reclaimableBytes} bytes (${prettyBytes(waste.reclaimableBytes)})`,
+		...(comparison ? [`  baseline: ${escapeForTerminal(comparison.a.repoTags[0] ?? comparison.a.input)}, content ${signedBytes(comparison.bytes.delta)} (${prettyBytes(comparison.bytes.a)} → ${prettyBytes(comparison.bytes.b)}), ${comparison.layers.shared} layers shared`] : []),
 		'',
 		style('bold', 'Rules:'),
 	];

@@ -6,7 +6,9 @@ import {parseYamlDocument} from '../../yaml-document.js';
 /** Rule keys and where each one's value came from. */
 export const DIVE_RULES = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'] as const;
 export const OWN_RULES = ['highestReclaimableBytes', 'highestReclaimablePercent', 'maxImageSize', 'maxLayers', 'forbidPaths', 'requireNonRoot', 'failOnFindings'] as const;
-export const RULES = [...DIVE_RULES, ...OWN_RULES] as const;
+/** Rules on growth against a baseline image (`--ci --baseline A`): off unless configured. */
+export const GROWTH_RULES = ['maxGrowthBytes', 'maxGrowthPercent', 'maxNewReclaimableBytes', 'noNewFindings'] as const;
+export const RULES = [...DIVE_RULES, ...OWN_RULES, ...GROWTH_RULES] as const;
 export type RuleKey = (typeof RULES)[number];
 
 /** dive's defaults; ours are off unless configured. */

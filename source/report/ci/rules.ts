@@ -2,8 +2,9 @@ import picomatch from 'picomatch';
 import prettyBytes from 'pretty-bytes';
 import type {Analysis} from '../../analysis/analyse.js';
 import type {Severity} from '../../analysis/findings/index.js';
+import type {Comparison} from '../../compare/comparison.js';
 import {UsageError} from '../../errors.js';
-import {RULES, type CiConfig, type RuleKey} from './config.js';
+import {GROWTH_RULES, RULES, type CiConfig, type RuleKey} from './config.js';
 import {goFloat} from './go-format.js';
 import {isDisabled, parseBoolean, parseBytes, parseCount, parseRatio, ThresholdError} from './thresholds.js';
 
@@ -27,13 +28,17 @@ export interface CiVerdict {
 
 const SEVERITIES: Severity[] = ['high', 'medium', 'low'];
 
-type Check = (analysis: Analysis, value: unknown, rule: string) => {fail: boolean; message: string; diveMessage?: string} | null;
+type Outcome = {fail: boolean; message: string; diveMessage?: string} | null;
+type Check = (analysis: Analysis, value: unknown, rule: string) => Outcome;
+/** A rule on growth reads the comparison with the baseline (B is the image, A the baseline). */
+type GrowthCheck = (comparison: Comparison, value: unknown, rule: string) => Outcome;
+type GrowthRule = (typeof GROWTH_RULES)[number];
 
 const ratio = (n: number) => String(Number(n.toFixed(4)));
 const bytes = (n: number) => `${n} bytes (${prettyBytes(n)})`;
 
 /** Each rule: parse its threshold (throwing ThresholdError), measure, compare. null: the rule is off. */
-const CHECKS: Record<RuleKey, Check> = {
+const CHECKS: Record<Exclude<RuleKey, GrowthRule>, Check> = {
 	lowestEfficiency(analysis, value, rule) {
 		const threshold = parseRatio(value, rule);
 		const score = analysis.efficiency.score;
@@ -90,19 +95,56 @@ const CHECKS: Record<RuleKey, Check> = {
 		return {fail: root, message: root ? `the image runs as root (USER ${user === '' ? 'not set' : user})` : `runs as ${user}`};
 	},
 	failOnFindings(analysis, value, rule) {
-		const level = String(value).trim().toLowerCase() as Severity;
-		if (!SEVERITIES.includes(level)) throw new ThresholdError(`${rule}: "${String(value)}" is not a severity (high, medium or low)`);
+		const level = parseSeverity(value, rule);
 		const worst = SEVERITIES.slice(0, SEVERITIES.indexOf(level) + 1);
 		const failing = analysis.findings.filter(finding => worst.includes(finding.severity));
 		return {fail: failing.length > 0, message: failing.length > 0 ? `${failing.length} finding${failing.length === 1 ? '' : 's'} at ${level} or above: ${failing.slice(0, 3).map(f => f.id).join(', ')}` : `no finding at ${level} or above`};
 	},
 };
 
+const signed = (n: number) => `${n >= 0 ? '+' : '-'}${bytes(Math.abs(n))}`;
+
+const GROWTH_CHECKS: Record<GrowthRule, GrowthCheck> = {
+	maxGrowthBytes(comparison, value, rule) {
+		const threshold = parseBytes(value, rule);
+		const growth = comparison.bytes.delta;
+		return {fail: growth > threshold, message: `content grew ${signed(growth)} over the baseline ${growth > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+	},
+	maxGrowthPercent(comparison, value, rule) {
+		const threshold = parseRatio(value, rule);
+		const {a, delta} = comparison.bytes;
+		// Growth from nothing is unbounded: any byte over an empty baseline exceeds every ratio.
+		const share = a === 0 ? (delta > 0 ? Number.POSITIVE_INFINITY : 0) : delta / a;
+		return {fail: share > threshold, message: `content grew ${Number.isFinite(share) ? ratio(share) : 'from nothing'} of the baseline's ${share > threshold ? '>' : '<='} threshold ${threshold}`};
+	},
+	maxNewReclaimableBytes(comparison, value, rule) {
+		const threshold = parseBytes(value, rule);
+		const metric = comparison.metrics.find(m => m.name === 'reclaimableBytes')!;
+		return {fail: metric.delta > threshold, message: `reclaimable ${signed(metric.delta)} over the baseline ${metric.delta > threshold ? '>' : '<='} threshold ${bytes(threshold)}`};
+	},
+	noNewFindings(comparison, value, rule) {
+		const level = parseSeverity(value, rule);
+		const worst = SEVERITIES.slice(0, SEVERITIES.indexOf(level) + 1);
+		const failing = comparison.findings.new.filter(finding => worst.includes(finding.severity));
+		return {fail: failing.length > 0, message: failing.length > 0 ? `${failing.length} new finding${failing.length === 1 ? '' : 's'} at ${level} or above: ${failing.slice(0, 3).map(f => f.id).join(', ')}` : `no new finding at ${level} or above`};
+	},
+};
+
+function parseSeverity(value: unknown, rule: string): Severity {
+	const level = String(value).trim().toLowerCase() as Severity;
+	if (!SEVERITIES.includes(level)) throw new ThresholdError(`${rule}: "${String(value)}" is not a severity (high, medium or low)`);
+	return level;
+}
+
+function isGrowthRule(rule: RuleKey): rule is GrowthRule {
+	return (GROWTH_RULES as readonly string[]).includes(rule);
+}
+
 /**
  * Evaluates every rule. Thresholds are all checked before any result is
  * given: a misconfigured gate is an error (exit 2), never a pass.
  */
-export function evaluateRules(analysis: Analysis, config: CiConfig): CiVerdict {
+export function evaluateRules(analysis: Analysis, config: CiConfig, comparison: Comparison | null = null): CiVerdict {
 	const results: RuleResult[] = [];
 	const problems: string[] = [];
 	for (const rule of RULES) {
@@ -113,8 +155,13 @@ export function evaluateRules(analysis: Analysis, config: CiConfig): CiVerdict {
 			results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
 			continue;
 		}
+		// A growth rule from a shared config file, in a job that names no baseline: said, not silently passed.
+		if (isGrowthRule(rule) && !comparison) {
+			results.push({rule, status: 'skip', message: 'no baseline (--baseline IMAGE) to compare with', source: setting.source});
+			continue;
+		}
 		try {
-			const outcome = CHECKS[rule](analysis, setting.value, rule);
+			const outcome = isGrowthRule(rule) ? GROWTH_CHECKS[rule](comparison!, setting.value, rule) : CHECKS[rule](analysis, setting.value, rule);
 			if (outcome) results.push({rule, status: outcome.fail ? 'fail' : 'pass', message: outcome.message, source: setting.source, ...(outcome.diveMessage ? {diveMessage: outcome.diveMessage} : {})});
 			else results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
 		} catch (error) {
