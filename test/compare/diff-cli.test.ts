@@ -14,9 +14,7 @@ import {repoRoot} from '../helpers/paths.js';
 import {runCli} from '../helpers/run-cli.js';
 import {escapeForTerminal} from '../../source/report/escape.js';
 import {HOSTILE_NAME, writeAppPair, writeReorderedPair, type ImagePair} from './image-pairs.js';
-
-type Entry = {path: string; type: string; mode: number; uid: number; gid: number; size: number; linkTarget?: string};
-type Row = {path: string; status: string; metadataOnly: boolean; before: Entry | null; after: Entry | null; movedFrom?: string; movedTo?: string};
+import {byPath, filesJson, listingDifference, type Row} from './listing-difference.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-diff-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -24,36 +22,6 @@ let pair: ImagePair;
 beforeAll(async () => {
 	pair = await writeAppPair(scratch);
 });
-
-async function filesJson(image: string, layer?: number): Promise<Map<string, Entry>> {
-	const result = await runCli(['files', image, '--json', ...(layer === undefined ? [] : ['--layer', String(layer)])]);
-	expect(result.code, result.stderr).toBe(0);
-	return new Map(result.stdout.trimEnd().split('\n').map(line => JSON.parse(line) as Entry).map(entry => [entry.path, entry]));
-}
-
-/**
- * The difference of two `files --json` listings, by the analysis' rule of "modified": another type (a hard
- * link counts as a file), size, link target, mode or owner. A listing has no digests, so a rewrite that keeps
- * the size is invisible here; the pair has one such file, checked on its own.
- */
-function listingDifference(before: Map<string, Entry>, after: Map<string, Entry>): Array<Omit<Row, 'movedFrom' | 'movedTo'>> {
-	const kind = (type: string) => (type === 'hardlink' ? 'file' : type);
-	const rows: Array<Omit<Row, 'movedFrom' | 'movedTo'>> = [];
-	for (const path of new Set([...before.keys(), ...after.keys()])) {
-		const was = before.get(path) ?? null;
-		const is = after.get(path) ?? null;
-		if (!was || !is) {
-			rows.push({path, status: was ? 'removed' : 'added', metadataOnly: false, before: was, after: is});
-			continue;
-		}
-		const content = kind(was.type) === kind(is.type) && was.size === is.size && (was.type !== 'symlink' || was.linkTarget === is.linkTarget);
-		const metadata = was.mode === is.mode && was.uid === is.uid && was.gid === is.gid;
-		if (!content || !metadata) rows.push({path, status: 'modified', metadataOnly: content, before: was, after: is});
-	}
-	return rows.sort((x, y) => (x.path < y.path ? -1 : 1));
-}
-
-const byPath = (rows: Row[]) => [...rows].sort((x, y) => (x.path < y.path ? -1 : 1)).map(({movedFrom, movedTo, ...row}) => row);
 
 describe('layerscope diff A B --json', () => {
 	let report: any;

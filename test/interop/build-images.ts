@@ -18,7 +18,7 @@ import process from 'node:process';
 import {pathToFileURL} from 'node:url';
 import {buildLayerTar, type EntrySpec} from '../fixtures/layer-builder.js';
 import {emitLayout, OCI_LAYOUT, type LayoutFile} from '../fixtures/oci-parts.js';
-import {APPLETS, cacheKey, cacheRoot, containerfile, REPO_TAG, SIZES} from './sample-image.js';
+import {APPLETS, appContainerfiles, cacheKey, cacheRoot, containerfile, REPO_TAG, SIZES} from './sample-image.js';
 
 /** Debian's busybox-static: one static binary, enough of a shell for the Containerfile's RUN lines. */
 export const BUSYBOX = '/bin/busybox';
@@ -77,6 +77,30 @@ function writeContext(context: string): void {
 	writeFileSync(path.join(context, 'app/data.bin'), randomBytes(SIZES.dataBin));
 	writeFileSync(path.join(context, 'app/.git/pack'), randomBytes(SIZES.gitPack));
 	writeFileSync(path.join(context, 'app/run.sh'), runSh, {mode: 0o644});
+	writeAppPairContext(context);
+}
+
+/**
+ * The app pair's context: version 2 changes the entry script, keeps the library, drops a test fixture, and
+ * gains a package (a vendor's tarball ADDed into /opt: no package manager runs in the busybox base).
+ */
+function writeAppPairContext(context: string): void {
+	const write = (file: string, data: string | Buffer) => {
+		mkdirSync(path.dirname(path.join(context, file)), {recursive: true});
+		writeFileSync(path.join(context, file), data);
+	};
+	const library = randomBytes(40_000);
+	write('app-v1/run.sh', 'echo version 1\n');
+	write('app-v1/lib.bin', library);
+	write('app-v1/fixtures/sample.json', randomBytes(9_000));
+	write('app-v2/run.sh', 'echo version 2, rewritten\n');
+	write('app-v2/lib.bin', library);
+	const tool: EntrySpec[] = [
+		{type: 'dir', path: 'tool-1.2/bin', mode: 0o755},
+		{type: 'file', path: 'tool-1.2/bin/tool', mode: 0o755, content: randomBytes(60_000)},
+		{type: 'file', path: 'tool-1.2/share/README', mode: 0o644, content: 'tool 1.2\n'},
+	];
+	write('tool-1.2.tar', buildLayerTar(tool));
 }
 
 /** Every form a tool here writes, each by the tool people use for it. */
@@ -90,6 +114,13 @@ function writeToolForms(w: Workspace): void {
 	run('skopeo', ['copy', '--quiet', `oci:${out('sample.oci')}:latest`, `oci-archive:${out('sample.oci.tar')}:latest`], w.env);
 	for (const [name, format] of [['sample.zstd.oci', 'zstd'], ['sample.chunked.oci', 'zstd:chunked']] as const) {
 		run('skopeo', ['copy', '--quiet', '--dest-compress-format', format, `oci:${out('sample.raw.oci')}:${REPO_TAG}`, `oci:${out(name)}:latest`], w.env);
+	}
+	// The app pair, from the same context: the base layer is the same tarball in both, so both share it.
+	for (const version of ['v1', 'v2'] as const) {
+		const tag = `localhost/app:${version}`;
+		run('buildah', [...w.storage, 'bud', '--quiet', '--layers', '-f', appContainerfiles[version], '-t', tag, w.context], w.env);
+		run('buildah', [...w.storage, 'push', '--quiet', '--compression-format', 'gzip', tag, `oci:${out(`app-${version}.oci`)}:latest`], w.env);
+		if (version === 'v1') run('buildah', [...w.storage, 'push', '--quiet', tag, `docker-archive:${out('app-v1.docker.tar')}:${tag}`], w.env);
 	}
 }
 

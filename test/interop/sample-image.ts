@@ -13,6 +13,8 @@ import {repoRoot} from '../helpers/paths.js';
 export const containerfile = path.join(repoRoot, 'test/interop/sample.Containerfile');
 export const buildScript = path.join(repoRoot, 'test/interop/build-images.ts');
 const thisModule = path.join(repoRoot, 'test/interop/sample-image.ts');
+/** The comparison's real pair (issue 13): two versions of one app on the sample's base. */
+export const appContainerfiles = {v1: path.join(repoRoot, 'test/interop/app-v1.Containerfile'), v2: path.join(repoRoot, 'test/interop/app-v2.Containerfile')};
 
 /** The eight forms, by file name in the cache: who writes each is in build-images.ts. */
 export const FORMS = {
@@ -45,7 +47,7 @@ export const APPLETS = ['cat', 'chmod', 'cp', 'dd', 'echo', 'ln', 'mkdir', 'rm',
 /** One key per Containerfile, script and facts: a change to any of them builds a new cache. */
 export function cacheKey(): string {
 	const hash = createHash('sha256');
-	for (const file of [containerfile, buildScript, thisModule]) hash.update(readFileSync(file)).update('\0');
+	for (const file of [containerfile, appContainerfiles.v1, appContainerfiles.v2, buildScript, thisModule]) hash.update(readFileSync(file)).update('\0');
 	return hash.digest('hex').slice(0, 16);
 }
 
@@ -60,11 +62,16 @@ export function imagesDir(): string {
 }
 
 /** Where one form is; a clear error when the cache has not been built (the test set-up builds it). */
-export function sampleImage(name: FormName): string {
+export function sampleImage(name: FormName | AppFormName): string {
 	const dir = imagesDir();
 	if (!existsSync(dir)) throw new Error(`the interoperability images are not built: run node --import tsx test/interop/build-images.ts (expected ${dir})`);
 	return path.join(dir, name);
 }
+
+/** The app pair's forms: version 1 as `docker save` writes it and as a layout, version 2 as a layout (the tests push it to a registry too). */
+export const APP_FORMS = ['app-v1.docker.tar', 'app-v1.oci', 'app-v2.oci'] as const;
+
+export type AppFormName = (typeof APP_FORMS)[number];
 
 /** The final root filesystem as `umoci unpack` of sample.oci gave it, in `layerscope files --json`'s shape. */
 export function expectedFiles(): Array<Record<string, unknown>> {
