@@ -2,6 +2,7 @@ import type {Analysis} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {Image} from '../model.js';
 import {FileSystem} from '../tree/filesystem.js';
+import {ComparisonTree} from './comparison-tree.js';
 import {diffConfigs, type ConfigChange} from './config-diff.js';
 import {directoryChanges, type DirectoryChange} from './directory-changes.js';
 import {diffFilesystems, type FileDiff} from './file-diff.js';
@@ -50,6 +51,8 @@ export interface Comparison {
 	config: ConfigChange[];
 	metrics: Metric[];
 	findings: {new: Finding[]; fixed: Finding[]};
+	/** The two filesystems as the browser reads trees (step 0: A, step 1: B): made on first use, only the browser needs it. */
+	readonly tree: ComparisonTree;
 }
 
 /** A against B: the final filesystems, the layers, the configs, the analyses' figures and findings. */
@@ -70,7 +73,7 @@ export function compareImages(a: Analysis, b: Analysis): Comparison {
 		metric('paths', analysis => analysis.finalFiles.length),
 	];
 	const [contentA, contentB] = [a.waste.finalBytes, b.waste.finalBytes];
-	return {
+	return withTree({
 		a: a.image,
 		b: b.image,
 		range: null,
@@ -81,7 +84,7 @@ export function compareImages(a: Analysis, b: Analysis): Comparison {
 		config: diffConfigs(a.image, b.image),
 		metrics,
 		findings: {new: findingsOnlyIn(b.findings, a.findings), fixed: findingsOnlyIn(a.findings, b.findings)},
-	};
+	});
 }
 
 /**
@@ -97,7 +100,7 @@ export function compareLayers(analysis: Analysis, from: number, to: number): Com
 	const files = diffFilesystems(before, after);
 	const [bytesA, bytesB] = [contentBytes(before), contentBytes(after)];
 	const layers = alignLayers(image, image);
-	return {
+	return withTree({
 		a: image,
 		b: image,
 		range: {from, to},
@@ -115,7 +118,12 @@ export function compareLayers(analysis: Analysis, from: number, to: number): Com
 			{name: 'layers', before: from + 1, after: to + 1, delta: to - from},
 		],
 		findings: {new: [], fixed: []},
-	};
+	});
+}
+
+function withTree(facts: Omit<Comparison, 'tree'>): Comparison {
+	let tree: ComparisonTree | undefined;
+	return Object.defineProperty(facts, 'tree', {get: () => (tree ??= new ComparisonTree(facts.files)), enumerable: false}) as Comparison;
 }
 
 /** The facts every output reads off the file list: counted and ranked once. */
