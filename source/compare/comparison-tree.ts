@@ -91,12 +91,14 @@ export class ComparisonTree implements TreeView {
 			const status = diff.status(index);
 			if (status === 'modified' && diff.metadataOnly(index)) counts.metadataOnly++;
 			else counts[status]++;
-			const weight = status === 'removed' ? this.ownSize(0, id) : this.ownSize(1, id);
-			for (let at = id; at !== -1; at = this.parents[at]!) {
-				this.touched[at] = 1;
-				if (at !== id) this.changeWeight[at] += weight;
-			}
-			this.changeWeight[id] += weight;
+			this.changeWeight[id] = status === 'removed' ? this.ownSize(0, id) : this.ownSize(1, id);
+			this.touched[id] = 1;
+		}
+		// Ids are in tree order (a parent before its children): from the end, each path hands its weight and mark to its parent once.
+		for (let id = count - 1; id > 0; id--) {
+			const parent = this.parents[id]!;
+			this.changeWeight[parent] += this.changeWeight[id]!;
+			if (this.touched[id] === 1) this.touched[parent] = 1;
 		}
 		this.changed = Int32Array.from(changed);
 		const all = count - 1;

@@ -215,6 +215,19 @@ describe('repeated layers and deep trees', () => {
 		expectBounded(result, {seconds: 10, mib: 400});
 	});
 
+	it('a comparison of two images with a thousand files 5,000 directories deep is bounded by the paths, not their depth times their number', async () => {
+		const deep = (tag: string) => plainLayer(Array.from({length: 1000}, (_, i) => ({type: 'file' as const, path: `${'d/'.repeat(5000)}${tag}-${i}`, content: tag})));
+		const where = place('deep-diff');
+		const a = writeOciDir(path.join(where.dir, 'a'), [deep('a')]);
+		const b = writeOciDir(path.join(where.dir, 'b'), [deep('b')]);
+		const result = await run(['diff', a, b, '--json'], where);
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout);
+		expect(report.files.filter((row: {status: string}) => row.status === 'added')).toHaveLength(1000);
+		expect(report.files.filter((row: {status: string}) => row.status === 'removed')).toHaveLength(1000);
+		expectBounded(result, {seconds: 20, mib: 600});
+	});
+
 	it('a file 100,000 directories deep is refused before any walk', async () => {
 		const image = layout('deeper', [plainLayer(deepFile(100_000))]);
 		const result = await run(['files', image.input], image);
