@@ -13,7 +13,7 @@ import {expectOneLineError} from '../helpers/expect-error.js';
 import {repoRoot} from '../helpers/paths.js';
 import {runCli} from '../helpers/run-cli.js';
 import {escapeForTerminal} from '../../source/report/escape.js';
-import {HOSTILE_NAME, writeAppPair, writeReorderedPair, type ImagePair} from './image-pairs.js';
+import {HOSTILE_LABEL, HOSTILE_NAME, writeAppPair, writeReorderedPair, type ImagePair} from './image-pairs.js';
 import {byPath, filesJson, listingDifference, type Row} from './listing-difference.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-diff-'));
@@ -102,7 +102,8 @@ describe('layerscope diff A B --json', () => {
 		expect(change('exposedPorts', '9090/tcp')).toEqual({field: 'exposedPorts', key: '9090/tcp', before: null, after: '9090/tcp'});
 		expect(change('labels', 'version')).toEqual({field: 'labels', key: 'version', before: '1', after: '2'});
 		expect(change('cmd')).toEqual({field: 'cmd', key: null, before: ['node', 'app/main.js'], after: ['node', 'app/main.js', '--prod']});
-		expect(report.config).toHaveLength(6);
+		expect(change('labels', HOSTILE_LABEL.key)).toEqual({field: 'labels', key: HOSTILE_LABEL.key, before: null, after: HOSTILE_LABEL.value});
+		expect(report.config).toHaveLength(7);
 	});
 
 	it('says which findings are new in B and which B fixed', () => {
@@ -191,6 +192,7 @@ describe('the text summary and the Markdown', () => {
 		expect(text).toMatch(/env MODE: "dev" → "prod"/);
 		expect(text).toMatch(/fixed runs as root/);
 		expect(text).toContain(`/app/${escapeForTerminal(HOSTILE_NAME)}  added`);
+		expect(text).toContain(`labels ${escapeForTerminal(HOSTILE_LABEL.key)}: (unset) → ${escapeForTerminal(JSON.stringify(HOSTILE_LABEL.value))}`);
 	});
 
 	it('--markdown renders with a real Markdown parser as tables of plain text, hostile names included', async () => {
@@ -198,7 +200,7 @@ describe('the text summary and the Markdown', () => {
 		expect(result.code, result.stderr).toBe(0);
 		const html = new MarkdownIt().render(result.stdout);
 		// No markup came from the image: only the tables, headings and lists the summary writes.
-		expect(html).not.toMatch(/<b>|<a |<em>|<code>/);
+		expect(html).not.toMatch(/<b>|<a |<em>|<code>|<img/);
 		const tokens = new MarkdownIt().parse(result.stdout, {});
 		const rows = tokens.filter(token => token.type === 'tr_open').length;
 		expect(rows).toBeGreaterThan(10);
@@ -216,6 +218,7 @@ describe('the text summary and the Markdown', () => {
 		}
 		const inline = tokens.filter(token => token.type === 'inline').map(token => token.children!.filter(child => child.type === 'text' || child.type === 'text_special').map(child => child.content).join('')).join('\n');
 		expect(inline).toContain(`/app/${escapeForTerminal(HOSTILE_NAME)}`);
+		expect(inline).toContain(`labels ${escapeForTerminal(HOSTILE_LABEL.key)}\n(unset)\n${escapeForTerminal(HOSTILE_LABEL.value)}`);
 		expect(inline).toMatch(/\/usr\/lib\/libnew\.so\nadded\n\+20 kB/);
 	});
 

@@ -7,6 +7,9 @@
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {writeImage, type Format, type WrittenImage} from '../fixtures/image-writer.js';
 
+/** A label of B's, key and value terminal escapes and Markdown. */
+export const HOSTILE_LABEL = {key: 'org.evil\u001b]0;pwned\u0007', value: '<img src=x>\u001b[2J|`rm -rf`|'};
+
 /** A file name that is also terminal escapes and Markdown syntax. */
 export const HOSTILE_NAME = 'evil\u001b[31m|*x*`y`<b>[l](javascript:x)\u0007.txt';
 
@@ -79,7 +82,7 @@ export async function writeAppPair(dir: string, formats: {a: Format; b: Format} 
 	const b = await writeImage(
 		{
 			layers: [{entries: base}, {entries: v2App}, {entries: [{type: 'whiteout', path: 'var/cache/index'}]}],
-			config: {Env: ['PATH=/usr/bin:/bin', 'MODE=prod', 'NEW=1'], User: 'app', ExposedPorts: {'8080/tcp': {}, '9090/tcp': {}}, Labels: {version: '2'}, Cmd: ['node', 'app/main.js', '--prod']},
+			config: {Env: ['PATH=/usr/bin:/bin', 'MODE=prod', 'NEW=1'], User: 'app', ExposedPorts: {'8080/tcp': {}, '9090/tcp': {}}, Labels: {version: '2', [HOSTILE_LABEL.key]: HOSTILE_LABEL.value}, Cmd: ['node', 'app/main.js', '--prod']},
 			repoTags: ['example.test/app:2'],
 		},
 		{format: formats.b, outPath: `${dir}/app-v2${extension(formats.b)}`},
