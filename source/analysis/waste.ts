@@ -95,13 +95,23 @@ function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
 		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
 		perKey.set(key, (perKey.get(key) ?? 0) + 1);
 	}
-	function* candidates(): Generator<[string, FsNode]> {
-		for (const [path, id] of finalFiles.paths()) {
-			const content = contentOf(id);
-			if (content >= 0 && perKey.get(fs.tableOf(content).digestKey(fs.indexOf(content)))! >= 2) yield [path, fs.node(id)];
-		}
+	// Per digest: per stored file (its content ref), the path id that shows it, in walk order as groupCopies keeps them.
+	const byDigest = new Map<string, Map<number, number>>();
+	for (const id of finalFiles.ids) {
+		const content = contentOf(id);
+		if (content < 0 || perKey.get(fs.tableOf(content).digestKey(fs.indexOf(content)))! < 2) continue;
+		const digest = fs.digestOfState(content)!;
+		let holders = byDigest.get(digest);
+		if (!holders) byDigest.set(digest, (holders = new Map()));
+		if (!holders.has(content) || fs.ownOf(id) === content) holders.set(content, id);
 	}
-	return groupCopies(candidates());
+	const groups: CopyGroup[] = [];
+	for (const [digest, holders] of byDigest) {
+		if (holders.size < 2) continue;
+		const size = fs.sizeOfState(holders.keys().next().value!);
+		groups.push({digest, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
+	}
+	return sortGroups(groups);
 }
 
 function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
@@ -120,5 +130,9 @@ function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 		const size = [...holders.values()][0]!.size;
 		groups.push({digest, size, paths: [...holders.values()].map(holder => holder.path).sort(), extraBytes: size * (holders.size - 1)});
 	}
+	return sortGroups(groups);
+}
+
+function sortGroups(groups: CopyGroup[]): CopyGroup[] {
 	return groups.sort((a, b) => b.extraBytes - a.extraBytes || (a.digest < b.digest ? -1 : 1));
 }
