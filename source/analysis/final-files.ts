@@ -61,7 +61,7 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 	 */
 	*below(directories: readonly string[]): Generator<[string, number]> {
 		const runs: Array<[start: number, end: number]> = [];
-		for (const directory of directories) for (const at of this.positionsOf(directory)) runs.push([at + 1, this.ends[at]!]);
+		for (const directory of directories) for (const at of this.positionsOf(directory)) runs.push([at + 1, at === -1 ? this.ids.length : this.ends[at]!]);
 		runs.sort((a, b) => a[0] - b[0]);
 		let done = 0;
 		for (const [start, end] of runs) {
@@ -100,7 +100,7 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 		}
 	}
 
-	/** The walk positions of the directories a pattern names ("*": any directory there). */
+	/** The walk positions of the directories a pattern names ("*": any directory there); -1 for the root. */
 	private positionsOf(directory: string): number[] {
 		// Positions of the directories matched so far, as (id, position); the root has no position.
 		let matched: Array<[id: number, at: number]> = [[0, -1]];
@@ -126,6 +126,6 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 			}
 			matched = next;
 		}
-		return matched.filter(([, at]) => at >= 0).map(([, at]) => at);
+		return matched.map(([, at]) => at);
 	}
 }
