@@ -95,17 +95,26 @@ export class ChangeList implements Iterable<PathChange> {
 
 	/** Every change in order; paths are built from their directory's, remembered for the walk (a layer's changes share directories). */
 	*[Symbol.iterator](): Iterator<PathChange> {
+		for (const [i, path] of this.paths()) yield this.change(i, path);
+	}
+
+	/** [index, path] of every change in order (of those `only` keeps), paths built as the iterator builds them. */
+	*paths(only?: (index: number) => boolean): Generator<[number, string]> {
 		const dirs = new Map<number, string>();
 		const paths = this.fs.paths;
+		// Up to the nearest directory already known, then down again: iterative, any depth fits.
 		const dirPath = (id: number): string => {
-			if (id === 0) return '';
-			let known = dirs.get(id);
-			if (known === undefined) dirs.set(id, (known = `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`));
-			return known;
+			const missing: number[] = [];
+			let known: string | undefined;
+			for (; id !== 0 && (known = dirs.get(id)) === undefined; id = paths.parentOf(id)) missing.push(id);
+			let path = id === 0 ? '' : known!;
+			for (let i = missing.length - 1; i >= 0; i--) dirs.set(missing[i]!, (path = `${path}/${paths.nameOf(missing[i]!)}`));
+			return path;
 		};
 		for (let i = 0; i < this.length; i++) {
+			if (only && !only(i)) continue;
 			const id = this.pathIds[i]!;
-			yield this.change(i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`);
+			yield [i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`];
 		}
 	}
 
