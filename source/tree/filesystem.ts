@@ -101,8 +101,9 @@ export class FileSystem {
 	 * The last entry's parent path (bytes[start..end) of its table) and the
 	 * directory it led to. Tar entries come directory by directory, so most
 	 * entries have the last one's parent; walking there again would find the
-	 * same directory as long as nothing was removed (only a removal or a
-	 * replacement changes what a path resolves to), so any removal forgets it.
+	 * same directory as long as no directory or symlink was removed (only
+	 * their removal or replacement changes where a walk leads; adding paths
+	 * never does), so any such removal forgets it.
 	 */
 	private lastParentBytes: Uint8Array | undefined;
 	private lastParentStart = 0;
@@ -374,9 +375,8 @@ export class FileSystem {
 		const bytes = encoder.encode(path);
 		const slash = lastSlash(bytes, 0, bytes.length);
 		if (slash === -1 || isRootPath(bytes)) return;
-		const ancestry = this.walk([0], bytes, 0, slash, false, {hops: 0}, () => path);
-		const parent = ancestry?.at(-1);
-		if (parent === undefined) return;
+		const parent = this.existingParentDir(bytes, slash, () => path);
+		if (parent === -1) return;
 		const id = this.childNamed(parent, bytes, slash + 1, bytes.length);
 		if (id === -1) return;
 		this.removeSubtree(id, 'whiteout');
@@ -437,18 +437,29 @@ export class FileSystem {
 
 	/** makeDirs for an entry's parent path, remembered for the next entry (see lastParent). */
 	private parentDir(bytes: Uint8Array, start: number, end: number, forPath: () => string): number {
+		if (this.isLastParent(bytes, start, end)) return this.lastParent;
+		return this.rememberParent(bytes, start, end, this.makeDirs(bytes, start, end, forPath));
+	}
+
+	/**
+	 * The directory a whiteout's parent path bytes[0..end) leads to without
+	 * making any, or -1. The last entry's parent serves (it exists, and a walk
+	 * to it makes nothing); this walk is not remembered, since it does not
+	 * check depth as a walk that may make directories does.
+	 */
+	private existingParentDir(bytes: Uint8Array, end: number, forPath: () => string): number {
+		if (this.isLastParent(bytes, 0, end)) return this.lastParent;
+		return this.walk([0], bytes, 0, end, false, {hops: 0}, forPath)?.at(-1) ?? -1;
+	}
+
+	private isLastParent(bytes: Uint8Array, start: number, end: number): boolean {
 		const last = this.lastParentBytes;
-		if (last !== undefined && end - start === this.lastParentEnd - this.lastParentStart) {
-			let same = true;
-			for (let i = 0, from = this.lastParentStart; i < end - start; i++) {
-				if (bytes[start + i] !== last[from + i]) {
-					same = false;
-					break;
-				}
-			}
-			if (same) return this.lastParent;
-		}
-		const dir = this.makeDirs(bytes, start, end, forPath);
+		if (last === undefined || end - start !== this.lastParentEnd - this.lastParentStart) return false;
+		for (let i = 0, from = this.lastParentStart; i < end - start; i++) if (bytes[start + i] !== last[from + i]) return false;
+		return true;
+	}
+
+	private rememberParent(bytes: Uint8Array, start: number, end: number, dir: number): number {
 		this.lastParentBytes = bytes;
 		this.lastParentStart = start;
 		this.lastParentEnd = Math.max(start, end);
@@ -520,7 +531,9 @@ export class FileSystem {
 	 * depth fits. The caller unlinks the top from its parent.
 	 */
 	private removeSubtree(top: number, cause: RemovalCause): void {
-		this.lastParentBytes = undefined;
+		// A walk goes only through directories and symlinks: removing anything else cannot change where one leads.
+		const topType = this.typeOf(top);
+		if (topType === 'dir' || topType === 'symlink') this.lastParentBytes = undefined;
 		const below = cause === 'replaced' ? 'parent-replaced' : cause;
 		const causeCode = REMOVAL_CAUSES.indexOf(cause);
 		const belowCode = REMOVAL_CAUSES.indexOf(below);

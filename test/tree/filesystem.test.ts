@@ -41,6 +41,13 @@ describe('FileSystem', () => {
 		const again = stack(layer([file('/p/q', 'q')]), layer([file('/p/r', 'r')], ['/p']));
 		expect(paths(again)).toEqual(['/p', '/p/r']);
 		expect(again.lookup('/p')).toMatchObject({layer: -1});
+		// A symlink the last parent was reached through, whited out: the next entry's parent is made, not followed.
+		const unlinked = stack(layer([file('/real/x', 'x'), symlink('/l', '/real'), file('/l/y', 'y')]), layer([file('/l/z', 'z')], ['/l']));
+		expect(paths(unlinked)).toEqual(['/l', '/l/z', '/real', '/real/x', '/real/y']);
+		// Files replaced in the last parent change nothing about it; whiteouts there find it too.
+		const rewritten = stack(layer([file('/d/a', '1'), file('/d/b', '2')]), layer([file('/d/a', '3'), file('/d/b', '4'), file('/d/c', '5')]), layer([], ['/d/a', '/d/c']));
+		expect(paths(rewritten)).toEqual(['/d', '/d/b']);
+		expect(rewritten.lookup('/d/b')).toMatchObject({digest: 'digest-of-4', layer: 1});
 	});
 
 	it('creates implied parent directories owned by root with mode 0755', () => {
