@@ -56,7 +56,12 @@ function timeLoad(input: string, cache: string | null): number {
 		const started = performance.now();
 		await loadImage(${JSON.stringify(input)}, {cache});
 		process.stdout.write(String((performance.now() - started) / 1000));`;
-	const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'});
+	// A file, not `-e`: worker threads inherit the process's flags, and --input-type refuses them.
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'layerscope-load-'));
+	const file = path.join(dir, 'load.mjs');
+	writeFileSync(file, script);
+	const result = spawnSync(process.execPath, [file], {encoding: 'utf8'});
+	rmSync(dir, {recursive: true, force: true});
 	if (result.status !== 0) throw new Error(`loadImage ${input} failed: ${result.stderr}`);
 	return Number(result.stdout);
 }
@@ -71,7 +76,7 @@ function measure(label: string, once: () => number): number {
 }
 
 /** The benchmark layout with one more, small layer: the next build of the same image. Blobs are hard links (copies across filesystems). */
-function nextBuild(layout: string, into: string, layerEntries: EntrySpec[], onlyNewLayer: boolean): string {
+export function nextBuild(layout: string, into: string, layerEntries: EntrySpec[], onlyNewLayer: boolean): string {
 	const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8'));
 	const blob = (digest: string) => path.join(layout, 'blobs/sha256', digest.slice(7));
 	const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
