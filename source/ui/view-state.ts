@@ -1,13 +1,13 @@
-import type {ChangeStatus} from '../analysis/layer-history.js';
+import type {TreeChangeStatus as ChangeStatus} from '../tree/tree-view.js';
 import type {DetailStop} from './details-pane.js';
 import {PANES, type Command, type Pane} from './keymap.js';
-import type {RowList, TreeView} from './visible-rows.js';
+import type {RowList, ViewMode} from './visible-rows.js';
 
 /** Everything the browser remembers between key presses; the tree model never changes. */
 export interface ViewState {
 	focus: Pane;
 	layer: number;
-	view: TreeView;
+	view: ViewMode;
 	cursor: number;
 	scroll: number;
 	/** Directories folded differently from `foldAll`. */
