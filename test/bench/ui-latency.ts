@@ -111,7 +111,9 @@ const treeIndexMs = performance.now() - started;
 const lastLayer = (analysis as {image: {layers: unknown[]}}).image.layers.length - 1;
 const {prepareFlatRows} = await load<{prepareFlatRows?: (analysis: unknown, options: object) => void}>('ui/visible-rows.js');
 const flatStarted = performance.now();
-prepareFlatRows?.(analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
+// The browser reads its tree through a TreeView (analysis.trees); builds before it took the analysis itself.
+const trees = analysis.trees as {children?: unknown};
+prepareFlatRows?.(typeof trees.children === 'function' ? trees : analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
 const flatTreeMs = performance.now() - flatStarted;
 
 const screen = new Screen();
