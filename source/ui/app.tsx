@@ -86,10 +86,11 @@ export function Browser({analysis, tree: given, width, height, style, onQuit, in
 	const context: ViewContext = {
 		layerCount: tree.stepCount,
 		details: {
-			stops: details.stops,
+			stopCount: details.stopCount,
+			stop: index => details.stop(index),
 			height: detailHeight,
 			open: selected => {
-				const target = details.stops[selected]?.target;
+				const target = details.stop(selected)?.target;
 				const pathId = target && tree.idOf(target.path);
 				if (!target || pathId === undefined) return undefined;
 				return {layer: target.layer, pathId, ancestors: ancestorsOf(tree, pathId)};
@@ -180,14 +181,14 @@ export function Browser({analysis, tree: given, width, height, style, onQuit, in
 		let below: string[];
 		if (state.focus === 'details') {
 			// Focused, the details pane is the whole image's story, scrolled: every finding, every reclaimable file.
-			const selected = details.stops[state.detailCursor];
-			const shown = details.lines.slice(state.detailScroll, state.detailScroll + detailHeight).map((line, offset) => {
+			const selected = details.stop(state.detailCursor);
+			const shown = details.lines(state.detailScroll, state.detailScroll + detailHeight).map((line, offset) => {
 				const text = fit(line.text, leftWidth);
 				const at = state.detailScroll + offset;
 				if (selected && at >= selected.first && at <= selected.last) return style('inverse', text);
 				return line.tone ? style(line.tone, text) : text;
 			});
-			below = [title(`Details · ${details.stops.length > 0 ? `${state.detailCursor + 1} of ${details.stops.length}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
+			below = [title(`Details · ${details.stopCount > 0 ? `${state.detailCursor + 1} of ${details.stopCount}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
 		} else {
 			const layer = layerDetailLines(analysis, state.layer, leftWidth, style, tree.changeCounts(state.layer));
 			below = [...layer, ...imageDetailLines(analysis, leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];

@@ -3,12 +3,12 @@ import prettyBytes from 'pretty-bytes';
 import React from 'react';
 import {describe, expect, it} from 'vitest';
 import {analyseImage} from '../../source/analysis/analyse.js';
-import type {Image} from '../../source/model.js';
 import {createStyle} from '../../source/report/style.js';
 import type {ChangeCounts, TreeChange, TreeEntryType, TreeNodeState, TreeView} from '../../source/tree/tree-view.js';
 import {Browser} from '../../source/ui/app.js';
 import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {modelLayer} from '../analysis/layers.js';
+import {modelImage} from './model-image.js';
 
 /**
  * A second TreeView, not LayerTrees: two steps written out by hand, the way a
@@ -123,21 +123,8 @@ class TwoImages implements TreeView {
 
 /** The panes beside the tree still come from an analysis: one of two layers whose own files are not in the tree. */
 function twoLayerAnalysis() {
-	const layers = [modelLayer(0, [{path: '/elsewhere/a', size: 10}]), modelLayer(1, [{path: '/elsewhere/b', size: 20}])];
-	const image: Image = {
-		input: 'two-images',
-		source: {kind: 'file', endpoint: null},
-		format: 'oci-layout',
-		compressedArchive: false,
-		repoTags: ['a-vs-b:1'],
-		id: 'sha256:0',
-		manifestDigest: null,
-		platform: {os: 'linux', architecture: 'amd64'},
-		created: null,
-		config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: '', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null},
-		history: layers.map((_, index) => ({created: null, createdBy: `image ${index === 0 ? 'A' : 'B'}`, comment: null, author: null, emptyLayer: false, layerIndex: index})),
-		layers,
-	} as Image;
+	const image = modelImage([modelLayer(0, [{path: '/elsewhere/a', size: 10}]), modelLayer(1, [{path: '/elsewhere/b', size: 20}])], 'a-vs-b:1');
+	image.history.forEach((step, index) => (step.createdBy = `image ${index === 0 ? 'A' : 'B'}`));
 	return analyseImage(image);
 }
 
