@@ -116,9 +116,18 @@ export function Browser({analysis, tree: given, width, height, style, onQuit, in
 		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
 	}, [rows, state.pendingFocus, pageSize]);
 
-	// While the user looks at a layer, lay out its whole tree for filtering, off the key-press path.
+	// While the user looks at a layer, lay out its whole tree for filtering, then its neighbours' for the next switch,
+	// one at a time off the key-press path (the last four tables are kept).
 	useEffect(() => {
-		const timer = setTimeout(() => prepareFlatRows(tree, {layer: state.layer, view: state.view, sort: state.sort}), 150);
+		const layers = [state.layer, state.layer + 1, state.layer - 1].filter(layer => layer >= 0 && layer < tree.stepCount);
+		let timer: NodeJS.Timeout;
+		const next = (at: number) => {
+			timer = setTimeout(() => {
+				prepareFlatRows(tree, {layer: layers[at]!, view: state.view, sort: state.sort});
+				if (at + 1 < layers.length) next(at + 1);
+			}, at === 0 ? 150 : 50);
+		};
+		next(0);
 		return () => clearTimeout(timer);
 	}, [tree, state.layer, state.view, state.sort]);
 

@@ -196,6 +196,8 @@ interface FlatTable {
 	/** Index into STATUSES. */
 	status: Uint8Array;
 	deepest: number;
+	/** Its rows with nothing filtered, hidden or folded, made once: switching back to a layer with the whole tree open is then free. */
+	whole?: RowList;
 }
 
 /** The last few layers' tables are kept: switching back and forth between two layers is common. */
@@ -329,7 +331,7 @@ function contiguous(strings: readonly string[]): string[] {
 
 /** Builds the flat tree for a layer before anyone types a filter, so the first keystroke is as quick as the rest. */
 export function prepareFlatRows(tree: TreeView, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): void {
-	flatTable(tree, options);
+	keptRows(tree, flatTable(tree, options), {...CLOSED_NOTHING, ...options});
 }
 
 /** Characters that mean themselves in a regular expression: such a filter is a plain substring, whichever way it is read. */
@@ -412,6 +414,8 @@ function matchingRows(tree: TreeView, table: FlatTable, filter: string): {own: U
 function keptRows(tree: TreeView, table: FlatTable, options: TreeOptions): RowList {
 	const count = table.count;
 	const filtered = options.filter !== '';
+	const whole = !filtered && !options.foldAll && options.collapsed.size === 0 && !STATUSES.some(status => options.hidden[status]);
+	if (whole && table.whole) return table.whole;
 	let own: Uint8Array | undefined;
 	let filter: FilterResult | undefined;
 	if (filtered) {
@@ -462,8 +466,12 @@ function keptRows(tree: TreeView, table: FlatTable, options: TreeOptions): RowLi
 		}
 		kept++;
 	}
-	return new KeptRows(tree, table, flatIndex.subarray(0, kept), parent, folded, last, filter);
+	const rows = new KeptRows(tree, table, flatIndex.subarray(0, kept), parent, folded, last, filter);
+	if (whole) table.whole = rows;
+	return rows;
 }
+
+const MADE_ROWS = 4096;
 
 /** Kept rows as indexes into the flat table; a row object is made when a row is shown. */
 class KeptRows implements RowList {
@@ -488,6 +496,8 @@ class KeptRows implements RowList {
 		if (index < 0 || index >= this.length) return undefined;
 		let row = this.made.get(index);
 		if (!row) {
+			// Kept for the page on screen and a few around it, not for every row ever scrolled past.
+			if (this.made.size >= MADE_ROWS) this.made.clear();
 			row = tableRow(this.tree, this.table, this.flatIndex[index]!, this.guide(index), this.folded[index] === 1);
 			this.made.set(index, row);
 		}

@@ -13,6 +13,13 @@
  *
  * LAYERSCOPE_UI_PROFILE=DIR writes a CPU profile of each measured phase
  * (cursor, layer switch, filter) into DIR, key press to frame and nothing else.
+ *
+ * Besides the wall time of each press it prints, per phase, the CPU time the
+ * process spent from key press to frame (`cpu`: less distorted than wall time
+ * when other processes share the cores, since waiting for a core is not
+ * counted) and Ink's own time to compose each frame (`ink`: its onRender
+ * metric, the layout and screen buffer, not React), and the time from
+ * mounting the browser to its first frame (`firstFrameMs`).
  */
 import {EventEmitter} from 'node:events';
 import path from 'node:path';
@@ -119,18 +126,49 @@ const flatTreeMs = performance.now() - flatStarted;
 const screen = new Screen();
 screen.setMaxListeners(0);
 const keyboard = new Keyboard();
+/** Ink's time to compose each frame, as it reports it. */
+const inkTimes: number[] = [];
+const mounted = performance.now();
+const firstFrame = new Promise<number>(resolve => screen.once('frame', resolve));
 // On the last layer, as the browser opened before it opened on the first (dive's habit): the figures stay comparable, and the layer switches below go both ways.
-const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
+const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
+const firstFrameMs = (await firstFrame) - mounted;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 await sleep(300);
+/** Per press: CPU milliseconds from key press to frame, and Ink's composing time of the frames in between. */
+let cpuTimes: number[] = [];
+let pressInk: number[] = [];
 
 async function measure(key: string): Promise<number> {
-	const frame = new Promise<number>(resolve => screen.once('frame', resolve));
+	let cpuAtFrame = 0;
+	const frame = new Promise<number>(resolve =>
+		screen.once('frame', (at: number) => {
+			cpuAtFrame = cpuMs();
+			resolve(at);
+		}),
+	);
+	const inkBefore = inkTimes.length;
+	const cpuBefore = cpuMs();
 	const pressed = performance.now();
 	keyboard.press(key);
 	const drawn = await Promise.race([frame, sleep(2000).then(() => Number.NaN)]);
+	cpuTimes.push(Number.isFinite(drawn) ? cpuAtFrame - cpuBefore : Number.NaN);
+	pressInk.push(inkTimes.slice(inkBefore).reduce((sum, time) => sum + time, 0));
 	await sleep(45); // past Ink's 30 fps throttle, so the next press starts a fresh frame
 	return drawn - pressed;
+}
+
+function cpuMs(): number {
+	const {user, system} = process.cpuUsage();
+	return (user + system) / 1000;
+}
+
+/** The CPU and Ink times of the presses since the last call. */
+function pressTimes() {
+	const times = {cpu: summary(cpuTimes), ink: summary(pressInk)};
+	cpuTimes = [];
+	pressInk = [];
+	return {cpu: {p50: times.cpu.p50, p95: times.cpu.p95}, ink: {p50: times.ink.p50, p95: times.ink.p95}};
 }
 
 const percentile = (values: number[], p: number) => {
@@ -163,26 +201,46 @@ const KEY = {up: '\u001B[A', down: '\u001B[B', tab: '\t', escape: '\u001B', ente
 // Layers first with every folder closed (big trees open folded), then the same with the whole tree open, as the targets are stated.
 const layerSwitchFolded: number[] = [];
 for (let i = 0; i < 12; i++) layerSwitchFolded.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
+const layerSwitchFoldedTimes = pressTimes();
 await measure(KEY.tab);
 // Open every directory so the cursor has 200,000 rows to move through.
 const unfold = await measure('z');
+pressTimes();
 const cursor: number[] = [];
 await profiled('cursor', async () => {
 	for (let i = 0; i < 100; i++) cursor.push(await measure(KEY.down));
 });
-await measure(KEY.tab); // the details pane
+const cursorTimes = pressTimes();
+const details = await measure(KEY.tab); // the details pane: its first layout
 await measure(KEY.tab); // the layers again
+pressTimes();
 const layerSwitch: number[] = [];
 await profiled('layer-switch', async () => {
 	for (let i = 0; i < 12; i++) layerSwitch.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
 });
+const layerSwitchTimes = pressTimes();
 const filter: number[] = [];
 await measure('/');
+pressTimes();
 await profiled('filter', async () => {
 	for (const char of 'lib/x86') filter.push(await measure(char));
 	filter.push(await measure(KEY.escape));
 });
+const filterTimes = pressTimes();
 app.unmount();
 
-process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), layerSwitchFolded: summary(layerSwitchFolded), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs), flatTreeMs: Math.round(flatTreeMs), paths: analysis.finalFiles.length})}\n`);
+process.stdout.write(
+	`${JSON.stringify({
+		cursor: {...summary(cursor), ...cursorTimes},
+		layerSwitch: {...summary(layerSwitch), ...layerSwitchTimes},
+		layerSwitchFolded: {...summary(layerSwitchFolded), ...layerSwitchFoldedTimes},
+		filter: {...summary(filter), ...filterTimes},
+		unfoldAllMs: Math.round(unfold),
+		detailsFocusMs: Math.round(details),
+		firstFrameMs: Math.round(firstFrameMs),
+		treeIndexMs: Math.round(treeIndexMs),
+		flatTreeMs: Math.round(flatTreeMs),
+		paths: analysis.finalFiles.length,
+	})}\n`,
+);
 process.exit(0);

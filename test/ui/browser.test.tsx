@@ -13,7 +13,7 @@ import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown, PANES} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
-import {visibleRows} from '../../source/ui/visible-rows.js';
+import {prepareFlatRows, visibleRows} from '../../source/ui/visible-rows.js';
 import {repoRoot} from '../helpers/paths.js';
 import {sampleImage, SIZES} from '../interop/sample-image.js';
 
@@ -142,6 +142,21 @@ describe('the view model', () => {
 				expect(reused, `${filter} at layer ${layer}`).toEqual(fresh);
 			}
 		}
+	});
+
+	it('keeps a layer\'s whole open tree for the next visit, and it shows what a first look shows', () => {
+		const fresh = new LayerTrees(analysis.history);
+		const whole = (layer: number) => ({...initialState(), layer});
+		for (const layer of [4, 0, 4, 2, 4, 1, 3]) {
+			const rows = visibleRows(analysis.trees, whole(layer));
+			expect(rows.slice(), `layer ${layer}`).toEqual(visibleRows(fresh, whole(layer)).slice());
+			expect(visibleRows(analysis.trees, whole(layer))).toBe(rows);
+		}
+		// Laid out ahead (the browser does it for the layer shown and its neighbours), a switch only reads it.
+		const ahead = new LayerTrees(analysis.history);
+		prepareFlatRows(ahead, {layer: 2, view: 'aggregated', sort: 'name'});
+		expect(visibleRows(ahead, whole(2))).toBe(visibleRows(ahead, whole(2)));
+		expect(visibleRows(ahead, whole(2)).slice()).toEqual(visibleRows(fresh, whole(2)).slice());
 	});
 
 	it('narrows a plain filter from what a shorter one matched, as a full scan would', () => {
