@@ -17,8 +17,9 @@
  * Besides the wall time of each press it prints, per phase, the CPU time the
  * process spent from key press to frame (`cpu`: less distorted than wall time
  * when other processes share the cores, since waiting for a core is not
- * counted) and Ink's own time to compose each frame (`ink`: its onRender
- * metric, the layout and screen buffer, not React), and the time from
+ * counted), Ink's own time to compose each frame (`ink`: its onRender
+ * metric, the layout and screen buffer, not React) and the bytes written per
+ * press (`bytes`, median: what a terminal has to parse), and the time from
  * mounting the browser to its first frame (`firstFrameMs`).
  */
 import {EventEmitter} from 'node:events';
@@ -37,6 +38,8 @@ const load = async <T>(module: string) => (await import(pathToFileURL(path.join(
 const {loadAndAnalyse} = await load<{loadAndAnalyse: (input: string) => Promise<unknown>}>('cli/load-and-analyse.js');
 const {Browser} = await load<{Browser: unknown}>('ui/app.js');
 const {createStyle} = await load<{createStyle: (enabled: boolean) => unknown}>('report/style.js');
+// Ink's options as the CLI renders with them (builds before them had none).
+const {INK_OPTIONS = {}} = await load<{INK_OPTIONS?: object}>('ui/launch.js');
 const React = await import('react');
 const {render} = await import('ink');
 
@@ -47,7 +50,10 @@ class Screen extends EventEmitter {
 	columns = width;
 	rows = height + 1;
 	isTTY = false;
-	write(_text: string): boolean {
+	/** Bytes written so far: what a terminal would have to parse. */
+	bytes = 0;
+	write(text: string): boolean {
+		this.bytes += text.length;
 		this.emit('frame', performance.now());
 		return true;
 	}
@@ -131,13 +137,14 @@ const inkTimes: number[] = [];
 const mounted = performance.now();
 const firstFrame = new Promise<number>(resolve => screen.once('frame', resolve));
 // On the last layer, as the browser opened before it opened on the first (dive's habit): the figures stay comparable, and the layer switches below go both ways.
-const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
+const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, ...INK_OPTIONS, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
 const firstFrameMs = (await firstFrame) - mounted;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 await sleep(300);
 /** Per press: CPU milliseconds from key press to frame, and Ink's composing time of the frames in between. */
 let cpuTimes: number[] = [];
 let pressInk: number[] = [];
+let pressBytes: number[] = [];
 
 async function measure(key: string): Promise<number> {
 	let cpuAtFrame = 0;
@@ -148,12 +155,14 @@ async function measure(key: string): Promise<number> {
 		}),
 	);
 	const inkBefore = inkTimes.length;
+	const bytesBefore = screen.bytes;
 	const cpuBefore = cpuMs();
 	const pressed = performance.now();
 	keyboard.press(key);
 	const drawn = await Promise.race([frame, sleep(2000).then(() => Number.NaN)]);
 	cpuTimes.push(Number.isFinite(drawn) ? cpuAtFrame - cpuBefore : Number.NaN);
 	pressInk.push(inkTimes.slice(inkBefore).reduce((sum, time) => sum + time, 0));
+	pressBytes.push(screen.bytes - bytesBefore);
 	await sleep(45); // past Ink's 30 fps throttle, so the next press starts a fresh frame
 	return drawn - pressed;
 }
@@ -165,10 +174,11 @@ function cpuMs(): number {
 
 /** The CPU and Ink times of the presses since the last call. */
 function pressTimes() {
-	const times = {cpu: summary(cpuTimes), ink: summary(pressInk)};
+	const times = {cpu: summary(cpuTimes), ink: summary(pressInk), bytes: summary(pressBytes)};
 	cpuTimes = [];
 	pressInk = [];
-	return {cpu: {p50: times.cpu.p50, p95: times.cpu.p95}, ink: {p50: times.ink.p50, p95: times.ink.p95}};
+	pressBytes = [];
+	return {cpu: {p50: times.cpu.p50, p95: times.cpu.p95}, ink: {p50: times.ink.p50, p95: times.ink.p95}, bytes: times.bytes.p50};
 }
 
 const percentile = (values: number[], p: number) => {
