@@ -8,7 +8,7 @@ import type {Style} from '../report/style.js';
 import type {TreeView} from '../tree/tree-view.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
-import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines, screenStyle} from './format.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
 import {detailPane} from './details-pane.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
@@ -47,9 +47,10 @@ function ancestorsOf(tree: TreeView, id: number): number[] {
 	return ancestors;
 }
 
-export function Browser({analysis, tree: given, width, height, style, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
+export function Browser({analysis, tree: given, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
 	const keymap = config.keymap;
 	const tree = given ?? analysis.trees;
+	const style = useMemo(() => screenStyle(givenStyle), [givenStyle]);
 	// The first layer, as dive opens; big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
 	const [state, setState] = useState<ViewState>(() => {
 		const last = Math.max(0, tree.stepCount - 1);

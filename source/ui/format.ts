@@ -13,6 +13,18 @@ import type {Row} from './visible-rows.js';
 
 const TYPE_LETTER: Record<string, string> = {file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p'};
 
+/**
+ * The style the browser paints with: a foreground color or weight leaves a
+ * line's trailing blanks invisible, so they are not drawn (Ink segments and
+ * copies every character of every line on every frame, about a microsecond
+ * each); inverse, whose blanks show as a bar, keeps them.
+ */
+export function screenStyle(style: Style): Style {
+	const painted = ((format: Parameters<Style>[0], text: string) => style(format, format === 'inverse' ? text : text.trimEnd())) as Style;
+	painted.enabled = style.enabled;
+	return painted;
+}
+
 /** Marker characters say what colors say, for terminals without color. */
 export const MARKER = {added: '+', removed: '-', modified: '~', metadata: '*', unmodified: ' '} as const;
 

@@ -79,10 +79,10 @@ describe('the details pane', () => {
 	});
 
 	it('wraps lazily: only the lines shown, and the entries up to a stop asked for', () => {
-		// 3,000 files with names too long for 40 columns, all removed by the next layer: 3,000 reclaimable lines that wrap.
-		const files = Array.from({length: 3000}, (_, index) => ({path: `/data/a-rather-long-directory-name/file-${index}-with-a-long-name.bin`, size: 1000 + index}));
+		// 1,000 files with names too long for 40 columns, all removed by the next layer: 1,000 reclaimable lines that wrap.
+		const files = Array.from({length: 1000}, (_, index) => ({path: `/data/a-rather-long-directory-name/file-${index}-with-a-long-name.bin`, size: 1000 + index}));
 		const many = analyseImage(modelImage([modelLayer(0, files), modelLayer(1, [{path: '/data', type: 'dir'}], [], ['/data'])]));
-		expect(many.waste.files.length).toBe(3000);
+		expect(many.waste.files.length).toBe(1000);
 		const wrap = vi.mocked(wrapAnsi);
 		wrap.mockClear();
 		const pane = detailPane(many, 40);
@@ -92,7 +92,7 @@ describe('the details pane', () => {
 		expect(wrap.mock.calls.length).toBeLessThanOrEqual(20);
 		// The last stop wraps everything before it, once; its lines are the whole entry, cut only at the width.
 		const last = pane.stop(pane.stopCount - 1)!;
-		expect(wrap.mock.calls.length).toBeGreaterThanOrEqual(3000);
+		expect(wrap.mock.calls.length).toBeGreaterThanOrEqual(1000);
 		const calls = wrap.mock.calls.length;
 		const lines = pane.lines(last.first, last.last + 1);
 		expect(wrap.mock.calls.length).toBe(calls);
@@ -106,5 +106,5 @@ describe('the details pane', () => {
 		// And asking again gives the same lines, where the eager layout put them.
 		expect(pane.stop(pane.stopCount - 1)).toEqual(last);
 		expect(pane.lines(0, 20)).toEqual(shown);
-	});
+	}, 30_000);
 });
