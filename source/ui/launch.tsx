@@ -57,11 +57,11 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 }
 
 /**
- * How Ink draws the browser: a key press changes a few lines of the frame (a cursor move two), and Ink's
- * incremental mode rewrites only the lines that changed instead of the whole 150×45 screen, so the terminal
- * has a few hundred bytes to parse rather than ten thousand. The bench (test/bench/ui-latency.ts) renders with these.
+ * How Ink draws the browser (the bench, test/bench/ui-latency.ts, renders with these). Not Ink's
+ * incrementalRendering: it rewrites only changed lines, but on this full-screen frame it leaves lines
+ * repeated and shifted in tmux (test/e2e/keys.test.ts saw it), and a frame's cost is in composing it, not writing it.
  */
-export const INK_OPTIONS = {incrementalRendering: true} as const;
+export const INK_OPTIONS = {} as const;
 
 export interface BrowserOptions {
 	/** The layer to open on (--layer), over the config's start.layer. */
