@@ -118,7 +118,8 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 	}, [rows, state.pendingFocus, pageSize]);
 
 	// While the user looks at a layer, lay out its whole tree for filtering, then its neighbours' for the next switch,
-	// one at a time off the key-press path (the last four tables are kept).
+	// one at a time off the key-press path (the last four tables are kept). Any key starts the wait again, so the
+	// work never lands between the keys of a filter being typed or of a cursor being held down.
 	useEffect(() => {
 		const layers = [state.layer, state.layer + 1, state.layer - 1].filter(layer => layer >= 0 && layer < tree.stepCount);
 		let timer: NodeJS.Timeout;
@@ -130,7 +131,7 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 		};
 		next(0);
 		return () => clearTimeout(timer);
-	}, [tree, state.layer, state.view, state.sort]);
+	}, [tree, state.layer, state.view, state.sort, state.filter, state.filtering, state.find, state.cursor, state.focus, state.collapsed, state.foldAll]);
 
 	useInput((input, key) => {
 		// Mouse wheel, as SGR mouse reports ("\e[<64;x;yM" up, 65 down): scrolls the pane under the pointer.
