@@ -56,6 +56,13 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 	return null;
 }
 
+/**
+ * How Ink draws the browser (the bench, test/bench/ui-latency.ts, renders with these). Not Ink's
+ * incrementalRendering: it rewrites only changed lines, but on this full-screen frame it leaves lines
+ * repeated and shifted in tmux (test/e2e/keys.test.ts saw it), and a frame's cost is in composing it, not writing it.
+ */
+export const INK_OPTIONS = {} as const;
+
 export interface BrowserOptions {
 	/** The layer to open on (--layer), over the config's start.layer. */
 	layer?: number;
@@ -120,7 +127,7 @@ export async function runBrowser(input: string, load: LoadOptions, style: Style,
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
 	try {
-		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false});
+		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
 		await app.waitUntilExit();
 	} finally {
 		restore();
