@@ -89,6 +89,15 @@ export class ChangeList implements Iterable<PathChange> {
 		return this.stateAt(index, 2);
 	}
 
+	/** The state after the change as the filesystem's (own, attr) refs (ABSENT: gone), for readers of the columns (the browser's tree index). */
+	afterOwn(index: number): number {
+		return this.states[index * 4 + 2]!;
+	}
+
+	afterAttr(index: number): number {
+		return this.states[index * 4 + 3]!;
+	}
+
 	at(index: number): PathChange {
 		return this.change(index, this.pathOf(index));
 	}

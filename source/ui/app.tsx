@@ -5,9 +5,10 @@ import type {Analysis} from '../analysis/analyse.js';
 import {progressLine} from '../cli/progress.js';
 import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
+import type {TreeView} from '../tree/tree-view.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
-import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines, screenStyle} from './format.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
 import {detailPane} from './details-pane.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
@@ -19,6 +20,8 @@ const FOLD_ABOVE_PATHS = 5000;
 
 export interface BrowserProps {
 	analysis: Analysis;
+	/** The tree the file pane browses, its steps the layers: the analysis' layer trees unless another is given (a comparison, say). */
+	tree?: TreeView;
 	width: number;
 	height: number;
 	style: Style;
@@ -38,35 +41,37 @@ export function keyPress(input: string, key: {upArrow: boolean; downArrow: boole
 }
 
 /** The directories above a path, nearest first. */
-function ancestorsOf(analysis: Analysis, id: number): number[] {
+function ancestorsOf(tree: TreeView, id: number): number[] {
 	const ancestors: number[] = [];
-	for (let parent = analysis.trees.parentOf(id); parent > 0; parent = analysis.trees.parentOf(parent)) ancestors.push(parent);
+	for (let parent = tree.parentOf(id); parent !== tree.root && parent !== -1; parent = tree.parentOf(parent)) ancestors.push(parent);
 	return ancestors;
 }
 
-export function Browser({analysis, width, height, style, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
+export function Browser({analysis, tree: given, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
 	const keymap = config.keymap;
+	const tree = given ?? analysis.trees;
+	const style = useMemo(() => screenStyle(givenStyle), [givenStyle]);
 	// The first layer, as dive opens; big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
 	const [state, setState] = useState<ViewState>(() => {
-		const last = Math.max(0, analysis.image.layers.length - 1);
+		const last = Math.max(0, tree.stepCount - 1);
 		const layer = config.layer === 'first' ? 0 : config.layer === 'last' ? last : Math.min(config.layer, last);
-		const foldAll = config.fold === 'all' || (config.fold === 'auto' && analysis.finalFiles.length > FOLD_ABOVE_PATHS);
+		const foldAll = config.fold === 'all' || (config.fold === 'auto' && tree.pathCount > FOLD_ABOVE_PATHS);
 		return {...initialState(), layer, foldAll, attributes: config.attributes, ...initial};
 	});
 	const rows = useMemo(
-		() => visibleRows(analysis, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
-		[analysis, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
+		() => visibleRows(tree, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
+		[tree, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
 	);
 	const waste = useCallback(
 		(index: number) => {
 			const files = analysis.waste.files;
 			const dead = files[index];
-			const id = dead && analysis.trees.idOf(dead.path);
+			const id = dead && tree.idOf(dead.path);
 			if (!dead || id === undefined) return undefined;
 			const notice = `w: ${index + 1} of ${files.length} · ${escapeForTerminal(dead.path)} · ${prettyBytes(dead.size)} stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`;
-			return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(analysis, id), notice};
+			return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(tree, id), notice};
 		},
-		[analysis],
+		[analysis, tree],
 	);
 	const deadOf = useMemo(() => deadIndex(analysis), [analysis]);
 
@@ -80,23 +85,24 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 	const details = useMemo(() => detailPane(analysis, leftWidth), [analysis, leftWidth]);
 	const detailHeight = Math.max(1, bodyHeight - layersHeight - 1);
 	const context: ViewContext = {
-		layerCount: analysis.image.layers.length,
+		layerCount: tree.stepCount,
 		details: {
-			stops: details.stops,
+			stopCount: details.stopCount,
+			stop: index => details.stop(index),
 			height: detailHeight,
 			open: selected => {
-				const target = details.stops[selected]?.target;
-				const pathId = target && (target.path === '/' ? analysis.trees.root : analysis.trees.idOf(target.path));
+				const target = details.stop(selected)?.target;
+				const pathId = target && tree.idOf(target.path);
 				if (!target || pathId === undefined) return undefined;
-				return {layer: target.layer, pathId, ancestors: ancestorsOf(analysis, pathId)};
+				return {layer: target.layer, pathId, ancestors: ancestorsOf(tree, pathId)};
 			},
 		},
 		rows,
 		pageSize,
 		waste,
 		find: (query, fromId, direction) => {
-			const pathId = findMatch(analysis, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
-			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(analysis, pathId)};
+			const pathId = findMatch(tree, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
+			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(tree, pathId)};
 		},
 	};
 	// The state as the last key left it, ahead of the next render: a key that quits acts at once, from the key
@@ -111,11 +117,20 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		setState(current => ({...withCursor(current, Math.max(0, index), rows.length, pageSize), pendingFocus: null}));
 	}, [rows, state.pendingFocus, pageSize]);
 
-	// While the user looks at a layer, lay out its whole tree for filtering, off the key-press path.
+	// While the user looks at a layer, lay out its whole tree for filtering, then its neighbours' for the next switch,
+	// one at a time off the key-press path (the last four tables are kept).
 	useEffect(() => {
-		const timer = setTimeout(() => prepareFlatRows(analysis, {layer: state.layer, view: state.view, sort: state.sort}), 150);
+		const layers = [state.layer, state.layer + 1, state.layer - 1].filter(layer => layer >= 0 && layer < tree.stepCount);
+		let timer: NodeJS.Timeout;
+		const next = (at: number) => {
+			timer = setTimeout(() => {
+				prepareFlatRows(tree, {layer: layers[at]!, view: state.view, sort: state.sort});
+				if (at + 1 < layers.length) next(at + 1);
+			}, at === 0 ? 150 : 50);
+		};
+		next(0);
 		return () => clearTimeout(timer);
-	}, [analysis, state.layer, state.view, state.sort]);
+	}, [tree, state.layer, state.view, state.sort]);
 
 	useInput((input, key) => {
 		// Mouse wheel, as SGR mouse reports ("\e[<64;x;yM" up, 65 down): scrolls the pane under the pointer.
@@ -176,23 +191,23 @@ export function Browser({analysis, width, height, style, onQuit, initial, config
 		let below: string[];
 		if (state.focus === 'details') {
 			// Focused, the details pane is the whole image's story, scrolled: every finding, every reclaimable file.
-			const selected = details.stops[state.detailCursor];
-			const shown = details.lines.slice(state.detailScroll, state.detailScroll + detailHeight).map((line, offset) => {
+			const selected = details.stop(state.detailCursor);
+			const shown = details.lines(state.detailScroll, state.detailScroll + detailHeight).map((line, offset) => {
 				const text = fit(line.text, leftWidth);
 				const at = state.detailScroll + offset;
 				if (selected && at >= selected.first && at <= selected.last) return style('inverse', text);
 				return line.tone ? style(line.tone, text) : text;
 			});
-			below = [title(`Details · ${details.stops.length > 0 ? `${state.detailCursor + 1} of ${details.stops.length}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
+			below = [title(`Details · ${details.stopCount > 0 ? `${state.detailCursor + 1} of ${details.stopCount}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
 		} else {
-			const layer = layerDetailLines(analysis, state.layer, leftWidth, style);
+			const layer = layerDetailLines(analysis, state.layer, leftWidth, style, tree.changeCounts(state.layer));
 			below = [...layer, ...imageDetailLines(analysis, leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];
 		}
 		const lines = [...layers, ...below].slice(0, bodyHeight);
 		while (lines.length < bodyHeight) lines.push('');
 		// The box places the right pane: trailing blanks need not be drawn, and every character costs Ink time on every frame.
 		return lines.map(line => line.trimEnd());
-	}, [analysis, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
+	}, [analysis, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
 
 	let right: string[];
 	if (state.help) {

@@ -26,35 +26,41 @@ export interface DetailStop {
 	target: DetailTarget;
 }
 
+/** The pane, wrapped as far as it has been read: an image with 8,000 reclaimable files wraps only what is shown. */
 export interface DetailPane {
-	lines: DetailLine[];
-	stops: DetailStop[];
+	/** How many entries the cursor stops at. */
+	readonly stopCount: number;
+	/** A stop's lines (the entries before it are wrapped on the way). */
+	stop(index: number): DetailStop | undefined;
+	/** Lines [from, to), or fewer at the end. */
+	lines(from: number, to: number): DetailLine[];
+}
+
+/** One entry as written, before wrapping. */
+interface Entry {
+	text: string;
+	tone?: DetailLine['tone'];
+	indent: string;
 }
 
 /**
  * The details pane (Tab to it): the image, every finding with its whole fix
  * and its paths, and every reclaimable file with the layer that stored it,
  * the layer that killed it and why. Every entry is wrapped to the width, so
- * nothing is cut: at 80 columns a long path takes two lines. Entries with a
- * target are the cursor's stops; Enter shows them in the tree.
+ * nothing is cut: at 80 columns a long path takes two lines; an entry is
+ * wrapped when it is first shown, or when a stop after it is asked for.
+ * Entries with a target are the cursor's stops; Enter shows them in the tree.
  */
 export function detailPane(analysis: Analysis, width: number): DetailPane {
 	const {image, efficiency, waste, findings} = analysis;
 	const last = Math.max(0, image.layers.length - 1);
 	const storedIn = new Map(waste.files.map(file => [file.path, file.storedIn]));
-	const lines: DetailLine[] = [];
-	const stops: DetailStop[] = [];
-	let entry = 0;
+	const entries: Entry[] = [];
+	/** Stops as ranges of entries. */
+	const stops: Array<{first: number; last: number; target: DetailTarget}> = [];
 	const add = (text: string, options: {tone?: DetailLine['tone']; indent?: string; target?: DetailTarget} = {}) => {
-		const indent = options.indent ?? '';
-		const first = lines.length;
-		// Most lines fit as they are: wrapping measures every character, and an image has tens of thousands of waste lines.
-		const room = Math.max(8, width - indent.length);
-		const fits = columns(text) <= room && text.trim() === text;
-		const wrapped = text === '' || fits ? [text] : wrapAnsi(text, room, {hard: true, trim: true}).split('\n');
-		for (const [index, part] of wrapped.entries()) lines.push({text: (index === 0 ? '' : indent) + part, tone: options.tone, entry});
-		if (options.target) stops.push({first, last: lines.length - 1, target: options.target});
-		entry++;
+		entries.push({text, tone: options.tone, indent: options.indent ?? ''});
+		if (options.target) stops.push({first: entries.length - 1, last: entries.length - 1, target: options.target});
 	};
 	add(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, {tone: 'bold'});
 	add(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)} of content`);
@@ -67,11 +73,11 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 		const first = finding.paths[0];
 		const mark = finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· ';
 		// A finding opens to its layer's instruction and its whole fix, one stop; its paths follow, a stop each.
-		const start = lines.length;
+		const start = entries.length;
 		add(`${mark} ${escapeForTerminal(finding.title)}${finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : ''}`, {indent: '   '});
 		if (finding.instruction !== null) add(`   layer ${finding.layer}: ${escapeForTerminal(shortInstruction(finding.instruction))}`, {tone: 'dim', indent: '   '});
 		add(`   fix: ${escapeForTerminal(finding.fix)}`, {indent: '   '});
-		stops.push({first: start, last: lines.length - 1, target: first ? {layer: layerOf(first.path), path: first.path} : {layer: finding.layer ?? last, path: '/'}});
+		stops.push({first: start, last: entries.length - 1, target: first ? {layer: layerOf(first.path), path: first.path} : {layer: finding.layer ?? last, path: '/'}});
 		for (const item of finding.paths) add(`     ${prettyBytes(item.bytes)}  ${escapeForTerminal(item.path)}`, {indent: '       ', target: {layer: layerOf(item.path), path: item.path}});
 	}
 	add('');
@@ -79,5 +85,34 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 	for (const dead of waste.files) {
 		add(`${prettyBytes(dead.size)}  ${escapeForTerminal(dead.path)} · stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`, {indent: '  ', target: {layer: dead.storedIn, path: dead.path}});
 	}
-	return {lines, stops};
+
+	const lines: DetailLine[] = [];
+	/** By entry, as far as wrapped: its first line. */
+	const firstLine: number[] = [];
+	const wrapUpTo = (entry: number, lineCount = Number.POSITIVE_INFINITY) => {
+		while (firstLine.length <= entry && firstLine.length < entries.length && lines.length < lineCount) {
+			const index = firstLine.length;
+			const {text, tone, indent} = entries[index]!;
+			firstLine.push(lines.length);
+			// Most lines fit as they are: wrapping measures every character.
+			const room = Math.max(8, width - indent.length);
+			const fits = columns(text) <= room && text.trim() === text;
+			const wrapped = text === '' || fits ? [text] : wrapAnsi(text, room, {hard: true, trim: true}).split('\n');
+			for (const [at, part] of wrapped.entries()) lines.push({text: (at === 0 ? '' : indent) + part, tone, entry: index});
+		}
+	};
+	const endOf = (entry: number) => (entry + 1 < firstLine.length ? firstLine[entry + 1]! : lines.length) - 1;
+	return {
+		stopCount: stops.length,
+		stop(index) {
+			const stop = stops[index];
+			if (!stop) return undefined;
+			wrapUpTo(stop.last);
+			return {first: firstLine[stop.first]!, last: endOf(stop.last), target: stop.target};
+		},
+		lines(from, to) {
+			wrapUpTo(entries.length - 1, to);
+			return lines.slice(from, to);
+		},
+	};
 }

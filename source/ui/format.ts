@@ -6,11 +6,24 @@ import {modeString} from '../cli/files-command.js';
 import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
+import type {ChangeCounts} from '../tree/tree-view.js';
 import {shortInstruction} from '../report/summary.js';
 import {columns as columnsOf, fit, tailColumns} from './columns.js';
 import type {Row} from './visible-rows.js';
 
 const TYPE_LETTER: Record<string, string> = {file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p'};
+
+/**
+ * The style the browser paints with: a foreground color or weight leaves a
+ * line's trailing blanks invisible, so they are not drawn (Ink segments and
+ * copies every character of every line on every frame, about a microsecond
+ * each); inverse, whose blanks show as a bar, keeps them.
+ */
+export function screenStyle(style: Style): Style {
+	const painted = ((format: Parameters<Style>[0], text: string) => style(format, format === 'inverse' ? text : text.trimEnd())) as Style;
+	painted.enabled = style.enabled;
+	return painted;
+}
 
 /** Marker characters say what colors say, for terminals without color. */
 export const MARKER = {added: '+', removed: '-', modified: '~', metadata: '*', unmodified: ' '} as const;
@@ -89,17 +102,10 @@ export function layerLines(analysis: Analysis, selected: number, width: number, 
 	return lines.slice(start, start + height).map(line => line.text);
 }
 
-export function layerDetailLines(analysis: Analysis, index: number, width: number, style: Style): string[] {
-	const {image, history, waste} = analysis;
+/** The selected layer's details; what it changed is counted once, by the tree the file pane browses. */
+export function layerDetailLines(analysis: Analysis, index: number, width: number, style: Style, counts: ChangeCounts = analysis.trees.changeCounts(index)): string[] {
+	const {image, waste} = analysis;
 	const layer = image.layers[index]!;
-	const counts = {added: 0, modified: 0, removed: 0, metadata: 0};
-	const changes = history.changes[index]!;
-	for (let i = 0; i < changes.length; i++) {
-		const status = changes.status(i);
-		if (status === 'added') counts.added++;
-		else if (status === 'removed') counts.removed++;
-		else if (status === 'modified') counts[changes.metadataOnly(i) ? 'metadata' : 'modified']++;
-	}
 	const step = layer.historyIndex === null ? undefined : image.history[layer.historyIndex];
 	const instruction = escapeForTerminal(shortInstruction(step?.createdBy ?? '(no history)'));
 	const dead = waste.byLayer[index]!;
@@ -110,7 +116,7 @@ export function layerDetailLines(analysis: Analysis, index: number, width: numbe
 		fit(`${prettyBytes(layer.contentSize)} content · ${prettyBytes(layer.size)} tar · ${prettyBytes(layer.compressedSize)} stored (${layer.compression})`, width),
 		fit(instruction.slice(0, width), width),
 		fit(instruction.length > width ? instruction.slice(width) : '', width),
-		fit(`${MARKER.added}${counts.added} added  ${MARKER.modified}${counts.modified} modified  ${MARKER.metadata}${counts.metadata} mode/owner  ${MARKER.removed}${counts.removed} removed`, width),
+		fit(`${MARKER.added}${counts.added} added  ${MARKER.modified}${counts.modified} modified  ${MARKER.metadata}${counts.metadataOnly} mode/owner  ${MARKER.removed}${counts.removed} removed`, width),
 		...layerWasteLines(dead).map(line => (line.reclaimable ? style('yellow', fit(line.text, width)) : fit(line.text, width))),
 	];
 }

@@ -56,6 +56,13 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 	return null;
 }
 
+/**
+ * How Ink draws the browser: a key press changes a few lines of the frame (a cursor move two), and Ink's
+ * incremental mode rewrites only the lines that changed instead of the whole 150×45 screen, so the terminal
+ * has a few hundred bytes to parse rather than ten thousand. The bench (test/bench/ui-latency.ts) renders with these.
+ */
+export const INK_OPTIONS = {incrementalRendering: true} as const;
+
 export interface BrowserOptions {
 	/** The layer to open on (--layer), over the config's start.layer. */
 	layer?: number;
@@ -120,7 +127,7 @@ export async function runBrowser(input: string, load: LoadOptions, style: Style,
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
 	try {
-		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false});
+		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
 		await app.waitUntilExit();
 	} finally {
 		restore();

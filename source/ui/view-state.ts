@@ -1,13 +1,13 @@
-import type {ChangeStatus} from '../analysis/layer-history.js';
+import type {TreeChangeStatus as ChangeStatus} from '../tree/tree-view.js';
 import type {DetailStop} from './details-pane.js';
 import {PANES, type Command, type Pane} from './keymap.js';
-import type {RowList, TreeView} from './visible-rows.js';
+import type {RowList, ViewMode} from './visible-rows.js';
 
 /** Everything the browser remembers between key presses; the tree model never changes. */
 export interface ViewState {
 	focus: Pane;
 	layer: number;
-	view: TreeView;
+	view: ViewMode;
 	cursor: number;
 	scroll: number;
 	/** Directories folded differently from `foldAll`. */
@@ -74,7 +74,7 @@ export interface ViewContext {
 	/** The n-th largest dead file (largest first), for "w": where it is stored, and a line that names it; undefined past the last. */
 	waste?: (index: number) => {layer: number; pathId: number; ancestors: number[]; notice: string} | undefined;
 	/** The details pane: the line index of each selectable line, how many lines fit, and where each leads. */
-	details?: {stops: readonly DetailStop[]; height: number; open: (selected: number) => {layer: number; pathId: number; ancestors: number[]} | undefined};
+	details?: {stopCount: number; stop: (index: number) => DetailStop | undefined; height: number; open: (selected: number) => {layer: number; pathId: number; ancestors: number[]} | undefined};
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
 	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
 }
@@ -179,7 +179,7 @@ const DETAIL_MOVES: Partial<Record<Command, (cursor: number, details: Details) =
 	'page-up': (cursor, details) => cursor - Math.max(1, Math.floor(details.height / 2)),
 	'page-down': (cursor, details) => cursor + Math.max(1, Math.floor(details.height / 2)),
 	home: () => 0,
-	end: (_, details) => details.stops.length - 1,
+	end: (_, details) => details.stopCount - 1,
 };
 
 /**
@@ -187,8 +187,8 @@ const DETAIL_MOVES: Partial<Record<Command, (cursor: number, details: Details) =
  * the line below it (where a fix follows its paths) when there is room.
  */
 function moveDetail(state: ViewState, details: Details, cursor: number): ViewState {
-	const detailCursor = clamp(cursor, 0, Math.max(0, details.stops.length - 1));
-	const stop = details.stops[detailCursor];
+	const detailCursor = clamp(cursor, 0, Math.max(0, details.stopCount - 1));
+	const stop = details.stop(detailCursor);
 	if (!stop) return state;
 	let detailScroll = state.detailScroll;
 	const bottom = Math.min(stop.last + 1, stop.first + details.height - 1);

@@ -1,11 +1,11 @@
-import type {Analysis} from '../analysis/analyse.js';
-import type {ChangeStatus, NodeState} from '../analysis/layer-history.js';
+import type {TreeChangeStatus as ChangeStatus, TreeEntryType, TreeNodeState, TreeView} from '../tree/tree-view.js';
 
-export type TreeView = 'layer' | 'aggregated';
+/** The file pane's two views: what a layer changed, and the filesystem after it. */
+export type ViewMode = 'layer' | 'aggregated';
 
 export interface TreeOptions {
 	layer: number;
-	view: TreeView;
+	view: ViewMode;
 	/** Directories whose folding differs from the default. */
 	collapsed: ReadonlySet<number>;
 	/** Every directory starts folded (big trees) instead of open. */
@@ -23,7 +23,7 @@ export interface Row {
 	/** Tree guides for the ancestors and this row: "│   ├── ". */
 	guide: string;
 	name: string;
-	state: NodeState;
+	state: TreeNodeState;
 	status: ChangeStatus;
 	metadataOnly: boolean;
 	size: number;
@@ -81,20 +81,20 @@ class RowArray implements RowList {
  * A folded tree is walked: only its open directories cost anything. Anything
  * else (a filter, hidden statuses, an unfolded tree) is a linear pass over
  * the layer's whole flat tree, itself one pass over the tree order of every
- * path (built once per analysis, ahead of time by `prepareFlatRows`), keeping
+ * path (built once per tree, ahead of time by `prepareFlatRows`), keeping
  * indexes rather than rows.
  */
-export function visibleRows(analysis: Analysis, options: TreeOptions): RowList {
+export function visibleRows(tree: TreeView, options: TreeOptions): RowList {
 	const filtering = options.filter !== '' || Object.values(options.hidden).some(Boolean);
-	if (filtering || !options.foldAll) return keptRows(analysis, flatTable(analysis, options), options);
-	return new RowArray(walkRows(analysis, options));
+	if (filtering || !options.foldAll) return keptRows(tree, flatTable(tree, options), options);
+	return new RowArray(walkRows(tree, options));
 }
 
 const STATUSES: readonly ChangeStatus[] = ['added', 'modified', 'removed', 'unmodified'];
 
 /**
  * Every path ever seen, in the order the tree shows them by name (depth
- * first, each directory before what it holds), built once per analysis: a
+ * first, each directory before what it holds), built once per tree: a
  * layer's unfolded tree is then one pass over it, and a filter matches paths
  * once for every layer.
  */
@@ -119,62 +119,73 @@ interface TreeOrder {
 	matches: Map<string, Int32Array>;
 }
 
-const orders = new WeakMap<Analysis, TreeOrder>();
+const orders = new WeakMap<TreeView, TreeOrder>();
 
-function treeOrder(analysis: Analysis): TreeOrder {
-	const known = orders.get(analysis);
+function treeOrder(tree: TreeView): TreeOrder {
+	const known = orders.get(tree);
 	if (known) return known;
-	const trees = analysis.trees;
-	const ids: number[] = [];
-	const depths: number[] = [];
-	// Depth first without recursion: the stack holds what is still to be listed, next on top.
-	const stack: Array<[number, number]> = [];
-	const pushChildren = (id: number, depth: number) => {
-		const children = trees.allChildren(id);
-		for (let index = children.length - 1; index >= 0; index--) stack.push([children[index]!, depth]);
+	const total = tree.pathCount;
+	const ids = new Int32Array(total);
+	const depth = new Uint16Array(total);
+	const parent = new Int32Array(total);
+	const paths: string[] = new Array<string>(total);
+	// Depth first without recursion: the stack holds what is still to be listed, next on top, with its parent's position.
+	const stack: number[] = [];
+	const pushChildren = (id: number, at: number) => {
+		const children = tree.children(id);
+		for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]!, at);
 	};
-	pushChildren(trees.root, 0);
-	while (stack.length > 0) {
-		const [id, depth] = stack.pop()!;
-		ids.push(id);
-		depths.push(depth);
-		pushChildren(id, depth + 1);
+	pushChildren(tree.root, -1);
+	let count = 0;
+	let largest = tree.root;
+	while (stack.length > 0 && count < total) {
+		const above = stack.pop()!;
+		const id = stack.pop()!;
+		const at = count++;
+		ids[at] = id;
+		parent[at] = above;
+		depth[at] = above === -1 ? 0 : depth[above]! + 1;
+		// Each path from its parent's: one concatenation, not a walk to the root.
+		paths[at] = `${above === -1 ? '' : paths[above]}/${tree.nameOf(id)}`;
+		if (id > largest) largest = id;
+		pushChildren(id, at);
 	}
-	const position = new Int32Array(ids.length + 1).fill(-1);
-	ids.forEach((id, at) => (position[id] = at));
-	const parent = Int32Array.from(ids, id => position[trees.parentOf(id)]!);
-	const paths = contiguous(ids.map(id => trees.pathOf(id)));
-	const order: TreeOrder = {ids: Int32Array.from(ids), position, depth: Uint16Array.from(depths), parent, kinds: pathKinds(analysis, position, ids.length), paths, lowerPaths: contiguous(paths.map(path => path.toLowerCase())), matches: new Map()};
-	orders.set(analysis, order);
+	const position = new Int32Array(largest + 1).fill(-1);
+	for (let at = 0; at < count; at++) position[ids[at]!] = at;
+	const contiguousPaths = contiguous(paths.slice(0, count));
+	const order: TreeOrder = {ids: ids.subarray(0, count), position, depth: depth.subarray(0, count), parent: parent.subarray(0, count), kinds: pathKinds(tree, position, count), paths: contiguousPaths, lowerPaths: contiguous(contiguousPaths.map(path => path.toLowerCase())), matches: new Map()};
+	orders.set(tree, order);
 	return order;
 }
 
 const [ABSENT, OTHER, DIR] = [0, 1, 2];
 const KINDS_LIMIT = 64 * 1024 * 1024;
 
-function kindOf(state: NodeState | null): number {
-	return state === null ? ABSENT : state.type === 'dir' ? DIR : OTHER;
+function kindOf(type: TreeEntryType | null): number {
+	return type === null ? ABSENT : type === 'dir' ? DIR : OTHER;
 }
 
 /** Each layer's row is the one below it with that layer's changes applied. */
-function pathKinds(analysis: Analysis, position: Int32Array, total: number): Uint8Array | null {
-	const layers = analysis.history.changes.length;
+function pathKinds(tree: TreeView, position: Int32Array, total: number): Uint8Array | null {
+	const layers = tree.stepCount;
 	if (layers * total > KINDS_LIMIT) return null;
 	const kinds = new Uint8Array(layers * total);
-	analysis.history.changes.forEach((changes, layer) => {
+	for (let layer = 0; layer < layers; layer++) {
 		if (layer > 0) kinds.copyWithin(layer * total, (layer - 1) * total, layer * total);
-		for (const change of changes) {
-			const id = analysis.trees.idOf(change.path);
-			if (id !== undefined && position[id]! >= 0) kinds[layer * total + position[id]!] = kindOf(change.after);
+		const changed = tree.changedPaths(layer);
+		for (let i = 0; i < changed.length; i++) {
+			const id = changed[i]!;
+			const at = id < position.length ? position[id]! : -1;
+			if (at >= 0) kinds[layer * total + at] = kindOf(tree.typeAt(id, layer));
 		}
-	});
+	}
 	return kinds;
 }
 
 /** A layer's tree with every folder open, as parallel arrays a pass can scan; row objects are made only for rows on screen. */
 interface FlatTable {
 	layer: number;
-	view: TreeView;
+	view: ViewMode;
 	count: number;
 	ids: Int32Array;
 	/** Each row's position in the tree order (for filters). */
@@ -185,17 +196,19 @@ interface FlatTable {
 	/** Index into STATUSES. */
 	status: Uint8Array;
 	deepest: number;
+	/** Its rows with nothing filtered, hidden or folded, made once: switching back to a layer with the whole tree open is then free. */
+	whole?: RowList;
 }
 
 /** The last few layers' tables are kept: switching back and forth between two layers is common. */
 const KEPT_TABLES = 4;
-const flatCache = new WeakMap<Analysis, Map<string, FlatTable>>();
+const flatCache = new WeakMap<TreeView, Map<string, FlatTable>>();
 const CLOSED_NOTHING = {collapsed: new Set<number>(), foldAll: false, filter: '', hidden: {added: false, modified: false, removed: false, unmodified: false}};
 
-function flatTable(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
+function flatTable(tree: TreeView, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
 	const key = `${options.layer} ${options.view} ${options.sort}`;
-	let cache = flatCache.get(analysis);
-	if (!cache) flatCache.set(analysis, (cache = new Map()));
+	let cache = flatCache.get(tree);
+	if (!cache) flatCache.set(tree, (cache = new Map()));
 	const cached = cache.get(key);
 	if (cached) {
 		// Most recently used last.
@@ -203,14 +216,14 @@ function flatTable(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'vie
 		cache.set(key, cached);
 		return cached;
 	}
-	const order = treeOrder(analysis);
-	const table = options.view === 'aggregated' && options.sort === 'name' ? orderedTable(analysis, order, options.layer) : walkedTable(analysis, order, options);
+	const order = treeOrder(tree);
+	const table = options.view === 'aggregated' && options.sort === 'name' ? orderedTable(tree, order, options.layer) : walkedTable(tree, order, options);
 	if (cache.size >= KEPT_TABLES) cache.delete(cache.keys().next().value!);
 	cache.set(key, table);
 	return table;
 }
 
-function emptyTable(layer: number, view: TreeView, capacity: number): FlatTable {
+function emptyTable(layer: number, view: ViewMode, capacity: number): FlatTable {
 	return {layer, view, count: 0, ids: new Int32Array(capacity), position: new Int32Array(capacity), depth: new Uint16Array(capacity), isDir: new Uint8Array(capacity), hasChildren: new Uint8Array(capacity), status: new Uint8Array(capacity), deepest: 0};
 }
 
@@ -227,19 +240,21 @@ function finishTable(table: FlatTable): FlatTable {
  * The filesystem after a layer, by name: one pass over the tree order, keeping
  * each path that exists then (or that the layer removes), under a kept directory.
  */
-function orderedTable(analysis: Analysis, order: TreeOrder, layer: number): FlatTable {
-	const trees = analysis.trees;
+function orderedTable(tree: TreeView, order: TreeOrder, layer: number): FlatTable {
 	const total = order.ids.length;
 	const table = emptyTable(layer, 'aggregated', total);
 	// By position: what the layer did (its changes looked up once, not every path); removed paths show as they were.
 	const status = new Uint8Array(total).fill(UNMODIFIED);
 	const removedKind = new Map<number, number>();
-	for (const change of analysis.history.changes[layer] ?? []) {
-		const id = trees.idOf(change.path);
-		const at = id === undefined ? -1 : order.position[id]!;
-		if (at < 0) continue;
+	const changed = tree.changedPaths(layer);
+	for (let i = 0; i < changed.length; i++) {
+		const id = changed[i]!;
+		const at = id < order.position.length ? order.position[id]! : -1;
+		const change = at < 0 ? undefined : tree.changeAt(id, layer);
+		if (!change) continue;
 		status[at] = STATUSES.indexOf(change.status);
-		if (change.status === 'removed') removedKind.set(at, kindOf(change.before));
+		// A change compares with the step before: what it removes is as it was then.
+		if (change.status === 'removed') removedKind.set(at, layer > 0 ? kindOf(tree.typeAt(id, layer - 1)) : ABSENT);
 	}
 	const kinds = order.kinds?.subarray(layer * total, (layer + 1) * total);
 	// By position: a kept directory, whose children may be kept.
@@ -248,7 +263,7 @@ function orderedTable(analysis: Analysis, order: TreeOrder, layer: number): Flat
 	for (let at = 0; at < total; at++) {
 		const parent = order.parent[at]!;
 		if (parent !== -1 && open[parent] === 0) continue;
-		const kind = status[at] === REMOVED ? (removedKind.get(at) ?? ABSENT) : kinds ? kinds[at]! : kindOf(trees.stateAt(order.ids[at]!, layer));
+		const kind = status[at] === REMOVED ? (removedKind.get(at) ?? ABSENT) : kinds ? kinds[at]! : kindOf(tree.typeAt(order.ids[at]!, layer));
 		if (kind === ABSENT) continue;
 		if (kind === DIR) open[at] = 1;
 		table.ids[count] = order.ids[at]!;
@@ -266,8 +281,8 @@ const REMOVED = STATUSES.indexOf('removed');
 const UNMODIFIED = STATUSES.indexOf('unmodified');
 
 /** Other views and orders (a layer's changes, by size): the tree walked with every folder open. */
-function walkedTable(analysis: Analysis, order: TreeOrder, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
-	const rows = walkRows(analysis, {...CLOSED_NOTHING, layer: options.layer, view: options.view, sort: options.sort});
+function walkedTable(tree: TreeView, order: TreeOrder, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): FlatTable {
+	const rows = walkRows(tree, {...CLOSED_NOTHING, layer: options.layer, view: options.view, sort: options.sort});
 	const table = emptyTable(options.layer, options.view, rows.length);
 	rows.forEach((row, index) => {
 		table.ids[index] = row.id;
@@ -281,20 +296,21 @@ function walkedTable(analysis: Analysis, order: TreeOrder, options: Pick<TreeOpt
 }
 
 /** A row of a flat table as an object, for the screen, with its guide and folding (the kept rows' to say). */
-function tableRow(analysis: Analysis, table: FlatTable, index: number, guide: string, collapsed: boolean): Row {
+function tableRow(tree: TreeView, table: FlatTable, index: number, guide: string, collapsed: boolean): Row {
 	const id = table.ids[index]!;
-	const entry = entryOf(analysis.trees, id, table.layer, table.view)!;
+	const entry = entryOf(tree, id, table.layer, table.view)!;
 	// The properties in walkRows' order: every row on screen has one shape, and the code that formats rows stays monomorphic.
-	return {id, path: analysis.trees.pathOf(id), depth: table.depth[index]!, guide, name: analysis.trees.nameOf(id), state: entry.state, status: entry.status, metadataOnly: entry.metadataOnly, size: entry.size, isDir: table.isDir[index] === 1, collapsed};
+	return {id, path: tree.pathOf(id), depth: table.depth[index]!, guide, name: tree.nameOf(id), state: entry.state, status: entry.status, metadataOnly: entry.metadataOnly, size: entry.size, isDir: table.isDir[index] === 1, collapsed};
 }
 
 /** What a view shows of a path after a layer: undefined when it shows nothing (in the aggregated view, a path that does not exist then). */
-function entryOf(trees: Analysis['trees'], id: number, layer: number, view: TreeView) {
-	const change = trees.changeAt(id, layer);
+function entryOf(tree: TreeView, id: number, layer: number, view: ViewMode) {
+	const change = tree.changeAt(id, layer);
 	const removed = change?.status === 'removed';
-	const state = removed ? change.before! : trees.stateAt(id, layer);
+	// A change compares with the step before: a removed path shows as it was then.
+	const state = removed ? (layer > 0 ? tree.stateAt(id, layer - 1) : null) : tree.stateAt(id, layer);
 	if (!state) return undefined;
-	const size = view === 'layer' || removed ? trees.changeSize(id, layer) : trees.sizeAt(id, layer);
+	const size = view === 'layer' || removed ? tree.changeSize(id, layer) : tree.sizeAt(id, layer);
 	return {id, state, status: change?.status ?? ('unmodified' as ChangeStatus), metadataOnly: change?.metadataOnly ?? false, size};
 }
 
@@ -314,8 +330,8 @@ function contiguous(strings: readonly string[]): string[] {
 }
 
 /** Builds the flat tree for a layer before anyone types a filter, so the first keystroke is as quick as the rest. */
-export function prepareFlatRows(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): void {
-	flatTable(analysis, options);
+export function prepareFlatRows(tree: TreeView, options: Pick<TreeOptions, 'layer' | 'view' | 'sort'>): void {
+	keptRows(tree, flatTable(tree, options), {...CLOSED_NOTHING, ...options});
 }
 
 /** Characters that mean themselves in a regular expression: such a filter is a plain substring, whichever way it is read. */
@@ -375,8 +391,8 @@ function matchingPositions(order: TreeOrder, filter: string): Int32Array {
 }
 
 /** By table row: 1 where the filter matches its path. */
-function matchingRows(analysis: Analysis, table: FlatTable, filter: string): {own: Uint8Array; matches: number} {
-	const order = treeOrder(analysis);
+function matchingRows(tree: TreeView, table: FlatTable, filter: string): {own: Uint8Array; matches: number} {
+	const order = treeOrder(tree);
 	const marked = new Uint8Array(order.ids.length);
 	for (const position of matchingPositions(order, filter)) marked[position] = 1;
 	const own = new Uint8Array(table.count);
@@ -395,13 +411,15 @@ function matchingRows(analysis: Analysis, table: FlatTable, filter: string): {ow
  * directories leading to them, and skips what folded directories hide.
  * While filtering, folded directories open to show their matches.
  */
-function keptRows(analysis: Analysis, table: FlatTable, options: TreeOptions): RowList {
+function keptRows(tree: TreeView, table: FlatTable, options: TreeOptions): RowList {
 	const count = table.count;
 	const filtered = options.filter !== '';
+	const whole = !filtered && !options.foldAll && options.collapsed.size === 0 && !STATUSES.some(status => options.hidden[status]);
+	if (whole && table.whole) return table.whole;
 	let own: Uint8Array | undefined;
 	let filter: FilterResult | undefined;
 	if (filtered) {
-		const matching = matchingRows(analysis, table, options.filter);
+		const matching = matchingRows(tree, table, options.filter);
 		own = matching.own;
 		filter = {matches: matching.matches, invalidPattern: isInvalidPattern(options.filter)};
 	}
@@ -448,15 +466,19 @@ function keptRows(analysis: Analysis, table: FlatTable, options: TreeOptions): R
 		}
 		kept++;
 	}
-	return new KeptRows(analysis, table, flatIndex.subarray(0, kept), parent, folded, last, filter);
+	const rows = new KeptRows(tree, table, flatIndex.subarray(0, kept), parent, folded, last, filter);
+	if (whole) table.whole = rows;
+	return rows;
 }
+
+const MADE_ROWS = 4096;
 
 /** Kept rows as indexes into the flat table; a row object is made when a row is shown. */
 class KeptRows implements RowList {
 	private readonly made = new Map<number, Row>();
 
 	constructor(
-		private readonly analysis: Analysis,
+		private readonly tree: TreeView,
 		private readonly table: FlatTable,
 		private readonly flatIndex: Int32Array,
 		private readonly parent: Int32Array,
@@ -474,7 +496,9 @@ class KeptRows implements RowList {
 		if (index < 0 || index >= this.length) return undefined;
 		let row = this.made.get(index);
 		if (!row) {
-			row = tableRow(this.analysis, this.table, this.flatIndex[index]!, this.guide(index), this.folded[index] === 1);
+			// Kept for the page on screen and a few around it, not for every row ever scrolled past.
+			if (this.made.size >= MADE_ROWS) this.made.clear();
+			row = tableRow(this.tree, this.table, this.flatIndex[index]!, this.guide(index), this.folded[index] === 1);
 			this.made.set(index, row);
 		}
 		return row;
@@ -505,17 +529,16 @@ class KeptRows implements RowList {
 }
 
 /** The tree as it is shown without a filter: depth first, folded directories closed. */
-function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
-	const trees = analysis.trees;
+function walkRows(tree: TreeView, options: TreeOptions): Row[] {
 	const rows: Row[] = [];
 
 	/** A directory's children as this view shows them, each looked up once. */
 	const entriesOf = (id: number) => {
-		const ids = options.view === 'layer' ? trees.changedChildren(id, options.layer) : trees.allChildren(id);
+		const ids = options.view === 'layer' ? tree.changedChildren(id, options.layer) : tree.children(id);
 		const entries = [];
 		// In the aggregated view, entryOf drops paths that do not exist after the layer (removed ones it keeps).
-		for (const child of ids) {
-			const entry = entryOf(trees, child, options.layer, options.view);
+		for (let index = 0; index < ids.length; index++) {
+			const entry = entryOf(tree, ids[index]!, options.layer, options.view);
 			if (entry) entries.push(entry);
 		}
 		if (options.sort === 'size') entries.sort((a, b) => b.size - a.size);
@@ -523,7 +546,7 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
 	};
 
 	// Depth first without recursion (a tree of any depth fits): one frame per open directory.
-	const stack: Array<{children: ReturnType<typeof entriesOf>; next: number; depth: number; prefix: string}> = [{children: entriesOf(trees.root), next: 0, depth: 0, prefix: ''}];
+	const stack: Array<{children: ReturnType<typeof entriesOf>; next: number; depth: number; prefix: string}> = [{children: entriesOf(tree.root), next: 0, depth: 0, prefix: ''}];
 	while (stack.length > 0) {
 		const frame = stack.at(-1)!;
 		if (frame.next === frame.children.length) {
@@ -538,10 +561,10 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
 		const collapsed = isDir && options.foldAll !== options.collapsed.has(entry.id);
 		rows.push({
 			id: entry.id,
-			path: trees.pathOf(entry.id),
+			path: tree.pathOf(entry.id),
 			depth,
 			guide: prefix + (last ? '└── ' : '├── '),
-			name: trees.nameOf(entry.id),
+			name: tree.nameOf(entry.id),
 			state: entry.state,
 			status: entry.status,
 			metadataOnly: entry.metadataOnly,
@@ -561,11 +584,11 @@ function walkRows(analysis: Analysis, options: TreeOptions): Row[] {
  * matches as a filter would; it wraps around. Paths of hidden statuses are
  * skipped, since the jump could not show them.
  */
-export function findMatch(analysis: Analysis, options: Pick<TreeOptions, 'layer' | 'view' | 'sort' | 'hidden'>, query: string, fromId: number | null, direction: 1 | -1): number | undefined {
+export function findMatch(tree: TreeView, options: Pick<TreeOptions, 'layer' | 'view' | 'sort' | 'hidden'>, query: string, fromId: number | null, direction: 1 | -1): number | undefined {
 	if (query === '') return undefined;
-	const table = flatTable(analysis, options);
+	const table = flatTable(tree, options);
 	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
-	const {own} = matchingRows(analysis, table, query);
+	const {own} = matchingRows(tree, table, query);
 	const matching: number[] = [];
 	for (let index = 0; index < table.count; index++) if (own[index] === 1 && hidden[table.status[index]!] === 0) matching.push(index);
 	if (matching.length === 0) return undefined;

@@ -30,8 +30,10 @@ function expectSameAsStacking(layers: Layer[]): void {
 		const expected = [...walkTree(fs)].map(([p, node]) => [p, node.type, node.mode, node.size, visibleBytes(fs, node.id)]);
 		const actual: unknown[] = [];
 		const visit = (id: number) => {
-			for (const child of trees.childrenAt(id, layer)) {
-				const state = trees.stateAt(child, layer)!;
+			for (const child of trees.children(id)) {
+				const state = trees.stateAt(child, layer);
+				expect(trees.typeAt(child, layer)).toBe(state?.type ?? null);
+				if (!state) continue;
 				actual.push([trees.pathOf(child), state.type, state.mode, state.size, trees.sizeAt(child, layer)]);
 				visit(child);
 			}
@@ -42,10 +44,41 @@ function expectSameAsStacking(layers: Layer[]): void {
 	}
 }
 
+/** Checks every layer's changes against the layer history's own list: statuses, counts, and the bytes each change weighs. */
+function expectChangesAsRecorded(layers: Layer[]): void {
+	const history = buildLayerHistory(layers);
+	const trees = new LayerTrees(history);
+	const contentOf = (state: {type: string; size: number} | null) => (state && (state.type === 'file' || state.type === 'hardlink') ? state.size : 0);
+	history.changes.forEach((list, layer) => {
+		const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0};
+		const recorded = new Map<number, number>();
+		const changes = [...list];
+		for (const change of changes) {
+			const id = trees.idOf(change.path)!;
+			// The tree's ids are the analysis' own.
+			expect(history.final.paths.pathOf(id), change.path).toBe(change.path);
+			expect(trees.changeAt(id, layer), change.path).toEqual({status: change.status, metadataOnly: change.metadataOnly});
+			// A path weighs what the layer's changes below it weigh, or when there are none, its own new (or removed) bytes.
+			const below = changes.filter(other => other.path.startsWith(`${change.path === '/' ? '' : change.path}/`));
+			const weight = below.length > 0 ? below.reduce((sum, other) => sum + contentOf(other.after ?? other.before), 0) : contentOf(change.after ?? change.before);
+			expect(trees.changeSize(id, layer), change.path).toBe(weight);
+			if (change.status === 'removed') expect(trees.stateAt(id, layer - 1), change.path).toMatchObject({type: change.before!.type, size: change.before!.size});
+			if (change.status === 'modified') counts[change.metadataOnly ? 'metadataOnly' : 'modified']++;
+			else if (change.status === 'added' || change.status === 'removed') counts[change.status]++;
+			recorded.set(id, 1);
+		}
+		expect([...trees.changedPaths(layer)].sort()).toEqual([...recorded.keys()].sort());
+		expect(trees.changeCounts(layer)).toEqual(counts);
+		// What the layer did not touch, it did not change.
+		for (let id = 1; id < trees.pathCount; id++) if (!recorded.has(id) && trees.idOf(trees.pathOf(id)) === id) expect(trees.changeAt(id, layer)).toBeUndefined();
+	});
+}
+
 describe('LayerTrees', () => {
 	it('gives every layer\'s filesystem as stacking would, directory sizes included', async () => {
 		const image = await loadImage(sampleImage('sample.oci'));
 		expectSameAsStacking(image.layers);
+		expectChangesAsRecorded(image.layers);
 	});
 
 	it('shows a layer\'s changes with removed paths still visible at the size they had', async () => {
@@ -55,7 +88,8 @@ describe('LayerTrees', () => {
 		const blob = trees.idOf('/var/cache/tool/blob')!;
 		expect(names(trees.root, 4)).toEqual(['var']);
 		expect(names(trees.idOf('/var/cache/tool')!, 4)).toEqual(['blob']);
-		expect(trees.changeAt(blob, 4)).toMatchObject({status: 'removed', before: {size: SIZES.cacheBlob}});
+		expect(trees.changeAt(blob, 4)).toEqual({status: 'removed', metadataOnly: false});
+		expect(trees.changeSize(blob, 4)).toBe(SIZES.cacheBlob);
 		expect(trees.stateAt(blob, 4)).toBeNull();
 		expect(trees.stateAt(blob, 3)).toMatchObject({size: SIZES.cacheBlob});
 		expect(trees.changeSize(trees.idOf('/var')!, 4)).toBe(SIZES.cacheBlob);
@@ -74,6 +108,7 @@ describe('LayerTrees', () => {
 				throw error;
 			}
 			expectSameAsStacking(layers);
+			expectChangesAsRecorded(layers);
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(100);

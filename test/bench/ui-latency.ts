@@ -13,6 +13,14 @@
  *
  * LAYERSCOPE_UI_PROFILE=DIR writes a CPU profile of each measured phase
  * (cursor, layer switch, filter) into DIR, key press to frame and nothing else.
+ *
+ * Besides the wall time of each press it prints, per phase, the CPU time the
+ * process spent from key press to frame (`cpu`: less distorted than wall time
+ * when other processes share the cores, since waiting for a core is not
+ * counted), Ink's own time to compose each frame (`ink`: its onRender
+ * metric, the layout and screen buffer, not React) and the bytes written per
+ * press (`bytes`, median: what a terminal has to parse), and the time from
+ * mounting the browser to its first frame (`firstFrameMs`).
  */
 import {EventEmitter} from 'node:events';
 import path from 'node:path';
@@ -30,6 +38,8 @@ const load = async <T>(module: string) => (await import(pathToFileURL(path.join(
 const {loadAndAnalyse} = await load<{loadAndAnalyse: (input: string) => Promise<unknown>}>('cli/load-and-analyse.js');
 const {Browser} = await load<{Browser: unknown}>('ui/app.js');
 const {createStyle} = await load<{createStyle: (enabled: boolean) => unknown}>('report/style.js');
+// Ink's options as the CLI renders with them (builds before them had none).
+const {INK_OPTIONS = {}} = await load<{INK_OPTIONS?: object}>('ui/launch.js');
 const React = await import('react');
 const {render} = await import('ink');
 
@@ -40,7 +50,10 @@ class Screen extends EventEmitter {
 	columns = width;
 	rows = height + 1;
 	isTTY = false;
-	write(_text: string): boolean {
+	/** Bytes written so far: what a terminal would have to parse. */
+	bytes = 0;
+	write(text: string): boolean {
+		this.bytes += text.length;
 		this.emit('frame', performance.now());
 		return true;
 	}
@@ -111,24 +124,61 @@ const treeIndexMs = performance.now() - started;
 const lastLayer = (analysis as {image: {layers: unknown[]}}).image.layers.length - 1;
 const {prepareFlatRows} = await load<{prepareFlatRows?: (analysis: unknown, options: object) => void}>('ui/visible-rows.js');
 const flatStarted = performance.now();
-prepareFlatRows?.(analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
+// The browser reads its tree through a TreeView (analysis.trees); builds before it took the analysis itself.
+const trees = analysis.trees as {children?: unknown};
+prepareFlatRows?.(typeof trees.children === 'function' ? trees : analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
 const flatTreeMs = performance.now() - flatStarted;
 
 const screen = new Screen();
 screen.setMaxListeners(0);
 const keyboard = new Keyboard();
+/** Ink's time to compose each frame, as it reports it. */
+const inkTimes: number[] = [];
+const mounted = performance.now();
+const firstFrame = new Promise<number>(resolve => screen.once('frame', resolve));
 // On the last layer, as the browser opened before it opened on the first (dive's habit): the figures stay comparable, and the layer switches below go both ways.
-const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
+const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, ...INK_OPTIONS, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
+const firstFrameMs = (await firstFrame) - mounted;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 await sleep(300);
+/** Per press: CPU milliseconds from key press to frame, and Ink's composing time of the frames in between. */
+let cpuTimes: number[] = [];
+let pressInk: number[] = [];
+let pressBytes: number[] = [];
 
 async function measure(key: string): Promise<number> {
-	const frame = new Promise<number>(resolve => screen.once('frame', resolve));
+	let cpuAtFrame = 0;
+	const frame = new Promise<number>(resolve =>
+		screen.once('frame', (at: number) => {
+			cpuAtFrame = cpuMs();
+			resolve(at);
+		}),
+	);
+	const inkBefore = inkTimes.length;
+	const bytesBefore = screen.bytes;
+	const cpuBefore = cpuMs();
 	const pressed = performance.now();
 	keyboard.press(key);
 	const drawn = await Promise.race([frame, sleep(2000).then(() => Number.NaN)]);
+	cpuTimes.push(Number.isFinite(drawn) ? cpuAtFrame - cpuBefore : Number.NaN);
+	pressInk.push(inkTimes.slice(inkBefore).reduce((sum, time) => sum + time, 0));
+	pressBytes.push(screen.bytes - bytesBefore);
 	await sleep(45); // past Ink's 30 fps throttle, so the next press starts a fresh frame
 	return drawn - pressed;
+}
+
+function cpuMs(): number {
+	const {user, system} = process.cpuUsage();
+	return (user + system) / 1000;
+}
+
+/** The CPU and Ink times of the presses since the last call. */
+function pressTimes() {
+	const times = {cpu: summary(cpuTimes), ink: summary(pressInk), bytes: summary(pressBytes)};
+	cpuTimes = [];
+	pressInk = [];
+	pressBytes = [];
+	return {cpu: {p50: times.cpu.p50, p95: times.cpu.p95}, ink: {p50: times.ink.p50, p95: times.ink.p95}, bytes: times.bytes.p50};
 }
 
 const percentile = (values: number[], p: number) => {
@@ -161,26 +211,46 @@ const KEY = {up: '\u001B[A', down: '\u001B[B', tab: '\t', escape: '\u001B', ente
 // Layers first with every folder closed (big trees open folded), then the same with the whole tree open, as the targets are stated.
 const layerSwitchFolded: number[] = [];
 for (let i = 0; i < 12; i++) layerSwitchFolded.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
+const layerSwitchFoldedTimes = pressTimes();
 await measure(KEY.tab);
 // Open every directory so the cursor has 200,000 rows to move through.
 const unfold = await measure('z');
+pressTimes();
 const cursor: number[] = [];
 await profiled('cursor', async () => {
 	for (let i = 0; i < 100; i++) cursor.push(await measure(KEY.down));
 });
-await measure(KEY.tab); // the details pane
+const cursorTimes = pressTimes();
+const details = await measure(KEY.tab); // the details pane: its first layout
 await measure(KEY.tab); // the layers again
+pressTimes();
 const layerSwitch: number[] = [];
 await profiled('layer-switch', async () => {
 	for (let i = 0; i < 12; i++) layerSwitch.push(await measure(i % 2 === 0 ? KEY.up : KEY.down));
 });
+const layerSwitchTimes = pressTimes();
 const filter: number[] = [];
 await measure('/');
+pressTimes();
 await profiled('filter', async () => {
 	for (const char of 'lib/x86') filter.push(await measure(char));
 	filter.push(await measure(KEY.escape));
 });
+const filterTimes = pressTimes();
 app.unmount();
 
-process.stdout.write(`${JSON.stringify({cursor: summary(cursor), layerSwitch: summary(layerSwitch), layerSwitchFolded: summary(layerSwitchFolded), filter: summary(filter), unfoldAllMs: Math.round(unfold), treeIndexMs: Math.round(treeIndexMs), flatTreeMs: Math.round(flatTreeMs), paths: analysis.finalFiles.length})}\n`);
+process.stdout.write(
+	`${JSON.stringify({
+		cursor: {...summary(cursor), ...cursorTimes},
+		layerSwitch: {...summary(layerSwitch), ...layerSwitchTimes},
+		layerSwitchFolded: {...summary(layerSwitchFolded), ...layerSwitchFoldedTimes},
+		filter: {...summary(filter), ...filterTimes},
+		unfoldAllMs: Math.round(unfold),
+		detailsFocusMs: Math.round(details),
+		firstFrameMs: Math.round(firstFrameMs),
+		treeIndexMs: Math.round(treeIndexMs),
+		flatTreeMs: Math.round(flatTreeMs),
+		paths: analysis.finalFiles.length,
+	})}\n`,
+);
 process.exit(0);

@@ -5,6 +5,7 @@ import React from 'react';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {EntryTable} from '../../source/entry-table.js';
 import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
+import {LayerTrees} from '../../source/analysis/layer-trees.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
@@ -12,7 +13,7 @@ import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {columns} from '../../source/ui/columns.js';
 import {commandFor, KEYMAP, keymapMarkdown, PANES} from '../../source/ui/keymap.js';
 import {initialState, reduce, type ViewContext} from '../../source/ui/view-state.js';
-import {visibleRows} from '../../source/ui/visible-rows.js';
+import {prepareFlatRows, visibleRows} from '../../source/ui/visible-rows.js';
 import {repoRoot} from '../helpers/paths.js';
 import {sampleImage, SIZES} from '../interop/sample-image.js';
 
@@ -65,7 +66,7 @@ describe('the keymap is data', () => {
 });
 
 describe('the view model', () => {
-	const context = (rows = visibleRows(analysis, {...initialState(), layer: 4})): ViewContext => ({layerCount: 5, rows, pageSize: 5});
+	const context = (rows = visibleRows(analysis.trees, {...initialState(), layer: 4})): ViewContext => ({layerCount: 5, rows, pageSize: 5});
 
 	it('moves the cursor within the rows and scrolls only to keep it on screen', () => {
 		let state = {...initialState(), focus: 'files' as const, layer: 4};
@@ -82,10 +83,10 @@ describe('the view model', () => {
 
 	it('folds a directory and goes to the parent with ←', () => {
 		const base = {...initialState(), focus: 'files' as const, layer: 4};
-		const rows = visibleRows(analysis, base).slice();
+		const rows = visibleRows(analysis.trees, base).slice();
 		const app = rows.findIndex(row => row.name === 'app');
 		const folded = reduce({...base, cursor: app}, 'toggle-dir', context());
-		const after = visibleRows(analysis, folded).slice();
+		const after = visibleRows(analysis.trees, folded).slice();
 		expect(after.length).toBeLessThan(rows.length);
 		expect(after.find(row => row.name === 'data.bin')).toBeUndefined();
 		const runSh = rows.findIndex(row => row.name === 'run.sh');
@@ -93,39 +94,39 @@ describe('the view model', () => {
 	});
 
 	it('switches between the layer\'s changes and the aggregated filesystem', () => {
-		const changes = visibleRows(analysis, {...initialState(), layer: 4, view: 'layer'}).slice();
+		const changes = visibleRows(analysis.trees, {...initialState(), layer: 4, view: 'layer'}).slice();
 		expect(changes.map(row => row.name)).toEqual(['var', 'cache', 'tool', 'blob']);
 		expect(changes.at(-1)).toMatchObject({status: 'removed', size: SIZES.cacheBlob});
-		const all = visibleRows(analysis, {...initialState(), layer: 4, view: 'aggregated'}).slice();
+		const all = visibleRows(analysis.trees, {...initialState(), layer: 4, view: 'aggregated'}).slice();
 		expect(all.length).toBeGreaterThan(30);
 		expect(all.find(row => row.name === 'blob')).toMatchObject({status: 'removed'});
 	});
 
 	it('filters by regular expression or substring and hides statuses', () => {
-		const regex = visibleRows(analysis, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'}).slice();
+		const regex = visibleRows(analysis.trees, {...initialState(), layer: 4, filter: 'bin/(sh|cat)$'}).slice();
 		expect(regex.filter(row => !row.isDir).map(row => row.name)).toEqual(['cat', 'sh']);
 		// Guides are redrawn for what is left: bin is now the only (so the last) entry at the top.
 		expect(regex.map(row => row.guide + row.name)).toEqual(['└── bin', '    ├── cat', '    └── sh']);
-		const substring = visibleRows(analysis, {...initialState(), layer: 4, filter: 'data.bin('}).slice();
+		const substring = visibleRows(analysis.trees, {...initialState(), layer: 4, filter: 'data.bin('}).slice();
 		expect(substring).toEqual([]);
-		const noUnmodified = visibleRows(analysis, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}}).slice();
+		const noUnmodified = visibleRows(analysis.trees, {...initialState(), layer: 2, view: 'aggregated', hidden: {added: false, removed: false, modified: false, unmodified: true}}).slice();
 		expect(noUnmodified.filter(row => !row.isDir).every(row => row.status !== 'unmodified')).toBe(true);
 		expect(noUnmodified.some(row => row.metadataOnly)).toBe(true);
 	});
 
 	it('shows matches inside folded directories while filtering, and folds again after', () => {
 		const folded = {...initialState(), layer: 4, foldAll: true};
-		expect(visibleRows(analysis, folded).slice().map(row => row.name)).toEqual(['app', 'bin', 'dev', 'etc', 'proc', 'run', 'sys', 'var']);
-		expect(visibleRows(analysis, {...folded, filter: 'pkgs'}).slice().map(row => row.name)).toEqual(['var', 'lib', 'apt', 'lists', 'pkgs']);
+		expect(visibleRows(analysis.trees, folded).slice().map(row => row.name)).toEqual(['app', 'bin', 'dev', 'etc', 'proc', 'run', 'sys', 'var']);
+		expect(visibleRows(analysis.trees, {...folded, filter: 'pkgs'}).slice().map(row => row.name)).toEqual(['var', 'lib', 'apt', 'lists', 'pkgs']);
 	});
 
 	it('lays out an unfolded tree from the flat tree exactly as walking the folded one does', () => {
 		for (const view of ['layer', 'aggregated'] as const) {
 			for (let layer = 0; layer < 5; layer++) {
-				const dirs = visibleRows(analysis, {...initialState(), layer, view}).slice().filter(row => row.isDir).map(row => row.id);
+				const dirs = visibleRows(analysis.trees, {...initialState(), layer, view}).slice().filter(row => row.isDir).map(row => row.id);
 				const closed = dirs.filter((_, index) => index % 3 === 1);
-				const fromTable = visibleRows(analysis, {...initialState(), layer, view, collapsed: new Set(closed)}).slice();
-				const walked = visibleRows(analysis, {...initialState(), layer, view, foldAll: true, collapsed: new Set(dirs.filter(id => !closed.includes(id)))}).slice();
+				const fromTable = visibleRows(analysis.trees, {...initialState(), layer, view, collapsed: new Set(closed)}).slice();
+				const walked = visibleRows(analysis.trees, {...initialState(), layer, view, foldAll: true, collapsed: new Set(dirs.filter(id => !closed.includes(id)))}).slice();
 				expect(fromTable, `${view} ${layer}`).toEqual(walked);
 			}
 		}
@@ -135,16 +136,31 @@ describe('the view model', () => {
 		const seen = [4, 0, 2, 4, 1, 3];
 		for (const filter of ['app', 'data\\.', 'var/']) {
 			for (const layer of seen) {
-				const reused = visibleRows(analysis, {...initialState(), layer, filter}).slice();
-				// A fresh key for the caches (tree order, tables, matches): the same analysis as if never filtered before.
-				const fresh = visibleRows(Object.create(analysis) as typeof analysis, {...initialState(), layer, filter}).slice();
+				const reused = visibleRows(analysis.trees, {...initialState(), layer, filter}).slice();
+				// A fresh tree for the caches (tree order, tables, matches): the same layers as if never filtered before.
+				const fresh = visibleRows(new LayerTrees(analysis.history), {...initialState(), layer, filter}).slice();
 				expect(reused, `${filter} at layer ${layer}`).toEqual(fresh);
 			}
 		}
 	});
 
+	it('keeps a layer\'s whole open tree for the next visit, and it shows what a first look shows', () => {
+		const fresh = new LayerTrees(analysis.history);
+		const whole = (layer: number) => ({...initialState(), layer});
+		for (const layer of [4, 0, 4, 2, 4, 1, 3]) {
+			const rows = visibleRows(analysis.trees, whole(layer));
+			expect(rows.slice(), `layer ${layer}`).toEqual(visibleRows(fresh, whole(layer)).slice());
+			expect(visibleRows(analysis.trees, whole(layer))).toBe(rows);
+		}
+		// Laid out ahead (the browser does it for the layer shown and its neighbours), a switch only reads it.
+		const ahead = new LayerTrees(analysis.history);
+		prepareFlatRows(ahead, {layer: 2, view: 'aggregated', sort: 'name'});
+		expect(visibleRows(ahead, whole(2))).toBe(visibleRows(ahead, whole(2)));
+		expect(visibleRows(ahead, whole(2)).slice()).toEqual(visibleRows(fresh, whole(2)).slice());
+	});
+
 	it('narrows a plain filter from what a shorter one matched, as a full scan would', () => {
-		const rowsFor = (filter: string) => visibleRows(analysis, {...initialState(), layer: 4, filter}).slice();
+		const rowsFor = (filter: string) => visibleRows(analysis.trees, {...initialState(), layer: 4, filter}).slice();
 		const typed = ['a', 'ap', 'app', 'app/', 'app/d', 'app/da', 'app/data', 'app/da', 'APP/D'];
 		for (const filter of typed) {
 			// A group makes the filter a regular expression: always a scan of the whole tree.
@@ -156,7 +172,7 @@ describe('the view model', () => {
 	});
 
 	it('makes row objects only for the rows asked for', () => {
-		const rows = visibleRows(analysis, {...initialState(), layer: 4, filter: 'a'});
+		const rows = visibleRows(analysis.trees, {...initialState(), layer: 4, filter: 'a'});
 		expect(rows.at(1)).toBe(rows.at(1));
 		expect(rows.at(rows.length)).toBeUndefined();
 		expect(rows.depthAt(1)).toBe(rows.at(1)!.depth);
@@ -164,7 +180,7 @@ describe('the view model', () => {
 	});
 
 	it('sorts by size', () => {
-		const rows = visibleRows(analysis, {...initialState(), layer: 4, sort: 'size'}).slice();
+		const rows = visibleRows(analysis.trees, {...initialState(), layer: 4, sort: 'size'}).slice();
 		expect(rows[0]!.name).toBe('bin');
 	});
 });

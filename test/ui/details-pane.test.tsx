@@ -2,13 +2,23 @@ import path from 'node:path';
 import {render} from 'ink-testing-library';
 import prettyBytes from 'pretty-bytes';
 import React from 'react';
-import {beforeAll, describe, expect, it} from 'vitest';
+import wrapAnsi from 'wrap-ansi';
+import {beforeAll, describe, expect, it, vi} from 'vitest';
 import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
+import {detailPane} from '../../source/ui/details-pane.js';
+import {modelLayer} from '../analysis/layers.js';
+import {modelImage} from './model-image.js';
 import {repoRoot} from '../helpers/paths.js';
 import {until} from '../helpers/wait.js';
+
+// The real wrap-ansi, counted: the pane must wrap only what it shows.
+vi.mock('wrap-ansi', async importOriginal => {
+	const real = await importOriginal<typeof import('wrap-ansi')>();
+	return {default: vi.fn(real.default)};
+});
 
 let analysis: Analysis;
 beforeAll(async () => {
@@ -67,4 +77,34 @@ describe('the details pane', () => {
 		expect(selected()).toContain(path.posix.basename(dead.path));
 		app.unmount();
 	});
+
+	it('wraps lazily: only the lines shown, and the entries up to a stop asked for', () => {
+		// 1,000 files with names too long for 40 columns, all removed by the next layer: 1,000 reclaimable lines that wrap.
+		const files = Array.from({length: 1000}, (_, index) => ({path: `/data/a-rather-long-directory-name/file-${index}-with-a-long-name.bin`, size: 1000 + index}));
+		const many = analyseImage(modelImage([modelLayer(0, files), modelLayer(1, [{path: '/data', type: 'dir'}], [], ['/data'])]));
+		expect(many.waste.files.length).toBe(1000);
+		const wrap = vi.mocked(wrapAnsi);
+		wrap.mockClear();
+		const pane = detailPane(many, 40);
+		expect(wrap).not.toHaveBeenCalled();
+		const shown = pane.lines(0, 20);
+		expect(shown.length).toBe(20);
+		expect(wrap.mock.calls.length).toBeLessThanOrEqual(20);
+		// The last stop wraps everything before it, once; its lines are the whole entry, cut only at the width.
+		const last = pane.stop(pane.stopCount - 1)!;
+		expect(wrap.mock.calls.length).toBeGreaterThanOrEqual(1000);
+		const calls = wrap.mock.calls.length;
+		const lines = pane.lines(last.first, last.last + 1);
+		expect(wrap.mock.calls.length).toBe(calls);
+		expect(lines.length).toBeGreaterThan(1);
+		for (const line of lines) expect(line.text.length).toBeLessThanOrEqual(40);
+		const dead = many.waste.files.at(-1)!;
+		expect(last.target).toEqual({layer: dead.storedIn, path: dead.path});
+		// (Hard-wrapped, a long name goes on where the last line stopped: compared without the breaks.)
+		const unbroken = (text: string) => text.replace(/\s+/g, '');
+		expect(unbroken(lines.map(line => line.text).join(''))).toBe(unbroken(`${prettyBytes(dead.size)}  ${dead.path} · stored in layer 0, removed in layer 1`));
+		// And asking again gives the same lines, where the eager layout put them.
+		expect(pane.stop(pane.stopCount - 1)).toEqual(last);
+		expect(pane.lines(0, 20)).toEqual(shown);
+	}, 30_000);
 });

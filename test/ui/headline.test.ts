@@ -4,7 +4,7 @@ import {analyseImage, type Analysis} from '../../source/analysis/analyse.js';
 import {loadImage} from '../../source/image/load.js';
 import {createStyle} from '../../source/report/style.js';
 import {summaryLines} from '../../source/report/summary.js';
-import {imageDetailLines, layerDetailLines} from '../../source/ui/format.js';
+import {imageDetailLines, layerDetailLines, screenStyle} from '../../source/ui/format.js';
 import {repoRoot} from '../helpers/paths.js';
 
 /**
@@ -54,5 +54,15 @@ describe('the per-layer waste record', () => {
 			const killers = [...new Set(analysis.waste.files.filter(file => file.storedIn === layer.layer).map(file => file.killedBy))].sort((a, b) => a - b);
 			expect(layer.killedBy).toEqual(killers);
 		}
+	});
+
+	it('are painted without trailing blanks, except where inverse shows them as a bar', () => {
+		const style = screenStyle(createStyle(true));
+		const plainStyle = createStyle(true);
+		expect(style('green', 'added   ')).toBe(plainStyle('green', 'added'));
+		expect(style('bold', 'Layer 4   ')).toBe(plainStyle('bold', 'Layer 4'));
+		expect(style('inverse', 'cursor   ')).toBe(plainStyle('inverse', 'cursor   '));
+		expect(screenStyle(plain)('green', 'added   ')).toBe('added');
+		expect(screenStyle(plain).enabled).toBe(false);
 	});
 });
