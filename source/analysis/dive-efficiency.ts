@@ -68,7 +68,7 @@ export class DiveTally {
 		const sized: number[] = [];
 		for (let i = 0; i < entries.length; i++) {
 			const [bytes, start, end] = entries.pathRange(i);
-			const id = this.intern(bytes, start, end);
+			const id = this.internEntry(bytes, start, end);
 			if (this.sizeStamp[id] !== stamp) {
 				this.sizeStamp[id] = stamp;
 				sized.push(id);
@@ -124,6 +124,41 @@ export class DiveTally {
 			userSizeBytes,
 			inefficientFiles,
 		};
+	}
+
+	// The last entry's parent path and its id: entries come directory by directory, and a path table's ids never change.
+	private lastParentBytes: Uint8Array | undefined;
+	private lastParentStart = 0;
+	private lastParentEnd = 0;
+	private lastParent = 0;
+
+	/** intern() for an entry's path, its parent's id remembered for the next entry. */
+	private internEntry(bytes: Uint8Array, start: number, end: number): number {
+		let slash = end - 1;
+		while (slash > start && bytes[slash] !== 0x2f) slash--;
+		// A parent with no name of its own ("/" or none) is interned as written, whole: internPath reads "//x" as "" then "x".
+		if (slash - start < 2) return this.intern(bytes, start, end);
+		let parent = -1;
+		const last = this.lastParentBytes;
+		if (last !== undefined && slash - start === this.lastParentEnd - this.lastParentStart) {
+			parent = this.lastParent;
+			for (let i = 0, from = this.lastParentStart; i < slash - start; i++) {
+				if (bytes[start + i] !== last[from + i]) {
+					parent = -1;
+					break;
+				}
+			}
+		}
+		if (parent === -1) {
+			parent = this.intern(bytes, start, slash);
+			this.lastParentBytes = bytes;
+			this.lastParentStart = start;
+			this.lastParentEnd = slash;
+			this.lastParent = parent;
+		}
+		const id = this.paths.intern(parent, bytes, slash + 1, end);
+		if (this.paths.size > this.count.length) this.grow(this.paths.size);
+		return id;
 	}
 
 	private intern(bytes: Uint8Array, start: number, end: number): number {

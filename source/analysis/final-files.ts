@@ -1,19 +1,47 @@
-import {walkIds, type FileSystem, type FsNode} from '../tree/filesystem.js';
+import type {FileSystem, FsNode} from '../tree/filesystem.js';
+
+const encoder = new TextEncoder();
 
 /**
  * Every path of the final filesystem, depth first in name order, kept as
- * path ids (4 bytes a path). Iterating gives [path, node] pairs made on the
- * way (paths grow from their parent's, nodes are views), so several readers
- * can walk it without the list holding a string or an object per file.
+ * path ids (4 bytes a path) with, per position, where its subtree ends. So a
+ * reader that wants only what lies below a few directories (the findings'
+ * package caches, headers, docs) visits only those runs of the walk, in walk
+ * order, and no reader needs a string or an object per file: paths grow
+ * from their parent's as a run is read, nodes are views made on demand.
  */
 export class FinalFiles implements Iterable<[string, FsNode]> {
 	/** Path ids in walk order. */
 	readonly ids: Int32Array;
+	/** Per position: the position just past its subtree (itself + 1 for all but directories). */
+	private readonly ends: Int32Array;
+	/** Per position: 1 for a directory. */
+	private readonly isDir: Uint8Array;
 
 	constructor(readonly fs: FileSystem) {
 		const ids: number[] = [];
-		for (const [, id] of walkIds(fs)) ids.push(id);
+		const ends: number[] = [];
+		const isDir: number[] = [];
+		// One frame per open directory: its position, its children sorted by name, how far through them the walk is.
+		const stack: Array<{at: number; children: number[]; next: number}> = [{at: -1, children: fs.sortedChildIds(0), next: 0}];
+		while (stack.length > 0) {
+			const frame = stack.at(-1)!;
+			if (frame.next === frame.children.length) {
+				if (frame.at >= 0) ends[frame.at] = ids.length;
+				stack.pop();
+				continue;
+			}
+			const id = frame.children[frame.next++]!;
+			const at = ids.length;
+			ids.push(id);
+			const dir = fs.typeOf(id) === 'dir';
+			isDir.push(dir ? 1 : 0);
+			ends.push(at + 1);
+			if (dir) stack.push({at, children: fs.sortedChildIds(id), next: 0});
+		}
 		this.ids = Int32Array.from(ids);
+		this.ends = Int32Array.from(ends);
+		this.isDir = Uint8Array.from(isDir);
 	}
 
 	get length(): number {
@@ -21,27 +49,83 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 	}
 
 	/** [path, path id] in walk order: no node is made. */
-	*paths(): Generator<[string, number]> {
-		const fs = this.fs;
+	paths(): Generator<[string, number]> {
+		return this.run(0, this.ids.length, 0, '');
+	}
+
+	/**
+	 * [path, path id] of every path strictly below the given directories, in
+	 * walk order (each once, however the directories nest). A directory is an
+	 * absolute path taken literally, as the walk spells paths (no symlink is
+	 * followed); a component "*" stands for every directory at that place.
+	 */
+	*below(directories: readonly string[]): Generator<[string, number]> {
+		const runs: Array<[start: number, end: number]> = [];
+		for (const directory of directories) for (const at of this.positionsOf(directory)) runs.push([at + 1, at === -1 ? this.ids.length : this.ends[at]!]);
+		runs.sort((a, b) => a[0] - b[0]);
+		let done = 0;
+		for (const [start, end] of runs) {
+			if (end <= done || start >= end) continue;
+			const from = Math.max(start, done);
+			const first = this.ids[from]!;
+			const parent = this.fs.paths.parentOf(first);
+			yield* this.run(from, end, parent, this.fs.paths.pathOf(parent));
+			done = end;
+		}
+	}
+
+	*[Symbol.iterator](): Iterator<[string, FsNode]> {
+		for (const [path, id] of this.paths()) yield [path, this.fs.node(id)];
+	}
+
+	/** The walk's positions [start, end), whose first path's parent is `parent` (its path `parentPath`; "" for the root). */
+	private *run(start: number, end: number, parent: number, parentPath: string): Generator<[string, number]> {
+		const paths = this.fs.paths;
 		// The open directories down to the current path: their ids and paths.
-		const dirs: number[] = [0];
-		const dirPaths: string[] = [''];
-		for (const id of this.ids) {
-			const parent = fs.paths.parentOf(id);
-			while (dirs.at(-1) !== parent) {
+		const dirs: number[] = [parent];
+		const dirPaths: string[] = [parent === 0 ? '' : parentPath];
+		for (let at = start; at < end; at++) {
+			const id = this.ids[at]!;
+			const up = paths.parentOf(id);
+			while (dirs.at(-1) !== up) {
 				dirs.pop();
 				dirPaths.pop();
 			}
-			const path = `${dirPaths.at(-1)!}/${fs.paths.nameOf(id)}`;
+			const path = `${dirPaths.at(-1)!}/${paths.nameOf(id)}`;
 			yield [path, id];
-			if (fs.typeOf(id) === 'dir') {
+			if (this.isDir[at]) {
 				dirs.push(id);
 				dirPaths.push(path);
 			}
 		}
 	}
 
-	*[Symbol.iterator](): Iterator<[string, FsNode]> {
-		for (const [path, id] of this.paths()) yield [path, this.fs.node(id)];
+	/** The walk positions of the directories a pattern names ("*": any directory there); -1 for the root. */
+	private positionsOf(directory: string): number[] {
+		// Positions of the directories matched so far, as (id, position); the root has no position.
+		let matched: Array<[id: number, at: number]> = [[0, -1]];
+		for (const name of directory.split('/').filter(part => part !== '')) {
+			const next: Array<[number, number]> = [];
+			for (const [dir, at] of matched) {
+				const start = at + 1;
+				const end = at === -1 ? this.ids.length : this.ends[at]!;
+				if (name === '*') {
+					// The directory's children are the positions whose parent it is.
+					for (let child = start; child < end; child = this.ends[child]!) if (this.isDir[child]) next.push([this.ids[child]!, child]);
+					continue;
+				}
+				const bytes = encoder.encode(name);
+				const id = this.fs.paths.find(dir, bytes, 0, bytes.length);
+				if (id === -1) continue;
+				for (let child = start; child < end; child = this.ends[child]!) {
+					if (this.ids[child] === id) {
+						if (this.isDir[child]) next.push([id, child]);
+						break;
+					}
+				}
+			}
+			matched = next;
+		}
+		return matched.map(([, at]) => at);
 	}
 }

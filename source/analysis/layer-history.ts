@@ -104,17 +104,26 @@ export class ChangeList implements Iterable<PathChange> {
 
 	/** Every change in order; paths are built from their directory's, remembered for the walk (a layer's changes share directories). */
 	*[Symbol.iterator](): Iterator<PathChange> {
+		for (const [i, path] of this.paths()) yield this.change(i, path);
+	}
+
+	/** [index, path] of every change in order (of those `only` keeps), paths built as the iterator builds them. */
+	*paths(only?: (index: number) => boolean): Generator<[number, string]> {
 		const dirs = new Map<number, string>();
 		const paths = this.fs.paths;
+		// Up to the nearest directory already known, then down again: iterative, any depth fits.
 		const dirPath = (id: number): string => {
-			if (id === 0) return '';
-			let known = dirs.get(id);
-			if (known === undefined) dirs.set(id, (known = `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`));
-			return known;
+			const missing: number[] = [];
+			let known: string | undefined;
+			for (; id !== 0 && (known = dirs.get(id)) === undefined; id = paths.parentOf(id)) missing.push(id);
+			let path = id === 0 ? '' : known!;
+			for (let i = missing.length - 1; i >= 0; i--) dirs.set(missing[i]!, (path = `${path}/${paths.nameOf(missing[i]!)}`));
+			return path;
 		};
 		for (let i = 0; i < this.length; i++) {
+			if (only && !only(i)) continue;
 			const id = this.pathIds[i]!;
-			yield this.change(i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`);
+			yield [i, id === 0 ? '/' : `${dirPath(paths.parentOf(id))}/${paths.nameOf(id)}`];
 		}
 	}
 
@@ -156,6 +165,8 @@ export class LayerHistoryBuilder implements FsObserver {
 	/** Per content ref: 1 once its bytes are counted as stored. */
 	private stored = new Uint8Array(64);
 	private readonly deaths: DeadContent[] = [];
+	/** Paths of the directories the layer's deaths were in, by id (a path id's path never changes). */
+	private readonly dirPaths = new Map<number, string>();
 	private readonly changes: ChangeList[] = [];
 	private storedBytes = 0;
 	private layer = 0;
@@ -176,6 +187,7 @@ export class LayerHistoryBuilder implements FsObserver {
 		this.layer = layer.index;
 		this.touchedCount = 0;
 		this.fs.apply(layer, layer.index, this);
+		this.dirPaths.clear();
 		this.changes.push(this.coalesce());
 	}
 
@@ -209,13 +221,39 @@ export class LayerHistoryBuilder implements FsObserver {
 		if (left !== 0) return;
 		const fs = this.fs;
 		this.deaths.push({
-			path: fs.pathOf(path),
+			path: this.deadPath(path),
 			size: fs.sizeOfState(content),
 			digest: fs.digestOfState(content),
 			storedIn: fs.layerOfRef(content),
 			killedBy: this.layer,
 			cause: this.wasteCause(cause, content, replacementOwn, replacementAttr),
 		});
+	}
+
+	/** A dead path's name, built on its directory's path as the layer's other deaths there left it. */
+	private deadPath(path: number): string {
+		const paths = this.fs.paths;
+		const parent = paths.parentOf(path);
+		return `${this.directoryPath(parent)}/${paths.nameOf(path)}`;
+	}
+
+	/** A directory's path ("" for the root), remembered for the layer: its deaths mostly share directories. */
+	private directoryPath(dir: number): string {
+		const paths = this.fs.paths;
+		// Up to the nearest directory already known, then down again: iterative, any depth fits.
+		const missing: number[] = [];
+		let at = dir;
+		let known: string | undefined;
+		while (at !== 0 && (known = this.dirPaths.get(at)) === undefined) {
+			missing.push(at);
+			at = paths.parentOf(at);
+		}
+		let path = at === 0 ? '' : known!;
+		for (let i = missing.length - 1; i >= 0; i--) {
+			path = `${path}/${paths.nameOf(missing[i]!)}`;
+			this.dirPaths.set(missing[i]!, path);
+		}
+		return path;
 	}
 
 	implied(path: number): void {

@@ -82,26 +82,40 @@ function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
 	const fs = finalFiles.fs;
 	const seen = new Uint8Array(fs.refCount);
-	const perKey = new Map<number, number>();
 	const contentOf = (id: number) => {
 		const content = fs.contentOfState(id, fs.attrOf(id));
 		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
 		return content;
 	};
+	// Each stored file's key once, sorted: keys that repeat are the ones worth a full digest.
+	const keys = new Uint32Array(finalFiles.length);
+	let stored = 0;
 	for (const id of finalFiles.ids) {
 		const content = contentOf(id);
 		if (content < 0 || seen[content]) continue;
 		seen[content] = 1;
-		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
-		perKey.set(key, (perKey.get(key) ?? 0) + 1);
+		keys[stored++] = fs.tableOf(content).digestKey(fs.indexOf(content));
 	}
-	function* candidates(): Generator<[string, FsNode]> {
-		for (const [path, id] of finalFiles.paths()) {
-			const content = contentOf(id);
-			if (content >= 0 && perKey.get(fs.tableOf(content).digestKey(fs.indexOf(content)))! >= 2) yield [path, fs.node(id)];
-		}
+	const sorted = keys.subarray(0, stored).sort();
+	const shared = new Set<number>();
+	for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) shared.add(sorted[i]!);
+	// Per digest: per stored file (its content ref), the path id that shows it, in walk order as groupCopies keeps them.
+	const byDigest = new Map<string, Map<number, number>>();
+	for (const id of finalFiles.ids) {
+		const content = contentOf(id);
+		if (content < 0 || !shared.has(fs.tableOf(content).digestKey(fs.indexOf(content)))) continue;
+		const digest = fs.digestOfState(content)!;
+		let holders = byDigest.get(digest);
+		if (!holders) byDigest.set(digest, (holders = new Map()));
+		if (!holders.has(content) || fs.ownOf(id) === content) holders.set(content, id);
 	}
-	return groupCopies(candidates());
+	const groups: CopyGroup[] = [];
+	for (const [digest, holders] of byDigest) {
+		if (holders.size < 2) continue;
+		const size = fs.sizeOfState(holders.keys().next().value!);
+		groups.push({digest, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
+	}
+	return sortGroups(groups);
 }
 
 function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
@@ -120,5 +134,9 @@ function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 		const size = [...holders.values()][0]!.size;
 		groups.push({digest, size, paths: [...holders.values()].map(holder => holder.path).sort(), extraBytes: size * (holders.size - 1)});
 	}
+	return sortGroups(groups);
+}
+
+function sortGroups(groups: CopyGroup[]): CopyGroup[] {
 	return groups.sort((a, b) => b.extraBytes - a.extraBytes || (a.digest < b.digest ? -1 : 1));
 }

@@ -97,6 +97,18 @@ export class FileSystem {
 	private observer: FsObserver | undefined;
 	/** Removals of one step, told after the step (a replacement is only known once a hard link is resolved). */
 	private removals: number[] = [];
+	/**
+	 * The last entry's parent path (bytes[start..end) of its table) and the
+	 * directory it led to. Tar entries come directory by directory, so most
+	 * entries have the last one's parent; walking there again would find the
+	 * same directory as long as no directory or symlink was removed (only
+	 * their removal or replacement changes where a walk leads; adding paths
+	 * never does), so any such removal forgets it.
+	 */
+	private lastParentBytes: Uint8Array | undefined;
+	private lastParentStart = 0;
+	private lastParentEnd = 0;
+	private lastParent = -1;
 
 	constructor() {
 		this.own[0] = IMPLIED;
@@ -175,6 +187,19 @@ export class FileSystem {
 	/** The children of a directory, in the order they were placed. */
 	*childIds(id: number): Generator<number> {
 		for (let child = this.firstChild[id]!; child !== -1; child = this.nextSibling[child]!) yield child;
+	}
+
+	/** The children of a directory in name order (UTF-16 code units, as JavaScript compares strings). */
+	sortedChildIds(id: number): number[] {
+		const children: number[] = [];
+		const names: string[] = [];
+		for (let child = this.firstChild[id]!; child !== -1; child = this.nextSibling[child]!) {
+			children.push(child);
+			names.push(this.paths.nameOf(child));
+		}
+		const order = children.map((_, i) => i);
+		order.sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+		return order.map(i => children[i]!);
 	}
 
 	pathOf(id: number): string {
@@ -350,9 +375,8 @@ export class FileSystem {
 		const bytes = encoder.encode(path);
 		const slash = lastSlash(bytes, 0, bytes.length);
 		if (slash === -1 || isRootPath(bytes)) return;
-		const ancestry = this.walk([0], bytes, 0, slash, false, {hops: 0}, () => path);
-		const parent = ancestry?.at(-1);
-		if (parent === undefined) return;
+		const parent = this.existingParentDir(bytes, slash, () => path);
+		if (parent === -1) return;
 		const id = this.childNamed(parent, bytes, slash + 1, bytes.length);
 		if (id === -1) return;
 		this.removeSubtree(id, 'whiteout');
@@ -369,7 +393,7 @@ export class FileSystem {
 			return;
 		}
 		const slash = lastSlash(bytes, start, end);
-		const parent = this.makeDirs(bytes, start, slash, describe);
+		const parent = this.parentDir(bytes, start, slash, describe);
 		const id = this.paths.intern(parent, bytes, slash + 1, end);
 		this.ensure(id);
 		const type = entries.typeCode(index);
@@ -409,6 +433,38 @@ export class FileSystem {
 	private childNamed(dir: number, bytes: Uint8Array, start: number, end: number): number {
 		const id = this.paths.find(dir, bytes, start, end);
 		return id !== -1 && id < this.own.length && this.own[id] !== ABSENT && this.paths.parentOf(id) === dir ? id : -1;
+	}
+
+	/** makeDirs for an entry's parent path, remembered for the next entry (see lastParent). */
+	private parentDir(bytes: Uint8Array, start: number, end: number, forPath: () => string): number {
+		if (this.isLastParent(bytes, start, end)) return this.lastParent;
+		return this.rememberParent(bytes, start, end, this.makeDirs(bytes, start, end, forPath));
+	}
+
+	/**
+	 * The directory a whiteout's parent path bytes[0..end) leads to without
+	 * making any, or -1. The last entry's parent serves (it exists, and a walk
+	 * to it makes nothing); this walk is not remembered, since it does not
+	 * check depth as a walk that may make directories does.
+	 */
+	private existingParentDir(bytes: Uint8Array, end: number, forPath: () => string): number {
+		if (this.isLastParent(bytes, 0, end)) return this.lastParent;
+		return this.walk([0], bytes, 0, end, false, {hops: 0}, forPath)?.at(-1) ?? -1;
+	}
+
+	private isLastParent(bytes: Uint8Array, start: number, end: number): boolean {
+		const last = this.lastParentBytes;
+		if (last === undefined || end - start !== this.lastParentEnd - this.lastParentStart) return false;
+		for (let i = 0, from = this.lastParentStart; i < end - start; i++) if (bytes[start + i] !== last[from + i]) return false;
+		return true;
+	}
+
+	private rememberParent(bytes: Uint8Array, start: number, end: number, dir: number): number {
+		this.lastParentBytes = bytes;
+		this.lastParentStart = start;
+		this.lastParentEnd = Math.max(start, end);
+		this.lastParent = dir;
+		return dir;
 	}
 
 	/** Walks to a directory, creating implied directories on the way (mkdir -p, through symlinks); returns its id. */
@@ -475,6 +531,9 @@ export class FileSystem {
 	 * depth fits. The caller unlinks the top from its parent.
 	 */
 	private removeSubtree(top: number, cause: RemovalCause): void {
+		// A walk goes only through directories and symlinks: removing anything else cannot change where one leads.
+		const topType = this.typeOf(top);
+		if (topType === 'dir' || topType === 'symlink') this.lastParentBytes = undefined;
 		const below = cause === 'replaced' ? 'parent-replaced' : cause;
 		const causeCode = REMOVAL_CAUSES.indexOf(cause);
 		const belowCode = REMOVAL_CAUSES.indexOf(below);
@@ -570,7 +629,7 @@ export function* walkTree(fs: FileSystem): Generator<[string, FsNode]> {
 export function* walkIds(fs: FileSystem, from = 0, prefix = ''): Generator<[string, number]> {
 	if (fs.typeOf(from) !== 'dir' && from !== 0) return;
 	// One frame per open directory: its children sorted by name and how far through them the walk is.
-	const stack: Array<{path: string; children: number[]; next: number}> = [{path: prefix, children: sortedChildren(fs, from), next: 0}];
+	const stack: Array<{path: string; children: number[]; next: number}> = [{path: prefix, children: fs.sortedChildIds(from), next: 0}];
 	while (stack.length > 0) {
 		const frame = stack.at(-1)!;
 		if (frame.next === frame.children.length) {
@@ -580,12 +639,8 @@ export function* walkIds(fs: FileSystem, from = 0, prefix = ''): Generator<[stri
 		const id = frame.children[frame.next++]!;
 		const path = `${frame.path}/${fs.paths.nameOf(id)}`;
 		yield [path, id];
-		if (fs.typeOf(id) === 'dir') stack.push({path, children: sortedChildren(fs, id), next: 0});
+		if (fs.typeOf(id) === 'dir') stack.push({path, children: fs.sortedChildIds(id), next: 0});
 	}
 }
 
-function sortedChildren(fs: FileSystem, id: number): number[] {
-	const named = [...fs.childIds(id)].map(child => ({child, name: fs.paths.nameOf(child)}));
-	named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	return named.map(({child}) => child);
-}
+

@@ -1,10 +1,24 @@
 import {describe, expect, it} from 'vitest';
-import {diveEfficiency} from '../../source/analysis/dive-efficiency.js';
+import {DiveTally, diveEfficiency} from '../../source/analysis/dive-efficiency.js';
 import {loadImage} from '../../source/image/load.js';
 import {knownAnswers, sampleImage} from '../interop/sample-image.js';
 import {modelLayer} from './layers.js';
 
 describe('dive-compatible efficiency', () => {
+	it('keys paths as written, empty components included, whatever the entry before had as parent', () => {
+		// Each path in both layers: every one is a key of its own, counted twice.
+		const written = ['/a/b', '//b', '/a//b', '/a/b/', '/a/b/c', '/x/b', '/a/b'];
+		const layer = (index: number) => modelLayer(index, written.map(path => ({path, size: 1})));
+		// The tally alone: no runtime could stack these paths, but dive keys what the tar says.
+		const tally = new DiveTally();
+		tally.add(layer(0), []);
+		tally.add(layer(1), []);
+		const result = tally.result();
+		// "/a/b" is the parent of "/a/b/c" and of "/a/b/" (a name "" below it): not a leaf.
+		expect(result.inefficientFiles.map(file => file.path).sort()).toEqual(['//b', '/a//b', '/a/b/', '/a/b/c', '/x/b']);
+		expect(result.inefficientFiles.every(file => file.count === 2)).toBe(true);
+	});
+
 	it('gives dive\'s own check case 0.75', () => {
 		const layers = [
 			modelLayer(0, [{path: '/etc/nginx/nginx.conf', size: 2000}, {path: '/etc/nginx/public', size: 3000}]),

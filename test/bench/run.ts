@@ -14,6 +14,9 @@
  *
  * 4. The memory curve: the whole CLI on images of 50k, 200k, 1M and 2M files
  *    (scale-image.ts, cached beside the bench image), time and peak RSS at each size.
+ * 5. The layer cache (cache-bench.ts): the whole CLI cold, first run and
+ *    all-cached on both files, the next build over cached layers, and the
+ *    bytes a registry sends cold and cached, each against its target.
  *
  * Every measurement runs N times (default 3), interleaved; the table shows the
  * median time (min-max beside it) and the largest peak RSS. Targets are shown,
@@ -34,6 +37,7 @@ import {type BenchImage, ensureBenchImage} from './generate-image.js';
 import {ensureScaleImage, type ScaleImage} from './scale-image.js';
 import {loaderPath, MISSING_LOADER_EXIT, repoRoot} from './paths.js';
 import {ensureRealImages} from './real-images.js';
+import {cacheBench} from './cache-bench.js';
 import {PodmanService} from '../helpers/servers/podman-service.js';
 import {RegistryServer} from '../helpers/servers/registry-server.js';
 
@@ -280,6 +284,29 @@ function printTable(rows: readonly Row[], baselineMs: number, runs: number): voi
 	for (const line of lines) console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
 }
 
+/**
+ * The memory curve: the whole CLI (--json to a file, a cold cache of its own)
+ * on the scale images, time and peak RSS at each size, and what a file costs
+ * at the margin between sizes.
+ */
+async function printScaleCurve(sizes: readonly number[], runs: number): Promise<void> {
+	if (sizes.length === 0) return;
+	const images: ScaleImage[] = [];
+	for (const files of sizes) images.push(await ensureScaleImage(files, line => console.error(line)));
+	console.log('');
+	console.log(`the memory curve: the whole CLI (--json FILE) on docker save images of ${sizes.map(count).join(', ')} files (scale-image.ts), ${runs > 1 ? `median time and largest peak RSS of ${runs}` : 'one run'}:`);
+	let previous: {files: number; rss: number} | null = null;
+	for (const image of images) {
+		const samples: Sample[] = [];
+		for (let round = 0; round < runs; round++) samples.push(await measureCli([image.dockerArchive], {}));
+		const rss = Math.max(...samples.map(sample => sample.maxRssBytes ?? 0));
+		const target = SCALE_RSS_TARGETS.get(image.files);
+		const margin = previous ? `; ${((rss - previous.rss) / (image.files - previous.files) / 1000).toFixed(2)} KB per file from ${count(previous.files)}` : '';
+		console.log(`  ${count(image.files).padStart(9)} files (${count(image.entries)} tar entries, ${megabytes(image.bytes)}): ${seconds(median(samples.map(sample => sample.ms)))}, peak RSS ${megabytes(rss)}${target === undefined ? '' : `  <= ${megabytes(target)} ${rss <= target ? 'ok' : 'MISSED'}`}${margin}`);
+		previous = {files: image.files, rss};
+	}
+}
+
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -385,6 +412,9 @@ async function main(): Promise<void> {
 	}
 	await servers.stop();
 	await printScaleCurve(parseScale(process.argv.slice(2)), runs);
+	// The layer cache (cache-bench.ts): cold against all-cached, the next build, and the registry's bytes cold and cached.
+	console.log('');
+	await cacheBench({runs, files: true, registry: true});
 	console.log('');
 	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
 	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);

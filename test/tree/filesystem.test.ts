@@ -28,6 +28,28 @@ function paths(fs: FileSystem): string[] {
 }
 
 describe('FileSystem', () => {
+	it('walks to each entry\'s parent again after a removal or a replacement, even when the last entry had the same parent', () => {
+		// The parent of /a/b/y is the parent of /a/b/x, but /a/b became a symlink between them.
+		const throughLink = stack(layer([file('/a/b/x', 'x'), dir('/c'), symlink('/a/b', '/c'), file('/a/b/y', 'y')]));
+		expect(paths(throughLink)).toEqual(['/a', '/a/b', '/c', '/c/y']);
+		// An ancestor replaced by a symlink: the rest of the path is walked through it.
+		const ancestor = stack(layer([file('/a/b/x', 'x'), symlink('/a', '/z'), file('/a/b/y', 'y')]));
+		expect(paths(ancestor)).toEqual(['/a', '/z', '/z/b', '/z/b/y']);
+		// A parent replaced by a file: the next entry below it cannot be placed.
+		expect(() => stack(layer([file('/d/e/f', 'f'), file('/d/e', 'now a file'), file('/d/e/g', 'g')]))).toThrow(ApplyError);
+		// A whiteout of the last parent, in the next layer: its entries make it again.
+		const again = stack(layer([file('/p/q', 'q')]), layer([file('/p/r', 'r')], ['/p']));
+		expect(paths(again)).toEqual(['/p', '/p/r']);
+		expect(again.lookup('/p')).toMatchObject({layer: -1});
+		// A symlink the last parent was reached through, whited out: the next entry's parent is made, not followed.
+		const unlinked = stack(layer([file('/real/x', 'x'), symlink('/l', '/real'), file('/l/y', 'y')]), layer([file('/l/z', 'z')], ['/l']));
+		expect(paths(unlinked)).toEqual(['/l', '/l/z', '/real', '/real/x', '/real/y']);
+		// Files replaced in the last parent change nothing about it; whiteouts there find it too.
+		const rewritten = stack(layer([file('/d/a', '1'), file('/d/b', '2')]), layer([file('/d/a', '3'), file('/d/b', '4'), file('/d/c', '5')]), layer([], ['/d/a', '/d/c']));
+		expect(paths(rewritten)).toEqual(['/d', '/d/b']);
+		expect(rewritten.lookup('/d/b')).toMatchObject({digest: 'digest-of-4', layer: 1});
+	});
+
 	it('creates implied parent directories owned by root with mode 0755', () => {
 		const fs = stack(layer([file('/a/b/c.txt', 'x', {uid: 1000, gid: 1000})]));
 		expect(paths(fs)).toEqual(['/a', '/a/b', '/a/b/c.txt']);

@@ -9,6 +9,9 @@ const JUNK: Array<{label: string; pattern: RegExp}> = [
 	{label: '.DS_Store', pattern: /(^|\/)\.DS_Store$/},
 ];
 
+/** What every JUNK pattern needs somewhere in the path: one test rules out most paths before the six. */
+const ANY_JUNK = /\.git|node_modules\/|__pycache__\/|\.py[co]$|\.log$|(tests?|__tests__|spec)\/|\.DS_Store$/;
+
 const COPY_OR_ADD = /(^|\s|\))(COPY|ADD)\s/;
 
 /** Files a COPY or ADD brought from the build context that an image never needs. */
@@ -22,7 +25,7 @@ export const buildContextJunk: Rule = ({image}) => {
 		for (let i = 0; i < entries.length; i++) {
 			if (entries.typeOf(i) !== 'file') continue;
 			const path = entries.pathOf(i);
-			const junk = JUNK.find(j => j.pattern.test(path));
+			const junk = ANY_JUNK.test(path) ? JUNK.find(j => j.pattern.test(path)) : undefined;
 			if (junk) hits.push({path, bytes: entries.sizeOf(i), junk});
 		}
 		if (hits.length === 0) continue;

@@ -2,13 +2,17 @@ import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type R
 
 const COMPILER = /^\/usr\/(local\/)?bin\/(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|rustc|cargo|go|javac|make|cmake)(-[\d.]+)?$/;
 const TOOLCHAIN_TREE = /^\/usr\/(lib|libexec)\/gcc\/|^\/usr\/(local\/)?include\//;
+/** The directories the patterns above can match below: only these parts of the final tree are read. */
+const WHERE = ['/usr/bin', '/usr/local/bin', '/usr/lib/gcc', '/usr/libexec/gcc', '/usr/include', '/usr/local/include'];
 
 /** Compilers and headers in the final image: needed to build, not to run. */
 export const buildTools: Rule = ({image, finalFiles}) => {
+	const fs = finalFiles.fs;
 	const hits: Array<{path: string; bytes: number; layer: number}> = [];
-	for (const [path, node] of finalFiles) {
-		if ((node.type === 'file' || node.type === 'hardlink') && (COMPILER.test(path) || TOOLCHAIN_TREE.test(path))) {
-			hits.push({path, bytes: node.type === 'file' ? node.size : 0, layer: node.layer});
+	for (const [path, id] of finalFiles.below(WHERE)) {
+		const type = fs.typeOf(id);
+		if ((type === 'file' || type === 'hardlink') && (COMPILER.test(path) || TOOLCHAIN_TREE.test(path))) {
+			hits.push({path, bytes: type === 'file' ? fs.sizeOf(id) : 0, layer: fs.layerOf(id)});
 		}
 	}
 	if (!hits.some(hit => COMPILER.test(hit.path))) return [];

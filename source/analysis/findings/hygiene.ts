@@ -20,13 +20,16 @@ export const runsAsRoot: Rule = ({image}) => {
 };
 
 const DOCS = /^\/usr\/share\/(doc|man|info|locale|help|gtk-doc)\//;
+/** The directories DOCS can match below: only these parts of the final tree are read. */
+const DOCS_WHERE = ['doc', 'man', 'info', 'locale', 'help', 'gtk-doc'].map(name => `/usr/share/${name}`);
 
 /** A base layer carrying documentation and translations no container reads. */
 export const heavyBase: Rule = ({image, finalFiles}) => {
 	const base = image.layers[0];
 	if (!base || image.layers.length < 2) return [];
 	const docs: Array<{path: string; bytes: number}> = [];
-	for (const [path, node] of finalFiles) if (node.layer === 0 && node.type === 'file' && DOCS.test(path)) docs.push({path, bytes: node.size});
+	const fs = finalFiles.fs;
+	for (const [path, id] of finalFiles.below(DOCS_WHERE)) if (fs.layerOf(id) === 0 && fs.typeOf(id) === 'file' && DOCS.test(path)) docs.push({path, bytes: fs.sizeOf(id)});
 	const bytes = sum(docs);
 	// Worth a finding when docs are a real share of the base, not a stray README.
 	if (bytes === 0 || (bytes < 1_000_000 && bytes < base.contentSize * 0.05)) return [];

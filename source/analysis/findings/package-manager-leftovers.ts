@@ -15,13 +15,18 @@ const MANAGERS: Manager[] = [
 	{name: 'yarn', pattern: /^\/((root|home\/[^/]+)\/\.cache\/yarn|usr\/local\/share\/\.cache\/yarn)\//, fix: 'In the same RUN, `yarn install && yarn cache clean`.'},
 ];
 
+/** The directories the patterns above can match below ("*": any one directory): only these parts of the final tree are read. */
+const HOMES = ['/root', '/home/*'];
+const WHERE = ['/var/lib/apt/lists', '/var/cache/apt', '/var/cache/apk', '/var/cache/yum', '/var/cache/dnf', ...HOMES.flatMap(home => [`${home}/.cache/pip`, `${home}/.npm/_cacache`, `${home}/.cache/yarn`]), '/usr/local/share/.cache/yarn'];
+
 /** Package-manager caches and indexes that ship in the final image. */
 export const packageManagerLeftovers: Rule = ({image, finalFiles}) => {
+	const fs = finalFiles.fs;
 	const hits: Array<{path: string; bytes: number; layer: number; manager: Manager}> = [];
-	for (const [path, node] of finalFiles) {
-		if (node.type !== 'file' || node.size === 0) continue;
+	for (const [path, id] of finalFiles.below(WHERE)) {
+		if (fs.typeOf(id) !== 'file' || fs.sizeOf(id) === 0) continue;
 		const manager = MANAGERS.find(m => m.pattern.test(path));
-		if (manager) hits.push({path, bytes: node.size, layer: node.layer, manager});
+		if (manager) hits.push({path, bytes: fs.sizeOf(id), layer: fs.layerOf(id), manager});
 	}
 	const findings: Finding[] = [];
 	for (const group of groupBy(hits, hit => `${hit.layer} ${hit.manager.name}`).values()) {

@@ -11,7 +11,7 @@ export const rewrittenFiles: Rule = ({image, waste, history}) => {
 		const killer = group[0]!.killedBy;
 		const list = history.changes[killer]!;
 		const metadataOnlyPaths = new Set<string>();
-		for (let i = 0; i < list.length; i++) if (list.metadataOnly(i)) metadataOnlyPaths.add(list.pathOf(i));
+		for (const [, path] of list.paths(i => list.metadataOnly(i))) metadataOnlyPaths.add(path);
 		const metadataOnly = group.filter(dead => metadataOnlyPaths.has(dead.path));
 		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
 		const bytes = sum(paths);
