@@ -15,7 +15,8 @@ import {createProgress} from './progress.js';
 export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise<Comparison> {
 	const analyses: Analysis[] = [];
 	for (const image of mode.images) {
-		const progress = createProgress(process.stderr);
+		// Progress on stderr, unless the caller shows it (the browser's loading screen).
+		const progress = load.onProgress ? {update: load.onProgress, done: () => {}} : createProgress(process.stderr);
 		analyses.push(await loadAndAnalyse(image, {...load, onProgress: progress.update}).finally(progress.done));
 	}
 	if (!mode.range) return compareImages(analyses[0]!, analyses[1]!);

@@ -31,16 +31,18 @@ export interface BrowserSubject {
 	describe(step: number, view: ViewMode): string;
 	/** "w": the n-th largest dead file, where it is stored, and the status line naming it; none for a comparison. */
 	waste?(index: number): {step: number; path: string; notice: string} | undefined;
+	/** A size column of its own instead of the row's one size (a comparison's A → B and change), for the file pane's width: its header and each row's text. */
+	sizeColumn?(width: number): {header: string; text(row: Pick<Row, 'id' | 'isDir'>): string};
 	/** A row's dead version, marked in the tree. */
 	dead?(row: Pick<Row, 'path' | 'state' | 'status'>): DeadContent | undefined;
 }
 
-/** One image: its layers are the steps. */
-export function imageSubject(analysis: Analysis): BrowserSubject {
+/** One image: its layers are the steps (browsed through its layer trees, unless another tree is given). */
+export function imageSubject(analysis: Analysis, tree: TreeView = analysis.trees): BrowserSubject {
 	const {image} = analysis;
 	const dead = deadIndex(analysis);
 	return {
-		tree: analysis.trees,
+		tree,
 		listTitle: `Layers (${image.layers.length})`,
 		listLength: image.history.length + image.layers.length,
 		listLines: (selected, width, height, focused, style) => layerLines(analysis, selected, width, height, focused, style),

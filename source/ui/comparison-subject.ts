@@ -53,6 +53,18 @@ export function comparisonSubject(comparison: Comparison): BrowserSubject {
 			return lines.slice(0, height);
 		},
 		details: width => linePane(detailEntries(comparison), width),
+		// Both sizes and the change where there is room; on a narrow pane, B's size and the change, so names keep theirs.
+		sizeColumn(width) {
+			const both = width >= 100;
+			return {
+				header: both ? `${'A'.padStart(9)}    ${'B'.padStart(9)} ${'change'.padStart(10)}` : `${'B'.padStart(9)} ${'change'.padStart(10)}`,
+				text(row) {
+					const [before, after] = [comparison.tree.sizeAt(row.id, 0), comparison.tree.sizeAt(row.id, 1)];
+					const change = `${prettyBytes(after).padStart(9)} ${signedBytes(after - before).padStart(10)}`;
+					return both ? `${prettyBytes(before).padStart(9)} →  ${change}` : change;
+				},
+			};
+		},
 		describe(step, view) {
 			if (step === 1) return view === 'layer' ? `differences ${range ? `layer ${range.from} → ${range.to}` : 'A → B'}` : `${range ? `after layer ${range.to}` : 'image B'}, differences marked`;
 			return range ? `after layer ${range.from}` : 'image A';
