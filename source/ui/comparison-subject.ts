@@ -55,7 +55,7 @@ export function comparisonSubject(comparison: Comparison): BrowserSubject {
 		details: width => linePane(detailEntries(comparison), width),
 		// Both sizes and the change where there is room; on a narrow pane, B's size and the change, so names keep theirs.
 		sizeColumn(width) {
-			const both = width >= 100;
+			const both = width >= 80;
 			return {
 				header: both ? `${'A'.padStart(9)}    ${'B'.padStart(9)} ${'change'.padStart(10)}` : `${'B'.padStart(9)} ${'change'.padStart(10)}`,
 				text(row) {
