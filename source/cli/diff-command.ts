@@ -1,23 +1,49 @@
 import type {Analysis} from '../analysis/analyse.js';
 import {compareImages, compareLayers, type Comparison} from '../compare/comparison.js';
 import {UsageError} from '../errors.js';
-import type {LoadOptions} from '../image/load.js';
+import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
 
 /**
- * Reads and analyses the images a diff names, then compares them. The two
- * images are read one after the other: each uses every core already, and
- * the second finds the layers it shares with the first in the layer cache
- * (the first run stores them), so a shared base is read once.
+ * Reads and analyses the images a diff names, at once, then compares them.
+ * A blob both images hold (a shared base) is read once: the load that gets
+ * to it second waits for the first one's read, as it would take a cache hit
+ * (with the layer cache on; `--no-cache` reads and checks both copies).
  */
 export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise<Comparison> {
-	const analyses: Analysis[] = [];
-	for (const image of mode.images) {
-		// Progress on stderr, unless the caller shows it (the browser's loading screen).
-		const progress = load.onProgress ? {update: load.onProgress, done: () => {}} : createProgress(process.stderr);
-		analyses.push(await loadAndAnalyse(image, {...load, onProgress: progress.update}).finally(progress.done));
+	const shared: SharedReads = new Map();
+	// One progress for both: layers and bytes of the two together (progress on stderr unless the caller shows it, as the browser does).
+	const progress = load.onProgress ? {update: load.onProgress, done: () => {}} : createProgress(process.stderr);
+	const states: Array<LoadProgress | null> = mode.images.map(() => null);
+	const report = () => {
+		const known = states.filter((state): state is LoadProgress => state !== null);
+		const sum = (pick: (state: LoadProgress) => number | null) => (known.length === states.length && known.every(state => pick(state) !== null) ? known.reduce((total, state) => total + pick(state)!, 0) : null);
+		progress.update({
+			layersRead: known.reduce((total, state) => total + state.layersRead, 0),
+			layersTotal: sum(state => state.layersTotal),
+			bytesRead: known.reduce((total, state) => total + state.bytesRead, 0),
+			bytesTotal: sum(state => state.bytesTotal),
+			approximate: known.some(state => state.approximate),
+		});
+	};
+	let analyses: Analysis[];
+	try {
+		analyses = await Promise.all(
+			mode.images.map((image, index) =>
+				loadAndAnalyse(image, {
+					...load,
+					shared,
+					onProgress: state => {
+						states[index] = state;
+						report();
+					},
+				}),
+			),
+		);
+	} finally {
+		progress.done();
 	}
 	if (!mode.range) return compareImages(analyses[0]!, analyses[1]!);
 	const analysis = analyses[0]!;

@@ -44,6 +44,11 @@ export interface LoadOptions {
 	/** Where engine sockets and registry logins are looked up; the process's own by default. */
 	environment?: EngineEnvironment;
 	onProgress?: (progress: LoadProgress) => void;
+	/**
+	 * Reads shared with other loads of this run (a diff's two images), by blob digest: a blob one load reads,
+	 * or has read, the other takes as it would take a cache hit (with the cache on, and for files and registries).
+	 */
+	shared?: SharedReads;
 	/** Each layer as soon as it is read and verified, in whatever order they finish. */
 	onLayer?: (layer: Layer) => void;
 }
@@ -58,6 +63,8 @@ export interface LoadProgress {
 	/** The total is an estimate (an engine's image size, not its export's). */
 	approximate?: boolean;
 }
+
+export type SharedReads = Map<string, Promise<LayerReadResult>>;
 
 const DEFAULT_CONCURRENCY = 4;
 
@@ -121,13 +128,25 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	// Cache look-ups run at once, but finish in any order; the reads they leave to do start in the order chosen below
 	// (largest first), so which layer reaches a worker first does not depend on how fast the cache answered.
 	let turn: Promise<unknown> = Promise.resolve();
+	// Another load of this run reads the same blob (the same sha256 names the same bytes; each load checks its own diff_id):
+	// it counts as a cache hit, so only where the cache is trusted, and never for a stream, whose bytes pass anyway.
+	const sharing = cache && options.shared && !(files instanceof OnePassFiles) ? options.shared : undefined;
+	const digestOf = new Map(resolved.layers.map(layer => [layer.path, layer.digest]));
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			const lookedUp = lookUp(path, range);
-			const inTurn = turn.then(() => lookedUp);
-			turn = inTurn.catch(() => undefined);
-			read = inTurn.then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path))).then(result => {
+			const digest = digestOf.get(path);
+			const key = sharing && digest?.startsWith('sha256:') ? digest : undefined;
+			let raw = key ? sharing!.get(key) : undefined;
+			if (raw) fromCache.add(path);
+			else {
+				const lookedUp = lookUp(path, range);
+				const inTurn = turn.then(() => lookedUp);
+				turn = inTurn.catch(() => undefined);
+				raw = inTurn.then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path)));
+				if (key) sharing!.set(key, raw);
+			}
+			read = raw.then(result => {
 				const times = listings.get(path)!;
 				entries += times * (result.entries.length + result.whiteouts.length + result.opaqueDirs.length);
 				if (entries > maxEntries) {

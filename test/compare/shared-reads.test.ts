@@ -1,0 +1,70 @@
+/**
+ * Issue 13: `diff A B` reads both images at once, and a blob both hold (a shared base) once. Two builds
+ * on one base in the distribution registry, behind the counting proxy: a cold diff downloads each shared
+ * layer once; with --no-cache, twice (each image's copy read and checked); the comparison is the same.
+ */
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {writeImage, type WrittenImage} from '../fixtures/image-writer.js';
+import type {EntrySpec} from '../fixtures/layer-builder.js';
+import {runCli} from '../helpers/run-cli.js';
+import {FaultProxy} from '../helpers/servers/fault-proxy.js';
+import {RegistryServer} from '../helpers/servers/registry-server.js';
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-shared-reads-'));
+let registry: RegistryServer;
+let proxy: FaultProxy;
+let first: WrittenImage;
+let second: WrittenImage;
+
+const bytes = (n: number, seed: number) => Buffer.from(Array.from({length: n}, (_, i) => (i * 31 + seed * 7 + ((i * i) >> 5)) % 251));
+const layers = (app: string): Array<{entries: EntrySpec[]}> => [
+	{entries: [{type: 'file', path: 'base/lib.so', content: bytes(400_000, 1)}]},
+	{entries: [{type: 'file', path: 'usr/bin/tool', content: bytes(300_000, 2)}]},
+	{entries: [{type: 'file', path: 'app/main.js', content: `console.log(${JSON.stringify(app)});\n`.repeat(app === '1' ? 1 : 3)}]},
+];
+
+beforeAll(async () => {
+	registry = await RegistryServer.start();
+	proxy = await FaultProxy.start(registry.host);
+	first = await writeImage({layers: layers('1')}, {format: 'oci-dir', outPath: path.join(scratch, 'first')});
+	second = await writeImage({layers: layers('2')}, {format: 'oci-dir', outPath: path.join(scratch, 'second')});
+	await registry.push(`oci:${first.path}:1`, 'app:1', ['--preserve-digests']);
+	await registry.push(`oci:${second.path}:1`, 'app:2', ['--preserve-digests']);
+}, 120_000);
+
+afterAll(async () => {
+	await proxy?.stop();
+	await registry?.stop();
+	rmSync(scratch, {recursive: true, force: true});
+});
+
+/** A diff of the two tags through the proxy, with a fresh cache: the report and the bytes sent per layer blob. */
+async function diff(extra: string[] = []): Promise<{report: any; blobs: Map<string, number>}> {
+	proxy.sent.length = 0;
+	const result = await runCli(['diff', `registry://${proxy.host}/app:1`, `registry://${proxy.host}/app:2`, '--insecure', '--json', ...extra], {env: {LAYERSCOPE_CACHE_DIR: mkdtempSync(path.join(scratch, 'cache-'))}});
+	expect(result.code, result.stderr).toBe(0);
+	const layerDigests = new Set([...first.layerDigests, ...second.layerDigests]);
+	const blobs = new Map<string, number>();
+	for (const {path: sent, bytes: size} of proxy.sent) {
+		const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(sent)?.[1];
+		if (digest && layerDigests.has(digest)) blobs.set(digest, (blobs.get(digest) ?? 0) + size);
+	}
+	return {report: JSON.parse(result.stdout), blobs};
+}
+
+describe('diff A B on two builds of one base', () => {
+	it('downloads each shared layer once, and with --no-cache once per image; the comparison is the same', async () => {
+		expect(second.layerDigests.slice(0, 2)).toEqual(first.layerDigests.slice(0, 2));
+		const size = (image: WrittenImage, index: number) => image.layerSizes[index]!.compressed;
+		const once = await diff();
+		expect(once.blobs).toEqual(new Map([[first.layerDigests[0]!, size(first, 0)], [first.layerDigests[1]!, size(first, 1)], [first.layerDigests[2]!, size(first, 2)], [second.layerDigests[2]!, size(second, 2)]]));
+		const twice = await diff(['--no-cache']);
+		expect(twice.blobs.get(first.layerDigests[0]!)).toBe(2 * size(first, 0));
+		expect(twice.blobs.get(first.layerDigests[1]!)).toBe(2 * size(first, 1));
+		expect(once.report.layers.shared).toBe(2);
+		for (const part of ['layers', 'files', 'bytes', 'directories', 'config', 'findings'] as const) expect(once.report[part], part).toEqual(twice.report[part]);
+	}, 120_000);
+});
