@@ -65,7 +65,7 @@ function CrashForTests({afterMs}: {afterMs: number}) {
  * incremental mode rewrites only the lines that changed instead of the whole 150×45 screen, so the terminal
  * has a few hundred bytes to parse rather than ten thousand. The bench (test/bench/ui-latency.ts) renders with these.
  */
-export const INK_OPTIONS = {incrementalRendering: true} as const;
+export const INK_OPTIONS = {incrementalRendering: false} as const;
 
 export interface BrowserOptions {
 	/** The layer to open on (--layer), over the config's start.layer. */
@@ -120,7 +120,7 @@ export function runCompareBrowser(mode: DiffMode, load: LoadOptions, style: Styl
 	return runScreen(mode.images.join(' → '), style, options.config, async onProgress => {
 		const comparison = await loadComparison(mode, {...load, onProgress});
 		void comparison.tree;
-		return {subject: comparisonSubject(comparison), initial: {layer: 1, view: 'layer', sort: 'size', foldAll: false}};
+		return {subject: comparisonSubject(comparison), initial: {layer: 1, view: 'layer', sort: 'size', foldAll: false, focus: 'files'}};
 	});
 }
 
