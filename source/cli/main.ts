@@ -58,12 +58,14 @@ export async function runCli(request: CliRequest): Promise<number> {
 	const cache = request.cache ? openLayerCache(process.env, line => process.stderr.write(`${clearLine}layerscope: ${line}\n`)) : null;
 	const loadOptions: LoadOptions = {...request.load, cache};
 	const style = createStyle(wantsColor({flag: request.color, env: process.env, isTTY: Boolean(process.stdout.isTTY)}));
-	if (mode.kind === 'browser') {
+	if (mode.kind === 'browser' || (mode.kind === 'diff' && mode.browser)) {
 		// The browser and its React are loaded only when a terminal asks for them, as React's production build
 		// (it picks the build from NODE_ENV when first imported; development checks cost frames).
 		process.env.NODE_ENV ??= 'production';
-		const [{runBrowser}, {loadBrowserConfig}] = await Promise.all([import('../ui/launch.js'), import('../ui/browser-config.js')]);
-		await runBrowser(mode.image, loadOptions, style, {layer: mode.layer, config: loadBrowserConfig(process.env)});
+		const [{runBrowser, runCompareBrowser}, {loadBrowserConfig}] = await Promise.all([import('../ui/launch.js'), import('../ui/browser-config.js')]);
+		const config = loadBrowserConfig(process.env);
+		if (mode.kind === 'diff') await runCompareBrowser(mode, loadOptions, style, {config});
+		else await runBrowser(mode.image, loadOptions, style, {layer: mode.layer, config});
 		return 0;
 	}
 	if (mode.kind === 'diff') {

@@ -30,6 +30,8 @@ export interface DiffMode {
 	range: {from: number | undefined; to: number | undefined} | null;
 	json: DiffOutput | null;
 	markdown: DiffOutput | null;
+	/** On a terminal with neither report asked for: the compare view. */
+	browser: boolean;
 }
 
 export interface ModeFlags {
@@ -74,7 +76,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		return {kind: 'cache', action: words[1]};
 	}
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
-	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell);
+	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell, stdoutIsTTY);
 	for (const name of ['markdown', 'from', 'to'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
 	const files = words[0] === 'files';
 	if (files) words.shift();
@@ -122,7 +124,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	return stdoutIsTTY ? {kind: 'browser', image, layer: flags.layer} : {kind: 'summary', image};
 }
 
-function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => string): DiffMode {
+function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => string, stdoutIsTTY: boolean): DiffMode {
 	const ranged = flags.from !== undefined || flags.to !== undefined;
 	// As for one image: `--json FILE` and `--markdown FILE` may stand before the images, so a value where an image is missing is the image.
 	const output = (value: string | undefined): DiffOutput | null => {
@@ -148,10 +150,10 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 			if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UsageError(`${spell(name)} must be a layer number (0 or more), not ${value}`);
 		}
 		if (flags.from !== undefined && flags.to !== undefined && flags.from >= flags.to) throw new UsageError(`${spell('from')} must be below ${spell('to')} (${flags.from} is not below ${flags.to})`);
-		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown};
+		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown, browser: stdoutIsTTY && !json && !markdown};
 	}
 	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
-	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown};
+	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown, browser: stdoutIsTTY && !json && !markdown};
 }
 
 function joinWords(words: string[]): string {

@@ -27,8 +27,6 @@ export class ComparisonTree implements TreeView {
 	private readonly sizes: [Float64Array, Float64Array];
 	/** Per path: what step 1 changed there (index into the diff), or -1. */
 	private readonly diffIndex: Int32Array;
-	/** Per path: the bytes step 1's changes weigh at or below it (0 when none lie there). */
-	private readonly changeWeight: Float64Array;
 	/** Per path: 1 when step 1 changed it or something below it. */
 	private readonly touched: Uint8Array;
 	private readonly changed: Int32Array;
@@ -80,7 +78,6 @@ export class ComparisonTree implements TreeView {
 		this.sides = [Int32Array.from(inA), Int32Array.from(inB)];
 		this.sizes = [this.totals(a, this.sides[0]), this.totals(b, this.sides[1])];
 		this.diffIndex = new Int32Array(count).fill(-1);
-		this.changeWeight = new Float64Array(count);
 		this.touched = new Uint8Array(count);
 		const changed: number[] = [];
 		const counts: ChangeCounts = {added: 0, modified: 0, metadataOnly: 0, removed: 0};
@@ -91,15 +88,10 @@ export class ComparisonTree implements TreeView {
 			const status = diff.status(index);
 			if (status === 'modified' && diff.metadataOnly(index)) counts.metadataOnly++;
 			else counts[status]++;
-			this.changeWeight[id] = status === 'removed' ? this.ownSize(0, id) : this.ownSize(1, id);
 			this.touched[id] = 1;
 		}
-		// Ids are in tree order (a parent before its children): from the end, each path hands its weight and mark to its parent once.
-		for (let id = count - 1; id > 0; id--) {
-			const parent = this.parents[id]!;
-			this.changeWeight[parent] += this.changeWeight[id]!;
-			if (this.touched[id] === 1) this.touched[parent] = 1;
-		}
+		// Ids are in tree order (a parent before its children): from the end, each path hands its mark to its parent once.
+		for (let id = count - 1; id > 0; id--) if (this.touched[id] === 1) this.touched[this.parents[id]!] = 1;
 		this.changed = Int32Array.from(changed);
 		const all = count - 1;
 		let filesInA = 0;
@@ -169,8 +161,9 @@ export class ComparisonTree implements TreeView {
 		return step === 0 ? children.filter(child => this.sides[0][child] !== ABSENT) : children.filter(child => this.touched[child] === 1);
 	}
 
+	/** Step 1: how much the bytes at or below the path changed from A to B, grown or shrunk (what "sort by size" orders the differences by). */
 	changeSize(id: number, step: number): number {
-		return step === 0 ? this.sizeAt(id, 0) : this.changeWeight[id]!;
+		return step === 0 ? this.sizeAt(id, 0) : Math.abs(this.sizes[1][id]! - this.sizes[0][id]!);
 	}
 
 	changeCounts(step: number): ChangeCounts {
@@ -181,15 +174,6 @@ export class ComparisonTree implements TreeView {
 		const side = this.sides[step]?.[id] ?? ABSENT;
 		if (id === 0 || side === ABSENT) return null;
 		return (step === 0 ? this.a : this.b).node(side);
-	}
-
-	/** A path's own content bytes at a step (0 for directories and absent paths). */
-	private ownSize(step: number, id: number): number {
-		const side = this.sides[step]![id]!;
-		if (side === ABSENT) return 0;
-		const fs = step === 0 ? this.a : this.b;
-		const type = fs.typeOf(side);
-		return type === 'file' || type === 'hardlink' ? fs.sizeOf(side) : 0;
 	}
 
 	/** Content bytes at or below every path on one side: each path's own, added to its ancestors'. */

@@ -1,5 +1,4 @@
 import {Box, Text, useInput} from 'ink';
-import prettyBytes from 'pretty-bytes';
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
 import {progressLine} from '../cli/progress.js';
@@ -8,19 +7,22 @@ import type {Style} from '../report/style.js';
 import type {TreeView} from '../tree/tree-view.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import {fit} from './columns.js';
-import {attributesFit, deadIndex, formatRow, imageDetailLines, layerDetailLines, layerLines, screenStyle} from './format.js';
+import {attributesFit, formatRow, screenStyle} from './format.js';
+import {imageSubject, type BrowserSubject} from './browser-subject.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
-import {detailPane} from './details-pane.js';
 import {barHints, commandFor, type KeyPress} from './keymap.js';
 import {PaintedLines} from './painted-lines.js';
 import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {findMatch, prepareFlatRows, visibleRows} from './visible-rows.js';
 
 const FOLD_ABOVE_PATHS = 5000;
+const noDead = () => undefined;
 
 export interface BrowserProps {
-	analysis: Analysis;
-	/** The tree the file pane browses, its steps the layers: the analysis' layer trees unless another is given (a comparison, say). */
+	/** What to browse: one image's analysis (its layers), or any subject (a comparison of two images). */
+	analysis?: Analysis;
+	subject?: BrowserSubject;
+	/** With an analysis: the tree the file pane browses instead of its layer trees. */
 	tree?: TreeView;
 	width: number;
 	height: number;
@@ -47,9 +49,10 @@ function ancestorsOf(tree: TreeView, id: number): number[] {
 	return ancestors;
 }
 
-export function Browser({analysis, tree: given, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
+export function Browser({analysis, subject: givenSubject, tree: givenTree, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
 	const keymap = config.keymap;
-	const tree = given ?? analysis.trees;
+	const subject = useMemo(() => givenSubject ?? imageSubject(analysis!, givenTree), [givenSubject, analysis, givenTree]);
+	const tree = subject.tree;
 	const style = useMemo(() => screenStyle(givenStyle), [givenStyle]);
 	// The first layer, as dive opens; big trees start folded: a hundred thousand open rows help nobody, and folded ones cost nothing to lay out.
 	const [state, setState] = useState<ViewState>(() => {
@@ -64,16 +67,14 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 	);
 	const waste = useCallback(
 		(index: number) => {
-			const files = analysis.waste.files;
-			const dead = files[index];
+			const dead = subject.waste?.(index);
 			const id = dead && tree.idOf(dead.path);
 			if (!dead || id === undefined) return undefined;
-			const notice = `w: ${index + 1} of ${files.length} · ${escapeForTerminal(dead.path)} · ${prettyBytes(dead.size)} stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`;
-			return {layer: dead.storedIn, pathId: id, ancestors: ancestorsOf(tree, id), notice};
+			return {layer: dead.step, pathId: id, ancestors: ancestorsOf(tree, id), notice: dead.notice};
 		},
-		[analysis, tree],
+		[subject, tree],
 	);
-	const deadOf = useMemo(() => deadIndex(analysis), [analysis]);
+	const deadOf = subject.dead ?? noDead;
 
 	// The left column takes its share, but leaves the file tree 50 columns on a narrow terminal.
 	const leftWidth = Math.max(24, Math.min(Math.floor(width * (config.leftShare ?? 0.42)), width - 50));
@@ -81,8 +82,8 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
 	// The layers list takes up to 45 % of the left column; the details below it take the rest.
-	const layersHeight = Math.max(3, Math.min(analysis.image.history.length + analysis.image.layers.length + 1, Math.floor(bodyHeight * 0.45)));
-	const details = useMemo(() => detailPane(analysis, leftWidth), [analysis, leftWidth]);
+	const layersHeight = Math.max(3, Math.min(subject.listLength + 1, Math.floor(bodyHeight * 0.45)));
+	const details = useMemo(() => subject.details(leftWidth), [subject, leftWidth]);
 	const detailHeight = Math.max(1, bodyHeight - layersHeight - 1);
 	const context: ViewContext = {
 		layerCount: tree.stepCount,
@@ -188,7 +189,7 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 	// Left column: layers, the selected layer's details, the image's. Cursor moves in the file tree leave it as it is.
 	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
 	const left = useMemo(() => {
-		const layers = [title(`Layers (${analysis.image.layers.length})`, state.focus === 'layers', leftWidth), ...layerLines(analysis, state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style)];
+		const layers = [title(subject.listTitle, state.focus === 'layers', leftWidth), ...subject.listLines(state.layer, leftWidth, layersHeight - 1, state.focus === 'layers', style)];
 		let below: string[];
 		if (state.focus === 'details') {
 			// Focused, the details pane is the whole image's story, scrolled: every finding, every reclaimable file.
@@ -201,14 +202,14 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 			});
 			below = [title(`Details · ${details.stopCount > 0 ? `${state.detailCursor + 1} of ${details.stopCount}` : 'nothing to open'} · Enter shows it in the tree`, true, leftWidth), ...shown];
 		} else {
-			const layer = layerDetailLines(analysis, state.layer, leftWidth, style, tree.changeCounts(state.layer));
-			below = [...layer, ...imageDetailLines(analysis, leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];
+			const layer = subject.stepLines(state.layer, leftWidth, style, tree.changeCounts(state.layer));
+			below = [...layer, ...subject.overviewLines(leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];
 		}
 		const lines = [...layers, ...below].slice(0, bodyHeight);
 		while (lines.length < bodyHeight) lines.push('');
 		// The box places the right pane: trailing blanks need not be drawn, and every character costs Ink time on every frame.
 		return lines.map(line => line.trimEnd());
-	}, [analysis, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
+	}, [subject, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
 
 	let right: string[];
 	if (state.help) {
@@ -220,15 +221,17 @@ export function Browser({analysis, tree: given, width, height, style: givenStyle
 		const filter = state.filter || state.filtering ? ` · filter: ${escapeControlCharacters(state.filter)}${state.filtering ? '▏' : ''}${counted}` : '';
 		const find = state.find || state.finding ? ` · find: ${escapeControlCharacters(state.find)}${state.finding ? '▏' : state.findMissed ? ' (no match)' : ' (n next, N previous)'}` : '';
 		const hidden = Object.entries(state.hidden).filter(([, off]) => off).map(([status]) => status);
-		const what = state.view === 'layer' ? `changes in layer ${state.layer}` : `filesystem after layer ${state.layer}`;
+		const what = subject.describe(state.layer, state.view);
 		const onScreen = rows.slice(state.scroll, state.scroll + pageSize);
 		// Mode and owner give way before names do.
-		const attributes = state.attributes && attributesFit(onScreen, rightWidth);
-		const header = attributes ? '  Permission      UID:GID      Size  Name' : `       Size  Name${state.attributes ? '  (mode, owner: no room)' : ''}`;
+		const sizeColumn = subject.sizeColumn?.(rightWidth);
+		const attributes = state.attributes && attributesFit(onScreen, rightWidth - (sizeColumn ? sizeColumn.header.length - 9 : 0));
+		const sizeHeader = sizeColumn?.header ?? '     Size';
+		const header = attributes ? `  Permission      UID:GID ${sizeHeader}  Name` : `  ${sizeHeader}  Name${state.attributes ? '  (mode, owner: no room)' : ''}`;
 		right = [
 			title(`Files: ${what}${filter}${find}${hidden.length > 0 ? ` · hiding ${hidden.join(', ')}` : ''} · by ${state.sort}`, state.focus === 'files', rightWidth),
 			style('dim', fit(header, rightWidth)),
-			...onScreen.map((row, offset) => formatRow(row, rightWidth, attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style, deadOf(row))),
+			...onScreen.map((row, offset) => formatRow(row, rightWidth, attributes, state.focus === 'files' && state.scroll + offset === state.cursor, style, deadOf(row), sizeColumn?.text(row))),
 		];
 		if (rows.length === 0) right.push(fit(state.filter ? (rows.filter?.invalidPattern ? '  nothing matches: not a valid regular expression, and no path holds it as text' : rows.filter && rows.filter.matches > 0 ? '  the matches are all hidden (a, r, m, u show them)' : '  nothing matches the filter') : '  nothing to show', rightWidth));
 	}

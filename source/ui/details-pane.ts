@@ -36,11 +36,15 @@ export interface DetailPane {
 	lines(from: number, to: number): DetailLine[];
 }
 
-/** One entry as written, before wrapping. */
-interface Entry {
+/** One entry as written, before wrapping: a stop when it has a target, or part of the stop before it when it joins it. */
+export interface PaneEntry {
 	text: string;
 	tone?: DetailLine['tone'];
-	indent: string;
+	/** Where its wrapped lines continue. */
+	indent?: string;
+	target?: DetailTarget;
+	/** The entry belongs to the previous stop (a finding's instruction and fix belong to its title). */
+	join?: boolean;
 }
 
 /**
@@ -55,13 +59,8 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 	const {image, efficiency, waste, findings} = analysis;
 	const last = Math.max(0, image.layers.length - 1);
 	const storedIn = new Map(waste.files.map(file => [file.path, file.storedIn]));
-	const entries: Entry[] = [];
-	/** Stops as ranges of entries. */
-	const stops: Array<{first: number; last: number; target: DetailTarget}> = [];
-	const add = (text: string, options: {tone?: DetailLine['tone']; indent?: string; target?: DetailTarget} = {}) => {
-		entries.push({text, tone: options.tone, indent: options.indent ?? ''});
-		if (options.target) stops.push({first: entries.length - 1, last: entries.length - 1, target: options.target});
-	};
+	const entries: PaneEntry[] = [];
+	const add = (text: string, options: Omit<PaneEntry, 'text'> = {}) => entries.push({text, ...options});
 	add(`Image ${escapeForTerminal(image.repoTags.join(', ') || image.input)}`, {tone: 'bold'});
 	add(`${escapeForTerminal(formatPlatform(image.platform))} · ${image.layers.length} layers · ${prettyBytes(waste.storedBytes)} of content`);
 	add(`reclaimable ${prettyBytes(waste.reclaimableBytes)} (${waste.storedBytes === 0 ? 0 : ((waste.reclaimableBytes / waste.storedBytes) * 100).toFixed(1)} % of the content)`, {tone: waste.reclaimableBytes > 0 ? 'yellow' : undefined});
@@ -73,11 +72,10 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 		const first = finding.paths[0];
 		const mark = finding.severity === 'high' ? '!!' : finding.severity === 'medium' ? '! ' : '· ';
 		// A finding opens to its layer's instruction and its whole fix, one stop; its paths follow, a stop each.
-		const start = entries.length;
-		add(`${mark} ${escapeForTerminal(finding.title)}${finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : ''}`, {indent: '   '});
-		if (finding.instruction !== null) add(`   layer ${finding.layer}: ${escapeForTerminal(shortInstruction(finding.instruction))}`, {tone: 'dim', indent: '   '});
-		add(`   fix: ${escapeForTerminal(finding.fix)}`, {indent: '   '});
-		stops.push({first: start, last: entries.length - 1, target: first ? {layer: layerOf(first.path), path: first.path} : {layer: finding.layer ?? last, path: '/'}});
+		const target = first ? {layer: layerOf(first.path), path: first.path} : {layer: finding.layer ?? last, path: '/'};
+		add(`${mark} ${escapeForTerminal(finding.title)}${finding.bytes > 0 ? ` (${prettyBytes(finding.bytes)})` : ''}`, {indent: '   ', target});
+		if (finding.instruction !== null) add(`   layer ${finding.layer}: ${escapeForTerminal(shortInstruction(finding.instruction))}`, {tone: 'dim', indent: '   ', join: true});
+		add(`   fix: ${escapeForTerminal(finding.fix)}`, {indent: '   ', join: true});
 		for (const item of finding.paths) add(`     ${prettyBytes(item.bytes)}  ${escapeForTerminal(item.path)}`, {indent: '       ', target: {layer: layerOf(item.path), path: item.path}});
 	}
 	add('');
@@ -86,13 +84,24 @@ export function detailPane(analysis: Analysis, width: number): DetailPane {
 		add(`${prettyBytes(dead.size)}  ${escapeForTerminal(dead.path)} · stored in layer ${dead.storedIn}, ${dead.cause} in layer ${dead.killedBy}`, {indent: '  ', target: {layer: dead.storedIn, path: dead.path}});
 	}
 
+	return linePane(entries, width);
+}
+
+/** Entries as a pane, each wrapped to `width` when first shown or when a stop after it is asked for. */
+export function linePane(entries: readonly PaneEntry[], width: number): DetailPane {
+	/** Stops as ranges of entries. */
+	const stops: Array<{first: number; last: number; target: DetailTarget}> = [];
+	entries.forEach((entry, index) => {
+		if (entry.join && stops.length > 0 && stops.at(-1)!.last === index - 1) stops.at(-1)!.last = index;
+		else if (entry.target) stops.push({first: index, last: index, target: entry.target});
+	});
 	const lines: DetailLine[] = [];
 	/** By entry, as far as wrapped: its first line. */
 	const firstLine: number[] = [];
 	const wrapUpTo = (entry: number, lineCount = Number.POSITIVE_INFINITY) => {
 		while (firstLine.length <= entry && firstLine.length < entries.length && lines.length < lineCount) {
 			const index = firstLine.length;
-			const {text, tone, indent} = entries[index]!;
+			const {text, tone, indent = ''} = entries[index]!;
 			firstLine.push(lines.length);
 			// Most lines fit as they are: wrapping measures every character.
 			const room = Math.max(8, width - indent.length);

@@ -43,10 +43,10 @@ export function deadIndex(analysis: Analysis): (row: Pick<Row, 'path' | 'state' 
 	return row => (row.status === 'removed' ? undefined : dead.get(`${row.state.layer}\u0000${row.path}`));
 }
 
-export function formatRow(row: Row, width: number, attributes: boolean, selected: boolean, style: Style, dead?: DeadContent): string {
+export function formatRow(row: Row, width: number, attributes: boolean, selected: boolean, style: Style, dead?: DeadContent, sizeText?: string): string {
 	const state = row.state;
-	const size = row.isDir && row.size === 0 ? '-' : prettyBytes(row.size);
-	const columns = attributes ? `${TYPE_LETTER[state.type]}${modeString(state.mode)} ${`${state.uid}:${state.gid}`.padStart(9)} ${size.padStart(9)} ` : `${size.padStart(9)} `;
+	const size = sizeText ?? (row.isDir && row.size === 0 ? '-' : prettyBytes(row.size)).padStart(9);
+	const columns = attributes ? `${TYPE_LETTER[state.type]}${modeString(state.mode)} ${`${state.uid}:${state.gid}`.padStart(9)} ${size} ` : `${size} `;
 	const fold = row.isDir ? (row.collapsed ? '⊕ ' : '') : '';
 	const own = escapeForTerminal(row.name);
 	let name = own;

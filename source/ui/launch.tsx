@@ -3,13 +3,17 @@ import process from 'node:process';
 import tty from 'node:tty';
 import {render, useApp, useStdout} from 'ink';
 import React, {useCallback, useEffect, useState} from 'react';
-import type {Analysis} from '../analysis/analyse.js';
+import {loadComparison} from '../cli/diff-command.js';
 import {loadAndAnalyse} from '../cli/load-and-analyse.js';
+import type {DiffMode} from '../cli/mode.js';
 import {UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {Browser, Loading} from './app.js';
 import type {BrowserConfig} from './browser-config.js';
+import {imageSubject, type BrowserSubject} from './browser-subject.js';
+import {comparisonSubject} from './comparison-subject.js';
+import type {ViewState} from './view-state.js';
 
 /** The alternate screen, plus mouse reports (button events, SGR encoding) for the wheel. */
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[2J\u001B[H\u001B[?1000h\u001B[?1006h';
@@ -59,7 +63,8 @@ function CrashForTests({afterMs}: {afterMs: number}) {
 /**
  * How Ink draws the browser (the bench, test/bench/ui-latency.ts, renders with these). Not Ink's
  * incrementalRendering: it rewrites only changed lines, but on this full-screen frame it leaves lines
- * repeated and shifted in tmux (test/e2e/keys.test.ts saw it), and a frame's cost is in composing it, not writing it.
+ * repeated and shifted in tmux (Ink 6.8 moves up one line too few over a frame that ends in a newline, as every frame
+ * shorter than the terminal does; test/e2e/keys.test.ts and compare-view.test.ts saw it), and a frame's cost is in composing it, not writing it.
  */
 export const INK_OPTIONS = {} as const;
 
@@ -70,45 +75,58 @@ export interface BrowserOptions {
 	config?: BrowserConfig;
 }
 
-function Root({input, load, style, options, onDone}: {input: string; load: LoadOptions; style: Style; options: BrowserOptions; onDone: (error?: unknown) => void}) {
+/** Opens what the browser shows, reporting progress on the way; rejects with the error to show on the shell. */
+type Open = (onProgress: (progress: LoadProgress) => void) => Promise<{subject: BrowserSubject; initial?: Partial<ViewState>}>;
+
+function Root({label, open, style, config, onDone}: {label: string; open: Open; style: Style; config: BrowserConfig | undefined; onDone: (error?: unknown) => void}) {
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize();
 	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null});
-	const [analysis, setAnalysis] = useState<Analysis>();
+	const [opened, setOpened] = useState<{subject: BrowserSubject; initial?: Partial<ViewState>}>();
 	useEffect(() => {
-		loadAndAnalyse(input, {...load, onProgress: setProgress}).then(
-			result => {
-				const count = result.image.layers.length;
-				if (options.layer !== undefined && (!Number.isInteger(options.layer) || options.layer < 0 || options.layer >= count)) {
-					onDone(new UsageError(`--layer must be between 0 and ${count - 1} for this image, not ${options.layer}`));
-					exit();
-					return;
-				}
-				void result.trees; // build the per-layer index now: every key press after this is instant
-				setAnalysis(result);
-			},
-			error => {
-				onDone(error);
-				exit();
-			},
-		);
+		open(setProgress).then(setOpened, error => {
+			onDone(error);
+			exit();
+		});
 	}, []);
 	const quit = useCallback(() => {
 		onDone();
 		exit();
 	}, [exit, onDone]);
-	if (!analysis) return <Loading input={input} progress={progress} width={width} />;
+	if (!opened) return <Loading input={label} progress={progress} width={width} />;
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>
-			<Browser analysis={analysis} width={width} height={height} style={style} onQuit={quit} config={options.config} initial={options.layer === undefined ? undefined : {layer: options.layer}} />
+			<Browser subject={opened.subject} width={width} height={height} style={style} onQuit={quit} config={config} initial={opened.initial} />
 			{crashAfterMs ? <CrashForTests afterMs={Number(crashAfterMs)} /> : null}
 		</>
 	);
 }
 
+/** The browser on one image. */
+export function runBrowser(input: string, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
+	return runScreen(input, style, options.config, async onProgress => {
+		const result = await loadAndAnalyse(input, {...load, onProgress});
+		const count = result.image.layers.length;
+		if (options.layer !== undefined && (!Number.isInteger(options.layer) || options.layer < 0 || options.layer >= count)) {
+			throw new UsageError(`--layer must be between 0 and ${count - 1} for this image, not ${options.layer}`);
+		}
+		void result.trees; // build the per-layer index now: every key press after this is instant
+		return {subject: imageSubject(result), initial: options.layer === undefined ? undefined : {layer: options.layer}};
+	});
+}
+
+/** The compare view: the differences from A to B (step 1, its changes only, largest first), B's and A's whole trees a step away. */
+export function runCompareBrowser(mode: DiffMode, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
+	return runScreen(mode.images.join(' → '), style, options.config, async onProgress => {
+		const comparison = await loadComparison(mode, {...load, onProgress});
+		void comparison.tree;
+		return {subject: comparisonSubject(comparison), initial: {layer: 1, view: 'layer', sort: 'size', foldAll: false, focus: 'files'}};
+	});
+}
+
 /** The full-screen browser: the alternate screen while it runs, the terminal as it was afterwards, even on a crash. */
-export async function runBrowser(input: string, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
+async function runScreen(label: string, style: Style, config: BrowserConfig | undefined, open: Open): Promise<void> {
 	const stdin = keyboard();
 	const stdout = process.stdout;
 	let restored = false;
@@ -127,7 +145,7 @@ export async function runBrowser(input: string, load: LoadOptions, style: Style,
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
 	try {
-		const app = render(<Root input={input} load={load} style={style} options={options} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
+		const app = render(<Root label={label} open={open} style={style} config={config} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
 		await app.waitUntilExit();
 	} finally {
 		restore();

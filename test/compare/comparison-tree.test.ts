@@ -68,11 +68,8 @@ describe('ComparisonTree: two images as a TreeView of two steps', () => {
 		const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0};
 		for (const {status, metadataOnly} of listed.values()) counts[status === 'modified' && metadataOnly ? 'metadataOnly' : status]++;
 		expect(tree.changeCounts(1)).toEqual(counts);
-		// What the changes weigh: new sizes of what came or changed, old sizes of what went.
-		const weigh = (p: string) => {
-			const {status} = listed.get(p)!;
-			return status === 'removed' ? bytes(listing(a).get(p)) : bytes(listing(b).get(p));
-		};
-		expect(tree.changeSize(tree.root, 1)).toBe([...listed.keys()].reduce((sum, p) => sum + weigh(p), 0));
+		// What a difference weighs: how much the bytes at or below the path changed, grown or shrunk.
+		for (let id = 0; id <= tree.pathCount; id++) expect(tree.changeSize(id, 1)).toBe(Math.abs(tree.sizeAt(id, 1) - tree.sizeAt(id, 0)));
+		expect(tree.changeSize(tree.root, 1)).toBe(Math.abs([...listing(b).values()].reduce((sum, n) => sum + bytes(n), 0) - [...listing(a).values()].reduce((sum, n) => sum + bytes(n), 0)));
 	});
 });
