@@ -1,11 +1,14 @@
 /**
  * Renders media/screenshot.svg from a real frame: the built binary runs in
  * tmux on the bundled example image, a few keys are pressed, and the pane
- * (with its colors) is captured and drawn as SVG text. Run after `npm run
- * build`: `npx tsx media/make-screenshot.ts`.
+ * (with its colors) is captured and drawn as SVG text. With `--compare`,
+ * media/compare-screenshot.svg: the compare view on the project's real pair
+ * (test/interop/app-v1 and app-v2, built by the interop script first if
+ * needed). Run after `npm run build`: `npx tsx media/make-screenshot.ts [--compare]`.
  */
 import {execFileSync} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Anser from 'anser';
@@ -17,13 +20,12 @@ const socket = `layerscope-screenshot-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-async function capture(): Promise<string> {
-	// From the repository, with a relative path, so the frame names the image as a reader of the README would type it.
-	tmux('new-session', '-d', '-s', 'shot', '-c', root, '-x', String(columns), '-y', String(rows), 'env -u NO_COLOR TERM=xterm-256color node dist/cli.js media/example.tar --layer 4');
+async function capture(command: string, keyPresses: string[][], cwd = root): Promise<string> {
+	// With relative paths, so the frame names the images as a reader of the README would type them.
+	tmux('new-session', '-d', '-s', 'shot', '-c', cwd, '-x', String(columns), '-y', String(rows), `env -u NO_COLOR TERM=xterm-256color ${command}`);
 	try {
 		await sleep(2000);
-		// The chmod layer, its own changes: every app file stored again for a mode change.
-		for (const keys of [['C-l'], ['Tab'], ['Down'], ['Down']]) {
+		for (const keys of keyPresses) {
 			tmux('send-keys', '-t', 'shot', ...keys);
 			await sleep(300);
 		}
@@ -69,7 +71,26 @@ function svg(screen: string): string {
 	].join('\n');
 }
 
-const screen = await capture();
-writeFileSync(path.join(here, 'screenshot.svg'), svg(screen));
-writeFileSync(path.join(here, 'screenshot.txt'), screen.replaceAll(/\u001B\[[0-9;]*m/g, ''));
-console.log('wrote media/screenshot.svg and media/screenshot.txt');
+const compare = process.argv.includes('--compare');
+let screen: string;
+if (compare) {
+	const {ensureInteropImages} = await import('../test/interop/build-images.js');
+	const built = ensureInteropImages().dir;
+	// Under the names a reader would give them, in a folder of their own (removed afterwards).
+	const shot = mkdtempSync(path.join(os.tmpdir(), 'layerscope-shot-'));
+	cpSync(path.join(built, 'app-v1.docker.tar'), path.join(shot, 'app-v1.tar'));
+	cpSync(path.join(built, 'app-v2.oci'), path.join(shot, 'app-v2'), {recursive: true});
+	try {
+		// The differences from v1 to v2, largest change first, the cursor on the first.
+		screen = await capture(`node ${path.join(root, 'dist/cli.js')} diff app-v1.tar app-v2`, [['Down']], shot);
+	} finally {
+		rmSync(shot, {recursive: true, force: true});
+	}
+} else {
+	// The chmod layer, its own changes: every app file stored again for a mode change.
+	screen = await capture('node dist/cli.js media/example.tar --layer 4', [['C-l'], ['Tab'], ['Down'], ['Down']]);
+}
+const name = compare ? 'compare-screenshot' : 'screenshot';
+writeFileSync(path.join(here, `${name}.svg`), svg(screen));
+writeFileSync(path.join(here, `${name}.txt`), screen.replaceAll(/\u001B\[[0-9;]*m/g, ''));
+console.log(`wrote media/${name}.svg and media/${name}.txt`);
