@@ -403,6 +403,8 @@ async function main(): Promise<void> {
 		['the real toolchain image (test/bench/toolchain.Containerfile)', [real.toolchain.ociLayout]],
 		['the real small image (test/bench/small.Containerfile)', [real.small.ociLayout]],
 		['a 200,000-file image built in memory', ['--synthetic', '200000']],
+		// Issue 13: the compare view, its "layer switch" between the two images.
+		['the compare view of two 200,000-file images built in memory', ['--compare', '200000']],
 	];
 	for (const [label, args] of uiImages) {
 		const ui = await measureUi(args);

@@ -6,6 +6,12 @@
  *
  *   node --import tsx test/bench/ui-latency.ts IMAGE
  *   node --import tsx test/bench/ui-latency.ts --synthetic 200000
+ *   node --import tsx test/bench/ui-latency.ts --compare 200000
+ *
+ * --compare N: the compare view (issue 13) on two such images of N files, the
+ * second the first's next build (one more layer that rewrites a twentieth of
+ * the files, adds 5,000 and deletes 1,000); its "layer switch" moves between
+ * the two images, the whole comparison open.
  *
  * --synthetic N builds an image of N files in memory (five layers that add,
  * rewrite, chmod and delete, as real builds do) and analyses it the way the
@@ -113,20 +119,37 @@ function syntheticImage(files: number): unknown {
 	return {input: 'synthetic', source: {kind: 'file', endpoint: null}, format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};
 }
 
+/** The next build of a synthetic image: one more layer that rewrites every twentieth file, adds 5,000 and deletes 1,000. */
+function nextSyntheticBuild(image: {layers: Array<{entries: {length: number; pathOf: (i: number) => string}}>} & Record<string, unknown>): unknown {
+	const paths: string[] = [];
+	for (const layer of image.layers) for (let i = 0; i < layer.entries.length; i++) paths.push(layer.entries.pathOf(i));
+	const entry = (path: string, size: number) => ({path, type: 'file', mode: 0o644, uid: 0, gid: 0, size, mtime: 0, digest: `n${size}`});
+	const entries = [...paths.filter((_, i) => i % 20 === 0).map((path, i) => entry(path, 3000 + (i % 5000))), ...Array.from({length: 5000}, (_, i) => entry(`/srv/new/d${i % 50}/file${i}.bin`, 4000 + i))];
+	const index = image.layers.length;
+	const layer = {index, entries: EntryTable.from(entries), whiteouts: paths.filter((_, i) => i % 97 === 1).slice(0, 1000), opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: entries.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
+	const history = [...(image.history as unknown[]), {created: null, createdBy: 'COPY . /srv', comment: null, author: null, emptyLayer: false, layerIndex: index}];
+	return {...image, id: 'sha256:1', repoTags: ['synthetic:2'], history, layers: [...image.layers, layer]};
+}
+
 const syntheticAt = process.argv.indexOf('--synthetic');
-const input = syntheticAt === -1 ? process.argv[2] : undefined;
-if (syntheticAt === -1 && !input) throw new Error('usage: ui-latency.ts IMAGE | --synthetic N');
-const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticImage(Number(process.argv[syntheticAt + 1])))) as {trees: unknown; finalFiles: unknown[]};
+const compareAt = process.argv.indexOf('--compare');
+const input = syntheticAt === -1 && compareAt === -1 ? process.argv[2] : undefined;
+if (syntheticAt === -1 && compareAt === -1 && !input) throw new Error('usage: ui-latency.ts IMAGE | --synthetic N | --compare N');
+const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticImage(Number(process.argv[(compareAt === -1 ? syntheticAt : compareAt) + 1])))) as {trees: unknown; finalFiles: unknown[]; image: {layers: unknown[]}};
+// The compare view: the same Browser over a comparison's tree and subject (on the differences, as it opens).
+const {compareImages} = await load<{compareImages: (a: unknown, b: unknown) => {tree: {pathCount: number}}}>('compare/comparison.js');
+const {comparisonSubject} = await load<{comparisonSubject: (comparison: unknown) => {tree: unknown}}>('ui/comparison-subject.js');
+const comparison = compareAt === -1 ? null : compareImages(analysis, analyseImage(nextSyntheticBuild(analysis.image as never)));
 const started = performance.now();
-void analysis.trees;
+const tree = (comparison ? comparison.tree : analysis.trees) as {children?: unknown; pathCount?: number};
+void tree.children;
 const treeIndexMs = performance.now() - started;
 // What the browser lays out ahead of the first filter or unfolding (see prepareFlatRows): the opening layer's whole tree.
-const lastLayer = (analysis as {image: {layers: unknown[]}}).image.layers.length - 1;
+const lastLayer = comparison ? 1 : analysis.image.layers.length - 1;
 const {prepareFlatRows} = await load<{prepareFlatRows?: (analysis: unknown, options: object) => void}>('ui/visible-rows.js');
 const flatStarted = performance.now();
 // The browser reads its tree through a TreeView (analysis.trees); builds before it took the analysis itself.
-const trees = analysis.trees as {children?: unknown};
-prepareFlatRows?.(typeof trees.children === 'function' ? trees : analysis, {layer: lastLayer, view: 'aggregated', sort: 'name'});
+prepareFlatRows?.(typeof tree.children === 'function' ? tree : analysis, {layer: lastLayer, view: comparison ? 'layer' : 'aggregated', sort: comparison ? 'size' : 'name'});
 const flatTreeMs = performance.now() - flatStarted;
 
 const screen = new Screen();
@@ -137,7 +160,8 @@ const inkTimes: number[] = [];
 const mounted = performance.now();
 const firstFrame = new Promise<number>(resolve => screen.once('frame', resolve));
 // On the last layer, as the browser opened before it opened on the first (dive's habit): the figures stay comparable, and the layer switches below go both ways.
-const app = render(React.createElement(Browser as React.FC<object>, {analysis, width, height, style: createStyle(true), onQuit() {}, initial: {layer: lastLayer}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, ...INK_OPTIONS, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
+const subject = comparison ? {subject: comparisonSubject(comparison), initial: {layer: 1, view: 'layer', sort: 'size'}} : {analysis, initial: {layer: lastLayer}};
+const app = render(React.createElement(Browser as React.FC<object>, {...subject, width, height, style: createStyle(true), onQuit() {}}), {stdout: screen as unknown as NodeJS.WriteStream, stdin: keyboard as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, ...INK_OPTIONS, onRender: ({renderTime}: {renderTime: number}) => inkTimes.push(renderTime)} as object);
 const firstFrameMs = (await firstFrame) - mounted;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 await sleep(300);
@@ -250,7 +274,7 @@ process.stdout.write(
 		firstFrameMs: Math.round(firstFrameMs),
 		treeIndexMs: Math.round(treeIndexMs),
 		flatTreeMs: Math.round(flatTreeMs),
-		paths: analysis.finalFiles.length,
+		paths: comparison ? comparison.tree.pathCount : analysis.finalFiles.length,
 	})}\n`,
 );
 process.exit(0);
