@@ -1,5 +1,5 @@
 import type {ChangeCounts, TreeChange, TreeEntryType, TreeNodeState, TreeView} from '../tree/tree-view.js';
-import {walkIds, type FileSystem, type FsNode} from '../tree/filesystem.js';
+import type {FileSystem, FsNode} from '../tree/filesystem.js';
 import {compareTreeOrder, type FileDiff} from './file-diff.js';
 
 const ABSENT = -1;
@@ -56,8 +56,8 @@ export class ComparisonTree implements TreeView {
 			inB.push(bId);
 			if (isDir) open.push({path, id});
 		};
-		const left = walkIds(a);
-		const right = walkIds(b);
+		const left = diff.orderA.paths();
+		const right = diff.orderB.paths();
 		let l = left.next();
 		let r = right.next();
 		while (!l.done || !r.done) {

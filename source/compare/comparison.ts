@@ -1,6 +1,7 @@
 import type {Analysis} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {Image} from '../model.js';
+import {FinalFiles} from '../analysis/final-files.js';
 import {FileSystem} from '../tree/filesystem.js';
 import {ComparisonTree} from './comparison-tree.js';
 import {diffConfigs, type ConfigChange} from './config-diff.js';
@@ -57,7 +58,7 @@ export interface Comparison {
 
 /** A against B: the final filesystems, the layers, the configs, the analyses' figures and findings. */
 export function compareImages(a: Analysis, b: Analysis): Comparison {
-	const files = diffFilesystems(a.finalFiles.fs, b.finalFiles.fs);
+	const files = diffFilesystems(a.finalFiles, b.finalFiles);
 	const metric = (name: MetricName, of: (analysis: Analysis) => number): Metric => {
 		const before = of(a);
 		const after = of(b);
@@ -97,7 +98,7 @@ export function compareLayers(analysis: Analysis, from: number, to: number): Com
 	const image = analysis.image;
 	const before = filesystemAfter(image, from);
 	const after = filesystemAfter(image, to);
-	const files = diffFilesystems(before, after);
+	const files = diffFilesystems(new FinalFiles(before), new FinalFiles(after));
 	const [bytesA, bytesB] = [contentBytes(before), contentBytes(after)];
 	const layers = alignLayers(image, image);
 	return withTree({

@@ -1,4 +1,4 @@
-import {walkIds, type FileSystem} from '../tree/filesystem.js';
+import type {FinalFiles} from '../analysis/final-files.js';
 import type {FileDiff} from './file-diff.js';
 
 /** A directory whose content bytes differ between the two sides. */
@@ -19,8 +19,8 @@ export interface DirectoryChange {
  * however deep they go.
  */
 export function directoryChanges(diff: FileDiff): DirectoryChange[] {
-	const before = directoryTotals(diff.a);
-	const after = directoryTotals(diff.b);
+	const before = directoryTotals(diff.orderA);
+	const after = directoryTotals(diff.orderB);
 	const changes: DirectoryChange[] = [];
 	for (const [path, bytes] of before) {
 		const now = after.get(path) ?? 0;
@@ -31,7 +31,8 @@ export function directoryChanges(diff: FileDiff): DirectoryChange[] {
 }
 
 /** Bytes of regular files below every directory (the root included), in one depth-first walk. */
-function directoryTotals(fs: FileSystem): Map<string, number> {
+function directoryTotals(order: FinalFiles): Map<string, number> {
+	const fs = order.fs;
 	const totals = new Map<string, number>();
 	const open: Array<{prefix: string; path: string; bytes: number}> = [{prefix: '/', path: '/', bytes: 0}];
 	const close = () => {
@@ -39,7 +40,7 @@ function directoryTotals(fs: FileSystem): Map<string, number> {
 		totals.set(done.path, done.bytes);
 		if (open.length > 0) open.at(-1)!.bytes += done.bytes;
 	};
-	for (const [path, id] of walkIds(fs)) {
+	for (const [path, id] of order.paths()) {
 		while (open.length > 1 && !path.startsWith(open.at(-1)!.prefix)) close();
 		const type = fs.typeOf(id);
 		if (type === 'dir') open.push({prefix: `${path}/`, path, bytes: 0});

@@ -1,5 +1,6 @@
+import type {FinalFiles} from '../analysis/final-files.js';
 import type {EntryType} from '../model.js';
-import {walkIds, type FileSystem, type FsNode} from '../tree/filesystem.js';
+import type {FileSystem, FsNode} from '../tree/filesystem.js';
 
 export type DiffStatus = 'added' | 'removed' | 'modified';
 
@@ -19,14 +20,19 @@ const METADATA_ONLY = 4;
 export class FileDiff {
 	/** Index of the other half of an unambiguous move (an added file that is a removed one under a new path). */
 	private readonly moves = new Map<number, number>();
+	readonly a: FileSystem;
+	readonly b: FileSystem;
 
 	constructor(
-		readonly a: FileSystem,
-		readonly b: FileSystem,
+		/** Each side's paths in walk order: what every later pass over both sides reads, instead of walking them again. */
+		readonly orderA: FinalFiles,
+		readonly orderB: FinalFiles,
 		private readonly codes: Uint8Array,
 		private readonly aIds: Int32Array,
 		private readonly bIds: Int32Array,
 	) {
+		this.a = orderA.fs;
+		this.b = orderB.fs;
 		this.markMoves();
 	}
 
@@ -97,12 +103,15 @@ export class FileDiff {
 }
 
 /**
- * Walks both filesystems at once, in the same order: one pass over each.
+ * Walks both filesystems at once, in the same order (each side's FinalFiles:
+ * its paths depth first, names in order): one pass over each, comparing
+ * common paths through the entry tables, without a node per path.
  * "Modified" is what the analysis calls modified when a layer rewrites a
  * path: another type (a hard link counts as a file), content digest, link
  * target, device numbers, mode or owner; never mtime.
  */
-export function diffFilesystems(a: FileSystem, b: FileSystem): FileDiff {
+export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles): FileDiff {
+	const [a, b] = [orderA.fs, orderB.fs];
 	const codes: number[] = [];
 	const aIds: number[] = [];
 	const bIds: number[] = [];
@@ -111,8 +120,8 @@ export function diffFilesystems(a: FileSystem, b: FileSystem): FileDiff {
 		aIds.push(inA);
 		bIds.push(inB);
 	};
-	const left = walkIds(a);
-	const right = walkIds(b);
+	const left = orderA.paths();
+	const right = orderB.paths();
 	let l = left.next();
 	let r = right.next();
 	while (!l.done || !r.done) {
@@ -124,16 +133,39 @@ export function diffFilesystems(a: FileSystem, b: FileSystem): FileDiff {
 			push(ADDED, -1, r.value![1]);
 			r = right.next();
 		} else {
-			const before = a.node(l.value![1]);
-			const after = b.node(r.value![1]);
-			const sameContent = sameKindAndContent(before, after);
-			const sameMetadata = before.mode === after.mode && before.uid === after.uid && before.gid === after.gid;
-			if (!sameContent || !sameMetadata) push(MODIFIED | (sameContent ? METADATA_ONLY : 0), before.id, after.id);
+			const code = compareStates(a, l.value![1], b, r.value![1]);
+			if (code !== SAME) push(code, l.value![1], r.value![1]);
 			l = left.next();
 			r = right.next();
 		}
 	}
-	return new FileDiff(a, b, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+	return new FileDiff(orderA, orderB, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+}
+
+const SAME = -1;
+
+/** A path on both sides: SAME, MODIFIED, or MODIFIED | METADATA_ONLY; read from the entry tables (a node only for devices). */
+function compareStates(a: FileSystem, aId: number, b: FileSystem, bId: number): number {
+	const [ownA, attrA, ownB, attrB] = [a.ownOf(aId), a.attrOf(aId), b.ownOf(bId), b.attrOf(bId)];
+	const typeA = a.typeOfState(ownA, attrA);
+	const typeB = b.typeOfState(ownB, attrB);
+	let sameContent = kindOf(typeA) === kindOf(typeB) && sameDigest(a, attrA, b, attrB);
+	if (sameContent && typeA === 'symlink') sameContent = a.linkTargetOfState(ownA, attrA) === b.linkTargetOfState(ownB, attrB);
+	if (sameContent && (typeA === 'char' || typeA === 'block')) {
+		const [x, y] = [a.node(aId), b.node(bId)];
+		sameContent = x.devMajor === y.devMajor && x.devMinor === y.devMinor;
+	}
+	const sameMetadata = a.modeOfState(attrA) === b.modeOfState(attrB) && a.uidOfState(attrA) === b.uidOfState(attrB) && a.gidOfState(attrA) === b.gidOfState(attrB);
+	if (sameContent && sameMetadata) return SAME;
+	return MODIFIED | (sameContent ? METADATA_ONLY : 0);
+}
+
+/** The same digest on both sides (or none on either): compares the digests' bytes. */
+function sameDigest(a: FileSystem, attrA: number, b: FileSystem, attrB: number): boolean {
+	const hasA = attrA >= 0 && a.tableOf(attrA).hasDigest(a.indexOf(attrA));
+	const hasB = attrB >= 0 && b.tableOf(attrB).hasDigest(b.indexOf(attrB));
+	if (!hasA || !hasB) return !hasA && !hasB;
+	return a.tableOf(attrA).sameDigest(a.indexOf(attrA), b.tableOf(attrB), b.indexOf(attrB));
 }
 
 /**
@@ -165,10 +197,3 @@ function kindOf(type: EntryType): EntryType {
 	return type === 'hardlink' ? 'file' : type;
 }
 
-function sameKindAndContent(before: FsNode, after: FsNode): boolean {
-	if (kindOf(before.type) !== kindOf(after.type)) return false;
-	if (before.digest !== after.digest) return false;
-	if (before.type === 'symlink' && before.linkTarget !== after.linkTarget) return false;
-	if ((before.type === 'char' || before.type === 'block') && (before.devMajor !== after.devMajor || before.devMinor !== after.devMinor)) return false;
-	return true;
-}

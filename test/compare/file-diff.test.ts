@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {EntryTable} from '../../source/entry-table.js';
 import type {LayerEntry} from '../../source/model.js';
+import {FinalFiles} from '../../source/analysis/final-files.js';
 import {compareTreeOrder, diffFilesystems} from '../../source/compare/file-diff.js';
 import {FileSystem, walkTree} from '../../source/tree/filesystem.js';
 import {prng} from '../fixtures/random.js';
@@ -64,7 +65,7 @@ describe('diffFilesystems', () => {
 					if (!content || !metadata) expected.push([path, 'modified', content]);
 				}
 			}
-			const diff = diffFilesystems(a, b);
+			const diff = diffFilesystems(new FinalFiles(a), new FinalFiles(b));
 			const found = Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i), diff.metadataOnly(i)] as [string, string, boolean]);
 			expect(found).toEqual(expected.sort((x, y) => compareTreeOrder(x[0], y[0])));
 		}
@@ -73,7 +74,7 @@ describe('diffFilesystems', () => {
 	it('counts a hard link as the file it shows, and a type change below a directory as removals', () => {
 		const a = filesystem([file('/data', 'same bytes'), dir('/etc'), file('/etc/conf', 'x'), file('/orig', 'same bytes')]);
 		const b = filesystem([file('/orig', 'same bytes'), {path: '/data', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/orig'}, {path: '/etc', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/usr/etc'}]);
-		const diff = diffFilesystems(a, b);
+		const diff = diffFilesystems(new FinalFiles(a), new FinalFiles(b));
 		expect(Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i)])).toEqual([
 			['/etc', 'modified'],
 			['/etc/conf', 'removed'],
@@ -83,7 +84,7 @@ describe('diffFilesystems', () => {
 	it('pairs a move only when one file left with that content and one arrived', () => {
 		const a = filesystem([file('/old', 'moving'), file('/twin-a', 'twin'), file('/twin-b', 'twin'), file('/empty-a', '')]);
 		const b = filesystem([file('/new', 'moving'), file('/twin-c', 'twin'), file('/empty-b', '')]);
-		const diff = diffFilesystems(a, b);
+		const diff = diffFilesystems(new FinalFiles(a), new FinalFiles(b));
 		const moved = Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.movedWith(i) === undefined ? null : diff.path(diff.movedWith(i)!)]);
 		expect(Object.fromEntries(moved)).toEqual({'/empty-a': null, '/empty-b': null, '/new': '/old', '/old': '/new', '/twin-a': null, '/twin-b': null, '/twin-c': null});
 	});
