@@ -4,19 +4,18 @@ import type {Comparison, MetricName} from '../compare/comparison.js';
 import type {ConfigChange} from '../compare/config-diff.js';
 import type {DirectoryChange} from '../compare/directory-changes.js';
 import type {DiffStatus} from '../compare/file-diff.js';
-import type {Image} from '../model.js';
 import {fileRecord} from './file-record.js';
+import {imageIdentity, type ImageIdentity} from './json-report.js';
 
 /** Bump on any change a consumer could notice; compare.schema.json describes this version. */
 export const COMPARE_SCHEMA_VERSION = 1;
 
-type Identity = Pick<Image, 'input' | 'source' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform'>;
 
 export interface CompareJsonReport {
 	schemaVersion: number;
 	tool: {name: 'layerscope'; version: string};
-	a: Identity;
-	b: Identity;
+	a: ImageIdentity;
+	b: ImageIdentity;
 	/** Two layers of one image: the filesystem after layer `from` against the one after layer `to`. */
 	range: {from: number; to: number} | null;
 	layers: {shared: number; a: AlignedLayer[]; b: AlignedLayer[]};
@@ -31,15 +30,6 @@ export interface CompareJsonReport {
 
 export function compareJsonReport(comparison: Comparison, version: string): CompareJsonReport {
 	const {files} = comparison;
-	const identity = (image: Image): Identity => ({
-		input: image.input,
-		source: image.source,
-		format: image.format,
-		repoTags: image.repoTags,
-		id: image.id,
-		manifestDigest: image.manifestDigest,
-		platform: image.platform,
-	});
 	const rows: CompareJsonReport['files'] = [];
 	for (let index = 0; index < files.length; index++) {
 		const path = files.path(index);
@@ -53,8 +43,8 @@ export function compareJsonReport(comparison: Comparison, version: string): Comp
 	return {
 		schemaVersion: COMPARE_SCHEMA_VERSION,
 		tool: {name: 'layerscope', version},
-		a: identity(comparison.a),
-		b: identity(comparison.b),
+		a: imageIdentity(comparison.a),
+		b: imageIdentity(comparison.b),
 		range: comparison.range,
 		layers: comparison.layers,
 		bytes: comparison.bytes,

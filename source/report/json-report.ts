@@ -40,23 +40,20 @@ export interface JsonReport {
 	findings: Finding[];
 }
 
+export type ImageIdentity = Pick<Image, 'input' | 'source' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform'>;
+
+/** Which image a report is about: what was named, how it was read, its tags, its ID and manifest digest, its platform (the comparison's report names both sides so). */
+export function imageIdentity(image: Image): ImageIdentity {
+	return {input: image.input, source: image.source, format: image.format, repoTags: image.repoTags, id: image.id, manifestDigest: image.manifestDigest, platform: image.platform};
+}
+
 /** The versioned report: everything the analysis found, in a shape that only changes with SCHEMA_VERSION. */
 export function jsonReport(analysis: Analysis, version: string): JsonReport {
 	const {image, history, efficiency, waste, findings} = analysis;
 	return {
 		schemaVersion: SCHEMA_VERSION,
 		tool: {name: 'layerscope', version},
-		image: {
-			input: image.input,
-			source: image.source,
-			format: image.format,
-			repoTags: image.repoTags,
-			id: image.id,
-			manifestDigest: image.manifestDigest,
-			platform: image.platform,
-			created: image.created,
-			config: image.config,
-		},
+		image: {...imageIdentity(image), created: image.created, config: image.config},
 		history: image.history.map((step, index) => ({index, instruction: step.createdBy, created: step.created, comment: step.comment, emptyLayer: step.emptyLayer, layerIndex: step.layerIndex})),
 		layers: image.layers.map(layer => {
 			const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0, unmodified: 0};
