@@ -13,6 +13,7 @@ import {Browser, Loading} from './app.js';
 import type {BrowserConfig} from './browser-config.js';
 import {imageSubject, type BrowserSubject} from './browser-subject.js';
 import {comparisonSubject} from './comparison-subject.js';
+import {keepInkLineCache} from './ink-line-cache.js';
 import type {ViewState} from './view-state.js';
 
 /** The alternate screen, plus mouse reports (button events, SGR encoding) for the wheel. */
@@ -128,6 +129,7 @@ export function runCompareBrowser(mode: DiffMode, load: LoadOptions, style: Styl
 /** The full-screen browser: the alternate screen while it runs, the terminal as it was afterwards, even on a crash. */
 async function runScreen(label: string, style: Style, config: BrowserConfig | undefined, open: Open): Promise<void> {
 	const stdin = keyboard();
+	await keepInkLineCache();
 	const stdout = process.stdout;
 	let restored = false;
 	const restore = () => {

@@ -46,6 +46,8 @@ const {Browser} = await load<{Browser: unknown}>('ui/app.js');
 const {createStyle} = await load<{createStyle: (enabled: boolean) => unknown}>('report/style.js');
 // Ink's options as the CLI renders with them (builds before them had none).
 const {INK_OPTIONS = {}} = await load<{INK_OPTIONS?: object}>('ui/launch.js');
+// As the CLI draws: Ink's per-line work kept across frames (builds before it had none).
+if (!process.env.LAYERSCOPE_UI_NO_LINE_CACHE) await (await import(pathToFileURL(path.join(dist, 'ui/ink-line-cache.js')).href).catch(() => ({keepInkLineCache: async () => false}))).keepInkLineCache();
 const React = await import('react');
 const {render} = await import('ink');
 
