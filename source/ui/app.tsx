@@ -101,6 +101,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 		rows,
 		pageSize,
 		waste,
+		noWaste: subject.noWaste,
 		find: (query, fromId, direction) => {
 			const pathId = findMatch(tree, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
 			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(tree, pathId)};

@@ -33,6 +33,8 @@ export interface BrowserSubject {
 	waste?(index: number): {step: number; path: string; notice: string} | undefined;
 	/** A size column of its own instead of the row's one size (a comparison's A → B and change), for the file pane's width: its header and each row's text. */
 	sizeColumn?(width: number): {header: string; text(row: Pick<Row, 'id' | 'isDir'>): string};
+	/** What "w" says when `waste` has nothing (the default: no waste in the image). */
+	noWaste?: string;
 	/** A row's dead version, marked in the tree. */
 	dead?(row: Pick<Row, 'path' | 'state' | 'status'>): DeadContent | undefined;
 }

@@ -65,6 +65,7 @@ export function comparisonSubject(comparison: Comparison): BrowserSubject {
 				},
 			};
 		},
+		noWaste: 'w: a comparison has no waste of its own; the figures show each image\'s reclaimable bytes (layerscope IMAGE walks through them)',
 		describe(step, view) {
 			if (step === 1) return view === 'layer' ? `differences ${range ? `layer ${range.from} → ${range.to}` : 'A → B'}` : `${range ? `after layer ${range.to}` : 'image B'}, differences marked`;
 			return range ? `after layer ${range.from}` : 'image A';

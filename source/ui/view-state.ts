@@ -73,6 +73,8 @@ export interface ViewContext {
 	pageSize: number;
 	/** The n-th largest dead file (largest first), for "w": where it is stored, and a line that names it; undefined past the last. */
 	waste?: (index: number) => {layer: number; pathId: number; ancestors: number[]; notice: string} | undefined;
+	/** What "w" says when there is no dead file to jump to. */
+	noWaste?: string;
 	/** The details pane: the line index of each selectable line, how many lines fit, and where each leads. */
 	details?: {stopCount: number; stop: (index: number) => DetailStop | undefined; height: number; open: (selected: number) => {layer: number; pathId: number; ancestors: number[]} | undefined};
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
@@ -154,7 +156,7 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			// Largest first, then round again.
 			const index = context.waste?.(state.wasteIndex) ? state.wasteIndex : 0;
 			const target = context.waste?.(index);
-			if (!target) return {...state, notice: 'no waste: every stored byte is in the final filesystem'};
+			if (!target) return {...state, notice: context.noWaste ?? 'no waste: every stored byte is in the final filesystem'};
 			return {...reveal(state, target.ancestors), layer: target.layer, view: 'aggregated', focus: 'files', hidden: initialState().hidden, pendingFocus: target.pathId, wasteIndex: index + 1, notice: target.notice};
 		}
 		case 'find':

@@ -94,6 +94,16 @@ describe('the compare view', () => {
 		app.unmount();
 	});
 
+	it('says that w has no waste to walk in a comparison, rather than that the image has none', async () => {
+		const app = open();
+		await tick();
+		app.stdin.write('w');
+		await tick();
+		expect(plain(app)).toContain('a comparison has no waste of its own');
+		expect(plain(app)).not.toContain('every stored byte is in the final filesystem');
+		app.unmount();
+	});
+
 	it('filters the differences as the browser filters a layer', async () => {
 		const app = open();
 		await tick();
