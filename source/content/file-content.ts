@@ -50,6 +50,7 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 		await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
 			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
 		});
+		checkContent(image, what, found, content.digest('hex'));
 	} else if (!recheck) {
 		await walkToEntry(image, source, found, out, content, false);
 	} else {
@@ -64,9 +65,7 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 		} finally {
 			await rm(spool, {recursive: true, force: true});
 		}
-		return;
 	}
-	checkContent(image, what, found, content.digest('hex'));
 }
 
 function checkContent(image: Image, what: string, found: FoundFile, actual: string): void {
@@ -175,7 +174,14 @@ async function drain(pieces: Piece[], out: Writable, content: ReturnType<typeof 
 	}
 }
 
-async function waitFor(out: Writable): Promise<void> {
+function waitFor(out: Writable): Promise<void> {
 	// An output that fails (a closed pipe) must not leave the read waiting for a drain that never comes.
-	await Promise.race([once(out, 'drain'), once(out, 'error').then(([error]) => Promise.reject(error as Error)), once(out, 'close')]);
+	return new Promise((resolve, reject) => {
+		const settle = (error?: Error) => {
+			out.off('drain', settle).off('close', settle).off('error', settle);
+			if (error) reject(error);
+			else resolve();
+		};
+		out.on('drain', settle).on('close', settle).on('error', settle);
+	});
 }

@@ -44,7 +44,7 @@ export function resolvePath(fs: FileSystem, path: string, input: string): {id: n
 		if (id !== 0 && fs.typeOf(id) !== 'dir') throw new InputError(input, `${quote(path)}: ${quote(here())} is a ${fs.typeOf(id)}, not a directory`);
 		at.push(part);
 		const child = fs.lookupId(here());
-		if (child === undefined || !fs.exists(child)) throw new InputError(input, `${quote(path)}: no such file or directory${at.length > 1 || pending.length > 0 ? ` (${quote(here())} is missing)` : ''}`);
+		if (child === undefined || !fs.exists(child)) throw new InputError(input, `${quote(path)}: no such file or directory${pending.length > 0 ? ` (${quote(here())} is missing)` : ''}`);
 		id = child;
 		if (fs.typeOf(id) !== 'symlink') continue;
 		if (++hops > MAX_LINKS_FOLLOWED) throw new InputError(input, `${quote(path)}: too many levels of symbolic links (more than ${MAX_LINKS_FOLLOWED} followed; a loop?)`);
