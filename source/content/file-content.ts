@@ -47,7 +47,8 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 	const content = createHash('sha256');
 	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
 	if (!recheck && !sparse) {
-		await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
+		// An empty file has nothing to read (and opens nothing).
+		if (stored > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
 			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
 		});
 		checkContent(image, what, found, content.digest('hex'));

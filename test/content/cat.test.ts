@@ -198,6 +198,25 @@ describe('cat: sources', () => {
 	});
 });
 
+describe('cat: an image that changes under it', () => {
+	it('a layer read in this run and altered before its file is read back: the bytes do not match the recorded digest, exit 2', async () => {
+		const written = await write('altered', 'oci-dir', 'none');
+		const opened = await openForReading(written.path);
+		try {
+			expect((await opened.cat('/etc/hosts')).toString()).toBe('127.0.0.1 localhost\n');
+			// The layout's blob is read back through the descriptor the load opened: alter it in place.
+			const blob = path.join(written.path, written.where.layers[0]!);
+			const at = readFileSync(blob).indexOf('127.0.0.1 localhost');
+			const fd = openSync(blob, 'r+');
+			writeSync(fd, Buffer.from('6'), 0, 1, at);
+			closeSync(fd);
+			await expect(opened.cat('/etc/hosts')).rejects.toThrow(/layer 0, "\/etc\/hosts": the bytes read back do not match the digest the load recorded \(sha256:[0-9a-f]{64}\); the image changed since it was read$/);
+		} finally {
+			await opened.close();
+		}
+	});
+});
+
 describe('cat: a file at the end of a large gzip layer', () => {
 	it('streams it: the output equals the file, memory stays far below its size', async () => {
 		const letters = (size: number, seed: number) => {
