@@ -112,6 +112,18 @@ describe('cat: what a path shows', () => {
 		}
 	});
 
+	it('follows at most 40 links in one lookup, as Linux does', async () => {
+		const chain: EntrySpec[] = [{type: 'file', path: 'f', content: 'end of the chain\n'}, ...Array.from({length: 41}, (_, i): EntrySpec => ({type: 'symlink', path: `c${i + 1}`, target: i === 0 ? 'f' : `c${i}`}))];
+		const written = await writeImage({layers: [{entries: chain}]}, {format: 'oci-dir', outPath: path.join(scratch, 'chain')});
+		const opened = await openForReading(written.path);
+		try {
+			expect((await opened.cat('/c40')).toString()).toBe('end of the chain\n');
+			await expect(opened.cat('/c41')).rejects.toThrow(/too many levels of symbolic links \(more than 40 followed/);
+		} finally {
+			await opened.close();
+		}
+	});
+
 	it('writes exactly the bytes to stdout, and nothing else', async () => {
 		const written = await write('cli', 'oci-dir', 'gzip');
 		const binary = await cat([written.path, '/bin/data']);
