@@ -15,6 +15,7 @@ const help = `
 	  $ layerscope IMAGE --json [FILE]    the versioned JSON report
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
+	  $ layerscope cat IMAGE PATH         a file's exact bytes (after --layer N, default the last)
 	  $ layerscope diff A B               what changed from image A to image B
 	  $ layerscope diff IMAGE --from N --to M   what layers N+1…M did together
 	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
@@ -37,6 +38,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope app.tar --ci --highest-wasted-bytes 20MB
 	  $ layerscope app.tar --ci --baseline registry://ghcr.io/org/app:1.3 --max-growth-percent 0.05
 	  $ layerscope files app.tar --layer 2 --json
+	  $ layerscope cat app.tar /etc/os-release --layer 0
 	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 

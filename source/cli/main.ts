@@ -19,6 +19,7 @@ import {ApplyError} from '../tree/filesystem.js';
 import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
+import {catCommand} from './cat-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
 import {loadComparison} from './diff-command.js';
@@ -83,6 +84,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 	const progress = createProgress(process.stderr);
 	const load: LoadOptions = {...loadOptions, onProgress: progress.update};
+
+	if (mode.kind === 'cat') {
+		await catCommand(mode, load, request.layer, process.stdout, progress.done);
+		return 0;
+	}
 
 	if (mode.kind === 'files') {
 		const image = await loadImage(mode.image, load).finally(progress.done);

@@ -8,6 +8,7 @@ export type Mode =
 	| {kind: 'completion'; shell: Shell}
 	| {kind: 'cache'; action: 'info' | 'clear'}
 	| {kind: 'files'; image: string}
+	| {kind: 'cat'; image: string; path: string}
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
@@ -78,6 +79,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
 	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell, stdoutIsTTY);
 	for (const name of ['markdown', 'from', 'to'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
+	if (words[0] === 'cat') return chooseCat(words.slice(1), flags, spell);
 	const files = words[0] === 'files';
 	if (files) words.shift();
 	let json = flags.json;
@@ -154,6 +156,13 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 	}
 	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
 	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown, browser: stdoutIsTTY && !json && !markdown};
+}
+
+/** `cat IMAGE PATH [--layer N]`: the file's bytes are all of standard output, so no report may share it. */
+function chooseCat(words: string[], flags: ModeFlags, spell: (name: string) => string): Mode {
+	if (flags.ci || flags.json !== undefined || flags.baseline !== undefined) throw new UsageError(`cat writes the file's bytes to standard output; ${spell(flags.ci ? 'ci' : flags.json !== undefined ? 'json' : 'baseline')} does not apply to it`);
+	if (words.length !== 2) throw new UsageError(`cat needs an image and one path: layerscope cat IMAGE PATH [${spell('layer')} N]; got ${words.length} word${words.length === 1 ? '' : 's'}`);
+	return {kind: 'cat', image: words[0]!, path: words[1]!};
 }
 
 function joinWords(words: string[]): string {

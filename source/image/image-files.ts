@@ -25,6 +25,8 @@ export interface ImageFiles {
 	 * read a second time).
 	 */
 	blobDigest?(path: string, algorithm: DigestAlgorithm): string | undefined;
+	/** A layer blob's bytes as stored, asked for again (cat, extract), for sources that can fetch it again but have no file (registries). */
+	openBlob?(path: string): AsyncIterable<Uint8Array>;
 	/** Lets go of threads and connections, once every layer is read. */
 	close?(): Promise<void>;
 }

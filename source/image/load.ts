@@ -51,6 +51,16 @@ export interface LoadOptions {
 	shared?: SharedReads;
 	/** Each layer as soon as it is read and verified, in whatever order they finish. */
 	onLayer?: (layer: Layer) => void;
+	/** cat and extract: the source stays open after the load, handed over here to read layer blobs again (the caller closes it). */
+	keepBlobs?: (blobs: KeptBlobs) => void;
+}
+
+/** What the load leaves open for reading layer blobs again: the source, where each layer's blob is, which layers the cache gave. */
+export interface KeptBlobs {
+	files: ImageFiles;
+	/** Per layer (by index): its blob path in the source, its byte range in a file (none for streams and registries), whether it came from the cache. */
+	layers: Array<{path: string; range: FileRange | undefined; fromCache: boolean}>;
+	origin: ImageSource;
 }
 
 export interface LoadProgress {
@@ -214,8 +224,15 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		const built = await toLayer(result, index);
 		options.onLayer?.(built);
 		return built;
-	}).finally(() => Promise.all([pool.close(), files.close?.()]));
+	}).then(
+		async read => (await pool.close(), read),
+		async error => {
+			await Promise.all([pool.close(), options.keepBlobs ? files.close?.() : undefined]);
+			throw error;
+		},
+	).finally(() => (options.keepBlobs ? undefined : files.close?.()));
 	await cache?.finish();
+	options.keepBlobs?.({files, origin, layers: resolved.layers.map((layer, index) => ({path: layer.path, range: ranges[index], fromCache: fromCache.has(layer.path)}))});
 
 	return {
 		input: location,

@@ -148,6 +148,23 @@ class RegistryFiles implements ImageFiles {
 		}
 	}
 
+	/** The blob fetched again, as sent (cat, extract check what it expands to against the layer's diff_id). */
+	async *openBlob(path: string): AsyncGenerator<Uint8Array> {
+		const digest = this.digestOf(path);
+		const what = `layer blob ${digest}`;
+		const response = await this.client.blob(digest, what);
+		if (!response.body) throw this.client.error(`sent an empty answer for ${what}`);
+		let received = 0;
+		try {
+			for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+				received += chunk.length;
+				yield chunk;
+			}
+		} catch (error) {
+			throw this.client.error(`cut the connection while sending ${what} again after ${received} bytes (${causeOf(error)})`);
+		}
+	}
+
 	blobDigest(path: string, algorithm: DigestAlgorithm): string | undefined {
 		return algorithm === 'sha512' ? this.sha512s.get(path) : undefined;
 	}

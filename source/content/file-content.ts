@@ -1,0 +1,188 @@
+import {createHash} from 'node:crypto';
+import {once} from 'node:events';
+import {createReadStream, createWriteStream} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import type {Writable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
+import {InputError} from '../errors.js';
+import {patchTarStreamHeaders} from '../layer/tar-headers.js';
+import {walkTar, type EntrySink} from '../layer/tar-walker.js';
+import type {Image} from '../model.js';
+import type {FoundFile} from './find-file.js';
+import type {LayerSource} from './layer-source.js';
+import {sparseMapOf, SparseExpander, type Piece} from './sparse-expander.js';
+
+patchTarStreamHeaders();
+
+/** Holes are written from one buffer of zeros, never made to their size. */
+const ZEROS = Buffer.alloc(64 * 1024);
+
+export interface ContentOptions {
+	/** false (--no-verify): take a layer the cache gave, or a registry sends again, without hashing it whole first. */
+	verify: boolean;
+}
+
+/**
+ * Writes a stored file's exact content to `out`, streaming: never more than
+ * a chunk of the layer in memory, whatever the file's size.
+ *
+ * Every byte comes from a layer whose diff_id this run checked. A blob in a
+ * file that this run's load read (and verified) is read again directly: one
+ * seek for an uncompressed layer, decompression from its start otherwise. A
+ * layer the cache gave (its blob was not read in this run) or a registry's
+ * blob (sent anew) is read whole and hashed on the way, the file's bytes
+ * held in a private temporary file meanwhile, and they reach `out` only once
+ * the layer matched its diff_id. Either way the bytes written hash to the
+ * content digest the load recorded, or the run fails.
+ */
+export async function writeFileContent(image: Image, source: LayerSource, found: FoundFile, out: Writable, options: ContentOptions): Promise<void> {
+	const layer = image.layers[found.layer]!;
+	const {table, index} = found;
+	const stored = table.dataSizeOf(index);
+	const recheck = options.verify && !source.verifiedInThisRun(layer);
+	// A sparse file stores less (or, PAX 1.0, other bytes) than it holds: its map is in headers before the offset, so the walk starts at the layer's start.
+	const sparse = table.sizeOf(index) !== stored;
+	const content = createHash('sha256');
+	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
+	if (!recheck && !sparse) {
+		// An empty file has nothing to read (and opens nothing).
+		if (stored > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
+			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
+		});
+		checkContent(image, what, found, content.digest('hex'));
+	} else if (!recheck) {
+		await walkToEntry(image, source, found, out, content, false);
+	} else {
+		const spool = await mkdtemp(path.join(tmpdir(), 'layerscope-content-'));
+		try {
+			const file = path.join(spool, 'content');
+			const held = createWriteStream(file, {flags: 'wx', mode: 0o600});
+			await walkToEntry(image, source, found, held, content, true);
+			held.end();
+			await once(held, 'finish');
+			await pipeline(createReadStream(file), out, {end: false});
+		} finally {
+			await rm(spool, {recursive: true, force: true});
+		}
+	}
+}
+
+function checkContent(image: Image, what: string, found: FoundFile, actual: string): void {
+	const expected = found.table.digestOf(found.index);
+	if (expected !== undefined && expected !== actual) throw new InputError(image.input, `${what}: the bytes read back do not match the digest the load recorded (sha256:${expected}); the image changed since it was read`);
+}
+
+/**
+ * Walks the layer's tar from its start to the entry at the file's offset and
+ * expands it (sparse or not) into `out`; with `wholeLayer`, on to the end,
+ * hashing the layer to check its diff_id before the caller lets the bytes out.
+ */
+async function walkToEntry(image: Image, source: LayerSource, found: FoundFile, out: Writable, content: ReturnType<typeof createHash>, wholeLayer: boolean): Promise<void> {
+	const layer = image.layers[found.layer]!;
+	const offset = found.table.dataOffsetOf(found.index);
+	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
+	const layerHash = wholeLayer ? createHash('sha256') : null;
+	const pieces: Piece[] = [];
+	const push = (piece: Piece) => pieces.push(piece);
+	let state = 'before' as 'before' | 'inside' | 'done';
+	const stop = new Error('the entry is written');
+	// The walk handles a chunk at once; its pieces are written (with backpressure) before the next chunk is read.
+	const paced = async function* () {
+		for await (const chunk of source.uncompressed(layer, 0)) {
+			yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+			await drain(pieces, out, content);
+		}
+	};
+	const onEntry = (header: Parameters<Parameters<typeof walkTar>[1]>[0], dataOffset: number): EntrySink | null => {
+		if (state !== 'before' || dataOffset !== offset) return null;
+		state = 'inside';
+		const map = sparseMapOf(header);
+		const expander = map ? new SparseExpander(map.realSize, map.segments) : null;
+		const done = () => {
+			state = 'done';
+			if (!wholeLayer) throw stop;
+		};
+		// An entry without data never gets a sink call: finish it now.
+		if (header.size === 0 && !expander) {
+			done();
+			return null;
+		}
+		return {
+			update: chunk => (expander ? expander.update(chunk, push) : push(chunk)),
+			finish: () => {
+				expander?.finish(push);
+				done();
+			},
+		};
+	};
+	try {
+		await walkTar(paced(), onEntry, chunk => layerHash?.update(chunk));
+	} catch (error) {
+		if (error !== stop) throw error instanceof InputError ? error : new InputError(image.input, `${what}: ${(error as Error).message}`);
+	}
+	await drain(pieces, out, content);
+	if (state !== 'done') throw new InputError(image.input, `${what}: no entry at the offset the load recorded (the image changed since it was read)`);
+	if (layerHash) {
+		const actual = 'sha256:' + layerHash.digest('hex');
+		if (actual !== layer.diffId) throw new InputError(image.input, `layer ${layer.index} no longer matches its diff_id ${layer.diffId} (read again: ${actual}); nothing was written`);
+	}
+	checkContent(image, what, found, content.digest('hex'));
+}
+
+/** Exactly `count` bytes of a stream, then stops reading it; `short` if it ends first. */
+async function* take(source: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Buffer> {
+	let left = count;
+	if (left === 0) return;
+	for await (const chunk of source) {
+		const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+		if (buffer.length >= left) {
+			yield buffer.subarray(0, left);
+			return;
+		}
+		left -= buffer.length;
+		yield buffer;
+	}
+	throw new ShortRead();
+}
+
+class ShortRead extends Error {}
+
+async function writePieces(source: AsyncIterable<Buffer>, out: Writable, content: ReturnType<typeof createHash>, onShort: () => never): Promise<void> {
+	try {
+		for await (const chunk of source) await drain([chunk], out, content);
+	} catch (error) {
+		if (error instanceof ShortRead) onShort();
+		throw error;
+	}
+}
+
+/** Writes the pieces in order (zero runs from one buffer), hashing them, waiting whenever `out` is full; empties the list. */
+async function drain(pieces: Piece[], out: Writable, content: ReturnType<typeof createHash>): Promise<void> {
+	for (const piece of pieces.splice(0)) {
+		if (typeof piece === 'number') {
+			for (let left = piece; left > 0; ) {
+				const zeros = ZEROS.subarray(0, Math.min(left, ZEROS.length));
+				left -= zeros.length;
+				content.update(zeros);
+				if (!out.write(zeros)) await waitFor(out);
+			}
+			continue;
+		}
+		content.update(piece);
+		if (!out.write(piece)) await waitFor(out);
+	}
+}
+
+function waitFor(out: Writable): Promise<void> {
+	// An output that fails (a closed pipe) must not leave the read waiting for a drain that never comes.
+	return new Promise((resolve, reject) => {
+		const settle = (error?: Error) => {
+			out.off('drain', settle).off('close', settle).off('error', settle);
+			if (error) reject(error);
+			else resolve();
+		};
+		out.on('drain', settle).on('close', settle).on('error', settle);
+	});
+}

@@ -1,0 +1,92 @@
+import {InputError} from '../errors.js';
+import type {KeptBlobs} from '../image/load.js';
+import {OnePassFiles} from '../image/one-pass.js';
+import {decompress} from '../layer/compression.js';
+import {openRange, type FileRange} from '../layer/file-range.js';
+import type {Image, Layer} from '../model.js';
+
+/**
+ * A layer's bytes asked for a second time, after the load (cat, extract).
+ * Files give a blob's byte range again; a registry sends the blob again; a
+ * stream (stdin, an engine's export, a compressed archive) cannot be asked
+ * twice, and says so when the source is made.
+ */
+export interface LayerSource {
+	/** The layer's uncompressed tar from byte `from` on: one seek into an uncompressed blob in a file, else decompressed from the blob's start and skipped. */
+	uncompressed(layer: Layer, from?: number): AsyncIterable<Uint8Array>;
+	/**
+	 * Whether re-reading gives the bytes this run's load verified: a blob in a file the load read itself.
+	 * A layer the cache gave was not read in this run, and a registry sends its blob anew: both must be checked again.
+	 */
+	verifiedInThisRun(layer: Layer): boolean;
+	close(): Promise<void>;
+}
+
+/** The source behind a load that kept its blobs (LoadOptions.keepBlobs). */
+export function layerSource(image: Image, kept: KeptBlobs): LayerSource {
+	if (kept.files instanceof OnePassFiles) {
+		throw new InputError(image.input, `${streamName(image)} is read as a stream, whose bytes cannot be asked for twice; save the image to a file (docker save -o app.tar, or skopeo copy to oci:DIR) and read that`);
+	}
+	if (kept.origin.kind === 'registry') return new RegistryLayers(kept);
+	return new FileLayers(kept);
+}
+
+function streamName(image: Image): string {
+	if (image.source.kind === 'stdin') return 'standard input';
+	if (image.source.kind === 'engine') return "the engine's export";
+	return image.compressedArchive ? 'a compressed archive' : 'a pipe';
+}
+
+class FileLayers implements LayerSource {
+	constructor(private readonly kept: KeptBlobs) {}
+
+	uncompressed(layer: Layer, from = 0): AsyncIterable<Uint8Array> {
+		const range = this.rangeOf(layer);
+		if (layer.compression === 'none') return openRange({file: range.file, start: range.start + from, end: range.end});
+		return skip(decompress(openRange(range), layer.compression), from);
+	}
+
+	verifiedInThisRun(layer: Layer): boolean {
+		return !this.kept.layers[layer.index]!.fromCache;
+	}
+
+	async close(): Promise<void> {
+		await this.kept.files.close?.();
+	}
+
+	private rangeOf(layer: Layer): FileRange {
+		const range = this.kept.layers[layer.index]?.range;
+		if (!range) throw new Error(`layer ${layer.index} has no byte range in its file`);
+		return range;
+	}
+}
+
+class RegistryLayers implements LayerSource {
+	constructor(private readonly kept: KeptBlobs) {}
+
+	uncompressed(layer: Layer, from = 0): AsyncIterable<Uint8Array> {
+		const blob = this.kept.files.openBlob!(this.kept.layers[layer.index]!.path);
+		return skip(layer.compression === 'none' ? blob : decompress(blob, layer.compression), from);
+	}
+
+	verifiedInThisRun(): boolean {
+		return false;
+	}
+
+	async close(): Promise<void> {
+		await this.kept.files.close?.();
+	}
+}
+
+/** The bytes after the first `count`. */
+export async function* skip(source: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
+	let left = count;
+	for await (const chunk of source) {
+		if (left >= chunk.length) {
+			left -= chunk.length;
+			continue;
+		}
+		yield left > 0 ? chunk.subarray(left) : chunk;
+		left = 0;
+	}
+}
