@@ -354,7 +354,8 @@ export function buildLayerHistory(layers: Layer[]): LayerHistory {
 }
 
 /** A hard link is a file with another name: comparing them, only the bytes count. */
-function kindOf(type: EntryType): EntryType {
+/** What a change compares as the type: a hard link is the file it shows. */
+export function kindOf(type: EntryType): EntryType {
 	return type === 'hardlink' ? 'file' : type;
 }
 

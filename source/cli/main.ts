@@ -22,7 +22,7 @@ import {filesOutput} from './files-command.js';
 import {catCommand} from './cat-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
-import {loadComparison} from './diff-command.js';
+import {loadComparison, loadTogether} from './diff-command.js';
 import {compareImages} from '../compare/comparison.js';
 import {createProgress} from './progress.js';
 
@@ -103,9 +103,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	// Read the CI configuration before the image: a misconfigured gate fails fast.
 	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
-	// The baseline first: the image under test then finds the layers they share in the layer cache.
-	const baseline = mode.kind === 'ci' && mode.baseline !== undefined ? await loadAndAnalyse(mode.baseline, load) : null;
-	const analysis = await loadAndAnalyse(mode.image, load).finally(progress.done);
+	// With a baseline, both images together, a blob they share read once (as diff reads them).
+	const [analysis, baseline] =
+		mode.kind === 'ci' && mode.baseline !== undefined
+			? await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined})
+			: [await loadAndAnalyse(mode.image, load).finally(progress.done), null];
 
 	if (mode.kind === 'summary') {
 		await writeLines(summaryLines(analysis, style)[Symbol.iterator]());

@@ -133,7 +133,10 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 		if (value === undefined) return null;
 		if (value === '' || value === '-') return {file: undefined};
 		if (words.length < (ranged ? 1 : 2)) {
-			words.push(value);
+			// Put it back where it stood among the images: `diff --json A B` compares A with B, as `diff A B --json` does.
+			const argv = flags.argv ?? [];
+			const before = words.filter(word => argv.indexOf(word) !== -1 && argv.indexOf(word) < argv.indexOf(value)).length;
+			words.splice(argv.indexOf(value) === -1 ? words.length : before, 0, value);
 			return {file: undefined};
 		}
 		return {file: value};
@@ -155,6 +158,8 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown, browser: stdoutIsTTY && !json && !markdown};
 	}
 	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
+	// Standard input passes once: two loads reading it at once would each see half an archive.
+	if (words[0] === '-' && words[1] === '-') throw new UsageError('only one side of diff can be standard input (-); save the other image to a file');
 	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown, browser: stdoutIsTTY && !json && !markdown};
 }
 

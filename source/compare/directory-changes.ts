@@ -12,8 +12,9 @@ export interface DirectoryChange {
 
 /**
  * The directories whose content changed, largest change first (grown or
- * shrunk alike), then by path. Only regular files count: a hard link
- * shares its target's bytes, which are counted where they are stored.
+ * shrunk alike), then by path. A directory's total is its paths' content,
+ * a hard link's included, as the browser sums a directory (and the compare
+ * view's tree does).
  * Each side's directory totals come from one walk of it (a stack of the
  * open directories), so the work is one pass over each side's paths
  * however deep they go.
@@ -30,7 +31,7 @@ export function directoryChanges(diff: FileDiff): DirectoryChange[] {
 	return changes.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
-/** Bytes of regular files below every directory (the root included), in one depth-first walk. */
+/** Content bytes of the files and hard links below every directory (the root included), in one depth-first walk. */
 function directoryTotals(order: FinalFiles): Map<string, number> {
 	const fs = order.fs;
 	const totals = new Map<string, number>();
@@ -44,7 +45,7 @@ function directoryTotals(order: FinalFiles): Map<string, number> {
 		while (open.length > 1 && !path.startsWith(open.at(-1)!.prefix)) close();
 		const type = fs.typeOf(id);
 		if (type === 'dir') open.push({prefix: `${path}/`, path, bytes: 0});
-		else if (type === 'file') open.at(-1)!.bytes += fs.sizeOf(id);
+		else if (type === 'file' || type === 'hardlink') open.at(-1)!.bytes += fs.sizeOf(id);
 	}
 	while (open.length > 0) close();
 	return totals;

@@ -1,5 +1,5 @@
 import type {FinalFiles} from '../analysis/final-files.js';
-import type {EntryType} from '../model.js';
+import {kindOf} from '../analysis/layer-history.js';
 import type {FileSystem, FsNode} from '../tree/filesystem.js';
 
 export type DiffStatus = 'added' | 'removed' | 'modified';
@@ -108,7 +108,7 @@ export class FileDiff {
  * common paths through the entry tables, without a node per path.
  * "Modified" is what the analysis calls modified when a layer rewrites a
  * path: another type (a hard link counts as a file), content digest, link
- * target, device numbers, mode or owner; never mtime.
+ * target, mode or owner; never mtime (as a layer's change is described).
  */
 export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles): FileDiff {
 	const [a, b] = [orderA.fs, orderB.fs];
@@ -144,28 +144,19 @@ export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles): FileDif
 
 const SAME = -1;
 
-/** A path on both sides: SAME, MODIFIED, or MODIFIED | METADATA_ONLY; read from the entry tables (a node only for devices). */
+/**
+ * A path on both sides: SAME, MODIFIED, or MODIFIED | METADATA_ONLY, by the
+ * rule a layer's change is described with (layer-history.ts): the type (a
+ * hard link is the file it shows), the content digest and the link target
+ * decide the content; mode and owner the metadata. Read from the entry
+ * tables, without a node.
+ */
 function compareStates(a: FileSystem, aId: number, b: FileSystem, bId: number): number {
 	const [ownA, attrA, ownB, attrB] = [a.ownOf(aId), a.attrOf(aId), b.ownOf(bId), b.attrOf(bId)];
-	const typeA = a.typeOfState(ownA, attrA);
-	const typeB = b.typeOfState(ownB, attrB);
-	let sameContent = kindOf(typeA) === kindOf(typeB) && sameDigest(a, attrA, b, attrB);
-	if (sameContent && typeA === 'symlink') sameContent = a.linkTargetOfState(ownA, attrA) === b.linkTargetOfState(ownB, attrB);
-	if (sameContent && (typeA === 'char' || typeA === 'block')) {
-		const [x, y] = [a.node(aId), b.node(bId)];
-		sameContent = x.devMajor === y.devMajor && x.devMinor === y.devMinor;
-	}
+	const sameContent = kindOf(a.typeOfState(ownA, attrA)) === kindOf(b.typeOfState(ownB, attrB)) && a.sameDigestIn(attrA, b, attrB) && a.sameLinkTargetIn(ownA, attrA, b, ownB, attrB);
 	const sameMetadata = a.modeOfState(attrA) === b.modeOfState(attrB) && a.uidOfState(attrA) === b.uidOfState(attrB) && a.gidOfState(attrA) === b.gidOfState(attrB);
 	if (sameContent && sameMetadata) return SAME;
 	return MODIFIED | (sameContent ? METADATA_ONLY : 0);
-}
-
-/** The same digest on both sides (or none on either): compares the digests' bytes. */
-function sameDigest(a: FileSystem, attrA: number, b: FileSystem, attrB: number): boolean {
-	const hasA = attrA >= 0 && a.tableOf(attrA).hasDigest(a.indexOf(attrA));
-	const hasB = attrB >= 0 && b.tableOf(attrB).hasDigest(b.indexOf(attrB));
-	if (!hasA || !hasB) return !hasA && !hasB;
-	return a.tableOf(attrA).sameDigest(a.indexOf(attrA), b.tableOf(attrB), b.indexOf(attrB));
 }
 
 /**
@@ -193,7 +184,4 @@ function componentAt(path: string, start: number): string {
 	return path.slice(start, end === -1 ? path.length : end);
 }
 
-function kindOf(type: EntryType): EntryType {
-	return type === 'hardlink' ? 'file' : type;
-}
 

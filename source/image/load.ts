@@ -141,19 +141,36 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	// Another load of this run reads the same blob (the same sha256 names the same bytes; each load checks its own diff_id):
 	// it counts as a cache hit, so only where the cache is trusted, and never for a stream, whose bytes pass anyway.
 	const sharing = cache && options.shared && !(files instanceof OnePassFiles) ? options.shared : undefined;
-	const digestOf = new Map(resolved.layers.map(layer => [layer.path, layer.digest]));
+	const described = new Map(resolved.layers.map(layer => [layer.path, layer]));
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
 		if (!read) {
-			const digest = digestOf.get(path);
-			const key = sharing && digest?.startsWith('sha256:') ? digest : undefined;
-			let raw = key ? sharing!.get(key) : undefined;
-			if (raw) fromCache.add(path);
-			else {
+			const ownRead = () => {
 				const lookedUp = lookUp(path, range);
+				// Handled through inTurn below; this keeps a failure from counting as unhandled while an earlier look-up is pending.
+				lookedUp.catch(() => {});
 				const inTurn = turn.then(() => lookedUp);
 				turn = inTurn.catch(() => undefined);
-				raw = inTurn.then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path)));
+				return inTurn.then(cached => cached ?? (range ? pool.read(range) : files.readLayer(path)));
+			};
+			const digest = described.get(path)!.digest;
+			const key = sharing && digest?.startsWith('sha256:') ? digest : undefined;
+			const other = key ? sharing!.get(key) : undefined;
+			let raw: Promise<LayerReadResult>;
+			if (other) {
+				// The other image's read stands for this blob as a cache hit would, only for a blob of the size it read;
+				// otherwise, or if that read failed, this image's own copy is read (and its own errors are its own).
+				const size = range ? range.end - range.start + 1 : described.get(path)!.size;
+				raw = other.then(
+					result => {
+						if (size !== undefined && size !== result.compressedSize) return ownRead();
+						fromCache.add(path);
+						return result;
+					},
+					() => ownRead(),
+				);
+			} else {
+				raw = ownRead();
 				if (key) sharing!.set(key, raw);
 			}
 			read = raw.then(result => {

@@ -1,8 +1,8 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
-import type {Image} from '../model.js';
 import {formatMetric, METRIC_LABELS, signedBytes} from './compare-summary.js';
 import {escapeForMarkdown} from './escape.js';
+import {imageName} from './json-report.js';
 import {shortInstruction} from './summary.js';
 
 /** Rows of each table: a pull-request comment stays short. */
@@ -18,7 +18,7 @@ export const MARKDOWN_ROWS = 10;
 export function compareMarkdown(comparison: Comparison): string {
 	const {a, b, bytes, counts, files, range} = comparison;
 	const md = escapeForMarkdown;
-	const title = range ? `${md(nameOf(a))}, layer ${range.from} → layer ${range.to}` : `${md(nameOf(a))} → ${md(nameOf(b))}`;
+	const title = range ? `${md(imageName(a))}, layer ${range.from} → layer ${range.to}` : `${md(imageName(a))} → ${md(imageName(b))}`;
 	const lines = [
 		`### layerscope diff: ${title}`,
 		'',
@@ -71,8 +71,4 @@ function metricDelta(name: keyof typeof METRIC_LABELS, delta: number): string {
 
 function value(raw: unknown): string {
 	return raw === null ? '(unset)' : escapeForMarkdown(typeof raw === 'string' ? raw : JSON.stringify(raw));
-}
-
-function nameOf(image: Image): string {
-	return image.repoTags[0] ?? image.input;
 }

@@ -1,8 +1,8 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
 import type {ConfigChange} from '../compare/config-diff.js';
-import type {Image} from '../model.js';
 import {escapeForTerminal} from './escape.js';
+import {imageName} from './json-report.js';
 import type {Style} from './style.js';
 import {shortInstruction} from './summary.js';
 
@@ -14,7 +14,7 @@ export function compareSummaryLines(comparison: Comparison, style: Style): strin
 	const {a, b, bytes, counts, files, range} = comparison;
 	const heading = (text: string) => style('bold', text);
 	const lines = [
-		heading(range ? `${escapeForTerminal(nameOf(a))}: layer ${range.from} → layer ${range.to}` : `${escapeForTerminal(nameOf(a))} → ${escapeForTerminal(nameOf(b))}`),
+		heading(range ? `${escapeForTerminal(imageName(a))}: layer ${range.from} → layer ${range.to}` : `${escapeForTerminal(imageName(a))} → ${escapeForTerminal(imageName(b))}`),
 		`content ${prettyBytes(bytes.a)} → ${prettyBytes(bytes.b)} (${paint(bytes.delta, signedBytes(bytes.delta), style)}${bytes.a > 0 ? `, ${signedPercent(bytes.delta / bytes.a)}` : ''})`,
 		...comparison.metrics.filter(metric => metric.name !== 'contentBytes').map(metric => style('dim', `${METRIC_LABELS[metric.name]} ${formatMetric(metric.name, metric.before)} → ${formatMetric(metric.name, metric.after)}`)),
 		'',
@@ -83,17 +83,11 @@ function layerLines(comparison: Comparison, style: Style): string[] {
 	return lines;
 }
 
-function configLine(change: ConfigChange): string {
+/** One config difference for a terminal: `env MODE: "dev" → "prod"`, values as JSON, every image string escaped. */
+export function configLine(change: ConfigChange): string {
 	const name = change.key === null ? change.field : `${change.field} ${escapeForTerminal(change.key)}`;
-	return `${name}: ${valueText(change.before)} → ${valueText(change.after)}`;
-}
-
-function valueText(value: unknown): string {
-	return value === null ? '(unset)' : escapeForTerminal(typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value));
-}
-
-function nameOf(image: Image): string {
-	return image.repoTags[0] ?? image.input;
+	const value = (raw: unknown) => (raw === null ? '(unset)' : escapeForTerminal(JSON.stringify(raw)));
+	return `${name}: ${value(change.before)} → ${value(change.after)}`;
 }
 
 export function signedBytes(delta: number): string {

@@ -47,6 +47,11 @@ export function imageIdentity(image: Image): ImageIdentity {
 	return {input: image.input, source: image.source, format: image.format, repoTags: image.repoTags, id: image.id, manifestDigest: image.manifestDigest, platform: image.platform};
 }
 
+/** The name a person knows an image by: its first tag, or what was named on the command line. */
+export function imageName(image: Image): string {
+	return image.repoTags[0] ?? image.input;
+}
+
 /** The versioned report: everything the analysis found, in a shape that only changes with SCHEMA_VERSION. */
 export function jsonReport(analysis: Analysis, version: string): JsonReport {
 	const {image, history, efficiency, waste, findings} = analysis;

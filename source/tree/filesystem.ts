@@ -309,8 +309,13 @@ export class FileSystem {
 
 	/** Whether two states show the same digest (or both none): compares bytes. */
 	sameDigest(attrA: number, attrB: number): boolean {
-		if (attrA < 0 || attrB < 0) return (attrA < 0 || !this.tableOf(attrA).hasDigest(this.indexOf(attrA))) && (attrB < 0 || !this.tableOf(attrB).hasDigest(this.indexOf(attrB)));
-		return this.tableOf(attrA).sameDigest(this.indexOf(attrA), this.tableOf(attrB), this.indexOf(attrB));
+		return this.sameDigestIn(attrA, this, attrB);
+	}
+
+	/** As sameDigest, against a state of another filesystem (two images compared). */
+	sameDigestIn(attr: number, other: FileSystem, otherAttr: number): boolean {
+		if (attr < 0 || otherAttr < 0) return (attr < 0 || !this.tableOf(attr).hasDigest(this.indexOf(attr))) && (otherAttr < 0 || !other.tableOf(otherAttr).hasDigest(other.indexOf(otherAttr)));
+		return this.tableOf(attr).sameDigest(this.indexOf(attr), other.tableOf(otherAttr), other.indexOf(otherAttr));
 	}
 
 	digestOfState(attr: number): string | undefined {
@@ -325,11 +330,16 @@ export class FileSystem {
 
 	/** Whether two states have the same link target (compares bytes). */
 	sameLinkTarget(ownA: number, attrA: number, ownB: number, attrB: number): boolean {
-		const a = this.linkSource(ownA, attrA);
-		const b = this.linkSource(ownB, attrB);
+		return this.sameLinkTargetIn(ownA, attrA, this, ownB, attrB);
+	}
+
+	/** As sameLinkTarget, against a state of another filesystem (two images compared). */
+	sameLinkTargetIn(own: number, attr: number, other: FileSystem, otherOwn: number, otherAttr: number): boolean {
+		const a = this.linkSource(own, attr);
+		const b = other.linkSource(otherOwn, otherAttr);
 		if (a < 0 || b < 0) return a < 0 && b < 0;
 		const [x, xs, xe] = this.tableOf(a).linkRange(this.indexOf(a));
-		const [y, ys, ye] = this.tableOf(b).linkRange(this.indexOf(b));
+		const [y, ys, ye] = other.tableOf(b).linkRange(other.indexOf(b));
 		if (xe - xs !== ye - ys) return false;
 		for (let i = 0; i < xe - xs; i++) if (x[xs + i] !== y[ys + i]) return false;
 		return true;

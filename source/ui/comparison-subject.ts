@@ -1,9 +1,9 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
-import type {ConfigChange} from '../compare/config-diff.js';
 import type {AlignedLayer} from '../compare/layer-alignment.js';
 import type {Image} from '../model.js';
-import {formatMetric, METRIC_LABELS, signedBytes} from '../report/compare-summary.js';
+import {configLine, formatMetric, METRIC_LABELS, signedBytes} from '../report/compare-summary.js';
+import {imageName} from '../report/json-report.js';
 import {escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
 import {shortInstruction} from '../report/summary.js';
@@ -22,7 +22,7 @@ export function comparisonSubject(comparison: Comparison): BrowserSubject {
 	const {a, b, layers, bytes} = comparison;
 	const sides: Array<[string, Image]> = [['A', a], ['B', b]];
 	const range = comparison.range;
-	const sideName = (index: number) => (range ? `layer ${index === 0 ? range.from : range.to}` : escapeForTerminal(nameOf(sides[index]![1])));
+	const sideName = (index: number) => (range ? `layer ${index === 0 ? range.from : range.to}` : escapeForTerminal(imageName(sides[index]![1])));
 	return {
 		tree: comparison.tree,
 		listTitle: range ? `Layers ${range.from} → ${range.to}` : 'Images (2)',
@@ -73,10 +73,6 @@ export function comparisonSubject(comparison: Comparison): BrowserSubject {
 	};
 }
 
-function nameOf(image: Image): string {
-	return image.repoTags[0] ?? image.input;
-}
-
 /** Each layer once: the shared base (=), then A's own (A) and B's own (B), with instructions. */
 function alignedLines(comparison: Comparison): string[] {
 	const {layers} = comparison;
@@ -84,17 +80,12 @@ function alignedLines(comparison: Comparison): string[] {
 	return [...layers.b.filter(layer => layer.status === 'shared').map(layer => line('=', layer)), ...layers.a.filter(layer => layer.status !== 'shared').map(layer => line('A', layer)), ...layers.b.filter(layer => layer.status !== 'shared').map(layer => line('B', layer))];
 }
 
-function configLine(change: ConfigChange): string {
-	const value = (raw: unknown) => (raw === null ? '(unset)' : escapeForTerminal(typeof raw === 'string' ? raw : JSON.stringify(raw)));
-	return `${change.key === null ? change.field : `${change.field} ${escapeForTerminal(change.key)}`}: ${value(change.before)} → ${value(change.after)}`;
-}
-
 /** The details pane's entries: figures, layers, config, findings, then the largest changes, each a stop that opens in the tree. */
 function detailEntries(comparison: Comparison): PaneEntry[] {
 	const {files, range} = comparison;
 	const entries: PaneEntry[] = [];
 	const add = (text: string, options: Omit<PaneEntry, 'text'> = {}) => entries.push({text, ...options});
-	add(range ? `Layers ${range.from} → ${range.to} of ${escapeForTerminal(nameOf(comparison.a))}` : `${escapeForTerminal(nameOf(comparison.a))} → ${escapeForTerminal(nameOf(comparison.b))}`, {tone: 'bold'});
+	add(range ? `Layers ${range.from} → ${range.to} of ${escapeForTerminal(imageName(comparison.a))}` : `${escapeForTerminal(imageName(comparison.a))} → ${escapeForTerminal(imageName(comparison.b))}`, {tone: 'bold'});
 	for (const metric of comparison.metrics) add(`${METRIC_LABELS[metric.name]}: ${formatMetric(metric.name, metric.before)} → ${formatMetric(metric.name, metric.after)}`);
 	add('');
 	add(`Layers (${comparison.layers.shared} shared)`, {tone: 'bold'});

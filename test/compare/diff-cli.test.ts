@@ -146,6 +146,14 @@ describe('layerscope diff IMAGE --from N --to M', () => {
 		expect(report.layers.b.filter((layer: any) => layer.status === 'only').map((layer: any) => layer.index)).toEqual([1, 2]);
 	});
 
+	it('with --to 0, shows the first layer against the empty filesystem', async () => {
+		const result = await runCli(['diff', pair.b.path, '--to', '0', '--json']);
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout);
+		expect(report.range).toEqual({from: -1, to: 0});
+		expect(byPath(report.files)).toEqual(listingDifference(new Map(), await filesJson(pair.b.path, 0)));
+	});
+
 	it('with --to alone, shows what that one layer did', async () => {
 		const result = await runCli(['diff', pair.b.path, '--to', '2', '--json']);
 		expect(result.code, result.stderr).toBe(0);
@@ -245,6 +253,21 @@ describe('usage', () => {
 			expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
 			expect(result.stderr).toMatch(problem);
 		}
+	});
+
+	it('--json before the images compares them in the order given', async () => {
+		const result = await runCli(['diff', '--json', pair.a.path, pair.b.path]);
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout);
+		expect([report.a.input, report.b.input]).toEqual([pair.a.path, pair.b.path]);
+		const markdown = await runCli(['diff', '--markdown', pair.a.path, pair.b.path]);
+		expect(markdown.stdout).toMatch(/app&#45;v1 → example\.test\/app&#58;2/);
+	});
+
+	it('refuses standard input on both sides, in one line', async () => {
+		const result = await runCli(['diff', '-', '-']);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toMatch(/^layerscope: only one side of diff can be standard input/);
 	});
 
 	it('bad input on either side is one line naming that input', async () => {

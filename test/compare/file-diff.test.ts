@@ -71,13 +71,14 @@ describe('diffFilesystems', () => {
 		}
 	});
 
-	it('counts a hard link as the file it shows, and a type change below a directory as removals', () => {
+	it("describes a change as a layer's change is described: a file become a hard link is modified, and a type change below a directory is removals", () => {
 		const a = filesystem([file('/data', 'same bytes'), dir('/etc'), file('/etc/conf', 'x'), file('/orig', 'same bytes')]);
 		const b = filesystem([file('/orig', 'same bytes'), {path: '/data', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/orig'}, {path: '/etc', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: '/usr/etc'}]);
 		const diff = diffFilesystems(new FinalFiles(a), new FinalFiles(b));
-		expect(Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i)])).toEqual([
-			['/etc', 'modified'],
-			['/etc/conf', 'removed'],
+		expect(Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.status(i), diff.metadataOnly(i)])).toEqual([
+			['/data', 'modified', false],
+			['/etc', 'modified', false],
+			['/etc/conf', 'removed', false],
 		]);
 	});
 

@@ -83,6 +83,12 @@ describe('--ci --baseline A', () => {
 		expect(ruleLine(result.stdout, 'maxGrowthBytes')).toBe('SKIP  maxGrowthBytes: no baseline (--baseline IMAGE) to compare with [.layerscope-ci.yml]');
 	});
 
+	it('a malformed growth threshold in the config file is an error even with no baseline to compare with', async () => {
+		const result = await runCli([pair.b.path, '--ci'], {cwd: workdir('rules:\n  maxGrowthBytes: banana\n')});
+		expect(result.code).toBe(2);
+		expect(result.stderr).toMatch(/^layerscope: CI misconfigured: maxGrowthBytes/);
+	});
+
 	it('a growth flag without a baseline, or a baseline without --ci, is one line and exit 2', async () => {
 		for (const [args, problem] of [
 			[[pair.b.path, '--ci', '--maxGrowthBytes', '1MB'], /^layerscope: --maxGrowthBytes needs --baseline IMAGE/],

@@ -3,12 +3,13 @@
  * on one base in the distribution registry, behind the counting proxy: a cold diff downloads each shared
  * layer once; with --no-cache, twice (each image's copy read and checked); the comparison is the same.
  */
-import {mkdtempSync, rmSync} from 'node:fs';
+import {appendFileSync, cpSync, mkdtempSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeImage, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
+import {expectOneLineError} from '../helpers/expect-error.js';
 import {runCli} from '../helpers/run-cli.js';
 import {FaultProxy} from '../helpers/servers/fault-proxy.js';
 import {RegistryServer} from '../helpers/servers/registry-server.js';
@@ -67,4 +68,18 @@ describe('diff A B on two builds of one base', () => {
 		expect(once.report.layers.shared).toBe(2);
 		for (const part of ['layers', 'files', 'bytes', 'directories', 'config', 'findings'] as const) expect(once.report[part], part).toEqual(twice.report[part]);
 	}, 120_000);
+});
+
+describe('a blob B shares with A but holds damaged', () => {
+	it('is read from B itself, and B is refused, as it would be alone', async () => {
+		const dir = mkdtempSync(path.join(scratch, 'damaged-'));
+		const b = path.join(dir, 'second');
+		cpSync(second.path, b, {recursive: true});
+		// The shared base blob, with bytes appended: its digest's bytes no longer.
+		appendFileSync(path.join(b, second.where.layers[0]!), Buffer.from('tampered'));
+		const alone = await runCli([b, '--json'], {env: {LAYERSCOPE_CACHE_DIR: mkdtempSync(path.join(dir, 'cache-'))}});
+		expect(alone.code).toBe(2);
+		const result = await runCli(['diff', first.path, b, '--json'], {env: {LAYERSCOPE_CACHE_DIR: mkdtempSync(path.join(dir, 'cache-'))}});
+		expectOneLineError(result, b, /: layer 0 \(blobs\/sha256\/[0-9a-f]{64}\): /);
+	});
 });

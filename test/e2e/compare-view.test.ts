@@ -24,8 +24,8 @@ describe.runIf(hasTmux)('layerscope diff A B on a terminal', {timeout: 60_000}, 
 		expect(screen).toMatch(/- .*9 kB → .*0 B .*−9 kB .*sample\.json/);
 		expect(screen).toMatch(/~ .* run\.sh/);
 		expect(screen).not.toMatch(/lib\.bin/);
-		expect(screen).toMatch(/user: root → 1000/);
-		expect(screen).toMatch(/env APP_MODE: v1 → v2/);
+		expect(screen).toMatch(/user: "root" → "1000"/);
+		expect(screen).toMatch(/env APP_MODE: "v1" → "v2"/);
 		expect(screen).toMatch(/= {3}0 .*ADD file:/);
 
 		// Each line of the frame once: the two images, each layer line.

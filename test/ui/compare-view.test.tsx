@@ -64,7 +64,7 @@ describe('the compare view', () => {
 		expect(frame).toMatch(/= {3}0 .*RUN step 1/);
 		expect(frame).toMatch(/A {3}1 .*RUN step 2/);
 		expect(frame).toMatch(/B {3}2 .*RUN step 3/);
-		expect(frame).toContain('user: root → app');
+		expect(frame).toContain('user: "root" → "app"');
 		expect(frame).toContain(`labels ${escapeForTerminal(HOSTILE_LABEL.key)}`);
 		expect(frame).not.toMatch(/\u001B\]|\u0007/);
 		app.unmount();

@@ -130,6 +130,14 @@ const GROWTH_CHECKS: Record<GrowthRule, GrowthCheck> = {
 	},
 };
 
+/** Each growth rule's threshold parser: checked even when there is no baseline to compare with. */
+const GROWTH_THRESHOLDS: Record<GrowthRule, (value: unknown, rule: string) => unknown> = {
+	maxGrowthBytes: parseBytes,
+	maxGrowthPercent: parseRatio,
+	maxNewReclaimableBytes: parseBytes,
+	noNewFindings: (value, rule) => parseSeverity(value, rule),
+};
+
 function parseSeverity(value: unknown, rule: string): Severity {
 	const level = String(value).trim().toLowerCase() as Severity;
 	if (!SEVERITIES.includes(level)) throw new ThresholdError(`${rule}: "${String(value)}" is not a severity (high, medium or low)`);
@@ -155,12 +163,13 @@ export function evaluateRules(analysis: Analysis, config: CiConfig, comparison: 
 			results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
 			continue;
 		}
-		// A growth rule from a shared config file, in a job that names no baseline: said, not silently passed.
-		if (isGrowthRule(rule) && !comparison) {
-			results.push({rule, status: 'skip', message: 'no baseline (--baseline IMAGE) to compare with', source: setting.source});
-			continue;
-		}
 		try {
+			// A growth rule from a shared config file, in a job that names no baseline: said, not silently passed; but its value must still be one.
+			if (isGrowthRule(rule) && !comparison) {
+				GROWTH_THRESHOLDS[rule](setting.value, rule);
+				results.push({rule, status: 'skip', message: 'no baseline (--baseline IMAGE) to compare with', source: setting.source});
+				continue;
+			}
 			const outcome = isGrowthRule(rule) ? GROWTH_CHECKS[rule](comparison!, setting.value, rule) : CHECKS[rule](analysis, setting.value, rule);
 			if (outcome) results.push({rule, status: outcome.fail ? 'fail' : 'pass', message: outcome.message, source: setting.source, ...(outcome.diveMessage ? {diveMessage: outcome.diveMessage} : {})});
 			else results.push({rule, status: 'skip', message: 'rule disabled', source: setting.source});
