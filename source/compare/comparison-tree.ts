@@ -18,11 +18,13 @@ const METADATA: TreeChange = {status: 'modified', metadataOnly: true};
 export class ComparisonTree implements TreeView {
 	readonly root = 0;
 	readonly stepCount = 2;
-	private readonly paths: string[] = ['/'];
-	private readonly parents: number[] = [-1];
-	private readonly childLists: number[][] = [[]];
+	private readonly parents: Int32Array;
+	/** Children in name order: the ids of `id`'s children are childIds[childStart[id] … childStart[id + 1]). */
+	private readonly childStart: Int32Array;
+	private readonly childIds: Int32Array;
+	/** Per union id, its id on each side (-1: absent there); and per side's path id, its union id (-1: not in that final filesystem). */
 	private readonly sides: [Int32Array, Int32Array];
-	private readonly ids = new Map<string, number>([['/', 0]]);
+	private readonly unions: [Int32Array, Int32Array];
 	/** Per step, per path: content bytes at or below it (files and hard links). */
 	private readonly sizes: [Float64Array, Float64Array];
 	/** Per path: what step 1 changed there (index into the diff), or -1. */
@@ -39,22 +41,19 @@ export class ComparisonTree implements TreeView {
 		const {a, b} = diff;
 		this.a = a;
 		this.b = b;
+		// The walk's own lists are transient; what the tree keeps is typed arrays.
 		const inA: number[] = [0];
 		const inB: number[] = [0];
-		// Open directories of the union walk: their path and union id.
-		const open: Array<{path: string; id: number}> = [{path: '', id: 0}];
+		const parents: number[] = [-1];
+		// Open directories of the union walk: the prefix below them and their union id.
+		const open: Array<{prefix: string; id: number}> = [{prefix: '/', id: 0}];
 		const add = (path: string, aId: number, bId: number, isDir: boolean) => {
-			while (open.length > 1 && !path.startsWith(`${open.at(-1)!.path}/`)) open.pop();
-			const id = this.paths.length;
-			const parent = open.at(-1)!.id;
-			this.paths.push(path);
-			this.parents.push(parent);
-			this.childLists.push([]);
-			this.childLists[parent]!.push(id);
-			this.ids.set(path, id);
+			while (open.length > 1 && !path.startsWith(open.at(-1)!.prefix)) open.pop();
+			const id = parents.length;
+			parents.push(open.at(-1)!.id);
 			inA.push(aId);
 			inB.push(bId);
-			if (isDir) open.push({path, id});
+			if (isDir) open.push({prefix: `${path}/`, id});
 		};
 		const left = diff.orderA.paths();
 		const right = diff.orderB.paths();
@@ -74,17 +73,27 @@ export class ComparisonTree implements TreeView {
 				r = right.next();
 			}
 		}
-		const count = this.paths.length;
+		const count = parents.length;
+		this.parents = Int32Array.from(parents);
 		this.sides = [Int32Array.from(inA), Int32Array.from(inB)];
+		this.unions = [this.unionIndex(a, this.sides[0]), this.unionIndex(b, this.sides[1])];
+		// Ids are in tree order, so each parent's children come in name order: counted, then placed.
+		this.childStart = new Int32Array(count + 1);
+		for (let id = 1; id < count; id++) this.childStart[this.parents[id]! + 1]++;
+		for (let id = 0; id < count; id++) this.childStart[id + 1] += this.childStart[id]!;
+		this.childIds = new Int32Array(Math.max(0, count - 1));
+		const fill = this.childStart.slice(0, count);
+		for (let id = 1; id < count; id++) this.childIds[fill[this.parents[id]!]!++] = id;
 		this.sizes = [this.totals(a, this.sides[0]), this.totals(b, this.sides[1])];
 		this.diffIndex = new Int32Array(count).fill(-1);
 		this.touched = new Uint8Array(count);
-		const changed: number[] = [];
+		const changed = new Int32Array(diff.length);
 		const counts: ChangeCounts = {added: 0, modified: 0, metadataOnly: 0, removed: 0};
 		for (let index = 0; index < diff.length; index++) {
-			const id = this.ids.get(diff.path(index))!;
+			const inB = diff.idInB(index);
+			const id = inB === -1 ? this.unions[0][diff.idInA(index)]! : this.unions[1][inB]!;
 			this.diffIndex[id] = index;
-			changed.push(id);
+			changed[index] = id;
 			const status = diff.status(index);
 			if (status === 'modified' && diff.metadataOnly(index)) counts.metadataOnly++;
 			else counts[status]++;
@@ -92,27 +101,36 @@ export class ComparisonTree implements TreeView {
 		}
 		// Ids are in tree order (a parent before its children): from the end, each path hands its mark to its parent once.
 		for (let id = count - 1; id > 0; id--) if (this.touched[id] === 1) this.touched[this.parents[id]!] = 1;
-		this.changed = Int32Array.from(changed);
-		const all = count - 1;
+		this.changed = changed;
 		let filesInA = 0;
 		for (let id = 1; id < count; id++) if (this.sides[0][id] !== ABSENT) filesInA++;
 		this.counts = [{added: filesInA, modified: 0, metadataOnly: 0, removed: 0}, counts];
-		this.pathCount = all;
+		this.pathCount = count - 1;
 	}
 
 	readonly pathCount: number;
 
+	/** The path's union id: looked up literally (no link followed) in either side's path table. */
 	idOf(path: string): number | undefined {
-		return this.ids.get(path);
+		if (path === '/') return 0;
+		for (const [step, fs] of [[0, this.a], [1, this.b]] as const) {
+			const own = literalId(fs, path);
+			const id = own === undefined ? -1 : (this.unions[step][own] ?? -1);
+			if (id !== -1) return id;
+		}
+		return undefined;
 	}
 
 	pathOf(id: number): string {
-		return this.paths[id]!;
+		if (id === 0) return '/';
+		const inA = this.sides[0][id]!;
+		return inA !== ABSENT ? this.a.pathOf(inA) : this.b.pathOf(this.sides[1][id]!);
 	}
 
 	nameOf(id: number): string {
-		const path = this.paths[id]!;
-		return id === 0 ? '' : path.slice(path.lastIndexOf('/') + 1);
+		if (id === 0) return '';
+		const inA = this.sides[0][id]!;
+		return inA !== ABSENT ? this.a.paths.nameOf(inA) : this.b.paths.nameOf(this.sides[1][id]!);
 	}
 
 	parentOf(id: number): number {
@@ -120,7 +138,7 @@ export class ComparisonTree implements TreeView {
 	}
 
 	children(id: number): ArrayLike<number> {
-		return this.childLists[id]!;
+		return this.childIds.subarray(this.childStart[id]!, this.childStart[id + 1]!);
 	}
 
 	stateAt(id: number, step: number): TreeNodeState | null {
@@ -152,12 +170,12 @@ export class ComparisonTree implements TreeView {
 	changedPaths(step: number): ArrayLike<number> {
 		if (step === 1) return this.changed;
 		const inA: number[] = [];
-		for (let id = 1; id < this.paths.length; id++) if (this.sides[0][id] !== ABSENT) inA.push(id);
+		for (let id = 1; id < this.parents.length; id++) if (this.sides[0][id] !== ABSENT) inA.push(id);
 		return inA;
 	}
 
 	changedChildren(id: number, step: number): ArrayLike<number> {
-		const children = this.childLists[id]!;
+		const children = this.children(id) as Int32Array;
 		return step === 0 ? children.filter(child => this.sides[0][child] !== ABSENT) : children.filter(child => this.touched[child] === 1);
 	}
 
@@ -176,11 +194,18 @@ export class ComparisonTree implements TreeView {
 		return (step === 0 ? this.a : this.b).node(side);
 	}
 
+	/** Per path id of one side: its union id (-1 for paths not in that side's final filesystem). */
+	private unionIndex(fs: FileSystem, side: Int32Array): Int32Array {
+		const unions = new Int32Array(fs.paths.size).fill(-1);
+		for (let id = 1; id < side.length; id++) if (side[id] !== ABSENT) unions[side[id]!] = id;
+		return unions;
+	}
+
 	/** Content bytes at or below every path on one side: each path's own, added to its ancestors'. */
 	private totals(fs: FileSystem, side: Int32Array): Float64Array {
-		const totals = new Float64Array(this.paths.length);
+		const totals = new Float64Array(this.parents.length);
 		// Ids are in tree order, so every path comes after its parent: summing from the end adds each subtree once.
-		for (let id = this.paths.length - 1; id > 0; id--) {
+		for (let id = this.parents.length - 1; id > 0; id--) {
 			const own = side[id]!;
 			if (own !== ABSENT) {
 				const type = fs.typeOf(own);
@@ -190,4 +215,21 @@ export class ComparisonTree implements TreeView {
 		}
 		return totals;
 	}
+}
+
+const encoder = new TextEncoder();
+
+/** A path's id in a filesystem's path table, component by component, as written (no link followed). */
+function literalId(fs: FileSystem, path: string): number | undefined {
+	const bytes = encoder.encode(path);
+	if (bytes[0] !== 0x2f) return undefined;
+	let id = 0;
+	for (let from = 1; ; ) {
+		let to = from;
+		while (to < bytes.length && bytes[to] !== 0x2f) to++;
+		id = fs.paths.find(id, bytes, from, to);
+		if (id < 0 || to >= bytes.length) break;
+		from = to + 1;
+	}
+	return id < 0 ? undefined : id;
 }

@@ -49,6 +49,15 @@ export class FileDiff {
 		return (this.codes[index]! & METADATA_ONLY) !== 0;
 	}
 
+	/** The differing path's id in A's filesystem and in B's (-1 where it is absent). */
+	idInA(index: number): number {
+		return this.aIds[index]!;
+	}
+
+	idInB(index: number): number {
+		return this.bIds[index]!;
+	}
+
 	path(index: number): string {
 		const inB = this.bIds[index]!;
 		return inB === -1 ? this.a.pathOf(this.aIds[index]!) : this.b.pathOf(inB);
