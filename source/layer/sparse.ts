@@ -13,105 +13,125 @@ export interface SparseSegment {
 
 const ZEROS = Buffer.alloc(64 * 1024);
 
+/** Hashes a sparse entry as the file it stands for: its expansion (SparseExpander), holes hashed as zeros. */
 export class SparseHasher {
-	private segments: SparseSegment[] | null;
-	private segmentIndex = 0;
-	private consumedInSegment = 0;
-	/** Logical position in the expanded file. */
-	private position = 0;
-	/** PAX 1.0: the map is read from the data before the segments, number by number as its bytes pass. */
-	private mapBytesSeen = 0;
-	private mapNumbers: number[] = [];
-	private mapCount = -1;
-	private digits = 0;
-	private number = 0;
-	private mapComplete = false;
+	private readonly expander: SparseExpander;
 
-	/** `realSize` and the segments must be within bounds already (see checkSparseMap): holes are hashed as zeros. */
+	/** `realSize` and the segments must be within bounds already (see checkSparseMap). */
 	constructor(
 		private readonly hash: Hash,
-		private readonly realSize: number,
+		realSize: number,
 		segments: SparseSegment[] | null,
 	) {
-		this.segments = segments;
+		this.expander = new SparseExpander(realSize, segments);
 	}
 
 	update(chunk: Buffer): void {
-		let data = chunk;
-		if (this.segments === null) {
-			data = this.consumeMap(data);
-			if (this.segments === null) return;
-		}
-		while (data.length > 0) {
-			const segment = this.segments[this.segmentIndex];
-			if (!segment) throw new Error('sparse file has more data than its map describes');
-			if (this.consumedInSegment === 0) this.zeroFill(segment.offset);
-			const take = Math.min(segment.length - this.consumedInSegment, data.length);
-			this.hash.update(data.subarray(0, take));
-			this.position += take;
-			this.consumedInSegment += take;
-			data = data.subarray(take);
-			if (this.consumedInSegment === segment.length) {
-				this.segmentIndex++;
-				this.consumedInSegment = 0;
-			}
-		}
+		this.expander.update(chunk, this.hashPiece);
 	}
 
 	finish(): void {
-		if (this.segments === null) throw new Error('sparse file ends inside its map');
-		// Zero-length segments (the usual trailing one) still move the position.
-		while (this.segmentIndex < this.segments.length && this.segments[this.segmentIndex]!.length === 0) {
-			this.zeroFill(this.segments[this.segmentIndex]!.offset);
-			this.segmentIndex++;
-		}
-		if (this.segmentIndex < this.segments.length) throw new Error('sparse file ends before its map says');
-		this.zeroFill(this.realSize);
+		this.expander.finish(this.hashPiece);
 	}
 
-	private zeroFill(until: number): void {
-		if (until < this.position) throw new Error('sparse map is not in ascending order');
-		while (this.position < until) {
-			const take = Math.min(ZEROS.length, until - this.position);
-			this.hash.update(ZEROS.subarray(0, take));
+	private readonly hashPiece = (piece: Piece): void => {
+		if (typeof piece !== 'number') return void this.hash.update(piece);
+		for (let left = piece; left > 0; left -= ZEROS.length) this.hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
+	};
+}
+
+/** A piece of a file's content: bytes, or a run of that many zeros (a hole, never made as a buffer here). */
+export type Piece = Buffer | number;
+
+/**
+ * Turns a sparse entry's stored data back into the file: its data segments
+ * at their offsets, holes as zero runs (pieces, so a hole of gigabytes costs
+ * a number, not a buffer). The load checked the same map (read-layer.ts);
+ * this reads it again from the same headers.
+ */
+export class SparseExpander {
+	private segment = 0;
+	private inSegment = 0;
+	private position = 0;
+	// PAX 1.0: decimal lines "count\noffset\nlength\n…" padded to a 512-byte block, before the segments.
+	private mapBytes = 0;
+	private numbers: number[] = [];
+	private count = -1;
+	private digits = 0;
+	private value = 0;
+	private mapRead = false;
+
+	constructor(
+		private readonly realSize: number,
+		private segments: SparseSegment[] | null,
+	) {}
+
+	update(chunk: Buffer, push: (piece: Piece) => void): void {
+		let data = chunk;
+		if (this.segments === null) {
+			data = this.readMap(data);
+			if (this.segments === null) return;
+		}
+		while (data.length > 0) {
+			const segment = this.segments[this.segment];
+			if (!segment) throw new Error('sparse file has more data than its map describes');
+			if (this.inSegment === 0) this.zeros(segment.offset, push);
+			const take = Math.min(segment.length - this.inSegment, data.length);
+			if (take > 0) push(data.subarray(0, take));
 			this.position += take;
+			this.inSegment += take;
+			data = data.subarray(take);
+			if (this.inSegment === segment.length) {
+				this.segment++;
+				this.inSegment = 0;
+			}
 		}
 	}
 
-	/**
-	 * PAX 1.0: "N\noffset\nlength\n..." padded with NULs to a 512-byte
-	 * boundary. Read in one pass, each byte once: the count N is only a
-	 * claim, so nothing is sized by it.
-	 */
-	private consumeMap(chunk: Buffer): Buffer {
+	finish(push: (piece: Piece) => void): void {
+		if (this.segments === null) throw new Error('sparse file ends inside its map');
+		// A finished segment moves `segment` on: what is left must be empty (the usual trailing zero-length one).
+		for (let k = this.segment; k < this.segments.length; k++) if (this.segments[k]!.length > 0) throw new Error('sparse file ends before its map says');
+		this.zeros(this.realSize, push);
+	}
+
+	private zeros(until: number, push: (piece: Piece) => void): void {
+		if (until < this.position) throw new Error('sparse map is not in ascending order');
+		if (until > this.position) push(until - this.position);
+		this.position = until;
+	}
+
+	private readMap(chunk: Buffer): Buffer {
 		let i = 0;
-		for (;;) {
-			if (this.mapComplete) {
-				// The segments start at the next block boundary.
-				const take = Math.min((512 - (this.mapBytesSeen % 512)) % 512, chunk.length - i);
+		while (i < chunk.length) {
+			if (this.mapRead) {
+				const take = Math.min((512 - (this.mapBytes % 512)) % 512, chunk.length - i);
 				i += take;
-				this.mapBytesSeen += take;
-				if (this.mapBytesSeen % 512 === 0) {
-					const segments: SparseSegment[] = [];
-					for (let k = 0; k < this.mapNumbers.length; k += 2) segments.push({offset: this.mapNumbers[k]!, length: this.mapNumbers[k + 1]!});
-					this.segments = checkSparseMap(segments, this.realSize);
-				}
-				return chunk.subarray(i);
+				this.mapBytes += take;
+				if (this.mapBytes % 512 === 0) return this.closeMap(chunk.subarray(i));
+				continue;
 			}
-			if (i === chunk.length) return chunk.subarray(i);
 			const byte = chunk[i++]!;
-			this.mapBytesSeen++;
+			this.mapBytes++;
 			if (byte >= 0x30 && byte <= 0x39 && this.digits < 16) {
-				this.number = this.number * 10 + (byte - 0x30);
+				this.value = this.value * 10 + (byte - 0x30);
 				this.digits++;
 				continue;
 			}
 			if (byte !== 0x0a || this.digits === 0) throw new Error('sparse map is unreadable');
-			if (this.mapCount === -1) this.mapCount = this.number;
-			else this.mapNumbers.push(this.number);
-			this.number = this.digits = 0;
-			if (this.mapNumbers.length === this.mapCount * 2) this.mapComplete = true;
+			if (this.count === -1) this.count = this.value;
+			else this.numbers.push(this.value);
+			this.value = this.digits = 0;
+			if (this.numbers.length === this.count * 2) this.mapRead = true;
 		}
+		return this.mapRead && this.mapBytes % 512 === 0 ? this.closeMap(chunk.subarray(i)) : chunk.subarray(i);
+	}
+
+	private closeMap(rest: Buffer): Buffer {
+		const segments: SparseSegment[] = [];
+		for (let k = 0; k < this.numbers.length; k += 2) segments.push({offset: this.numbers[k]!, length: this.numbers[k + 1]!});
+		this.segments = checkSparseMap(segments, this.realSize);
+		return rest;
 	}
 }
 
