@@ -144,6 +144,9 @@ async function runScreen(label: string, style: Style, config: BrowserConfig | un
 	process.on('exit', restore);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGHUP', onSignal);
+	// Until Ink puts the terminal in raw mode (the browser's first effect, after its first frame; never while loading),
+	// Ctrl+C is a SIGINT, whose default would end the process on the alternate screen.
+	process.on('SIGINT', onSignal);
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
 	try {
@@ -153,6 +156,7 @@ async function runScreen(label: string, style: Style, config: BrowserConfig | un
 		restore();
 		process.off('SIGTERM', onSignal);
 		process.off('SIGHUP', onSignal);
+		process.off('SIGINT', onSignal);
 		if (stdin !== process.stdin) stdin.destroy();
 	}
 	if (failure) throw failure;
