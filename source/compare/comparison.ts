@@ -136,7 +136,8 @@ function fileFacts(files: FileDiff): {files: FileDiff; counts: DiffCounts; large
 		counts[files.status(index)]++;
 		if (files.metadataOnly(index)) counts.metadataOnly++;
 		if (files.status(index) === 'added' && files.movedWith(index) !== undefined) counts.moved++;
-		if ((files.before(index)?.type ?? 'dir') === 'dir' && (files.after(index)?.type ?? 'dir') === 'dir') continue;
+		const types = files.types(index);
+		if ((types.before ?? 'dir') === 'dir' && (types.after ?? 'dir') === 'dir') continue;
 		// A move is one change, listed at its new path: same content, so no bytes came or went.
 		const moved = files.movedWith(index) !== undefined;
 		if (moved && files.status(index) === 'removed') continue;

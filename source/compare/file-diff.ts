@@ -1,5 +1,6 @@
 import type {FinalFiles} from '../analysis/final-files.js';
 import {kindOf} from '../analysis/layer-history.js';
+import type {EntryType} from '../model.js';
 import type {FileSystem, FsNode} from '../tree/filesystem.js';
 
 export type DiffStatus = 'added' | 'removed' | 'modified';
@@ -71,6 +72,13 @@ export class FileDiff {
 	after(index: number): FsNode | null {
 		const id = this.bIds[index]!;
 		return id === -1 ? null : this.b.node(id);
+	}
+
+	/** The type on each side (null where absent), without making a node. */
+	types(index: number): {before: EntryType | null; after: EntryType | null} {
+		const a = this.aIds[index]!;
+		const b = this.bIds[index]!;
+		return {before: a === -1 ? null : this.a.typeOf(a), after: b === -1 ? null : this.b.typeOf(b)};
 	}
 
 	/** Content bytes on each side: a file's (or hard link's) size, 0 for everything else and where absent. */

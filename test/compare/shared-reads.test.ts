@@ -7,20 +7,20 @@ import {appendFileSync, cpSync, mkdtempSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {writeImage, type WrittenImage} from '../fixtures/image-writer.js';
+import type {WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {expectOneLineError} from '../helpers/expect-error.js';
 import {runCli} from '../helpers/run-cli.js';
-import {FaultProxy} from '../helpers/servers/fault-proxy.js';
-import {RegistryServer} from '../helpers/servers/registry-server.js';
+import type {FaultProxy} from '../helpers/servers/fault-proxy.js';
+import {blobBytesSent, patternBytes, startTwoBuilds, type TwoBuilds} from '../helpers/servers/two-builds.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-shared-reads-'));
-let registry: RegistryServer;
+let builds: TwoBuilds;
 let proxy: FaultProxy;
 let first: WrittenImage;
 let second: WrittenImage;
 
-const bytes = (n: number, seed: number) => Buffer.from(Array.from({length: n}, (_, i) => (i * 31 + seed * 7 + ((i * i) >> 5)) % 251));
+const bytes = patternBytes;
 const layers = (app: string): Array<{entries: EntrySpec[]}> => [
 	{entries: [{type: 'file', path: 'base/lib.so', content: bytes(400_000, 1)}]},
 	{entries: [{type: 'file', path: 'usr/bin/tool', content: bytes(300_000, 2)}]},
@@ -28,17 +28,12 @@ const layers = (app: string): Array<{entries: EntrySpec[]}> => [
 ];
 
 beforeAll(async () => {
-	registry = await RegistryServer.start();
-	proxy = await FaultProxy.start(registry.host);
-	first = await writeImage({layers: layers('1')}, {format: 'oci-dir', outPath: path.join(scratch, 'first')});
-	second = await writeImage({layers: layers('2')}, {format: 'oci-dir', outPath: path.join(scratch, 'second')});
-	await registry.push(`oci:${first.path}:1`, 'app:1', ['--preserve-digests']);
-	await registry.push(`oci:${second.path}:1`, 'app:2', ['--preserve-digests']);
+	builds = await startTwoBuilds(scratch, layers);
+	({proxy, first, second} = builds);
 }, 120_000);
 
 afterAll(async () => {
-	await proxy?.stop();
-	await registry?.stop();
+	await builds?.stop();
 	rmSync(scratch, {recursive: true, force: true});
 });
 
@@ -47,12 +42,7 @@ async function diff(extra: string[] = []): Promise<{report: any; blobs: Map<stri
 	proxy.sent.length = 0;
 	const result = await runCli(['diff', `registry://${proxy.host}/app:1`, `registry://${proxy.host}/app:2`, '--insecure', '--json', ...extra], {env: {LAYERSCOPE_CACHE_DIR: mkdtempSync(path.join(scratch, 'cache-'))}});
 	expect(result.code, result.stderr).toBe(0);
-	const layerDigests = new Set([...first.layerDigests, ...second.layerDigests]);
-	const blobs = new Map<string, number>();
-	for (const {path: sent, bytes: size} of proxy.sent) {
-		const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(sent)?.[1];
-		if (digest && layerDigests.has(digest)) blobs.set(digest, (blobs.get(digest) ?? 0) + size);
-	}
+	const blobs = blobBytesSent(proxy, new Set([...first.layerDigests, ...second.layerDigests]));
 	return {report: JSON.parse(result.stdout), blobs};
 }
 
