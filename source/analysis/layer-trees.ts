@@ -1,5 +1,6 @@
 import {ABSENT, type FileSystem} from '../tree/filesystem.js';
 import type {PathTable} from '../tree/path-table.js';
+import type {EntryTable} from '../entry-table.js';
 import {grown} from '../typed-arrays.js';
 import type {ChangeCounts, TreeChange, TreeEntryType, TreeNodeState, TreeView} from '../tree/tree-view.js';
 import type {ChangeList, LayerHistory} from './layer-history.js';
@@ -215,6 +216,18 @@ export class LayerTrees implements TreeView {
 		if (at === -1) return null;
 		const own = this.versionOwn[at]!;
 		return own === ABSENT ? null : this.fs.typeOfState(own, this.versionAttr[at]!);
+	}
+
+	/**
+	 * Where the content a path shows at a step is stored (a hard link's: its target's entry), for reading it back:
+	 * the entry table, its index and the layer that holds the bytes; undefined for anything without content.
+	 */
+	storedAt(id: number, step: number): {ref: number; table: EntryTable; index: number; layer: number} | undefined {
+		const at = this.versionAt(id, step);
+		if (at === -1 || this.versionOwn[at]! < 0) return undefined;
+		const ref = this.fs.contentOfState(id, this.versionAttr[at]!);
+		if (ref < 0) return undefined;
+		return {ref, table: this.fs.tableOf(ref), index: this.fs.indexOf(ref), layer: this.fs.layerOfRef(ref)};
 	}
 
 	sizeAt(id: number, step: number): number {

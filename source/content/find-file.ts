@@ -6,6 +6,14 @@ import type {FileSystem} from '../tree/filesystem.js';
 /** As Linux counts: at most 40 symbolic links in one lookup. */
 export const MAX_LINKS_FOLLOWED = 40;
 
+/** What resolving a path reads: a stacked filesystem, or a browser's tree at one step (content/file-access.ts). */
+export interface PathLookup {
+	lookupId(path: string): number | undefined;
+	exists(id: number): boolean;
+	typeOf(id: number): EntryType;
+	node(id: number): {linkTarget?: string};
+}
+
 /** A regular file's content as the stacked filesystem shows it at a path: the entry that stores it. */
 export interface FoundFile {
 	/** The path the bytes were found at, symlinks resolved. */
@@ -26,7 +34,7 @@ export interface FoundFile {
  * loop, or more than 40 links, is refused too. Iterative: a queue of
  * components, so no target can grow the stack.
  */
-export function resolvePath(fs: FileSystem, path: string, input: string): {id: number; path: string} {
+export function resolvePath(fs: PathLookup, path: string, input: string): {id: number; path: string} {
 	if (!path.startsWith('/')) path = '/' + path;
 	const pending = path.split('/').filter(part => part !== '' && part !== '.').reverse();
 	const at: string[] = [];
@@ -61,16 +69,21 @@ export function resolvePath(fs: FileSystem, path: string, input: string): {id: n
 export function findFile(fs: FileSystem, path: string, input: string): FoundFile {
 	const {id, path: resolved} = resolvePath(fs, path, input);
 	const type: EntryType = fs.typeOf(id);
-	if (type === 'dir') throw new InputError(input, `${quote(path)} is a directory`);
-	if (type !== 'file' && type !== 'hardlink') throw new InputError(input, `${quote(path)} is a ${TYPE_WORDS[type] ?? type}, which has no content to read`);
+	if (type !== 'file' && type !== 'hardlink') throw notAFile(input, path, type);
 	const ref = fs.attrOf(id);
 	return {path: resolved, ref, table: fs.tableOf(ref), index: fs.indexOf(ref), layer: fs.layerOfRef(ref)};
+}
+
+/** Why a path that is not a regular file (nor a hard link to one) has nothing to read. */
+export function notAFile(input: string, path: string, type: EntryType): InputError {
+	if (type === 'dir') return new InputError(input, `${quote(path)} is a directory`);
+	return new InputError(input, `${quote(path)} is a ${TYPE_WORDS[type] ?? type}, which has no content to read`);
 }
 
 const TYPE_WORDS: Partial<Record<EntryType, string>> = {char: 'character device', block: 'block device', fifo: 'FIFO'};
 
 /** A path already resolved (no symlink in it): its id. */
-function fsId(fs: FileSystem, path: string): number {
+function fsId(fs: PathLookup, path: string): number {
 	return fs.lookupId(path) ?? 0;
 }
 

@@ -1,6 +1,7 @@
 import {Box, Text, useInput} from 'ink';
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
+import type {FileAccess} from '../content/file-access.js';
 import {progressLine} from '../cli/progress.js';
 import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
@@ -10,7 +11,9 @@ import {fit} from './columns.js';
 import {attributesFit, formatRow, screenStyle} from './format.js';
 import {imageSubject, type BrowserSubject} from './browser-subject.js';
 import {DEFAULT_BROWSER_CONFIG, type BrowserConfig} from './browser-config.js';
-import {barHints, commandFor, type KeyPress} from './keymap.js';
+import {barHints, commandFor} from './keymap.js';
+import {keyPress} from './key-press.js';
+import {FileViewer} from './file-viewer.js';
 import {PaintedLines} from './painted-lines.js';
 import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {findMatch, prepareFlatRows, visibleRows} from './visible-rows.js';
@@ -32,14 +35,8 @@ export interface BrowserProps {
 	initial?: Partial<ViewState>;
 	/** The user's settings (keys, columns, layout, first layer, folding); the defaults otherwise. */
 	config?: BrowserConfig;
-}
-
-/** Ink's key flags as one key name, so the keymap can match them. */
-export function keyPress(input: string, key: {upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean; pageUp: boolean; pageDown: boolean; home: boolean; end: boolean; tab: boolean; escape: boolean; return: boolean; backspace: boolean; delete: boolean; ctrl: boolean}): KeyPress {
-	// Terminals send Ctrl+Space as NUL, which Ink reads as a control character and names "`" (the letter before "a").
-	const nul = input === '\u0000' || (key.ctrl && input === '`');
-	const name = key.upArrow ? 'up' : key.downArrow ? 'down' : key.leftArrow ? 'left' : key.rightArrow ? 'right' : key.pageUp ? 'pageup' : key.pageDown ? 'pagedown' : key.home ? 'home' : key.end ? 'end' : key.tab || input === '\t' ? 'tab' : key.escape ? 'escape' : key.return || input === '\r' || input === '\n' ? 'return' : key.backspace || key.delete || input === '\u007F' || input === '\b' ? 'backspace' : input === ' ' || nul ? 'space' : input;
-	return {name, ctrl: key.ctrl || nul};
+	/** The files behind the tree, for the viewer (Enter or v on a file); without it the viewer says they cannot be read. */
+	files?: FileAccess;
 }
 
 /** The directories above a path, nearest first. */
@@ -49,7 +46,7 @@ function ancestorsOf(tree: TreeView, id: number): number[] {
 	return ancestors;
 }
 
-export function Browser({analysis, subject: givenSubject, tree: givenTree, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG}: BrowserProps) {
+export function Browser({analysis, subject: givenSubject, tree: givenTree, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG, files}: BrowserProps) {
 	const keymap = config.keymap;
 	const subject = useMemo(() => givenSubject ?? imageSubject(analysis!, givenTree), [givenSubject, analysis, givenTree]);
 	const tree = subject.tree;
@@ -100,6 +97,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 		},
 		rows,
 		pageSize,
+		help: {lines: keymap.length, height: bodyHeight - 1},
 		waste,
 		noWaste: subject.noWaste,
 		find: (query, fromId, direction) => {
@@ -185,7 +183,8 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			// Still an update of whatever state React holds: an effect's pending change (a focus jump) is kept.
 			setState(step);
 		}
-	});
+	}, {isActive: state.viewing === null});
+	const closeViewer = useCallback(() => setState(current => ({...current, viewing: null})), []);
 
 	// Left column: layers, the selected layer's details, the image's. Cursor moves in the file tree leave it as it is.
 	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
@@ -213,8 +212,11 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	}, [subject, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
 
 	let right: string[];
-	if (state.help) {
-		right = [title('Keys (? closes)', true, rightWidth), ...keymap.map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
+	if (state.viewing) {
+		right = [];
+	} else if (state.help) {
+		const more = keymap.length > bodyHeight - 1 ? ` · ${state.helpScroll + 1}–${Math.min(keymap.length, state.helpScroll + bodyHeight - 1)} of ${keymap.length}, ↑↓ scroll` : '';
+		right = [title(`Keys (? closes)${more}`, true, rightWidth), ...keymap.slice(state.helpScroll, state.helpScroll + bodyHeight - 1).map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
 	} else {
 		// What the user typed, as typed (a backslash stays one), with its match count; a broken pattern says it was read as text.
 		const found = rows.filter;
@@ -240,7 +242,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
 	while (right.length < bodyHeight) right.push('│');
 
-	const bar = style('inverse', fit(` ${state.notice ?? barHints(state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
+	const bar = style('inverse', fit(` ${state.notice ?? barHints(state.viewing ? 'viewer' : state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
 	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
 		<Box width={width} height={height} flexDirection="column">
@@ -248,7 +250,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 				<Box width={leftWidth} flexShrink={0}>
 					<PaintedLines lines={left} />
 				</Box>
-				<PaintedLines lines={right} />
+				{state.viewing ? <FileViewer access={files} viewing={state.viewing} width={rightWidth + 1} height={bodyHeight} style={style} keymap={keymap} onClose={closeViewer} onQuit={onQuit} /> : <PaintedLines lines={right} />}
 			</Box>
 			<PaintedLines lines={[bar]} />
 		</Box>

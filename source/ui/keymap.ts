@@ -2,8 +2,9 @@
  * Every key the browser knows, as data: this one table drives input
  * handling, the status bar, the help overlay and the README's key table.
  */
-export type Pane = 'layers' | 'files' | 'details';
+export type Pane = 'layers' | 'files' | 'details' | 'viewer';
 
+/** The panes Tab goes through; the viewer opens over the file pane and closes back to it. */
 export const PANES: readonly Pane[] = ['layers', 'files', 'details'];
 
 export type Command =
@@ -33,6 +34,9 @@ export type Command =
 	| 'sort'
 	| 'largest-waste'
 	| 'open-detail'
+	| 'view-file'
+	| 'close-viewer'
+	| 'wrap-lines'
 	| 'help'
 	| 'quit';
 
@@ -67,7 +71,10 @@ export const KEYMAP: Binding[] = [
 	{command: 'end', keys: ['End', 'G'], presses: [key('end'), key('G')], label: 'last'},
 	{command: 'collapse', keys: ['←', 'h'], presses: [key('left'), key('h')], pane: 'files', label: 'collapse / parent'},
 	{command: 'expand', keys: ['→', 'l'], presses: [key('right'), key('l')], pane: 'files', label: 'expand'},
-	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir', bar: true},
+	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir; view a file', bar: true},
+	{command: 'view-file', keys: ['v'], presses: [key('v')], pane: 'files', label: 'view the file'},
+	{command: 'close-viewer', keys: ['Esc', 'q'], presses: [key('escape'), key('q')], pane: 'viewer', label: 'close the viewer', bar: true},
+	{command: 'wrap-lines', keys: ['w'], presses: [key('w')], pane: 'viewer', label: 'wrap / cut long lines', bar: true},
 	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},
 	{command: 'filter', keys: ['/', 'Ctrl+F'], presses: [key('/'), key('f', true)], label: 'filter', bar: true},
 	{command: 'clear-filter', keys: ['Esc'], presses: [key('escape')], label: 'clear filter and find'},
@@ -97,6 +104,12 @@ export function commandFor(press: KeyPress, pane: Pane, keymap: readonly Binding
 
 /** The status bar's hints for the focused pane. */
 export function barHints(pane: Pane, keymap: readonly Binding[] = KEYMAP): Array<{keys: string; label: string}> {
+	// The viewer answers its own keys and, of the others, only the moves and the search (filter's key looks in the text).
+	if (pane === 'viewer') {
+		const keysOf = (command: Command) => keymap.find(binding => binding.command === command)?.keys[0];
+		const search = [{keys: keysOf('filter'), label: 'search'}, {keys: keysOf('find-next'), label: 'next match'}].filter((hint): hint is {keys: string; label: string} => hint.keys !== undefined);
+		return [...keymap.filter(binding => binding.pane === 'viewer').map(binding => ({keys: binding.keys[0]!, label: binding.label})), ...search];
+	}
 	return keymap.filter(binding => binding.bar && (binding.pane === undefined || binding.pane === pane)).map(binding => ({keys: binding.keys[0]!, label: binding.label}));
 }
 

@@ -6,8 +6,9 @@ import React, {useCallback, useEffect, useState} from 'react';
 import {loadComparison} from '../cli/diff-command.js';
 import {loadAndAnalyse} from '../cli/load-and-analyse.js';
 import type {DiffMode} from '../cli/mode.js';
+import {imageFileAccess, type FileAccess} from '../content/file-access.js';
 import {UsageError} from '../errors.js';
-import type {LoadOptions, LoadProgress} from '../image/load.js';
+import type {KeptBlobs, LoadOptions, LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
 import {Browser, Loading} from './app.js';
 import type {BrowserConfig} from './browser-config.js';
@@ -77,15 +78,25 @@ export interface BrowserOptions {
 }
 
 /** Opens what the browser shows, reporting progress on the way; rejects with the error to show on the shell. */
-type Open = (onProgress: (progress: LoadProgress) => void) => Promise<{subject: BrowserSubject; initial?: Partial<ViewState>}>;
+type Open = (onProgress: (progress: LoadProgress) => void) => Promise<Opened>;
 
-function Root({label, open, style, config, onDone}: {label: string; open: Open; style: Style; config: BrowserConfig | undefined; onDone: (error?: unknown) => void}) {
+interface Opened {
+	subject: BrowserSubject;
+	initial?: Partial<ViewState>;
+	/** The files behind the tree, for the viewer; closed when the browser ends. */
+	files?: FileAccess;
+}
+
+function Root({label, open, style, config, onOpened, onDone}: {label: string; open: Open; style: Style; config: BrowserConfig | undefined; onOpened: (opened: Opened) => void; onDone: (error?: unknown) => void}) {
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize();
 	const [progress, setProgress] = useState<LoadProgress>({layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null});
-	const [opened, setOpened] = useState<{subject: BrowserSubject; initial?: Partial<ViewState>}>();
+	const [opened, setOpened] = useState<Opened>();
 	useEffect(() => {
-		open(setProgress).then(setOpened, error => {
+		open(setProgress).then(result => {
+			onOpened(result);
+			setOpened(result);
+		}, error => {
 			onDone(error);
 			exit();
 		});
@@ -98,7 +109,7 @@ function Root({label, open, style, config, onDone}: {label: string; open: Open; 
 	const crashAfterMs = process.env.LAYERSCOPE_TEST_CRASH_AFTER_MS;
 	return (
 		<>
-			<Browser subject={opened.subject} width={width} height={height} style={style} onQuit={quit} config={config} initial={opened.initial} />
+			<Browser subject={opened.subject} files={opened.files} width={width} height={height} style={style} onQuit={quit} config={config} initial={opened.initial} />
 			{crashAfterMs ? <CrashForTests afterMs={Number(crashAfterMs)} /> : null}
 		</>
 	);
@@ -107,13 +118,16 @@ function Root({label, open, style, config, onDone}: {label: string; open: Open; 
 /** The browser on one image. */
 export function runBrowser(input: string, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
 	return runScreen(input, style, options.config, async onProgress => {
-		const result = await loadAndAnalyse(input, {...load, onProgress});
+		let kept: KeptBlobs | undefined;
+		const result = await loadAndAnalyse(input, {...load, onProgress, keepBlobs: blobs => (kept = blobs)});
+		const files = imageFileAccess(result, kept!, {verify: load.verify !== false});
 		const count = result.image.layers.length;
 		if (options.layer !== undefined && (!Number.isInteger(options.layer) || options.layer < 0 || options.layer >= count)) {
+			await files.close();
 			throw new UsageError(`--layer must be between 0 and ${count - 1} for this image, not ${options.layer}`);
 		}
 		void result.trees; // build the per-layer index now: every key press after this is instant
-		return {subject: imageSubject(result), initial: options.layer === undefined ? undefined : {layer: options.layer}};
+		return {subject: imageSubject(result), files, initial: options.layer === undefined ? undefined : {layer: options.layer}};
 	});
 }
 
@@ -149,8 +163,9 @@ async function runScreen(label: string, style: Style, config: BrowserConfig | un
 	process.on('SIGINT', onSignal);
 	stdout.write(ENTER_ALTERNATE_SCREEN);
 	let failure: unknown;
+	let files: FileAccess | undefined;
 	try {
-		const app = render(<Root label={label} open={open} style={style} config={config} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
+		const app = render(<Root label={label} open={open} style={style} config={config} onOpened={opened => (files = opened.files)} onDone={error => (failure = error)} />, {stdin, stdout, exitOnCtrlC: true, patchConsole: false, ...INK_OPTIONS});
 		await app.waitUntilExit();
 	} finally {
 		restore();
@@ -158,6 +173,7 @@ async function runScreen(label: string, style: Style, config: BrowserConfig | un
 		process.off('SIGHUP', onSignal);
 		process.off('SIGINT', onSignal);
 		if (stdin !== process.stdin) stdin.destroy();
+		await files?.close();
 	}
 	if (failure) throw failure;
 }

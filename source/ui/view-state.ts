@@ -1,7 +1,7 @@
 import type {TreeChangeStatus as ChangeStatus} from '../tree/tree-view.js';
 import type {DetailStop} from './details-pane.js';
 import {PANES, type Command, type Pane} from './keymap.js';
-import type {RowList, ViewMode} from './visible-rows.js';
+import type {Row, RowList, ViewMode} from './visible-rows.js';
 
 /** Everything the browser remembers between key presses; the tree model never changes. */
 export interface ViewState {
@@ -26,6 +26,8 @@ export interface ViewState {
 	attributes: boolean;
 	sort: 'name' | 'size';
 	help: boolean;
+	/** The first line of help shown (it scrolls when the keys do not fit). */
+	helpScroll: number;
 	quit: boolean;
 	/** A path to put the cursor on once the rows for the new state exist (after "w"). */
 	pendingFocus: number | null;
@@ -36,6 +38,14 @@ export interface ViewState {
 	/** The details pane: which of its selectable lines the cursor is on, and the first line shown. */
 	detailCursor: number;
 	detailScroll: number;
+	/** The viewer pane over the file pane: a file as a step shows it, or the step's change to it. */
+	viewing: Viewing | null;
+}
+
+export interface Viewing {
+	kind: 'view' | 'diff';
+	step: number;
+	path: string;
 }
 
 export function initialState(): ViewState {
@@ -56,12 +66,14 @@ export function initialState(): ViewState {
 		attributes: true,
 		sort: 'name',
 		help: false,
+		helpScroll: 0,
 		quit: false,
 		pendingFocus: null,
 		wasteIndex: 0,
 		notice: null,
 		detailCursor: 0,
 		detailScroll: 0,
+		viewing: null,
 	};
 }
 
@@ -77,6 +89,8 @@ export interface ViewContext {
 	noWaste?: string;
 	/** The details pane: the line index of each selectable line, how many lines fit, and where each leads. */
 	details?: {stopCount: number; stop: (index: number) => DetailStop | undefined; height: number; open: (selected: number) => {layer: number; pathId: number; ancestors: number[]} | undefined};
+	/** Help's lines, and how many fit below its title. */
+	help?: {lines: number; height: number};
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
 	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
 }
@@ -100,12 +114,17 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 	const inLayers = state.focus === 'layers';
 	if (state.focus === 'details' && context.details && DETAIL_MOVES[command] !== undefined) return moveDetail(state, context.details, DETAIL_MOVES[command]!(state.detailCursor, context.details));
 	const row = context.rows.at(state.cursor);
+	// Open, help takes the moves: its lines scroll when they do not fit.
+	if (state.help && context.help && HELP_MOVES[command] !== undefined) {
+		const last = Math.max(0, context.help.lines - context.help.height);
+		return {...state, helpScroll: clamp(HELP_MOVES[command]!(state.helpScroll, context.help.height), 0, last)};
+	}
 
 	switch (command) {
 		case 'quit':
 			return {...state, quit: true};
 		case 'help':
-			return {...state, help: !state.help};
+			return {...state, help: !state.help, helpScroll: 0};
 		case 'switch-pane': {
 			const focus = PANES[(PANES.indexOf(state.focus) + 1) % PANES.length]!;
 			// Into the details pane: its cursor's entry in full view.
@@ -129,7 +148,10 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 		case 'end':
 			return inLayers ? moveLayer(context.layerCount - 1) : moveFiles(rowCount - 1);
 		case 'toggle-dir':
+			if (row && !row.isDir) return view(state, row, 'view');
 			return row?.isDir ? {...state, collapsed: toggled(state.collapsed, row.id)} : state;
+		case 'view-file':
+			return row && !row.isDir ? view(state, row, 'view') : state;
 		case 'expand':
 			return row?.isDir && row.collapsed ? {...state, collapsed: toggled(state.collapsed, row.id)} : moveFiles(state.cursor + (row?.isDir ? 1 : 0));
 		case 'collapse': {
@@ -171,6 +193,21 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 		}
 	}
 }
+
+/** The viewer over a row: what the step shows there (a removed path: as the step before left it), or the step's change. */
+function view(state: ViewState, row: Pick<Row, 'path' | 'status'>, kind: Viewing['kind']): ViewState {
+	const step = kind === 'view' && row.status === 'removed' ? state.layer - 1 : state.layer;
+	return {...state, viewing: {kind, step, path: row.path}};
+}
+
+const HELP_MOVES: Partial<Record<Command, (scroll: number, height: number) => number>> = {
+	up: scroll => scroll - 1,
+	down: scroll => scroll + 1,
+	'page-up': (scroll, height) => scroll - height,
+	'page-down': (scroll, height) => scroll + height,
+	home: () => 0,
+	end: () => Number.MAX_SAFE_INTEGER,
+};
 
 type Details = NonNullable<ViewContext['details']>;
 

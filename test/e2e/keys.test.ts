@@ -64,6 +64,8 @@ const hidden = (screen: Screen) => /hiding ([^·]+)/.exec(screen.filesTitle)?.[1
 const hiding = (status: string): Check => ({effect: (before, after) => !hidden(before).includes(status) && hidden(after).includes(status), undo: [status[0]!]});
 const folded = (row: string | undefined) => row?.includes('⊕') ?? false;
 
+const FIND_OS_RELEASE = ['Home', 'f', ...'os-release', 'Enter'];
+
 const CHECKS: Record<Command, Check> = {
 	// Layers → files → details → layers.
 	'switch-pane': {effect: (before, after) => before.focus === 'layers' && after.focus === 'files', undo: ['Tab', 'Tab']},
@@ -93,6 +95,10 @@ const CHECKS: Record<Command, Check> = {
 	sort: {effect: (_, after) => after.filesTitle.includes('by size'), undo: ['s']},
 	'largest-waste': {effect: (_, after) => after.focus === 'files' && /_Packages\s*$|deb\.debian\.org_debian/.test(after.selected ?? '')},
 	help: {effect: (_, after) => after.text.includes('Keys (? closes)'), undo: ['?']},
+	// The viewer: opened on /etc/os-release (found with f), a text file of the last layer.
+	'view-file': {prepare: FIND_OS_RELEASE, effect: (_, after) => after.filesTitle.startsWith('View: /etc/os-release · layer 5') && /│ *1 │ \S/.test(after.text), undo: ['Escape', 'Escape']},
+	'close-viewer': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => before.filesTitle.startsWith('View: /etc/os-release') && after.filesTitle.startsWith('Files:'), undo: ['Escape']},
+	'wrap-lines': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => !before.filesTitle.includes('wrapped') && after.filesTitle.includes('wrapped'), undo: ['Escape', 'Escape']},
 	// Checked below: each quits a browser of its own.
 	quit: {effect: () => true},
 };
@@ -146,7 +152,8 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 			const check = CHECKS[binding.command];
 			for (const label of binding.keys) {
 				// Start each key from the files pane's whole tree, unless the binding lives in the layers pane.
-				await focus(binding.pane ?? (binding.command === 'switch-pane' ? 'layers' : 'files'));
+				// The viewer's keys start from the files pane too: their check opens the viewer.
+				await focus(binding.pane === 'viewer' ? 'files' : binding.pane ?? (binding.command === 'switch-pane' ? 'layers' : 'files'));
 				await press(check.prepare ?? []);
 				const before = now();
 				tmux.keys(session, tmuxKey(label));

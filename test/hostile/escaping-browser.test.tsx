@@ -95,6 +95,20 @@ describe.runIf(hasTmux)('the browser on a hostile image in a real terminal', {ti
 		expect(screen).toContain('\\u{3a}:warning::lead');
 		expect(tmux('display-message', '-p', '-t', 'hostile', '#{pane_title}').trim()).toBe(titleBefore);
 		expect(tmux('list-buffers')).toBe('');
+		// The hostile file's content, in the viewer: found with f, opened with Enter.
+		tmux('send-keys', '-t', 'hostile', 'Home', 'f', 'hostile', 'Enter');
+		await new Promise(resolve => setTimeout(resolve, 300));
+		tmux('send-keys', '-t', 'hostile', 'Enter');
+		for (const end = Date.now() + 5000; Date.now() < end && !screen.includes('2 │ A\\e]52'); ) {
+			await new Promise(resolve => setTimeout(resolve, 100));
+			screen = tmux('capture-pane', '-p', '-t', 'hostile');
+		}
+		expect(screen).toContain('View: /hostile-A\\e]52');
+		expect(screen).toContain('2 │ A\\e]52;c;cHduZWQ=\\u{7}B\\e]0;pwned-title\\u{7}C\\e[2J\\e[HD');
+		expect(tmux('display-message', '-p', '-t', 'hostile', '#{pane_title}').trim()).toBe(titleBefore);
+		expect(tmux('list-buffers')).toBe('');
+		tmux('send-keys', '-t', 'hostile', 'Escape');
+		await new Promise(resolve => setTimeout(resolve, 200));
 		tmux('send-keys', '-t', 'hostile', 'q');
 	});
 });

@@ -236,6 +236,12 @@ describe('the rendered browser', () => {
 		expect(frame()).toContain('Layer 3');
 		await press('?');
 		expect(frame()).toContain('Keys (? closes)');
+		// More keys than lines: help scrolls, and says where it is.
+		// 30 rows: the status bar and the title leave 28 for keys.
+		expect(frame()).toContain(`Keys (? closes) · 1–28 of ${KEYMAP.length}, ↑↓ scroll`);
+		expect(frame()).not.toMatch(/q Ctrl\+C +quit/);
+		await press(KEYS.end);
+		expect(frame()).toMatch(/q Ctrl\+C +quit/);
 		expect(frame()).toContain('largest waste');
 		app.unmount();
 	});

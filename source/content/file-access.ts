@@ -1,0 +1,81 @@
+import type {Analysis} from '../analysis/analyse.js';
+import {InputError} from '../errors.js';
+import type {EntryType} from '../model.js';
+import type {TreeView} from '../tree/tree-view.js';
+import {notAFile, resolvePath, type FoundFile, type PathLookup} from './find-file.js';
+import type {KeptBlobs} from '../image/load.js';
+import {layerSource, type LayerSource} from './layer-source.js';
+import {classifyContent, readContent} from './read-content.js';
+
+/** A file opened for the viewer: its first part, and what it is. */
+export interface OpenedFile {
+	/** The path the bytes were found at (symlinks resolved). */
+	path: string;
+	/** The layer whose tar holds the bytes. */
+	layer: number;
+	size: number;
+	bytes: Buffer;
+	/** Only the first `bytes.length` of `size` bytes were read (the viewer's limit). */
+	truncated: boolean;
+	kind: 'text' | 'binary';
+}
+
+/**
+ * The files behind a browser's tree, read back: what a step of the tree
+ * shows at a path. One image's steps are its layers; a comparison's are its
+ * two images. The browser asks through this alone, whichever it browses.
+ */
+export interface FileAccess {
+	/** Why no file can be read here, when none can (a stream read once, with nowhere to keep it). */
+	readonly unavailable?: string;
+	/** What a step is called in the viewer's title: "layer 3", "image B". */
+	stepName(step: number): string;
+	/** The file at `path` as step `step` shows it, its first `limit` bytes; an InputError says why it cannot be shown. */
+	open(step: number, path: string, limit: number): Promise<OpenedFile>;
+	close(): Promise<void>;
+}
+
+/** One image's files, by layer, read again from the blobs its load kept; or, when they cannot be read twice (a stream), none, with the reason. */
+export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {verify: boolean}): FileAccess {
+	const {image} = analysis;
+	let source: LayerSource;
+	try {
+		source = layerSource(image, kept);
+	} catch (error) {
+		if (!(error instanceof InputError)) throw error;
+		void kept.files.close?.();
+		return unavailableAccess(error.problem);
+	}
+	return {
+		stepName: step => `layer ${step}`,
+		async open(step, path, limit) {
+			const found = foundAt(analysis.trees, step, path, image.input, (id, at) => analysis.trees.storedAt(id, at));
+			const content = await readContent(image, source, found, {limit, verify: options.verify});
+			return {path: found.path, layer: found.layer, ...content, kind: classifyContent(content.bytes, content.truncated)};
+		},
+		close: () => source.close(),
+	};
+}
+
+export function unavailableAccess(reason: string): FileAccess {
+	return {
+		unavailable: reason,
+		stepName: step => `step ${step}`,
+		open: () => Promise.reject(new Error(reason)),
+		close: async () => {},
+	};
+}
+
+/** The stored file a path shows at a step of a tree, symlinks resolved as `cat` resolves them; refused as `cat` refuses. */
+export function foundAt(tree: TreeView, step: number, path: string, input: string, stored: (id: number, step: number) => Omit<FoundFile, 'path'> | undefined): FoundFile {
+	const lookup: PathLookup = {
+		lookupId: wanted => tree.idOf(wanted),
+		exists: id => tree.typeAt(id, step) !== null,
+		typeOf: id => (tree.typeAt(id, step) ?? 'dir') as EntryType,
+		node: id => ({linkTarget: tree.stateAt(id, step)?.linkTarget}),
+	};
+	const {id, path: resolved} = resolvePath(lookup, path, input);
+	const found = stored(id, step);
+	if (!found) throw notAFile(input, path, lookup.typeOf(id));
+	return {...found, path: resolved};
+}

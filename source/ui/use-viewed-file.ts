@@ -1,0 +1,48 @@
+import {useEffect, useState} from 'react';
+import {InputError} from '../errors.js';
+import {escapeControlCharacters} from '../report/escape.js';
+import type {FileAccess, OpenedFile} from '../content/file-access.js';
+import {hexDocument, textDocument, type ViewerDocument} from './viewer-document.js';
+import type {Viewing} from './view-state.js';
+
+/** The viewer shows at most this much of a file, and says so when there is more. */
+export const VIEWER_LIMIT = 1024 * 1024;
+
+export type Viewed =
+	| {state: 'loading'}
+	| {state: 'error'; message: string}
+	| {state: 'ready'; file: OpenedFile; document: ViewerDocument};
+
+/**
+ * Reads what the viewer shows, off the key-press path: the browser keeps
+ * answering keys (Esc closes it) while a compressed layer is decompressed,
+ * and a read that finishes after the viewer moved on is dropped.
+ */
+export function useViewedFile(access: FileAccess | undefined, viewing: Viewing): Viewed {
+	const [viewed, setViewed] = useState<Viewed>({state: 'loading'});
+	useEffect(() => {
+		if (!access) {
+			setViewed({state: 'error', message: 'files cannot be read back here'});
+			return;
+		}
+		if (access.unavailable) {
+			setViewed({state: 'error', message: escapeControlCharacters(access.unavailable)});
+			return;
+		}
+		let current = true;
+		setViewed({state: 'loading'});
+		access.open(viewing.step, viewing.path, VIEWER_LIMIT).then(
+			file => current && setViewed({state: 'ready', file, document: file.kind === 'text' ? textDocument(file.bytes) : hexDocument(file.bytes)}),
+			(error: unknown) => current && setViewed({state: 'error', message: viewerError(error)}),
+		);
+		return () => {
+			current = false;
+		};
+	}, [access, viewing.kind, viewing.step, viewing.path]);
+	return viewed;
+}
+
+/** The message of a read that failed, without the input's name (the title names the file), escaped: it may quote the image's names. */
+function viewerError(error: unknown): string {
+	return escapeControlCharacters(error instanceof InputError ? error.problem : (error as Error).message);
+}

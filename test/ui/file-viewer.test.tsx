@@ -1,0 +1,210 @@
+/**
+ * The viewer pane (Enter or v on a file): text with line numbers, cut or wrapped, searched with / and n;
+ * binary as a hex dump; a file over the limit shown in part; control characters in content escaped as
+ * names are; a stream's files said to be out of reach. Real reads, from fixture images in every case.
+ */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {Readable} from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import prettyBytes from 'pretty-bytes';
+import React from 'react';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import type {Analysis} from '../../source/analysis/analyse.js';
+import {loadAndAnalyse} from '../../source/cli/load-and-analyse.js';
+import {imageFileAccess, type FileAccess} from '../../source/content/file-access.js';
+import type {KeptBlobs} from '../../source/image/load.js';
+import {createStyle} from '../../source/report/style.js';
+import {Browser} from '../../source/ui/app.js';
+import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
+import {VIEWER_LIMIT} from '../../source/ui/use-viewed-file.js';
+import {writeImage, type Compression} from '../fixtures/image-writer.js';
+import {until} from '../helpers/wait.js';
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-viewer-test-'));
+afterAll(() => rmSync(scratch, {recursive: true, force: true}));
+
+const NOTES = Array.from({length: 60}, (_, i) => `note ${i + 1}${i === 41 ? ' the needle is here' : ''}`).join('\n') + '\n';
+const HOSTILE = 'before \u001B]52;c;cGF5bG9hZA==\u0007 \u001B[2J after\tTAB\n';
+const BINARY = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0x1b, 0xff, 0xfe, ...Buffer.from('tail')]);
+const LONG = 'x'.repeat(300) + 'END\n';
+/** Over the viewer's limit, text; its last line must never be read into the pane. */
+const HUGE = Buffer.concat([Buffer.alloc(2 * VIEWER_LIMIT, 'a\n'), Buffer.from('LAST LINE\n')]);
+
+async function fixture(name: string, compression: Compression): Promise<string> {
+	const written = await writeImage(
+		{
+			layers: [
+				{entries: [{type: 'dir', path: 'etc'}, {type: 'file', path: 'etc/notes', content: NOTES}, {type: 'file', path: 'etc/hostile', content: HOSTILE}, {type: 'file', path: 'bin/elf', content: BINARY}, {type: 'file', path: 'etc/long', content: LONG}, {type: 'symlink', path: 'etc/link', target: 'notes'}]},
+				{entries: [{type: 'file', path: 'var/huge', content: HUGE}, {type: 'file', path: 'etc/notes', content: 'rewritten\n'}]},
+			],
+		},
+		{format: 'oci-dir', compression, outPath: path.join(scratch, name)},
+	);
+	return written.path;
+}
+
+async function open(image: string, stdin?: Buffer): Promise<{analysis: Analysis; files: FileAccess}> {
+	let kept: KeptBlobs | undefined;
+	const analysis = await loadAndAnalyse(stdin ? '-' : image, {keepBlobs: blobs => (kept = blobs), stdin: stdin && Readable.from([stdin])});
+	return {analysis, files: imageFileAccess(analysis, kept!, {verify: true})};
+}
+
+const KEYS = {tab: '\t', enter: '\r', escape: '\u001B', down: '\u001B[B'};
+
+function mount(analysis: Analysis, files: FileAccess | undefined, layer: 'first' | 'last' = 'first', width = 120) {
+	const app = render(<Browser analysis={analysis} files={files} width={width} height={30} style={createStyle(false)} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer, fold: 'none'}} />);
+	const frame = () => app.lastFrame() ?? '';
+	/** Until the frame shows `text` (a read ends a few frames later), failing with the frame if it never does. */
+	const waitFor = async (test: () => boolean) => {
+		await until(test);
+		if (!test()) throw new Error(`not seen in the frame:\n${frame()}`);
+	};
+	const press = async (...keys: string[]) => {
+		for (const key of keys) {
+			app.stdin.write(key);
+			await new Promise(resolve => setTimeout(resolve, 25));
+		}
+	};
+	/** The cursor onto a path, with find (f), from the file pane. */
+	const select = async (name: string) => {
+		await press('f', ...name, KEYS.enter);
+		await waitFor(() => frame().includes(`find: ${name}`));
+	};
+	const viewer = () => frame().split('\n').map(line => line.slice(line.indexOf('│') + 1));
+	/** Until the viewer shows the file read (its title names the path, and says text or binary). */
+	const shown = (title: string) => waitFor(() => frame().includes(`View: ${title}`) && / · (text|binary)/.test(frame()));
+	return {app, frame, press, select, viewer, waitFor, shown};
+}
+
+describe('the viewer pane', () => {
+	let image: Awaited<ReturnType<typeof open>>;
+	beforeAll(async () => {
+		image = await open(await fixture('gzip', 'gzip'));
+	});
+	afterAll(() => image.files.close());
+
+	it('opens a text file with Enter: numbered lines, as the layer left it; Esc closes back to the tree', async () => {
+		const {app, frame, press, select, viewer, waitFor, shown} = mount(image.analysis, image.files);
+		await press(KEYS.tab);
+		await select('notes');
+		await press(KEYS.enter);
+		await shown('/etc/notes · layer 0');
+		expect(viewer().some(line => /^ 1 │ note 1$/.test(line.trimEnd()))).toBe(true);
+		expect(frame()).toContain(`lines 1–28 of 60`);
+		expect(frame()).not.toContain('note 29');
+		await press(KEYS.escape);
+		await waitFor(() => frame().includes('Files: filesystem after layer 0'));
+		expect(frame()).not.toContain('View:');
+		app.unmount();
+	});
+
+	it('shows the version of the layer on screen (v opens it too), and follows a symlink inside the image', async () => {
+		const last = mount(image.analysis, image.files, 'last');
+		await last.press(KEYS.tab);
+		await last.select('notes');
+		await last.press('v');
+		await last.shown('/etc/notes · layer 1');
+		expect(last.viewer().some(line => /^1 │ rewritten$/.test(line.trimEnd()))).toBe(true);
+		await last.press('q', KEYS.escape);
+		await last.select('link');
+		await last.press('v');
+		await last.shown('/etc/link · layer 1 → /etc/notes');
+		expect(last.frame()).toContain('1 │ rewritten');
+		last.app.unmount();
+	});
+
+	it('scrolls, and searches with / and n (round the end), marking the line found', async () => {
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files, 'first', 160);
+		await press(KEYS.tab);
+		await select('notes');
+		await press(KEYS.enter);
+		await shown('/etc/notes');
+		await press(KEYS.down, KEYS.down);
+		expect(frame()).toContain('lines 3–30 of 60');
+		await press('/', ...'NEEDLE', KEYS.enter);
+		await waitFor(() => frame().includes('/NEEDLE'));
+		expect(frame()).toContain('lines 33–60 of 60');
+		expect(frame()).toContain('42 │ note 42 the needle is here');
+		await press('n');
+		expect(frame()).toContain('lines 33–60 of 60');
+		await press('/', ...'nothing like it', KEYS.enter);
+		await waitFor(() => frame().includes('(no match)'));
+		app.unmount();
+	});
+
+	it('cuts long lines, and wraps them on w', async () => {
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files);
+		await press(KEYS.tab);
+		await select('long');
+		await press(KEYS.enter);
+		await shown('/etc/long');
+		expect(frame()).not.toContain('END');
+		expect(frame()).toContain('…');
+		await press('w');
+		await waitFor(() => frame().includes('wrapped'));
+		expect(frame()).toContain('END');
+		expect(frame()).toContain(' ┆ ');
+		app.unmount();
+	});
+
+	it('escapes the control characters a file holds, exactly as names are, and expands tabs', async () => {
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files);
+		await press(KEYS.tab);
+		await select('hostile');
+		await press(KEYS.enter);
+		await shown('/etc/hostile');
+		// 44 columns, then the tab to the next stop of what is shown.
+		expect(frame()).toContain('1 │ before \\e]52;c;cGF5bG9hZA==\\u{7} \\e[2J after    TAB');
+		expect(frame()).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F]/);
+		app.unmount();
+	});
+
+	it('shows a binary file as a hex dump', async () => {
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files, 'first', 160);
+		await press(KEYS.tab);
+		await select('elf');
+		await press(KEYS.enter);
+		await waitFor(() => frame().includes('binary, hex'));
+		expect(frame()).toContain('00000000  7f 45 4c 46 00 01 02 1b  ff fe 74 61 69 6c');
+		expect(frame()).toContain('|.ELF......tail|');
+		app.unmount();
+	});
+
+	it('shows the first part of a file over the limit, and says so', async () => {
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files, 'last');
+		await press(KEYS.tab);
+		await select('huge');
+		await press(KEYS.enter);
+		await shown('/var/huge');
+		expect(frame()).toContain(`the first ${prettyBytes(VIEWER_LIMIT)} of ${prettyBytes(HUGE.length)}`);
+		await press('G');
+		expect(frame()).not.toContain('LAST LINE');
+		app.unmount();
+	});
+});
+
+describe('where the files cannot be read back', () => {
+	it('says why in the pane: a stream, read once', async () => {
+		const archive = await writeImage({layers: [{entries: [{type: 'file', path: 'etc/notes', content: NOTES}]}]}, {format: 'oci-archive', outPath: path.join(scratch, 'stream.tar')});
+		const image = await open('-', readFileSync(archive.path));
+		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files);
+		await press(KEYS.tab);
+		await select('notes');
+		await press(KEYS.enter);
+		await waitFor(() => frame().includes('cannot show it: standard input is read as a stream'));
+		app.unmount();
+		await image.files.close();
+	});
+
+	it('reads an uncompressed layer by one seek: the same bytes as the file', async () => {
+		const image = await open(await fixture('none', 'none'));
+		const opened = await image.files.open(0, '/etc/notes', 100);
+		expect(opened.bytes.toString()).toBe(NOTES.slice(0, 100));
+		expect(opened).toMatchObject({truncated: true, size: NOTES.length, kind: 'text', layer: 0});
+		await expect(image.files.open(0, '/etc', 100)).rejects.toThrow('"/etc" is a directory');
+		await expect(image.files.open(1, '/nothing', 100)).rejects.toThrow('no such file or directory');
+		await image.files.close();
+	});
+});
