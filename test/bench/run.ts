@@ -38,6 +38,7 @@ import {ensureScaleImage, type ScaleImage} from './scale-image.js';
 import {loaderPath, MISSING_LOADER_EXIT, repoRoot} from './paths.js';
 import {ensureRealImages} from './real-images.js';
 import {cacheBench} from './cache-bench.js';
+import {contentBench} from './content-bench.js';
 import {compareBench} from './compare-bench.js';
 import {PodmanService} from '../helpers/servers/podman-service.js';
 import {RegistryServer} from '../helpers/servers/registry-server.js';
@@ -421,6 +422,9 @@ async function main(): Promise<void> {
 	console.log('');
 	// The comparison (compare-bench.ts): a diff of the bench image and its next build, cold and cached, against reading one cold.
 	await compareBench({runs});
+	console.log('');
+	// Reading files back (content-bench.ts): the viewer's open on the real toolchain image, uncompressed and gzip, and cat.
+	await contentBench({runs});
 	console.log('');
 	const rssSource = floor.rssSource === 'VmHWM' ? 'VmHWM of the child process' : 'getrusage maxRSS of the child process (may include the runner\'s own peak)';
 	console.log(`ratio: to the baseline's median. peak RSS: ${rssSource}, the largest of the runs; it includes node and the loader's modules (idle: ${megabytes(floor.maxRssBytes ?? 0)}). MB = 10^6 bytes.`);
