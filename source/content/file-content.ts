@@ -38,28 +38,51 @@ export interface ContentOptions {
  * content digest the load recorded, or the run fails.
  */
 export async function writeFileContent(image: Image, source: LayerSource, found: FoundFile, out: Writable, options: ContentOptions): Promise<void> {
+	await copyFileContent(image, source, found, out, {...options, limit: Infinity});
+}
+
+export interface BoundedContentOptions extends ContentOptions {
+	/** At most this many bytes reach `out`; the rest of the file is read only when the layer must be checked whole anyway. */
+	limit: number;
+}
+
+/**
+ * writeFileContent's one read path, with a bound: the first `limit` bytes of
+ * the file reach `out`. For a layer verified in this run the read stops once
+ * they are written (one seek into an uncompressed layer; a compressed one is
+ * decompressed only up to them), and a truncated file's content digest
+ * cannot be checked: the layer was, by this run's load. A layer that needs a
+ * recheck is read and hashed whole as ever (the file too, so its digest is
+ * checked), only the bytes kept are bounded. Returns whether the whole file
+ * reached `out`.
+ */
+export async function copyFileContent(image: Image, source: LayerSource, found: FoundFile, out: Writable, options: BoundedContentOptions): Promise<{complete: boolean}> {
 	const layer = image.layers[found.layer]!;
 	const {table, index} = found;
 	const stored = table.dataSizeOf(index);
+	const size = table.sizeOf(index);
 	const recheck = options.verify && !source.verifiedInThisRun(layer);
 	// A sparse file stores less (or, PAX 1.0, other bytes) than it holds: its map is in headers before the offset, so the walk starts at the layer's start.
-	const sparse = table.sizeOf(index) !== stored;
+	const sparse = size !== stored;
+	const complete = options.limit >= size;
+	const sink: Sink = {out, left: options.limit};
 	const content = createHash('sha256');
 	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
 	if (!recheck && !sparse) {
-		// An empty file has nothing to read (and opens nothing).
-		if (stored > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
+		const count = Math.min(stored, options.limit);
+		// An empty file (or an empty bound) has nothing to read, and opens nothing.
+		if (count > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), count), sink, content, () => {
 			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
 		});
-		checkContent(image, what, found, content.digest('hex'));
+		if (complete) checkContent(image, what, found, content.digest('hex'));
 	} else if (!recheck) {
-		await walkToEntry(image, source, found, out, content, false);
+		if (options.limit > 0) await walkToEntry(image, source, found, sink, content, false);
 	} else {
 		const spool = await mkdtemp(path.join(tmpdir(), 'layerscope-content-'));
 		try {
 			const file = path.join(spool, 'content');
 			const held = createWriteStream(file, {flags: 'wx', mode: 0o600});
-			await walkToEntry(image, source, found, held, content, true);
+			await walkToEntry(image, source, found, {out: held, left: options.limit}, content, true);
 			held.end();
 			await once(held, 'finish');
 			await pipeline(createReadStream(file), out, {end: false});
@@ -67,6 +90,13 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 			await rm(spool, {recursive: true, force: true});
 		}
 	}
+	return {complete};
+}
+
+/** Where a file's bytes go: `out`, while `left` allows (past it they are still hashed, never kept). */
+interface Sink {
+	out: Writable;
+	left: number;
 }
 
 function checkContent(image: Image, what: string, found: FoundFile, actual: string): void {
@@ -78,8 +108,9 @@ function checkContent(image: Image, what: string, found: FoundFile, actual: stri
  * Walks the layer's tar from its start to the entry at the file's offset and
  * expands it (sparse or not) into `out`; with `wholeLayer`, on to the end,
  * hashing the layer to check its diff_id before the caller lets the bytes out.
+ * Without `wholeLayer` it stops as soon as the sink is full (a bounded read).
  */
-async function walkToEntry(image: Image, source: LayerSource, found: FoundFile, out: Writable, content: ReturnType<typeof createHash>, wholeLayer: boolean): Promise<void> {
+async function walkToEntry(image: Image, source: LayerSource, found: FoundFile, sink: Sink, content: ReturnType<typeof createHash>, wholeLayer: boolean): Promise<void> {
 	const layer = image.layers[found.layer]!;
 	const offset = found.table.dataOffsetOf(found.index);
 	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
@@ -88,11 +119,16 @@ async function walkToEntry(image: Image, source: LayerSource, found: FoundFile, 
 	const push = (piece: Piece) => pieces.push(piece);
 	let state = 'before' as 'before' | 'inside' | 'done';
 	const stop = new Error('the entry is written');
+	let full = false;
 	// The walk handles a chunk at once; its pieces are written (with backpressure) before the next chunk is read.
 	const paced = async function* () {
 		for await (const chunk of source.uncompressed(layer, 0)) {
 			yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-			await drain(pieces, out, content);
+			await drain(pieces, sink, content);
+			if (!wholeLayer && state === 'inside' && sink.left <= 0) {
+				full = true;
+				throw stop;
+			}
 		}
 	};
 	const onEntry = (header: Parameters<Parameters<typeof walkTar>[1]>[0], dataOffset: number): EntrySink | null => {
@@ -122,7 +158,9 @@ async function walkToEntry(image: Image, source: LayerSource, found: FoundFile, 
 	} catch (error) {
 		if (error !== stop) throw error instanceof InputError ? error : new InputError(image.input, `${what}: ${(error as Error).message}`);
 	}
-	await drain(pieces, out, content);
+	await drain(pieces, sink, content);
+	// A bounded read that stopped inside the entry: the layer was verified by this run's load, the truncated content cannot be.
+	if (full) return;
 	if (state !== 'done') throw new InputError(image.input, `${what}: no entry at the offset the load recorded (the image changed since it was read)`);
 	if (layerHash) {
 		const actual = 'sha256:' + layerHash.digest('hex');
@@ -149,29 +187,34 @@ async function* take(source: AsyncIterable<Uint8Array>, count: number): AsyncGen
 
 class ShortRead extends Error {}
 
-async function writePieces(source: AsyncIterable<Buffer>, out: Writable, content: ReturnType<typeof createHash>, onShort: () => never): Promise<void> {
+async function writePieces(source: AsyncIterable<Buffer>, sink: Sink, content: ReturnType<typeof createHash>, onShort: () => never): Promise<void> {
 	try {
-		for await (const chunk of source) await drain([chunk], out, content);
+		for await (const chunk of source) await drain([chunk], sink, content);
 	} catch (error) {
 		if (error instanceof ShortRead) onShort();
 		throw error;
 	}
 }
 
-/** Writes the pieces in order (zero runs from one buffer), hashing them, waiting whenever `out` is full; empties the list. */
-async function drain(pieces: Piece[], out: Writable, content: ReturnType<typeof createHash>): Promise<void> {
+/** Writes the pieces in order (zero runs from one buffer) while the sink allows, hashing all of them, waiting whenever `out` is full; empties the list. */
+async function drain(pieces: Piece[], sink: Sink, content: ReturnType<typeof createHash>): Promise<void> {
+	const write = async (bytes: Buffer) => {
+		content.update(bytes);
+		if (sink.left <= 0) return;
+		const kept = bytes.length > sink.left ? bytes.subarray(0, sink.left) : bytes;
+		sink.left -= kept.length;
+		if (!sink.out.write(kept)) await waitFor(sink.out);
+	};
 	for (const piece of pieces.splice(0)) {
-		if (typeof piece === 'number') {
-			for (let left = piece; left > 0; ) {
-				const zeros = ZEROS.subarray(0, Math.min(left, ZEROS.length));
-				left -= zeros.length;
-				content.update(zeros);
-				if (!out.write(zeros)) await waitFor(out);
-			}
+		if (typeof piece !== 'number') {
+			await write(piece);
 			continue;
 		}
-		content.update(piece);
-		if (!out.write(piece)) await waitFor(out);
+		for (let left = piece; left > 0; ) {
+			const zeros = ZEROS.subarray(0, Math.min(left, ZEROS.length));
+			left -= zeros.length;
+			await write(zeros);
+		}
 	}
 }
 
