@@ -25,7 +25,7 @@ export async function diffFileCommand(mode: {image: string; path: string}, load:
 		const before = index > 0 ? history[index - 1]! : null;
 		const after = history[index]!;
 		const labels = {before: index > 0 ? `after layer ${index - 1}` : 'before layer 0', after: `layer ${index}`};
-		if (!before && !after) throw new InputError(image.input, `${JSON.stringify(normalPath(mode.path))}: no such file or directory after layer ${index - 1} nor after layer ${index}${layer === undefined ? '' : ' (leave out --layer for the last layer that changed it)'}`);
+		if (!before && !after) throw new InputError(image.input, `${JSON.stringify(normalPath(mode.path))}: no such file or directory ${labels.before} nor after layer ${index}${layer === undefined ? '' : ' (leave out --layer for the last layer that changed it)'}`);
 		const change = await compareFile({image, source, version: before}, {image, source, version: after}, {verify: load.verify !== false});
 		return fileChangeLines(change, labels, style);
 	} finally {

@@ -25,12 +25,12 @@ export function fileChangeLines(change: FileChange, labels: ChangeLabels, style:
 	const path = escapeForTerminal(facts.path);
 	const lines: string[] = [];
 	if (change.kind === 'unchanged') {
-		lines.push(`${path}: unchanged from ${labels.before} to ${labels.after}${change.after && change.before ? ` (set again by layer ${change.after.layer})` : ''}`);
+		lines.push(`${path}: unchanged from ${labels.before} to ${labels.after}${change.after && change.before && change.after.layer !== change.before.layer ? ` (set again, identically, by layer ${change.after.layer})` : ''}`);
 		return lines;
 	}
 	if (change.kind === 'added') lines.push(`${path}: new ${describe(change.after!)} in ${labels.after}`);
 	else if (change.kind === 'removed') lines.push(`${path}: removed in ${labels.after} (was a ${describe(change.before!)})`);
-	else if (change.kind === 'metadata') lines.push(`${path}: ${change.metadata.join(', ')} changed from ${labels.before} to ${labels.after}, content the same`);
+	else if (change.kind === 'metadata') lines.push(`${path}: ${change.metadata.join(', ')} changed from ${labels.before} to ${labels.after}${hasContent(change.before!) ? ', content the same' : ''}`);
 	for (const field of change.metadata) lines.push(`  ${field}: ${fieldText(field, change.before!)} -> ${fieldText(field, change.after!)}`);
 	const content = change.content;
 	if (!content) return lines;
@@ -40,8 +40,8 @@ export function fileChangeLines(change: FileChange, labels: ChangeLabels, style:
 		lines.push(side(labels.before, content.before), side(labels.after, content.after));
 		return lines;
 	}
-	lines.push(style('red', `--- ${change.before?.type === 'file' || change.before?.type === 'hardlink' ? `${path} (${labels.before})` : '/dev/null'}`));
-	lines.push(style('green', `+++ ${change.after?.type === 'file' || change.after?.type === 'hardlink' ? `${path} (${labels.after})` : '/dev/null'}`));
+	lines.push(style('red', `--- ${change.before && hasContent(change.before) ? `${path} (${labels.before})` : '/dev/null'}`));
+	lines.push(style('green', `+++ ${change.after && hasContent(change.after) ? `${path} (${labels.after})` : '/dev/null'}`));
 	for (const hunk of content.hunks) {
 		lines.push(style('cyan', `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`));
 		for (const line of hunk.lines) {
@@ -57,14 +57,18 @@ export function fileChangeLines(change: FileChange, labels: ChangeLabels, style:
 	return lines;
 }
 
-/** diff -u's hunk ranges: "start,count", the count left out when it is 1. */
+function hasContent(facts: EntryFacts): boolean {
+	return facts.type === 'file' || facts.type === 'hardlink';
+}
+
+/** diff -u's hunk ranges: "start,count", the count left out when it is 1; an empty range starts at the line before it (jsdiff's hunks count from the line after). */
 function range(start: number, count: number): string {
-	return count === 1 ? String(start) : `${start},${count}`;
+	return count === 1 ? String(start) : `${count === 0 ? start - 1 : start},${count}`;
 }
 
 function describe(facts: EntryFacts): string {
 	const what = TYPE_WORDS[facts.type] ?? facts.type;
-	const size = facts.type === 'file' || facts.type === 'hardlink' ? `, ${facts.size} bytes` : '';
+	const size = hasContent(facts) ? `, ${facts.size} bytes` : '';
 	const link = facts.linkTarget === undefined ? '' : ` -> ${escapeForTerminal(facts.linkTarget)}`;
 	return `${what}${link} (${modeString(facts.mode)}, ${facts.uid}:${facts.gid}${size})`;
 }
