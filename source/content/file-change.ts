@@ -119,15 +119,24 @@ export function pathHistory(image: Image, path: string): Array<FileVersion | nul
 	return history;
 }
 
-/** Whether layer `index` changed the path: placed an entry there (even an identical one), or removed it. */
+/**
+ * Whether layer `index` changed the path: added or removed it, or left it
+ * with other facts (type, mode, owner, link target, device, content by its
+ * recorded digest). An identical copy placed again (a `COPY` of the same
+ * file, a new mtime only) is no change. Without recorded digests
+ * (--no-verify may leave them out) any entry placed there counts.
+ */
 export function changedIn(history: ReadonlyArray<FileVersion | null>, index: number): boolean {
 	const before = index > 0 ? history[index - 1]! : null;
 	const after = history[index]!;
 	if (before === null || after === null) return before !== after;
-	return before.entry !== after.entry;
+	if (before.entry === after.entry) return false;
+	if (metadataChanges(before.facts, after.facts).length > 0 || before.facts.size !== after.facts.size) return true;
+	if (!before.stored && !after.stored) return false;
+	return before.facts.digest === undefined || before.facts.digest !== after.facts.digest;
 }
 
-/** The last layer that changed the path, or undefined when none did (it never existed). */
+/** The last layer that changed the path (changedIn), or undefined when none did (it never existed). */
 export function lastChangeOf(history: ReadonlyArray<FileVersion | null>): number | undefined {
 	for (let index = history.length - 1; index >= 0; index--) if (changedIn(history, index)) return index;
 	return undefined;

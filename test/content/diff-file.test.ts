@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {applyPatch} from 'diff';
 import {afterAll, describe, expect, it} from 'vitest';
-import {compareFile, pathHistory, versionAt} from '../../source/content/file-change.js';
+import {compareFile, lastChangeOf, pathHistory, versionAt} from '../../source/content/file-change.js';
 import {filesystemAt} from '../../source/cli/files-command.js';
 import {writeImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
@@ -56,8 +56,12 @@ const LAYER_1: EntrySpec[] = [
 	{type: 'file', path: 'bin/tool', content: BINARY_1},
 	{type: 'symlink', path: 'link', target: 'target-b'},
 ];
-/** Changes something else: the default --layer for the files above stays 1. */
-const LAYER_2: EntrySpec[] = [{type: 'file', path: 'etc/other', content: 'other\n'}];
+/** Changes something else, and places /etc/owned again identically but for its mtime: the default --layer for the files above stays 1. */
+const LAYER_2: EntrySpec[] = [
+	{type: 'file', path: 'etc/other', content: 'other\n'},
+	{type: 'file', path: 'etc/owned', content: 'owned\n', uid: 1000, gid: 100, mtime: 1_700_000_000},
+	{type: 'file', path: 'etc/\u001b[31mred\u0007', content: 'a name with escapes\n'},
+];
 
 function write(name: string, compression: 'none' | 'gzip' | 'zstd', layers = [LAYER_0, LAYER_1, LAYER_2]) {
 	return writeImage({layers: layers.map(entries => ({entries}))}, {format: 'oci-dir', compression, outPath: path.join(scratch, name)});
@@ -120,6 +124,9 @@ describe('diff-file', () => {
 		expect(await ok(['diff-file', image, '/etc/gone.txt'])).toContain('removed in layer 1');
 		// A layer that did not touch it: unchanged.
 		expect(await ok(['diff-file', image, '/etc/app.conf', '--layer', '2'])).toBe('/etc/app.conf: unchanged from after layer 1 to layer 2\n');
+		// An identical copy placed again is no change: the default is the layer before, which changed its owner.
+		expect(await ok(['diff-file', image, '/etc/owned'])).toContain('  owner: 0:0 -> 1000:100');
+		expect(await ok(['diff-file', image, '/etc/owned', '--layer', '2'])).toBe('/etc/owned: unchanged from after layer 1 to layer 2 (set again, identically, by layer 2)\n');
 	});
 
 	it('binary: sizes and digests, before and after', async () => {
@@ -149,6 +156,12 @@ describe('diff-file', () => {
 		expect(coloured).toMatch(/\u001b\[36m@@ -1,2 \+1,3 @@\u001b\[39m/);
 		expect(coloured).toMatch(/\u001b\[31m--- \/etc\/evil\.txt/);
 		expect(await ok(['diff-file', image, '/etc/evil.txt', '--layer', '1', '--no-color'], {NO_COLOR: undefined, FORCE_COLOR: '1'})).toBe(plain);
+		// A name is escaped wherever it is printed: the first line, the +++ line.
+		const named = await ok(['diff-file', image, '/etc/\u001b[31mred\u0007']);
+		// No control character but the line ends.
+		expect(named).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+		expect(named).toContain('+++ /etc/\\e[31mred\\u{7} (layer 2)');
+		expect(named.split('\n')[0]).toMatch(/^\/etc\/\\e\[31mred\\u\{7\}: new regular file/);
 	});
 
 	it('usage and input errors: one line, exit 2', async () => {
@@ -199,6 +212,12 @@ describe('compareFile (core)', () => {
 			const {image, source} = opened;
 			const history = pathHistory(image, '/etc/app.conf');
 			expect(history.map(version => version?.facts.layer)).toEqual([0, 1, 1]);
+			expect(lastChangeOf(history)).toBe(1);
+			// Placed again in layer 2 with only a new mtime: no change there.
+			expect(pathHistory(image, '/etc/owned').map(version => version?.facts.layer)).toEqual([0, 1, 2]);
+			expect(lastChangeOf(pathHistory(image, '/etc/owned'))).toBe(1);
+			expect(lastChangeOf(pathHistory(image, '/etc/gone.txt'))).toBe(1);
+			expect(lastChangeOf(pathHistory(image, '/nothing'))).toBeUndefined();
 			const side = (layer: number, file: string) => ({image, source, version: versionAt(filesystemAt(image, layer), file)});
 			const text = await compareFile(side(0, '/etc/app.conf'), side(1, '/etc/app.conf'), {verify: true});
 			expect(text.kind).toBe('text');
