@@ -10,8 +10,8 @@ import {ApplyError} from '../tree/filesystem.js';
 /**
  * `layerscope diff-file IMAGE PATH [--layer N]`: the path as layer N left
  * it against the filesystem after layer N-1 (nothing, for layer 0). Without
- * --layer, N is the last layer that changed the path (placed an entry there
- * or removed it): what "why is this file like this" asks for.
+ * --layer, N is the last layer that changed the path (changedIn: added,
+ * removed, other facts or content): what "why is this file like this" asks for.
  */
 export async function diffFileCommand(mode: {image: string; path: string}, load: LoadOptions, layer: number | undefined, style: Style, loaded: () => void = () => {}): Promise<string[]> {
 	let kept: KeptBlobs | undefined;
