@@ -16,7 +16,9 @@ const help = `
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
 	  $ layerscope cat IMAGE PATH         a file's exact bytes (after --layer N, default the last)
+	  $ layerscope diff-file IMAGE PATH   a file's change in a layer as a unified diff (--layer N, default the last that changed it)
 	  $ layerscope diff A B               what changed from image A to image B
+	  $ layerscope diff A B --file PATH   one file's change from image A to image B
 	  $ layerscope diff IMAGE --from N --to M   what layers N+1…M did together
 	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
 	  $ layerscope cache info|clear       the layer cache: where, how full; empty it
@@ -39,6 +41,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope app.tar --ci --baseline registry://ghcr.io/org/app:1.3 --max-growth-percent 0.05
 	  $ layerscope files app.tar --layer 2 --json
 	  $ layerscope cat app.tar /etc/os-release --layer 0
+	  $ layerscope diff-file app.tar /etc/passwd --layer 3
 	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
@@ -79,7 +82,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, baseline: flags.baseline, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, file: flags.file, baseline: flags.baseline, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		cache: flags.cache,
 		layer: flags.layer,

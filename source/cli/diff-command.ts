@@ -2,6 +2,14 @@ import type {Analysis} from '../analysis/analyse.js';
 import {compareImages, compareLayers, type Comparison} from '../compare/comparison.js';
 import {UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
+import {compareFile, normalPath, type FileVersion} from '../content/file-change.js';
+import {layerSource, type LayerSource} from '../content/layer-source.js';
+import {loadImage, type KeptBlobs} from '../image/load.js';
+import type {Image} from '../model.js';
+import {escapeForTerminal} from '../report/escape.js';
+import {fileChangeLines, type ChangeLabels} from '../report/file-change-lines.js';
+import type {Style} from '../report/style.js';
+import {historyOf} from './diff-file-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
@@ -14,7 +22,12 @@ import {createProgress} from './progress.js';
  * for all of them: layers and bytes together (on stderr unless the caller
  * shows it, as the browser does).
  */
-export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<Analysis[]> {
+export function loadTogether(images: readonly string[], load: LoadOptions): Promise<Analysis[]> {
+	return together(images, load, loadAndAnalyse);
+}
+
+/** loadTogether's sharing and progress, for any load of one image. */
+async function together<T>(images: readonly string[], load: LoadOptions, loadOne: (image: string, options: LoadOptions) => Promise<T>): Promise<T[]> {
 	const shared: SharedReads = new Map();
 	const progress = load.onProgress ? {update: load.onProgress, done: () => {}} : createProgress(process.stderr);
 	const states: Array<LoadProgress | null> = images.map(() => null);
@@ -32,7 +45,7 @@ export async function loadTogether(images: readonly string[], load: LoadOptions)
 	try {
 		return await Promise.all(
 			images.map((image, index) =>
-				loadAndAnalyse(image, {
+				loadOne(image, {
 					...load,
 					shared,
 					onProgress: state => {
@@ -59,4 +72,54 @@ export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise
 	// --to alone compares with the layer below it; --to 0 with the empty filesystem (from −1).
 	if (from >= to) throw new UsageError(`--from must be a layer below --to (${to === 0 ? 'none is' : `0–${to - 1}`}), not ${from}`);
 	return compareLayers(analysis, from, to);
+}
+
+/**
+ * `diff A B --file PATH` (or `diff IMAGE --from N --to M --file PATH`): the
+ * path as A's last layer leaves it against B's (the filesystem after N
+ * against after M), printed as diff-file prints a layer's change. Both
+ * images are read together, as diff reads them, and kept open to read the
+ * file's bytes back; the path is looked up without following a symlink at
+ * its end (the link itself is compared).
+ */
+export async function diffFileAcross(mode: DiffMode & {file: string}, load: LoadOptions, style: Style): Promise<string[]> {
+	const opened: Array<{image: Image; source: LayerSource}> = [];
+	let finished = false;
+	try {
+		const sides = await together(mode.images, load, async (input, options) => {
+			let kept: KeptBlobs | undefined;
+			const image = await loadImage(input, {...options, keepBlobs: blobs => (kept = blobs)});
+			const side = {image, source: layerSource(image, kept!)};
+			// The other load failed while this one ran: nothing will read it.
+			if (finished) await side.source.close();
+			else opened.push(side);
+			return side;
+		});
+		const a = sides[0]!;
+		const b = sides[1] ?? a;
+		let before: FileVersion | null;
+		let after: FileVersion | null;
+		let labels: ChangeLabels;
+		if (mode.range) {
+			const history = historyOf(a.image, mode.file);
+			const last = a.image.layers.length - 1;
+			const to = mode.range.to ?? last;
+			const from = mode.range.from ?? to - 1;
+			if (to > last) throw new UsageError(`--to must be a layer of this image (0–${last}), not ${to}`);
+			if (from >= to) throw new UsageError(`--from must be a layer below --to (${to === 0 ? 'none is' : `0–${to - 1}`}), not ${from}`);
+			before = from >= 0 ? history[from]! : null;
+			after = history[to]!;
+			labels = {before: from >= 0 ? `after layer ${from}` : 'before layer 0', after: `after layer ${to}`};
+		} else {
+			before = historyOf(a.image, mode.file).at(-1) ?? null;
+			after = historyOf(b.image, mode.file).at(-1) ?? null;
+			labels = {before: escapeForTerminal(mode.images[0]), after: escapeForTerminal(mode.images[1]!)};
+		}
+		if (!before && !after) throw new UsageError(`${escapeForTerminal(JSON.stringify(normalPath(mode.file)))}: no such file or directory in ${labels.before} nor in ${labels.after}`);
+		const change = await compareFile({...a, version: before}, {...b, version: after}, {verify: load.verify !== false});
+		return fileChangeLines(change, labels, style);
+	} finally {
+		finished = true;
+		await Promise.all(opened.map(side => side.source.close()));
+	}
 }

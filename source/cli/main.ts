@@ -22,7 +22,8 @@ import {filesOutput} from './files-command.js';
 import {catCommand} from './cat-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
-import {loadComparison, loadTogether} from './diff-command.js';
+import {diffFileAcross, loadComparison, loadTogether} from './diff-command.js';
+import {diffFileCommand} from './diff-file-command.js';
 import {compareImages} from '../compare/comparison.js';
 import {createProgress} from './progress.js';
 
@@ -69,6 +70,10 @@ export async function runCli(request: CliRequest): Promise<number> {
 		else await runBrowser(mode.image, loadOptions, style, {layer: mode.layer, config});
 		return 0;
 	}
+	if (mode.kind === 'diff' && mode.file !== undefined) {
+		await writeLines((await diffFileAcross({...mode, file: mode.file}, loadOptions, style))[Symbol.iterator]());
+		return 0;
+	}
 	if (mode.kind === 'diff') {
 		const comparison = await loadComparison(mode, loadOptions);
 		const outputs: Array<[DiffOutput | null, () => string]> = [
@@ -87,6 +92,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	if (mode.kind === 'cat') {
 		await catCommand(mode, load, request.layer, process.stdout, progress.done);
+		return 0;
+	}
+
+	if (mode.kind === 'diff-file') {
+		await writeLines((await diffFileCommand(mode, load, request.layer, style, progress.done))[Symbol.iterator]());
 		return 0;
 	}
 

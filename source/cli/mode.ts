@@ -9,6 +9,7 @@ export type Mode =
 	| {kind: 'cache'; action: 'info' | 'clear'}
 	| {kind: 'files'; image: string}
 	| {kind: 'cat'; image: string; path: string}
+	| {kind: 'diff-file'; image: string; path: string}
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
@@ -33,6 +34,8 @@ export interface DiffMode {
 	markdown: DiffOutput | null;
 	/** On a terminal with neither report asked for: the compare view. */
 	browser: boolean;
+	/** --file PATH: that one file's change, as a unified diff, instead of the comparison. */
+	file: string | undefined;
 }
 
 export interface ModeFlags {
@@ -54,6 +57,8 @@ export interface ModeFlags {
 	to?: number;
 	/** --layer N: files, and the browser's first layer. */
 	layer?: number;
+	/** diff --file PATH: one file's change. */
+	file?: string;
 	/** The command line as typed, to name flags in messages as the user spelled them. */
 	argv?: readonly string[];
 }
@@ -78,8 +83,9 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	}
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
 	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell, stdoutIsTTY);
-	for (const name of ['markdown', 'from', 'to'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
+	for (const name of ['markdown', 'from', 'to', 'file'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
 	if (words[0] === 'cat') return chooseCat(words.slice(1), flags, spell);
+	if (words[0] === 'diff-file') return chooseDiffFile(words.slice(1), flags, spell);
 	const files = words[0] === 'files';
 	if (files) words.shift();
 	let json = flags.json;
@@ -148,6 +154,11 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 	if (flags.ci) throw new UsageError(`diff and ${spell('ci')} cannot be combined; to gate on growth: layerscope B --ci ${spell('baseline')} A`);
 	if (flags.layer !== undefined) throw new UsageError(`${spell('layer')} does not apply to diff; ${spell('from')} N ${spell('to')} M compares two layers of one image`);
 	if (flags.jsonFormat !== undefined) throw new UsageError(`${spell('json-format')} does not apply to diff, whose report has its own schema`);
+	if (flags.file !== undefined) {
+		if (flags.file === '') throw new UsageError(`${spell('file')} needs a path: layerscope diff A B ${spell('file')} PATH`);
+		if (json || markdown) throw new UsageError(`${spell('file')} prints one file's change as a unified diff; ${spell(json ? 'json' : 'markdown')} does not apply to it`);
+	}
+	const browser = stdoutIsTTY && !json && !markdown && flags.file === undefined;
 	if (ranged) {
 		if (words.length !== 1) throw new UsageError(`${spell('from')}/${spell('to')} compare two layers of one image: layerscope diff IMAGE ${spell('from')} N ${spell('to')} M`);
 		for (const name of ['from', 'to'] as const) {
@@ -155,12 +166,12 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 			if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UsageError(`${spell(name)} must be a layer number (0 or more), not ${value}`);
 		}
 		if (flags.from !== undefined && flags.to !== undefined && flags.from >= flags.to) throw new UsageError(`${spell('from')} must be below ${spell('to')} (${flags.from} is not below ${flags.to})`);
-		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown, browser: stdoutIsTTY && !json && !markdown};
+		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown, browser, file: flags.file};
 	}
 	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
 	// Standard input passes once: two loads reading it at once would each see half an archive.
 	if (words[0] === '-' && words[1] === '-') throw new UsageError('only one side of diff can be standard input (-); save the other image to a file');
-	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown, browser: stdoutIsTTY && !json && !markdown};
+	return {kind: 'diff', images: [words[0]!, words[1]!], range: null, json, markdown, browser, file: flags.file};
 }
 
 /** `cat IMAGE PATH [--layer N]`: the file's bytes are all of standard output, so no report may share it. */
@@ -168,6 +179,13 @@ function chooseCat(words: string[], flags: ModeFlags, spell: (name: string) => s
 	if (flags.ci || flags.json !== undefined || flags.baseline !== undefined) throw new UsageError(`cat writes the file's bytes to standard output; ${spell(flags.ci ? 'ci' : flags.json !== undefined ? 'json' : 'baseline')} does not apply to it`);
 	if (words.length !== 2) throw new UsageError(`cat needs an image and one path: layerscope cat IMAGE PATH [${spell('layer')} N]; got ${words.length} word${words.length === 1 ? '' : 's'}`);
 	return {kind: 'cat', image: words[0]!, path: words[1]!};
+}
+
+/** `diff-file IMAGE PATH [--layer N]`: one file's change in one layer, printed as a diff. */
+function chooseDiffFile(words: string[], flags: ModeFlags, spell: (name: string) => string): Mode {
+	if (flags.ci || flags.json !== undefined || flags.baseline !== undefined) throw new UsageError(`diff-file prints a file's change as a unified diff; ${spell(flags.ci ? 'ci' : flags.json !== undefined ? 'json' : 'baseline')} does not apply to it`);
+	if (words.length !== 2) throw new UsageError(`diff-file needs an image and one path: layerscope diff-file IMAGE PATH [${spell('layer')} N]; got ${words.length} word${words.length === 1 ? '' : 's'}`);
+	return {kind: 'diff-file', image: words[0]!, path: words[1]!};
 }
 
 function joinWords(words: string[]): string {
