@@ -1,7 +1,8 @@
 import type {Analysis} from '../analysis/analyse.js';
 import {InputError} from '../errors.js';
 import type {EntryType} from '../model.js';
-import type {TreeView} from '../tree/tree-view.js';
+import type {TreeNodeState, TreeView} from '../tree/tree-view.js';
+import {compareFile, normalPath, type EntryFacts, type FileChange, type FileVersion, type VersionSide} from './file-change.js';
 import {notAFile, resolvePath, type FoundFile, type PathLookup} from './find-file.js';
 import type {KeptBlobs} from '../image/load.js';
 import {layerSource, type LayerSource} from './layer-source.js';
@@ -32,6 +33,8 @@ export interface FileAccess {
 	stepName(step: number): string;
 	/** The file at `path` as step `step` shows it, its first `limit` bytes; an InputError says why it cannot be shown. */
 	open(step: number, path: string, limit: number): Promise<OpenedFile>;
+	/** What step `step` changed at `path` (against the step before), and the two sides' names. */
+	change(step: number, path: string): Promise<{change: FileChange; labels: {before: string; after: string}}>;
 	close(): Promise<void>;
 }
 
@@ -53,8 +56,29 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 			const content = await readContent(image, source, found, {limit, verify: options.verify});
 			return {path: found.path, layer: found.layer, ...content, kind: classifyContent(content.bytes, content.truncated)};
 		},
+		async change(step, path) {
+			const side = (at: number): VersionSide => ({image, source, version: at < 0 ? null : versionInTree(analysis, at, path)});
+			const change = await compareFile(side(step - 1), side(step), {verify: options.verify});
+			return {change, labels: {before: step > 0 ? `after layer ${step - 1}` : 'before layer 0', after: `layer ${step}`}};
+		},
 		close: () => source.close(),
 	};
+}
+
+/**
+ * A path as a layer of the analysis left it, from the browser's tree (no filesystem stacked again): the facts a
+ * change compares and where its bytes are. The tree keeps no device numbers: a device's change of numbers alone
+ * is not seen here (diff-file sees it).
+ */
+function versionInTree(analysis: Analysis, step: number, path: string): FileVersion | null {
+	const trees = analysis.trees;
+	const at = normalPath(path);
+	const id = trees.idOf(at);
+	const state = id === undefined ? null : (trees.stateAt(id, step) as (TreeNodeState & {digest?: string}) | null);
+	if (id === undefined || !state) return null;
+	const stored = trees.storedAt(id, step);
+	const facts: EntryFacts = {path: at, type: state.type, mode: state.mode, uid: state.uid, gid: state.gid, size: state.size, linkTarget: state.linkTarget, digest: state.digest, devMajor: undefined, devMinor: undefined, layer: state.layer};
+	return {facts, stored: stored ? {...stored, path: at} : null, entry: -1};
 }
 
 export function unavailableAccess(reason: string): FileAccess {
@@ -62,6 +86,7 @@ export function unavailableAccess(reason: string): FileAccess {
 		unavailable: reason,
 		stepName: step => `step ${step}`,
 		open: () => Promise.reject(new Error(reason)),
+		change: () => Promise.reject(new Error(reason)),
 		close: async () => {},
 	};
 }

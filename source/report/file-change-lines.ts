@@ -11,46 +11,58 @@ export interface ChangeLabels {
 
 const TYPE_WORDS: Record<string, string> = {file: 'regular file', dir: 'directory', symlink: 'symbolic link', hardlink: 'hard link', char: 'character device', block: 'block device', fifo: 'FIFO'};
 
+/** One line of a change, and its colour as diff gives it (green +, red -, cyan @@): the CLI styles it, the browser's diff pane too. */
+export interface ChangeRow {
+	text: string;
+	tone?: 'red' | 'green' | 'cyan' | 'dim';
+}
+
+/** The change's lines, styled (colour only when `style` is enabled). */
+export function fileChangeLines(change: FileChange, labels: ChangeLabels, style: Style): string[] {
+	return fileChangeRows(change, labels).map(row => (row.tone ? style(row.tone, row.text) : row.text));
+}
+
 /**
  * A file's change as text: the metadata that changed, then the content as a
  * unified diff (`patch` and jsdiff's applyPatch read it back: whatever comes
  * before the `---` line is a header they skip), or as sizes and digests.
  * Everything from the image (the path, link targets, each line's content) is
  * escaped for the terminal; a diff line keeps its ' ', '-', '+' prefix.
- * Coloured as diff does (green +, red -, cyan @@) when `style` is enabled.
+ * Each line carries its colour as diff gives it (green +, red -, cyan @@).
  */
-export function fileChangeLines(change: FileChange, labels: ChangeLabels, style: Style): string[] {
+export function fileChangeRows(change: FileChange, labels: ChangeLabels): ChangeRow[] {
 	const facts = change.after ?? change.before;
 	if (!facts) return [];
 	const path = escapeForTerminal(facts.path);
-	const lines: string[] = [];
+	const lines: ChangeRow[] = [];
+	const push = (...texts: string[]) => lines.push(...texts.map(text => ({text})));
 	if (change.kind === 'unchanged') {
-		lines.push(`${path}: unchanged from ${labels.before} to ${labels.after}${change.after && change.before && change.after.layer !== change.before.layer ? ` (set again, identically, by layer ${change.after.layer})` : ''}`);
+		push(`${path}: unchanged from ${labels.before} to ${labels.after}${change.after && change.before && change.after.layer !== change.before.layer ? ` (set again, identically, by layer ${change.after.layer})` : ''}`);
 		return lines;
 	}
-	if (change.kind === 'added') lines.push(`${path}: new ${describe(change.after!)} in ${labels.after}`);
-	else if (change.kind === 'removed') lines.push(`${path}: removed in ${labels.after} (was a ${describe(change.before!)})`);
-	else if (change.kind === 'metadata') lines.push(`${path}: ${change.metadata.join(', ')} changed from ${labels.before} to ${labels.after}${hasContent(change.before!) ? ', content the same' : ''}`);
-	for (const field of change.metadata) lines.push(`  ${field}: ${fieldText(field, change.before!)} -> ${fieldText(field, change.after!)}`);
+	if (change.kind === 'added') push(`${path}: new ${describe(change.after!)} in ${labels.after}`);
+	else if (change.kind === 'removed') push(`${path}: removed in ${labels.after} (was a ${describe(change.before!)})`);
+	else if (change.kind === 'metadata') push(`${path}: ${change.metadata.join(', ')} changed from ${labels.before} to ${labels.after}${hasContent(change.before!) ? ', content the same' : ''}`);
+	for (const field of change.metadata) push(`  ${field}: ${fieldText(field, change.before!)} -> ${fieldText(field, change.after!)}`);
 	const content = change.content;
 	if (!content) return lines;
 	if (content.form === 'binary') {
-		lines.push(`${path}: binary content differs${content.note ? ` (${content.note})` : ''}`);
+		push(`${path}: binary content differs${content.note ? ` (${content.note})` : ''}`);
 		const side = (label: string, side: typeof content.before) => `  ${label}: ${side ? `${side.size} bytes, ${side.digest === undefined ? 'no digest recorded' : `sha256:${side.digest}`}` : 'no content'}`;
-		lines.push(side(labels.before, content.before), side(labels.after, content.after));
+		push(side(labels.before, content.before), side(labels.after, content.after));
 		return lines;
 	}
-	lines.push(style('red', `--- ${change.before && hasContent(change.before) ? `${path} (${labels.before})` : '/dev/null'}`));
-	lines.push(style('green', `+++ ${change.after && hasContent(change.after) ? `${path} (${labels.after})` : '/dev/null'}`));
+	lines.push({text: `--- ${change.before && hasContent(change.before) ? `${path} (${labels.before})` : '/dev/null'}`, tone: 'red'});
+	lines.push({text: `+++ ${change.after && hasContent(change.after) ? `${path} (${labels.after})` : '/dev/null'}`, tone: 'green'});
 	for (const hunk of content.hunks) {
-		lines.push(style('cyan', `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`));
+		lines.push({text: `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`, tone: 'cyan'});
 		for (const line of hunk.lines) {
 			const prefix = line[0];
 			// jsdiff's "\ No newline at end of file" is its own text, not the file's.
-			if (prefix === '\\') lines.push(style('dim', line));
+			if (prefix === '\\') lines.push({text: line, tone: 'dim'});
 			else {
 				const text = prefix + escapeForTerminal(line.slice(1));
-				lines.push(prefix === '+' ? style('green', text) : prefix === '-' ? style('red', text) : text);
+				lines.push(prefix === '+' ? {text, tone: 'green'} : prefix === '-' ? {text, tone: 'red'} : {text});
 			}
 		}
 	}

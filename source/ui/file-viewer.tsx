@@ -2,6 +2,7 @@ import {useInput} from 'ink';
 import prettyBytes from 'pretty-bytes';
 import React, {useMemo, useRef, useState} from 'react';
 import type {FileAccess} from '../content/file-access.js';
+import type {FileChange} from '../content/file-change.js';
 import {escapeControlCharacters, escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
 import {fit} from './columns.js';
@@ -60,7 +61,8 @@ export function FileViewer({access, viewing, width, height, style, keymap, onClo
 		for (let row = state.top; row < Math.min(rows.count, state.top + page); row++) {
 			const {line, part} = rows.at(row);
 			const text = document.row(line, width - 1, part);
-			lines.push(line === state.match ? style('inverse', text) : text);
+			const tone = document.tone?.(line);
+			lines.push(line === state.match ? style('inverse', text) : tone ? style(tone, text) : text);
 		}
 		if (rows.count === 0) lines.push(style('dim', fit('(empty file)', width - 1)));
 	} else {
@@ -72,7 +74,10 @@ export function FileViewer({access, viewing, width, height, style, keymap, onClo
 function title(viewed: Viewed, viewing: Viewing, access: FileAccess | undefined, state: ViewerState, rows: ReturnType<typeof viewerRows> | undefined, page: number, width: number, style: Style): string {
 	const where = `${escapeForTerminal(viewing.path)} · ${access?.stepName(viewing.step) ?? ''}`;
 	let about = '';
-	if (viewed.state === 'ready') {
+	if (viewed.state === 'ready' && viewed.change) {
+		const {change, document} = viewed;
+		about = ` · ${CHANGE_WORDS[change.kind]}${rows && rows.count > 0 ? ` · lines ${rows.at(state.top).line + 1}–${rows.at(Math.min(rows.count, state.top + page) - 1).line + 1} of ${document.lineCount}` : ''}`;
+	} else if (viewed.state === 'ready' && viewed.file) {
 		const {file, document} = viewed;
 		const shown = rows && rows.count > 0 ? ` · ${document.kind === 'text' ? 'lines' : 'rows'} ${rows.at(state.top).line + 1}–${rows.at(Math.min(rows.count, state.top + page) - 1).line + 1} of ${document.lineCount}` : '';
 		const part = file.truncated ? ` · the first ${prettyBytes(file.bytes.length)} of ${prettyBytes(file.size)}` : ` · ${prettyBytes(file.size)}`;
@@ -80,5 +85,7 @@ function title(viewed: Viewed, viewing: Viewing, access: FileAccess | undefined,
 		about = `${linked}${part} · ${document.kind === 'text' ? (document.crlf ? 'text, CRLF' : 'text') : 'binary, hex'}${shown}${state.wrap ? ' · wrapped' : ''}`;
 	}
 	const query = state.typing || state.query ? ` · /${escapeControlCharacters(state.query)}${state.typing ? '▏' : state.missed ? ' (no match)' : ''}` : '';
-	return style('inverse', fit(`View: ${where}${about}${query}`, width));
+	return style('inverse', fit(`${viewing.kind === 'diff' ? 'Change' : 'View'}: ${where}${about}${query}`, width));
 }
+
+const CHANGE_WORDS: Record<FileChange['kind'], string> = {text: 'text changed', binary: 'binary content changed', metadata: 'metadata only', added: 'added', removed: 'removed', unchanged: 'unchanged'};

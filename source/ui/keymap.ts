@@ -35,6 +35,7 @@ export type Command =
 	| 'largest-waste'
 	| 'open-detail'
 	| 'view-file'
+	| 'diff-file'
 	| 'close-viewer'
 	| 'wrap-lines'
 	| 'help'
@@ -73,6 +74,7 @@ export const KEYMAP: Binding[] = [
 	{command: 'expand', keys: ['→', 'l'], presses: [key('right'), key('l')], pane: 'files', label: 'expand'},
 	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir; view a file', bar: true},
 	{command: 'view-file', keys: ['v'], presses: [key('v')], pane: 'files', label: 'view the file'},
+	{command: 'diff-file', keys: ['d'], presses: [key('d')], pane: 'files', label: "the layer's change to the file", bar: true},
 	{command: 'close-viewer', keys: ['Esc', 'q'], presses: [key('escape'), key('q')], pane: 'viewer', label: 'close the viewer', bar: true},
 	{command: 'wrap-lines', keys: ['w'], presses: [key('w')], pane: 'viewer', label: 'wrap / cut long lines', bar: true},
 	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},

@@ -2,7 +2,9 @@ import {useEffect, useState} from 'react';
 import {InputError} from '../errors.js';
 import {escapeControlCharacters} from '../report/escape.js';
 import type {FileAccess, OpenedFile} from '../content/file-access.js';
-import {hexDocument, textDocument, type ViewerDocument} from './viewer-document.js';
+import type {FileChange} from '../content/file-change.js';
+import {fileChangeRows} from '../report/file-change-lines.js';
+import {changeDocument, hexDocument, textDocument, type ViewerDocument} from './viewer-document.js';
 import type {Viewing} from './view-state.js';
 
 /** The viewer shows at most this much of a file, and says so when there is more. */
@@ -11,10 +13,10 @@ export const VIEWER_LIMIT = 1024 * 1024;
 export type Viewed =
 	| {state: 'loading'}
 	| {state: 'error'; message: string}
-	| {state: 'ready'; file: OpenedFile; document: ViewerDocument};
+	| {state: 'ready'; document: ViewerDocument; file?: OpenedFile; change?: FileChange};
 
 /**
- * Reads what the viewer shows, off the key-press path: the browser keeps
+ * Reads what the viewer shows (a file, or with d a layer's change to it), off the key-press path: the browser keeps
  * answering keys (Esc closes it) while a compressed layer is decompressed,
  * and a read that finishes after the viewer moved on is dropped.
  */
@@ -31,8 +33,12 @@ export function useViewedFile(access: FileAccess | undefined, viewing: Viewing):
 		}
 		let current = true;
 		setViewed({state: 'loading'});
-		access.open(viewing.step, viewing.path, VIEWER_LIMIT).then(
-			file => current && setViewed({state: 'ready', file, document: file.kind === 'text' ? textDocument(file.bytes) : hexDocument(file.bytes)}),
+		const read: Promise<Viewed> =
+			viewing.kind === 'diff'
+				? access.change(viewing.step, viewing.path).then(({change, labels}) => ({state: 'ready', change, document: changeDocument(fileChangeRows(change, labels))}))
+				: access.open(viewing.step, viewing.path, VIEWER_LIMIT).then(file => ({state: 'ready', file, document: file.kind === 'text' ? textDocument(file.bytes) : hexDocument(file.bytes)}));
+		read.then(
+			ready => current && setViewed(ready),
 			(error: unknown) => current && setViewed({state: 'error', message: viewerError(error)}),
 		);
 		return () => {

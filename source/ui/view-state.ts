@@ -1,3 +1,4 @@
+import {escapeForTerminal} from '../report/escape.js';
 import type {TreeChangeStatus as ChangeStatus} from '../tree/tree-view.js';
 import type {DetailStop} from './details-pane.js';
 import {PANES, type Command, type Pane} from './keymap.js';
@@ -152,6 +153,10 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			return row?.isDir ? {...state, collapsed: toggled(state.collapsed, row.id)} : state;
 		case 'view-file':
 			return row && !row.isDir ? view(state, row, 'view') : state;
+		case 'diff-file':
+			if (!row || row.isDir) return state;
+			// The layer's own change: in the aggregated view a path the layer did not touch has none.
+			return row.status === 'unmodified' ? {...state, notice: `d: layer ${state.layer} did not change ${escapeForTerminal(row.name)} (v views it)`} : view(state, row, 'diff');
 		case 'expand':
 			return row?.isDir && row.collapsed ? {...state, collapsed: toggled(state.collapsed, row.id)} : moveFiles(state.cursor + (row?.isDir ? 1 : 0));
 		case 'collapse': {

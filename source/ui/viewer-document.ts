@@ -1,5 +1,6 @@
 import {hexDump} from '../content/read-content.js';
 import {escapeControlCharacters} from '../report/escape.js';
+import type {ChangeRow} from '../report/file-change-lines.js';
 import {columns, fit} from './columns.js';
 
 /**
@@ -19,6 +20,8 @@ export interface ViewerDocument {
 	parts(line: number, width: number): number;
 	/** The line's plain text, to search in (what the row shows, control characters escaped). */
 	text(line: number): string;
+	/** A line's colour (a diff's + and - lines), if it has one. */
+	tone?(line: number): ChangeRow['tone'];
 }
 
 const TAB_STOP = 8;
@@ -48,6 +51,12 @@ export function textDocument(bytes: Uint8Array): ViewerDocument {
 		parts: (line, width) => Math.max(1, Math.ceil(columns(lines[line] ?? '') / body(width))),
 		text: line => lines[line] ?? '',
 	};
+}
+
+/** A change to a file (d): its lines as diff-file prints them, already escaped, coloured by what they are. */
+export function changeDocument(rows: readonly ChangeRow[]): ViewerDocument {
+	const text = (line: number) => rows[line]?.text ?? '';
+	return {kind: 'text', lineCount: rows.length, crlf: false, row: (line, width, part) => fit(part === undefined ? text(line) : slice(text(line), part * width, width), width), parts: (line, width) => Math.max(1, Math.ceil(columns(text(line)) / width)), text, tone: line => rows[line]?.tone};
 }
 
 /** Binary: `hexdump -C`'s rows (content/read-content.ts), made per row as they come on screen. */

@@ -97,6 +97,8 @@ const CHECKS: Record<Command, Check> = {
 	help: {effect: (_, after) => after.text.includes('Keys (? closes)'), undo: ['?']},
 	// The viewer: opened on /etc/os-release (found with f), a text file of the last layer.
 	'view-file': {prepare: FIND_OS_RELEASE, effect: (_, after) => after.filesTitle.startsWith('View: /etc/os-release · layer 5') && /│ *1 │ \S/.test(after.text), undo: ['Escape', 'Escape']},
+	// The last layer's own change to a file it removed (in its changes view, where removed paths are listed).
+	'diff-file': {prepare: ['C-l', 'Home', 'f', ...'Packages', 'Enter'], effect: (_, after) => after.filesTitle.startsWith('Change: /var/lib/apt/lists/') && after.text.includes('+++ /dev/null') && after.text.includes('@@ -1,'), undo: ['Escape', 'Escape', 'Tab', 'Tab', 'C-a']},
 	'close-viewer': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => before.filesTitle.startsWith('View: /etc/os-release') && after.filesTitle.startsWith('Files:'), undo: ['Escape']},
 	'wrap-lines': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => !before.filesTitle.includes('wrapped') && after.filesTitle.includes('wrapped'), undo: ['Escape', 'Escape']},
 	// Checked below: each quits a browser of its own.

@@ -15,7 +15,7 @@ import type {Analysis} from '../../source/analysis/analyse.js';
 import {loadAndAnalyse} from '../../source/cli/load-and-analyse.js';
 import {imageFileAccess, type FileAccess} from '../../source/content/file-access.js';
 import type {KeptBlobs} from '../../source/image/load.js';
-import {createStyle} from '../../source/report/style.js';
+import {createStyle, type Style} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {VIEWER_LIMIT} from '../../source/ui/use-viewed-file.js';
@@ -53,18 +53,28 @@ async function open(image: string, stdin?: Buffer): Promise<{analysis: Analysis;
 
 const KEYS = {tab: '\t', enter: '\r', escape: '\u001B', down: '\u001B[B'};
 
-function mount(analysis: Analysis, files: FileAccess | undefined, layer: 'first' | 'last' = 'first', width = 120) {
-	const app = render(<Browser analysis={analysis} files={files} width={width} height={30} style={createStyle(false)} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer, fold: 'none'}} />);
+/** A style that always writes its SGR codes (node's own leaves them out off a terminal), to see colours in a frame. */
+const SGR: Record<string, number> = {red: 31, green: 32, cyan: 36, inverse: 7, bold: 1, dim: 2};
+const tagged = Object.assign((format: string, text: string) => `\u001B[${SGR[format] ?? 0}m${text}\u001B[0m`, {enabled: true}) as unknown as Style;
+
+function mount(analysis: Analysis, files: FileAccess | undefined, layer: 'first' | 'last' = 'first', width = 120, style: Style = createStyle(false)) {
+	const app = render(<Browser analysis={analysis} files={files} width={width} height={30} style={style} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer, fold: 'none'}} />);
 	const frame = () => app.lastFrame() ?? '';
 	/** Until the frame shows `text` (a read ends a few frames later), failing with the frame if it never does. */
 	const waitFor = async (test: () => boolean) => {
 		await until(test);
 		if (!test()) throw new Error(`not seen in the frame:\n${frame()}`);
 	};
+	/** Each key, then until the frame stops changing (a loaded machine draws late). */
 	const press = async (...keys: string[]) => {
 		for (const key of keys) {
 			app.stdin.write(key);
-			await new Promise(resolve => setTimeout(resolve, 25));
+			let last = frame();
+			for (let quiet = 0, waited = 0; quiet < 3 && waited < 2000; waited += 20) {
+				await new Promise(resolve => setTimeout(resolve, 20));
+				quiet = frame() === last ? quiet + 1 : 0;
+				last = frame();
+			}
 		}
 	};
 	/** The cursor onto a path, with find (f), from the file pane. */
@@ -181,6 +191,48 @@ describe('the viewer pane', () => {
 		expect(frame()).toContain(`the first ${prettyBytes(VIEWER_LIMIT)} of ${prettyBytes(HUGE.length)}`);
 		await press('G');
 		expect(frame()).not.toContain('LAST LINE');
+		app.unmount();
+	});
+});
+
+describe('the change pane (d)', () => {
+	let image: Awaited<ReturnType<typeof open>>;
+	beforeAll(async () => {
+		image = await open(await fixture('zstd', 'zstd'));
+	});
+	afterAll(() => image.files.close());
+
+	it("shows the layer's change to a file as a coloured unified diff", async () => {
+		const {app, frame, press, select, waitFor} = mount(image.analysis, image.files, 'last', 160, tagged);
+		await press(KEYS.tab);
+		await select('notes');
+		await press('d');
+		await waitFor(() => frame().includes('Change: /etc/notes · layer 1 · text changed'));
+		expect(frame()).toContain('--- /etc/notes (after layer 0)');
+		expect(frame()).toContain('+++ /etc/notes (layer 1)');
+		expect(frame()).toContain('@@ -1,60 +1 @@');
+		// Green + lines, red - lines, as diff colours them.
+		expect(frame()).toContain('\u001B[31m-note 1\u001B[');
+		expect(frame()).toContain('\u001B[36m@@ -1,60 +1 @@\u001B[');
+		await press('G');
+		expect(frame()).toContain('\u001B[32m+rewritten\u001B[');
+		await press('/', ...'rewritten', KEYS.enter);
+		await waitFor(() => frame().includes('/rewritten') && !frame().includes('▏'));
+		expect(frame()).not.toContain('(no match)');
+		expect(frame()).toContain('lines 37–64 of 64');
+		app.unmount();
+	});
+
+	it('says so for a path the layer did not change, and names a file the layer added', async () => {
+		const {app, frame, press, select, waitFor} = mount(image.analysis, image.files, 'last', 160);
+		await press(KEYS.tab);
+		await select('long');
+		await press('d');
+		expect(frame()).toContain('d: layer 1 did not change long (v views it)');
+		expect(frame()).not.toContain('Change:');
+		await select('huge');
+		await press('d');
+		await waitFor(() => frame().includes('Change: /var/huge · layer 1 · added'));
 		app.unmount();
 	});
 });
