@@ -16,6 +16,7 @@ const help = `
 	  $ layerscope IMAGE --ci             a build gate: exit 0 pass, 1 fail, 2 error
 	  $ layerscope files IMAGE            the filesystem after the last layer
 	  $ layerscope cat IMAGE PATH         a file's exact bytes (after --layer N, default the last)
+	  $ layerscope extract IMAGE PATH... --to DIR   files and directories written under DIR
 	  $ layerscope diff A B               what changed from image A to image B
 	  $ layerscope diff IMAGE --from N --to M   what layers N+1…M did together
 	  $ layerscope completion SHELL       a completion script for bash, zsh or fish
@@ -39,6 +40,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope app.tar --ci --baseline registry://ghcr.io/org/app:1.3 --max-growth-percent 0.05
 	  $ layerscope files app.tar --layer 2 --json
 	  $ layerscope cat app.tar /etc/os-release --layer 0
+	  $ layerscope extract app.tar /etc/nginx /usr/share/nginx --to ./out
 	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
@@ -79,7 +81,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, baseline: flags.baseline, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, force: flags.force, sameOwner: flags.sameOwner, baseline: flags.baseline, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		cache: flags.cache,
 		layer: flags.layer,

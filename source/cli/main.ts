@@ -20,6 +20,7 @@ import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {catCommand} from './cat-command.js';
+import {extractCommand} from './extract-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
 import {loadComparison, loadTogether} from './diff-command.js';
@@ -87,6 +88,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	if (mode.kind === 'cat') {
 		await catCommand(mode, load, request.layer, process.stdout, progress.done);
+		return 0;
+	}
+
+	if (mode.kind === 'extract') {
+		await extractCommand(mode, load, request.layer, process.stderr, progress.done);
 		return 0;
 	}
 
