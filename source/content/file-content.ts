@@ -1,8 +1,6 @@
 import {createHash} from 'node:crypto';
 import {once} from 'node:events';
 import {createReadStream, createWriteStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
 import path from 'node:path';
 import type {Writable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
@@ -12,6 +10,7 @@ import {walkTar, type EntrySink} from '../layer/tar-walker.js';
 import type {Image} from '../model.js';
 import type {FoundFile} from './find-file.js';
 import type {LayerSource} from './layer-source.js';
+import {makeSpoolDir, removeSpoolDir} from './spool-dir.js';
 import {sparseMapOf, SparseExpander, type Piece} from './sparse-expander.js';
 
 patchTarStreamHeaders();
@@ -55,7 +54,7 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 	} else if (!recheck) {
 		await walkToEntry(image, source, found, out, content, false);
 	} else {
-		const spool = await mkdtemp(path.join(tmpdir(), 'layerscope-content-'));
+		const spool = await makeSpoolDir('layerscope-content-');
 		try {
 			const file = path.join(spool, 'content');
 			const held = createWriteStream(file, {flags: 'wx', mode: 0o600});
@@ -64,7 +63,7 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 			await once(held, 'finish');
 			await pipeline(createReadStream(file), out, {end: false});
 		} finally {
-			await rm(spool, {recursive: true, force: true});
+			await removeSpoolDir(spool);
 		}
 	}
 }

@@ -24,7 +24,7 @@ export interface LayerSource {
 
 /** The source behind a load that kept its blobs (LoadOptions.keepBlobs). */
 export function layerSource(image: Image, kept: KeptBlobs): LayerSource {
-	if (kept.files instanceof OnePassFiles) {
+	if (kept.files instanceof OnePassFiles && kept.layers.some(layer => !layer.range)) {
 		throw new InputError(image.input, `${streamName(image)} is read as a stream, whose bytes cannot be asked for twice; save the image to a file (docker save -o app.tar, or skopeo copy to oci:DIR) and read that`);
 	}
 	if (kept.origin.kind === 'registry') return new RegistryLayers(kept);
