@@ -47,7 +47,7 @@ export async function writeFileContent(image: Image, source: LayerSource, found:
 	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
 	if (!recheck && !sparse) {
 		// An empty file has nothing to read (and opens nothing).
-		if (stored > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), stored), out, content, () => {
+		if (stored > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index), stored), stored), out, content, () => {
 			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
 		});
 		checkContent(image, what, found, content.digest('hex'));
