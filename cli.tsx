@@ -17,6 +17,7 @@ const help = `
 	  $ layerscope files IMAGE            the filesystem after the last layer
 	  $ layerscope cat IMAGE PATH         a file's exact bytes (after --layer N, default the last)
 	  $ layerscope diff-file IMAGE PATH   a file's change in a layer as a unified diff (--layer N, default the last that changed it)
+	  $ layerscope extract IMAGE PATH... --to DIR   files and directories written under DIR
 	  $ layerscope diff A B               what changed from image A to image B
 	  $ layerscope diff A B --file PATH   one file's change from image A to image B
 	  $ layerscope diff IMAGE --from N --to M   what layers N+1…M did together
@@ -42,6 +43,7 @@ ${optionsHelp().replace(/^/gm, '\t')}
 	  $ layerscope files app.tar --layer 2 --json
 	  $ layerscope cat app.tar /etc/os-release --layer 0
 	  $ layerscope diff-file app.tar /etc/passwd --layer 3
+	  $ layerscope extract app.tar /etc/nginx /usr/share/nginx --to ./out
 	  $ layerscope diff registry://ghcr.io/org/app:1.3 app.tar --markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
@@ -82,7 +84,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await runCli({
 		input: cli.input,
-		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, file: flags.file, baseline: flags.baseline, argv},
+		modeFlags: {ci: flags.ci, ciFormat: flags.ciFormat, json: flags.json, jsonFormat: flags.jsonFormat, junit: flags.junit, ciConfig: flags.ciConfig, thresholds, layer: flags.layer, markdown: flags.markdown, from: flags.from, to: flags.to, file: flags.file, force: flags.force, sameOwner: flags.sameOwner, baseline: flags.baseline, argv},
 		load: {platform: flags.platform, ref: flags.ref, verify: flags.verify, source: flags.source, insecure: flags.insecure},
 		cache: flags.cache,
 		layer: flags.layer,

@@ -20,6 +20,7 @@ import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {catCommand} from './cat-command.js';
+import {extractCommand} from './extract-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
 import {diffFileAcross, loadComparison, loadTogether} from './diff-command.js';
@@ -97,6 +98,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	if (mode.kind === 'diff-file') {
 		await writeLines((await diffFileCommand(mode, load, request.layer, style, progress.done))[Symbol.iterator]());
+		return 0;
+	}
+
+	if (mode.kind === 'extract') {
+		await extractCommand(mode, load, request.layer, process.stderr, progress.done);
 		return 0;
 	}
 

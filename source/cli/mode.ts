@@ -10,11 +10,22 @@ export type Mode =
 	| {kind: 'files'; image: string}
 	| {kind: 'cat'; image: string; path: string}
 	| {kind: 'diff-file'; image: string; path: string}
+	| ExtractMode
 	| {kind: 'summary'; image: string}
 	| {kind: 'browser'; image: string; layer: number | undefined}
 	| {kind: 'json'; image: string; file: string | undefined}
 	| {kind: 'ci'; image: string; jsonFile: string | undefined; format: 'layerscope' | 'dive'; baseline: string | undefined}
 	| DiffMode;
+
+/** `extract IMAGE PATH... --to DIR`: the paths written under DIR (see content/extract.ts). */
+export interface ExtractMode {
+	kind: 'extract';
+	image: string;
+	paths: string[];
+	to: string;
+	force: boolean;
+	sameOwner: boolean;
+}
 
 /** Where one of diff's outputs goes: standard output, or a file. */
 export interface DiffOutput {
@@ -54,7 +65,11 @@ export interface ModeFlags {
 	markdown?: string;
 	/** diff of one image: --from N --to M. */
 	from?: number;
-	to?: number;
+	/** diff: the layer number M as typed (a string: extract's --to DIR shares the flag). */
+	to?: string;
+	/** extract: --force, --same-owner. */
+	force?: boolean;
+	sameOwner?: boolean;
 	/** --layer N: files, and the browser's first layer. */
 	layer?: number;
 	/** diff --file PATH: one file's change. */
@@ -82,7 +97,9 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 		return {kind: 'cache', action: words[1]};
 	}
 	const spell = (name: string) => typedSpelling(flags.argv ?? [], name as FlagName);
+	if (words[0] !== 'extract') for (const name of ['force', 'same-owner'] as const) if (flags[camel(name)]) throw new UsageError(`${spell(name)} applies to extract (layerscope extract IMAGE PATH... ${spell('to')} DIR)`);
 	if (words[0] === 'diff') return chooseDiff(words.slice(1), flags, spell, stdoutIsTTY);
+	if (words[0] === 'extract') return chooseExtract(words.slice(1), flags, spell);
 	for (const name of ['markdown', 'from', 'to', 'file'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
 	if (words[0] === 'cat') return chooseCat(words.slice(1), flags, spell);
 	if (words[0] === 'diff-file') return chooseDiffFile(words.slice(1), flags, spell);
@@ -134,6 +151,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 
 function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => string, stdoutIsTTY: boolean): DiffMode {
 	const ranged = flags.from !== undefined || flags.to !== undefined;
+	// --to is a string flag (extract's DIR); here it is a layer number, checked as --from is.
+	const to = flags.to === undefined ? undefined : /^\s*$/.test(flags.to) ? Number.NaN : Number(flags.to);
 	// As for one image: `--json FILE` and `--markdown FILE` may stand before the images, so a value where an image is missing is the image.
 	const output = (value: string | undefined): DiffOutput | null => {
 		if (value === undefined) return null;
@@ -161,12 +180,11 @@ function chooseDiff(words: string[], flags: ModeFlags, spell: (name: string) => 
 	const browser = stdoutIsTTY && !json && !markdown && flags.file === undefined;
 	if (ranged) {
 		if (words.length !== 1) throw new UsageError(`${spell('from')}/${spell('to')} compare two layers of one image: layerscope diff IMAGE ${spell('from')} N ${spell('to')} M`);
-		for (const name of ['from', 'to'] as const) {
-			const value = flags[name];
-			if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UsageError(`${spell(name)} must be a layer number (0 or more), not ${value}`);
+		for (const [name, value, typed] of [['from', flags.from, flags.from], ['to', to, flags.to]] as const) {
+			if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UsageError(`${spell(name)} must be a layer number (0 or more), not ${typed === '' ? 'nothing' : typed}`);
 		}
-		if (flags.from !== undefined && flags.to !== undefined && flags.from >= flags.to) throw new UsageError(`${spell('from')} must be below ${spell('to')} (${flags.from} is not below ${flags.to})`);
-		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to: flags.to}, json, markdown, browser, file: flags.file};
+		if (flags.from !== undefined && to !== undefined && flags.from >= to) throw new UsageError(`${spell('from')} must be below ${spell('to')} (${flags.from} is not below ${to})`);
+		return {kind: 'diff', images: [words[0]!], range: {from: flags.from, to}, json, markdown, browser, file: flags.file};
 	}
 	if (words.length !== 2) throw new UsageError(`diff needs two images (layerscope diff A B), or one with ${spell('from')} N ${spell('to')} M; got ${words.length}`);
 	// Standard input passes once: two loads reading it at once would each see half an archive.
@@ -186,6 +204,19 @@ function chooseDiffFile(words: string[], flags: ModeFlags, spell: (name: string)
 	if (flags.ci || flags.json !== undefined || flags.baseline !== undefined) throw new UsageError(`diff-file prints a file's change as a unified diff; ${spell(flags.ci ? 'ci' : flags.json !== undefined ? 'json' : 'baseline')} does not apply to it`);
 	if (words.length !== 2) throw new UsageError(`diff-file needs an image and one path: layerscope diff-file IMAGE PATH [${spell('layer')} N]; got ${words.length} word${words.length === 1 ? '' : 's'}`);
 	return {kind: 'diff-file', image: words[0]!, path: words[1]!};
+}
+
+/** `extract IMAGE PATH... --to DIR [--layer N] [--force] [--same-owner]`: files are written under DIR, only a summary on stderr. */
+function chooseExtract(words: string[], flags: ModeFlags, spell: (name: string) => string): ExtractMode {
+	const report = flags.ci ? 'ci' : flags.json !== undefined ? 'json' : flags.baseline !== undefined ? 'baseline' : flags.markdown !== undefined ? 'markdown' : flags.from !== undefined ? 'from' : undefined;
+	if (report) throw new UsageError(`${spell(report)} does not apply to extract, which writes files under ${spell('to')} DIR`);
+	if (words.length < 2) throw new UsageError(`extract needs an image and at least one path: layerscope extract IMAGE PATH... ${spell('to')} DIR; got ${words.length} word${words.length === 1 ? '' : 's'}`);
+	if (flags.to === undefined || flags.to === '') throw new UsageError(`extract needs ${spell('to')} DIR, the directory to write into`);
+	return {kind: 'extract', image: words[0]!, paths: words.slice(1), to: flags.to, force: flags.force === true, sameOwner: flags.sameOwner === true};
+}
+
+function camel(name: 'force' | 'same-owner'): 'force' | 'sameOwner' {
+	return name === 'force' ? 'force' : 'sameOwner';
 }
 
 function joinWords(words: string[]): string {

@@ -1,8 +1,6 @@
 import {createHash} from 'node:crypto';
 import {once} from 'node:events';
 import {createReadStream, createWriteStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
 import path from 'node:path';
 import type {Writable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
@@ -12,6 +10,7 @@ import {walkTar, type EntrySink} from '../layer/tar-walker.js';
 import type {Image} from '../model.js';
 import type {FoundFile} from './find-file.js';
 import type {LayerSource} from './layer-source.js';
+import {makeSpoolDir, removeSpoolDir} from './spool-dir.js';
 import {sparseMapOf, SparseExpander, type Piece} from './sparse-expander.js';
 
 patchTarStreamHeaders();
@@ -71,14 +70,14 @@ export async function copyFileContent(image: Image, source: LayerSource, found: 
 	if (!recheck && !sparse) {
 		const count = Math.min(stored, options.limit);
 		// An empty file (or an empty bound) has nothing to read, and opens nothing.
-		if (count > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index)), count), sink, content, () => {
+		if (count > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index), count), count), sink, content, () => {
 			throw new InputError(image.input, `${what}: the layer ends before the file's ${stored} bytes (it changed since it was read)`);
 		});
 		if (complete) checkContent(image, what, found, content.digest('hex'));
 	} else if (!recheck) {
 		if (options.limit > 0) await walkToEntry(image, source, found, sink, content, false);
 	} else {
-		const spool = await mkdtemp(path.join(tmpdir(), 'layerscope-content-'));
+		const spool = await makeSpoolDir('layerscope-content-');
 		try {
 			const file = path.join(spool, 'content');
 			const held = createWriteStream(file, {flags: 'wx', mode: 0o600});
@@ -87,7 +86,7 @@ export async function copyFileContent(image: Image, source: LayerSource, found: 
 			await once(held, 'finish');
 			await pipeline(createReadStream(file), out, {end: false});
 		} finally {
-			await rm(spool, {recursive: true, force: true});
+			await removeSpoolDir(spool);
 		}
 	}
 	return {complete};

@@ -12,8 +12,11 @@ import type {Image, Layer} from '../model.js';
  * twice, and says so when the source is made.
  */
 export interface LayerSource {
-	/** The layer's uncompressed tar from byte `from` on: one seek into an uncompressed blob in a file, else decompressed from the blob's start and skipped. */
-	uncompressed(layer: Layer, from?: number): AsyncIterable<Uint8Array>;
+	/**
+	 * The layer's uncompressed tar from byte `from` on: one seek into an uncompressed blob in a file, else decompressed from the blob's start and skipped.
+	 * With `length`, a source may stop after that many bytes (an uncompressed file then reads no more than them).
+	 */
+	uncompressed(layer: Layer, from?: number, length?: number): AsyncIterable<Uint8Array>;
 	/**
 	 * Whether re-reading gives the bytes this run's load verified: a blob in a file the load read itself.
 	 * A layer the cache gave was not read in this run, and a registry sends its blob anew: both must be checked again.
@@ -24,7 +27,7 @@ export interface LayerSource {
 
 /** The source behind a load that kept its blobs (LoadOptions.keepBlobs). */
 export function layerSource(image: Image, kept: KeptBlobs): LayerSource {
-	if (kept.files instanceof OnePassFiles) {
+	if (kept.files instanceof OnePassFiles && kept.layers.some(layer => !layer.range)) {
 		throw new InputError(image.input, `${streamName(image)} is read as a stream, whose bytes cannot be asked for twice; save the image to a file (docker save -o app.tar, or skopeo copy to oci:DIR) and read that`);
 	}
 	if (kept.origin.kind === 'registry') return new RegistryLayers(kept);
@@ -40,9 +43,11 @@ function streamName(image: Image): string {
 class FileLayers implements LayerSource {
 	constructor(private readonly kept: KeptBlobs) {}
 
-	uncompressed(layer: Layer, from = 0): AsyncIterable<Uint8Array> {
+	uncompressed(layer: Layer, from = 0, length?: number): AsyncIterable<Uint8Array> {
 		const range = this.rangeOf(layer);
-		if (layer.compression === 'none') return openRange({file: range.file, start: range.start + from, end: range.end});
+		// Bounded, a small file costs a read of its size (not a 1 MB read buffer each: extract reads thousands).
+		const end = length === undefined ? range.end : Math.min(range.end, range.start + from + length - 1);
+		if (layer.compression === 'none') return openRange({file: range.file, start: range.start + from, end});
 		return skip(decompress(openRange(range), layer.compression), from);
 	}
 

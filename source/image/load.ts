@@ -18,6 +18,7 @@ import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './i
 import type {FileRange, ImageFiles} from './image-files.js';
 import {LayerPool} from '../layer/layer-pool.js';
 import {limits, LIMIT_VARIABLES} from '../limits.js';
+import {BlobSpool} from './blob-spool.js';
 import {OnePassFiles} from './one-pass.js';
 import {classifyInput, type InputSource} from './input-source.js';
 import {parsePlatform} from './platform.js';
@@ -58,7 +59,7 @@ export interface LoadOptions {
 /** What the load leaves open for reading layer blobs again: the source, where each layer's blob is, which layers the cache gave. */
 export interface KeptBlobs {
 	files: ImageFiles;
-	/** Per layer (by index): its blob path in the source, its byte range in a file (none for streams and registries), whether it came from the cache. */
+	/** Per layer (by index): its blob path in the source, its byte range in a file (for a stream, in the copy kept as it passed; none for registries), whether it came from the cache. */
 	layers: Array<{path: string; range: FileRange | undefined; fromCache: boolean}>;
 	origin: ImageSource;
 }
@@ -249,7 +250,9 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		},
 	).finally(() => (options.keepBlobs ? undefined : files.close?.()));
 	await cache?.finish();
-	options.keepBlobs?.({files, origin, layers: resolved.layers.map((layer, index) => ({path: layer.path, range: ranges[index], fromCache: fromCache.has(layer.path)}))});
+	// A stream's blobs are read again from the copies it kept as they passed (none unless keepBlobs asked).
+	const rangeOf = (path: string, index: number) => ranges[index] ?? (files instanceof OnePassFiles ? files.spooled(path) : undefined);
+	options.keepBlobs?.({files, origin, layers: resolved.layers.map((layer, index) => ({path: layer.path, range: rangeOf(layer.path, index), fromCache: fromCache.has(layer.path)}))});
 
 	return {
 		input: location,
@@ -328,12 +331,14 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 	const environment = options.environment ?? processEnvironment();
 	// A stream passes a cached layer's bytes without parsing them, when they can be checked as they pass (one-pass.ts).
 	const cache = options.verify === false ? null : options.cache ?? null;
+	// Read again later (cat, extract), a stream's layer blobs are kept in a private temporary directory as they pass.
+	const pass: OnePass = {cache, spool: options.keepBlobs !== undefined};
 	switch (source.kind) {
 		case 'stdin':
-			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer, cache)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
+			return {...(await openStream('-', counted(options.stdin ?? process.stdin, received), onePassLayer, pass)), location: '-', ref: options.ref, origin: {kind: 'stdin', endpoint: null}};
 		case 'path': {
 			const stdin = () => counted(options.stdin ?? process.stdin, received);
-			return {...(await openInput(source.location, onePassLayer, received, stdin, cache)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
+			return {...(await openInput(source.location, onePassLayer, received, stdin, pass)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
 		}
 		case 'engine': {
 			const {endpoint, tried} = findEngine(source.engine, environment);
@@ -347,7 +352,7 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 			progress.approximate = true;
 			const response = await client.export(source.name);
 			const stream = engineStream(response, client, received);
-			return {...(await openStream(input, stream, onePassLayer, cache)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
+			return {...(await openStream(input, stream, onePassLayer, pass)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
 		}
 		case 'registry': {
 			const registry = await openRegistry(source.reference, {input, insecure: options.insecure === true, environment, onBytes: received});
@@ -381,14 +386,14 @@ async function* engineStream(response: AsyncIterable<Uint8Array>, client: Engine
 /** Names of this process's standard input: read from the stream "-" reads (a socket, as some parents give, cannot be opened by name). */
 const STDIN_NAMES = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
-async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>, cache: LayerCache | null): Promise<OpenedInput> {
+async function openInput(location: string, onLayer: () => void, onBytes: (bytes: number) => void, stdin: () => AsyncIterable<Uint8Array>, pass: OnePass): Promise<OpenedInput> {
 	const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
 		throw new InputError(location, error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message);
 	});
 	if (info.isDirectory()) return {files: new DirectoryFiles(location, location), container: 'directory', compressedArchive: false};
 	// A pipe given by name (`<(docker save app)`, /dev/stdin, a FIFO): a stream the user chose, read once as "-" is.
-	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer, cache);
-	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, cache);
+	if (!info.isFile() && STDIN_NAMES.has(location)) return openStream(location, stdin(), onLayer, pass);
+	if (info.isFIFO() || info.isCharacterDevice()) return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, pass);
 	if (info.isSocket()) throw new InputError(location, 'is a socket; give a file, a directory, a pipe or "-"');
 	if (!info.isFile()) throw new InputError(location, 'is not a file, directory or pipe');
 	if (info.size === 0) throw new InputError(location, 'is empty');
@@ -402,12 +407,18 @@ async function openInput(location: string, onLayer: () => void, onBytes: (bytes:
 	} finally {
 		await handle.close();
 	}
-	if (sniffCompression(head) !== 'none') return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, cache);
+	if (sniffCompression(head) !== 'none') return openStream(location, counted(createReadStream(location, {highWaterMark: 1024 * 1024}), onBytes), onLayer, pass);
 	return {files: await TarIndex.open(location, location, info.size), container: 'archive', compressedArchive: false};
 }
 
 /** A stream is read once; a compressed outer archive (docker save | gzip) is decompressed on the way. */
-async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: () => void, cache: LayerCache | null): Promise<OpenedInput> {
+/** How a stream is read: with the cache (cached layers only hashed as they pass), and whether its layer blobs are kept for reading again. */
+interface OnePass {
+	cache: LayerCache | null;
+	spool: boolean;
+}
+
+async function openStream(location: string, stream: AsyncIterable<Uint8Array>, onLayer: () => void, pass: OnePass): Promise<OpenedInput> {
 	const iterator = stream[Symbol.asyncIterator]();
 	const first = await iterator.next();
 	if (first.done) throw new InputError(location, 'is empty');
@@ -416,7 +427,7 @@ async function openStream(location: string, stream: AsyncIterable<Uint8Array>, o
 	const compression = sniffCompression(head);
 	if (compression === 'bzip2' || compression === 'xz') throw new InputError(location, `is ${compression}-compressed; decompress it first or pipe it through ${compression === 'xz' ? 'xz -dc' : 'bzip2 -dc'}`);
 	const archive = compression === 'none' ? rest : decompress(rest, compression);
-	return {files: await OnePassFiles.read(location, archive, onLayer, cache), container: 'archive', compressedArchive: compression !== 'none'};
+	return {files: await OnePassFiles.read(location, archive, onLayer, pass.cache, pass.spool ? new BlobSpool(location) : undefined), container: 'archive', compressedArchive: compression !== 'none'};
 }
 
 function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {

@@ -10,13 +10,14 @@ import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
 import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
 import {untilEndOfArchive} from './archive-end.js';
 import type {DigestAlgorithm} from './digests.js';
-import type {ImageFiles} from './image-files.js';
+import type {BlobSpool} from './blob-spool.js';
+import type {FileRange, ImageFiles} from './image-files.js';
 import {normalizeName} from './tar-index.js';
 
 type Stored =
 	| {kind: 'small'; bytes: Buffer}
 	/** Still being read on a worker while later entries stream by; rejects with LayerFormatError for a bad layer. */
-	| {kind: 'layer'; size: number; result: Promise<LayerReadResult>; fromCache?: boolean}
+	| {kind: 'layer'; size: number; result: Promise<LayerReadResult>; fromCache?: boolean; spooled?: FileRange}
 	| {kind: 'link'; target: string};
 
 const MAX_LINK_HOPS = 16;
@@ -28,7 +29,9 @@ const KEPT_DOCUMENTS_FACTOR = 16;
  * gzip-compressed archive). Producers write the index last, so no blob can
  * be known to be a layer when it passes: every blob that looks like a layer
  * is read into its changeset as it streams by, small JSON documents are
- * kept, and the resolver picks from what was kept. Nothing touches the disk.
+ * kept, and the resolver picks from what was kept. Nothing touches the disk,
+ * unless the load keeps blobs to read them again (cat, extract): then each
+ * layer blob is also written to a private spool as it passes (blob-spool.ts).
  */
 export class OnePassFiles implements ImageFiles {
 	private constructor(
@@ -36,9 +39,10 @@ export class OnePassFiles implements ImageFiles {
 		private readonly stored: Map<string, Stored>,
 		/** sha512 digests of the blobs stored under blobs/sha512/, hashed as they passed: a stream is not read twice. */
 		private readonly sha512s: Map<string, string>,
+		private readonly spool: BlobSpool | undefined,
 	) {}
 
-	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void, cache?: LayerCache | null): Promise<OnePassFiles> {
+	static async read(input: string, archive: AsyncIterable<Uint8Array>, onLayer?: () => void, cache?: LayerCache | null, spool?: BlobSpool): Promise<OnePassFiles> {
 		const stored = new Map<string, Stored>();
 		const sha512s = new Map<string, string>();
 		const extract = tar.extract();
@@ -60,7 +64,7 @@ export class OnePassFiles implements ImageFiles {
 					stored.set(name, {kind: 'link', target: normalizeName(target)});
 				} else if (header.type === 'file' || header.type === 'contiguous-file') {
 					const bytes = name.startsWith('blobs/sha512/') ? hashedAs(entry, digest => sha512s.set(name, digest)) : entry;
-					const kept = await storeEntry(bytes, header.size ?? 0, pool, documentLimit, cache ? cachedTar(cache, name) : undefined);
+					const kept = await storeEntry(bytes, header.size ?? 0, pool, documentLimit, cache ? cachedTar(cache, name) : undefined, spool);
 					if (kept.kind === 'small' && (budget.left -= kept.bytes.length) < 0) {
 						throw new InputError(input, `archive holds more than ${formatLimit(documentLimit * KEPT_DOCUMENTS_FACTOR)} of JSON documents (the limit is ${KEPT_DOCUMENTS_FACTOR} times ${LIMIT_VARIABLES.documentBytes}, ${formatLimit(documentLimit)})`);
 					}
@@ -73,6 +77,7 @@ export class OnePassFiles implements ImageFiles {
 			await feeding;
 			await Promise.all(layers);
 		} catch (error) {
+			await spool?.remove();
 			if (error instanceof InputError) throw error;
 			if (error instanceof DecompressError) throw new InputError(input, `archive is ${(error as Error).message}`);
 			const message = (error as Error).message;
@@ -83,8 +88,11 @@ export class OnePassFiles implements ImageFiles {
 		finally {
 			void Promise.allSettled(layers).then(() => pool.close());
 		}
-		if (stored.size === 0) throw new InputError(input, 'archive is empty');
-		return new OnePassFiles(input, stored, sha512s);
+		if (stored.size === 0) {
+			await spool?.remove();
+			throw new InputError(input, 'archive is empty');
+		}
+		return new OnePassFiles(input, stored, sha512s, spool);
 	}
 
 	has(name: string): boolean {
@@ -116,6 +124,17 @@ export class OnePassFiles implements ImageFiles {
 	fromCache(name: string): boolean {
 		const item = this.resolve(name);
 		return item?.kind === 'layer' && item.fromCache === true;
+	}
+
+	/** Where the copy of a layer blob kept as it passed is (only when the load keeps blobs). */
+	spooled(name: string): FileRange | undefined {
+		const item = this.resolve(name);
+		return item?.kind === 'layer' ? item.spooled : undefined;
+	}
+
+	/** Removes the kept copies (the load calls it when it does not hand the source over; the reader when it is done). */
+	async close(): Promise<void> {
+		await this.spool?.remove();
 	}
 
 	blobDigest(name: string, algorithm: DigestAlgorithm): string | undefined {
@@ -162,8 +181,8 @@ function cachedTar(cache: LayerCache, name: string): (() => Promise<LayerReadRes
 }
 
 /** Keeps a JSON document, or hands a layer to the reader as it streams by; always consumes the whole entry. */
-async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool, documentLimit: number, cached?: () => Promise<LayerReadResult | null>): Promise<Stored> {
-	const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: LayerPool, documentLimit: number, cached?: () => Promise<LayerReadResult | null>, spool?: BlobSpool): Promise<Stored> {
+	let iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 	const first = await iterator.next();
 	if (first.done) return {kind: 'small', bytes: Buffer.alloc(0)};
 	const head = first.value;
@@ -173,8 +192,24 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: Lay
 		for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value);
 		return {kind: 'small', bytes: Buffer.concat(chunks)};
 	}
+	// A layer: with a spool, every chunk is written to its file before it is passed on (so the copy is the bytes hashed, and writes pace the stream).
+	const copy = spool ? await spool.create() : undefined;
+	if (copy) {
+		await copy.write(head);
+		const source = iterator;
+		iterator = {
+			next: async () => {
+				const next = await source.next();
+				if (!next.done) await copy.write(next.value);
+				return next;
+			},
+		};
+	}
 	const known = cached && sniffCompression(head) === 'none' ? await cached() : null;
-	if (known) return {kind: 'layer', size, result: Promise.resolve(await hashedTar(known, head, iterator, size)), fromCache: true};
+	if (known) {
+		const result = await hashedTar(known, head, iterator, size);
+		return {kind: 'layer', size, result: Promise.resolve(result), fromCache: true, spooled: await copy?.close()};
+	}
 	// readLayer may stop early on a bad blob; the rest must still be drained for the next entry.
 	const chunks: AsyncIterable<Uint8Array> = {
 		[Symbol.asyncIterator]: () => {
@@ -190,6 +225,7 @@ async function storeEntry(entry: AsyncIterable<unknown>, size: number, pool: Lay
 	kept.result.catch(() => {});
 	await pumped;
 	for (let next = await iterator.next(); !next.done; next = await iterator.next());
+	if (copy) kept.spooled = await copy.close();
 	return kept;
 }
 

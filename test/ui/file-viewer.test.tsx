@@ -13,7 +13,7 @@ import React from 'react';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Analysis} from '../../source/analysis/analyse.js';
 import {loadAndAnalyse} from '../../source/cli/load-and-analyse.js';
-import {imageFileAccess, type FileAccess} from '../../source/content/file-access.js';
+import {imageFileAccess, unavailableAccess, type FileAccess} from '../../source/content/file-access.js';
 import type {KeptBlobs} from '../../source/image/load.js';
 import {createStyle, type Style} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
@@ -237,17 +237,29 @@ describe('the change pane (d)', () => {
 	});
 });
 
-describe('where the files cannot be read back', () => {
-	it('says why in the pane: a stream, read once', async () => {
+describe('other sources', () => {
+	it('views a file of a stream (stdin), from the blobs kept in a private spool while the browser runs', async () => {
 		const archive = await writeImage({layers: [{entries: [{type: 'file', path: 'etc/notes', content: NOTES}]}]}, {format: 'oci-archive', outPath: path.join(scratch, 'stream.tar')});
 		const image = await open('-', readFileSync(archive.path));
-		const {app, frame, press, select, waitFor, shown} = mount(image.analysis, image.files);
+		const {app, frame, press, select, shown} = mount(image.analysis, image.files);
 		await press(KEYS.tab);
 		await select('notes');
 		await press(KEYS.enter);
-		await waitFor(() => frame().includes('cannot show it: standard input is read as a stream'));
+		await shown('/etc/notes · layer 0');
+		expect(frame()).toContain(' 1 │ note 1');
 		app.unmount();
 		await image.files.close();
+	});
+
+	it('says why in the pane when the files cannot be read', async () => {
+		const image = await open(await fixture('plain', 'none'));
+		await image.files.close();
+		const {app, frame, press, select, waitFor} = mount(image.analysis, unavailableAccess('the engine went away'));
+		await press(KEYS.tab);
+		await select('notes');
+		await press(KEYS.enter);
+		await waitFor(() => frame().includes('cannot show it: the engine went away'));
+		app.unmount();
 	});
 
 	it('reads an uncompressed layer by one seek: the same bytes as the file', async () => {
