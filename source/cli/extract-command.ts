@@ -1,5 +1,5 @@
 import type {Writable} from 'node:stream';
-import {planExtraction, writeExtraction, quote, type ExtractSummary} from '../content/extract.js';
+import {extractedWords, planExtraction, writeExtraction, quote, type ExtractSummary} from '../content/extract.js';
 import {layerSource} from '../content/layer-source.js';
 import {InputError} from '../errors.js';
 import {loadImage, type KeptBlobs, type LoadOptions} from '../image/load.js';
@@ -26,8 +26,7 @@ export async function extractCommand(mode: ExtractMode, load: LoadOptions, layer
 		}
 		const plan = planExtraction(fs, mode.paths, image.input);
 		const summary = await writeExtraction(image, source, fs, plan, mode.to, {force: mode.force, sameOwner: mode.sameOwner, verify: load.verify !== false, onSkipped: line => err.write(`layerscope: ${line}\n`)});
-		const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-		err.write(`layerscope: ${plural(summary.files, 'file')}, ${plural(summary.dirs, 'dir')}, ${plural(summary.links, 'link')} written under ${quote(mode.to)}, ${summary.skipped} skipped\n`);
+		err.write(`layerscope: ${extractedWords(summary).replace(' written', ` written under ${quote(mode.to)}`)}\n`);
 		return summary;
 	} finally {
 		await source.close();

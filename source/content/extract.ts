@@ -45,6 +45,12 @@ export interface ExtractSummary {
 	skipped: number;
 }
 
+/** What was written, in words: "3 files, 1 dir, 0 links written, 1 skipped". */
+export function extractedWords(done: ExtractSummary): string {
+	const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+	return `${plural(done.files, 'file')}, ${plural(done.dirs, 'dir')}, ${plural(done.links, 'link')} written, ${done.skipped} skipped`;
+}
+
 /** One path of the filesystem to write: its id there, its image path, its place under DIR (components). */
 export interface PlannedEntry {
 	id: number;

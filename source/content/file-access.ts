@@ -2,6 +2,8 @@ import type {Analysis} from '../analysis/analyse.js';
 import {InputError} from '../errors.js';
 import type {EntryType} from '../model.js';
 import type {TreeNodeState, TreeView} from '../tree/tree-view.js';
+import {filesystemAt} from '../tree/filesystem-at.js';
+import {planExtraction, writeExtraction, type ExtractSummary} from './extract.js';
 import {compareFile, normalPath, type EntryFacts, type FileChange, type FileVersion, type VersionSide} from './file-change.js';
 import {notAFile, resolvePath, type FoundFile, type PathLookup} from './find-file.js';
 import type {KeptBlobs} from '../image/load.js';
@@ -35,6 +37,8 @@ export interface FileAccess {
 	open(step: number, path: string, limit: number): Promise<OpenedFile>;
 	/** What step `step` changed at `path` (against the step before), and the two sides' names. */
 	change(step: number, path: string): Promise<{change: FileChange; labels: {before: string; after: string}}>;
+	/** Writes the file or directory at `path`, as step `step` shows it, into `dir` under its own name (extract's rules; nothing is overwritten). */
+	extract(step: number, path: string, dir: string): Promise<ExtractSummary>;
 	close(): Promise<void>;
 }
 
@@ -60,6 +64,12 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 			const side = (at: number): VersionSide => ({image, source, version: at < 0 ? null : versionInTree(analysis, at, path)});
 			const change = await compareFile(side(step - 1), side(step), {verify: options.verify});
 			return {change, labels: {before: step > 0 ? `after layer ${step - 1}` : 'before layer 0', after: `layer ${step}`}};
+		},
+		async extract(step, path, dir) {
+			// Stacked again for this one write: extract reads a filesystem, and x is pressed rarely.
+			const fs = filesystemAt(image, step);
+			const plan = planExtraction(fs, [path], image.input, 'name');
+			return writeExtraction(image, source, fs, plan, dir, {force: false, sameOwner: false, verify: options.verify, placement: 'name'});
 		},
 		close: () => source.close(),
 	};
@@ -87,6 +97,7 @@ export function unavailableAccess(reason: string): FileAccess {
 		stepName: step => `step ${step}`,
 		open: () => Promise.reject(new Error(reason)),
 		change: () => Promise.reject(new Error(reason)),
+		extract: () => Promise.reject(new Error(reason)),
 		close: async () => {},
 	};
 }

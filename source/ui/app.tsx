@@ -1,7 +1,11 @@
 import {Box, Text, useInput} from 'ink';
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {Analysis} from '../analysis/analyse.js';
+import path from 'node:path';
+import process from 'node:process';
 import type {FileAccess} from '../content/file-access.js';
+import {extractedWords} from '../content/extract.js';
+import {InputError} from '../errors.js';
 import {progressLine} from '../cli/progress.js';
 import type {LoadProgress} from '../image/load.js';
 import type {Style} from '../report/style.js';
@@ -37,6 +41,8 @@ export interface BrowserProps {
 	config?: BrowserConfig;
 	/** The files behind the tree, for the viewer (Enter or v on a file); without it the viewer says they cannot be read. */
 	files?: FileAccess;
+	/** Where x extracts to (the current directory by default). */
+	extractInto?: string;
 }
 
 /** The directories above a path, nearest first. */
@@ -46,7 +52,7 @@ function ancestorsOf(tree: TreeView, id: number): number[] {
 	return ancestors;
 }
 
-export function Browser({analysis, subject: givenSubject, tree: givenTree, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG, files}: BrowserProps) {
+export function Browser({analysis, subject: givenSubject, tree: givenTree, width, height, style: givenStyle, onQuit, initial, config = DEFAULT_BROWSER_CONFIG, files, extractInto = process.cwd()}: BrowserProps) {
 	const keymap = config.keymap;
 	const subject = useMemo(() => givenSubject ?? imageSubject(analysis!, givenTree), [givenSubject, analysis, givenTree]);
 	const tree = subject.tree;
@@ -156,6 +162,20 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 				onQuit();
 				return;
 			}
+			// x asked; y extracts (the write runs off the key path, its outcome on the status line), any other key cancels.
+			const asked = latest.current.confirming;
+			if (asked) {
+				const target = path.join(extractInto, path.posix.basename(asked.path) || 'root');
+				if (char === 'y') {
+					setState(current => ({...current, confirming: null, notice: `x: extracting ${escapeForTerminal(asked.path)} to ${escapeForTerminal(target)}…`}));
+					(files ? files.extract(asked.step, asked.path, extractInto) : Promise.reject(new Error('files cannot be read back here'))).then(
+						done => setState(current => ({...current, notice: `x: ${escapeForTerminal(asked.path)} → ${escapeForTerminal(target)}: ${extractedWords(done)}`})),
+						(error: unknown) => setState(current => ({...current, notice: `x: not extracted: ${escapeControlCharacters(error instanceof InputError ? error.problem : (error as Error).message)}`})),
+					);
+				} else setState(current => ({...current, confirming: null, notice: 'x: not extracted'}));
+				latest.current = {...latest.current, confirming: null};
+				return;
+			}
 			const step = (current: ViewState): ViewState => {
 				if (current.finding) {
 					if (press.name === 'escape') return typeFind(current, {cancel: true}, context);
@@ -242,7 +262,8 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
 	while (right.length < bodyHeight) right.push('│');
 
-	const bar = style('inverse', fit(` ${state.notice ?? barHints(state.viewing ? 'viewer' : state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
+	const asking = state.confirming && `x: extract ${escapeForTerminal(state.confirming.path)} (as ${fileAccessStep(files, state.confirming.step)} left it) to ${escapeForTerminal(path.join(extractInto, path.posix.basename(state.confirming.path) || 'root'))}? y extracts, any other key cancels`;
+	const bar = style('inverse', fit(` ${asking || state.notice || barHints(state.viewing ? 'viewer' : state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
 	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
 		<Box width={width} height={height} flexDirection="column">
@@ -255,6 +276,10 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			<PaintedLines lines={[bar]} />
 		</Box>
 	);
+}
+
+function fileAccessStep(files: FileAccess | undefined, step: number): string {
+	return files?.stepName(step) ?? `step ${step}`;
 }
 
 /** The first frame while the image loads: what is read, how much of how much, and a bar. */

@@ -36,6 +36,7 @@ export type Command =
 	| 'open-detail'
 	| 'view-file'
 	| 'diff-file'
+	| 'extract'
 	| 'close-viewer'
 	| 'wrap-lines'
 	| 'help'
@@ -75,6 +76,7 @@ export const KEYMAP: Binding[] = [
 	{command: 'toggle-dir', keys: ['Enter', 'Space'], presses: [key('return'), key('space')], pane: 'files', label: 'open / close dir; view a file', bar: true},
 	{command: 'view-file', keys: ['v'], presses: [key('v')], pane: 'files', label: 'view the file'},
 	{command: 'diff-file', keys: ['d'], presses: [key('d')], pane: 'files', label: "the layer's change to the file", bar: true},
+	{command: 'extract', keys: ['x'], presses: [key('x')], pane: 'files', label: 'extract to the current directory (y confirms)'},
 	{command: 'close-viewer', keys: ['Esc', 'q'], presses: [key('escape'), key('q')], pane: 'viewer', label: 'close the viewer', bar: true},
 	{command: 'wrap-lines', keys: ['w'], presses: [key('w')], pane: 'viewer', label: 'wrap / cut long lines', bar: true},
 	{command: 'toggle-all', keys: ['Ctrl+Space', 'z'], presses: [key('space', true), key('z')], pane: 'files', label: 'fold all'},

@@ -41,6 +41,8 @@ export interface ViewState {
 	detailScroll: number;
 	/** The viewer pane over the file pane: a file as a step shows it, or the step's change to it. */
 	viewing: Viewing | null;
+	/** "x" asks first: what would be extracted, until y (or any other key, which cancels). */
+	confirming: {step: number; path: string} | null;
 }
 
 export interface Viewing {
@@ -75,6 +77,7 @@ export function initialState(): ViewState {
 		detailCursor: 0,
 		detailScroll: 0,
 		viewing: null,
+		confirming: null,
 	};
 }
 
@@ -151,6 +154,8 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 		case 'toggle-dir':
 			if (row && !row.isDir) return view(state, row, 'view');
 			return row?.isDir ? {...state, collapsed: toggled(state.collapsed, row.id)} : state;
+		case 'extract':
+			return row ? {...state, confirming: {step: row.status === 'removed' ? state.layer - 1 : state.layer, path: row.path}} : state;
 		case 'view-file':
 			return row && !row.isDir ? view(state, row, 'view') : state;
 		case 'diff-file':

@@ -99,6 +99,8 @@ const CHECKS: Record<Command, Check> = {
 	'view-file': {prepare: FIND_OS_RELEASE, effect: (_, after) => after.filesTitle.startsWith('View: /etc/os-release · layer 5') && /│ *1 │ \S/.test(after.text), undo: ['Escape', 'Escape']},
 	// The last layer's own change to a file it removed (in its changes view, where removed paths are listed).
 	'diff-file': {prepare: ['C-l', 'Home', 'f', ...'Packages', 'Enter'], effect: (_, after) => after.filesTitle.startsWith('Change: /var/lib/apt/lists/') && after.text.includes('+++ /dev/null') && after.text.includes('@@ -1,'), undo: ['Escape', 'Escape', 'Tab', 'Tab', 'C-a']},
+	// Only asked here (n cancels): the test's shell runs in the repository, where nothing is written.
+	extract: {prepare: FIND_OS_RELEASE, effect: (_, after) => after.text.includes('x: extract /etc/os-release (as layer 5 left it) to ') && after.text.includes('y extracts'), undo: ['n', 'Escape']},
 	'close-viewer': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => before.filesTitle.startsWith('View: /etc/os-release') && after.filesTitle.startsWith('Files:'), undo: ['Escape']},
 	'wrap-lines': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => !before.filesTitle.includes('wrapped') && after.filesTitle.includes('wrapped'), undo: ['Escape', 'Escape']},
 	// Checked below: each quits a browser of its own.

@@ -44,7 +44,8 @@ describe('the keymap is data', () => {
 		expect(commandFor({name: 'a', ctrl: true}, 'layers')).toBe('aggregated-view');
 		expect(commandFor({name: 'a', ctrl: true}, 'files')).toBe('toggle-added');
 		expect(commandFor({name: 'j', ctrl: false}, 'files')).toBe('down');
-		expect(commandFor({name: 'x', ctrl: false}, 'files')).toBeUndefined();
+		expect(commandFor({name: 'x', ctrl: false}, 'files')).toBe('extract');
+		expect(commandFor({name: 'x', ctrl: false}, 'layers')).toBeUndefined();
 	});
 
 	it('has no key bound twice in one pane', () => {

@@ -3,7 +3,7 @@
  * binary as a hex dump; a file over the limit shown in part; control characters in content escaped as
  * names are; a stream's files said to be out of reach. Real reads, from fixture images in every case.
  */
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs';
 import {Readable} from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,8 +57,8 @@ const KEYS = {tab: '\t', enter: '\r', escape: '\u001B', down: '\u001B[B'};
 const SGR: Record<string, number> = {red: 31, green: 32, cyan: 36, inverse: 7, bold: 1, dim: 2};
 const tagged = Object.assign((format: string, text: string) => `\u001B[${SGR[format] ?? 0}m${text}\u001B[0m`, {enabled: true}) as unknown as Style;
 
-function mount(analysis: Analysis, files: FileAccess | undefined, layer: 'first' | 'last' = 'first', width = 120, style: Style = createStyle(false)) {
-	const app = render(<Browser analysis={analysis} files={files} width={width} height={30} style={style} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer, fold: 'none'}} />);
+function mount(analysis: Analysis, files: FileAccess | undefined, layer: 'first' | 'last' = 'first', width = 120, style: Style = createStyle(false), extractInto?: string) {
+	const app = render(<Browser analysis={analysis} files={files} extractInto={extractInto} width={width} height={30} style={style} onQuit={() => {}} config={{...DEFAULT_BROWSER_CONFIG, layer, fold: 'none'}} />);
 	const frame = () => app.lastFrame() ?? '';
 	/** Until the frame shows `text` (a read ends a few frames later), failing with the frame if it never does. */
 	const waitFor = async (test: () => boolean) => {
@@ -233,6 +233,40 @@ describe('the change pane (d)', () => {
 		await select('huge');
 		await press('d');
 		await waitFor(() => frame().includes('Change: /var/huge · layer 1 · added'));
+		app.unmount();
+	});
+});
+
+describe('extract (x)', () => {
+	let image: Awaited<ReturnType<typeof open>>;
+	beforeAll(async () => {
+		image = await open(await fixture('x', 'gzip'));
+	});
+	afterAll(() => image.files.close());
+
+	it('asks first, naming the target; y writes the file or directory there, any other key cancels', async () => {
+		const into = mkdtempSync(path.join(scratch, 'into-'));
+		const {app, frame, press, select, waitFor} = mount(image.analysis, image.files, 'last', 200, createStyle(false), into);
+		await press(KEYS.tab);
+		await select('notes');
+		await press('x');
+		expect(frame()).toContain(`x: extract /etc/notes (as layer 1 left it) to ${path.join(into, 'notes')}? y extracts, any other key cancels`);
+		await press('n');
+		expect(frame()).toContain('x: not extracted');
+		expect(readdirSync(into)).toEqual([]);
+		await press('x', 'y');
+		await waitFor(() => frame().includes('1 file, 0 dirs, 0 links written'));
+		expect(readFileSync(path.join(into, 'notes'), 'utf8')).toBe('rewritten\n');
+		// Nothing is overwritten.
+		await press('x', 'y');
+		await waitFor(() => frame().includes('x: not extracted:'));
+		expect(readFileSync(path.join(into, 'notes'), 'utf8')).toBe('rewritten\n');
+		await select('etc');
+		await press('x', 'y');
+		await waitFor(() => frame().includes('/etc → '));
+		expect(readdirSync(path.join(into, 'etc')).sort()).toEqual(['hostile', 'link', 'long', 'notes']);
+		expect(readlinkSync(path.join(into, 'etc/link'))).toBe('notes');
+		expect(readFileSync(path.join(into, 'etc/hostile'), 'utf8')).toBe(HOSTILE);
 		app.unmount();
 	});
 });
