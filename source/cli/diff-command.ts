@@ -3,6 +3,7 @@ import {compareImages, compareLayers, type Comparison} from '../compare/comparis
 import {UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
 import {compareFile, normalPath, type FileVersion} from '../content/file-change.js';
+import {comparisonFileAccess, imageFileAccess, type FileAccess} from '../content/file-access.js';
 import {layerSource, type LayerSource} from '../content/layer-source.js';
 import {loadImage, type KeptBlobs} from '../image/load.js';
 import type {Image} from '../model.js';
@@ -62,7 +63,41 @@ async function together<T>(images: readonly string[], load: LoadOptions, loadOne
 
 /** Reads and analyses the images a diff names, together, then compares them. */
 export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise<Comparison> {
-	const analyses = await loadTogether(mode.images, load);
+	return compareAnalyses(mode, await loadTogether(mode.images, load));
+}
+
+/**
+ * The comparison, and its files for the compare view's viewer (Enter, d, x): each image read together as
+ * loadComparison reads them, with its blobs kept to read files back (closed by the caller, or here when a
+ * load fails).
+ */
+export async function loadComparisonWithFiles(mode: DiffMode, load: LoadOptions): Promise<{comparison: Comparison; files: FileAccess}> {
+	const opened: FileAccess[] = [];
+	let failed = false;
+	const verify = {verify: load.verify !== false};
+	try {
+		const sides = await together(mode.images, load, async (input, options) => {
+			let kept: KeptBlobs | undefined;
+			const analysis = await loadAndAnalyse(input, {...options, keepBlobs: blobs => (kept = blobs)});
+			const files = imageFileAccess(analysis, kept!, verify);
+			// The other load failed while this one ran: nothing will read these files.
+			if (failed) await files.close();
+			else opened.push(files);
+			return {analysis, files};
+		});
+		const comparison = compareAnalyses(mode, sides.map(side => side.analysis));
+		const [a, b = a] = sides;
+		const steps: [number, number] = comparison.range ? [comparison.range.from, comparison.range.to] : [a!.analysis.image.layers.length - 1, b!.analysis.image.layers.length - 1];
+		const names: [string, string] = comparison.range ? [`after layer ${steps[0]}`, `after layer ${steps[1]}`] : ['image A', 'image B'];
+		return {comparison, files: comparisonFileAccess(a!.files, b!.files, steps, names, verify)};
+	} catch (error) {
+		failed = true;
+		await Promise.all(opened.map(files => files.close()));
+		throw error;
+	}
+}
+
+function compareAnalyses(mode: DiffMode, analyses: Analysis[]): Comparison {
 	if (!mode.range) return compareImages(analyses[0]!, analyses[1]!);
 	const analysis = analyses[0]!;
 	const last = analysis.image.layers.length - 1;

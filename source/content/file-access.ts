@@ -42,8 +42,13 @@ export interface FileAccess {
 	close(): Promise<void>;
 }
 
+/** One image's files: also the path as a layer left it, with where its bytes can be read (a comparison pairs two of them). */
+export interface ImageFileAccess extends FileAccess {
+	versionSide(step: number, path: string): VersionSide;
+}
+
 /** One image's files, by layer, read again from the blobs its load kept; or, when they cannot be read twice (a stream), none, with the reason. */
-export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {verify: boolean}): FileAccess {
+export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {verify: boolean}): ImageFileAccess | FileAccess {
 	const {image} = analysis;
 	let source: LayerSource;
 	try {
@@ -53,6 +58,7 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 		void kept.files.close?.();
 		return unavailableAccess(error.problem);
 	}
+	const versionSide = (step: number, path: string): VersionSide => ({image, source, version: step < 0 ? null : versionInTree(analysis, step, path)});
 	return {
 		stepName: step => `layer ${step}`,
 		async open(step, path, limit) {
@@ -60,9 +66,9 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 			const content = await readContent(image, source, found, {limit, verify: options.verify});
 			return {path: found.path, layer: found.layer, ...content, kind: classifyContent(content.bytes, content.truncated)};
 		},
+		versionSide,
 		async change(step, path) {
-			const side = (at: number): VersionSide => ({image, source, version: at < 0 ? null : versionInTree(analysis, at, path)});
-			const change = await compareFile(side(step - 1), side(step), {verify: options.verify});
+			const change = await compareFile(versionSide(step - 1, path), versionSide(step, path), {verify: options.verify});
 			return {change, labels: {before: step > 0 ? `after layer ${step - 1}` : 'before layer 0', after: `layer ${step}`}};
 		},
 		async extract(step, path, dir) {
@@ -73,6 +79,34 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 		},
 		close: () => source.close(),
 	};
+}
+
+/**
+ * A comparison's files: its step 0 is image A (as layer `steps[0]` of it left it), its step 1 image B (after
+ * layer `steps[1]`); two layers of one image are the same image twice. `d` on step 1 is B's path against A's.
+ */
+export function comparisonFileAccess(a: ImageFileAccess | FileAccess, b: ImageFileAccess | FileAccess, steps: readonly [number, number], names: readonly [string, string], options: {verify: boolean}): FileAccess {
+	const sides = [a, b] as const;
+	const reason = a.unavailable ?? b.unavailable;
+	if (reason) return {...unavailableAccess(reason), close: () => closeBoth(a, b)};
+	const pair = sides as readonly [ImageFileAccess, ImageFileAccess];
+	return {
+		stepName: step => names[step] ?? `step ${step}`,
+		open: (step, path, limit) => pair[step]!.open(steps[step]!, path, limit),
+		async change(step, path) {
+			// Step 0, image A, against nothing; step 1, B, against A.
+			const before = pair[0].versionSide(step > 0 ? steps[0] : -1, path);
+			const change = await compareFile(before, pair[step]!.versionSide(steps[step]!, path), {verify: options.verify});
+			return {change, labels: {before: step > 0 ? names[0] : 'nothing', after: names[step]!}};
+		},
+		extract: (step, path, dir) => pair[step]!.extract(steps[step]!, path, dir),
+		close: () => closeBoth(a, b),
+	};
+}
+
+async function closeBoth(a: FileAccess, b: FileAccess): Promise<void> {
+	await a.close();
+	if (b !== a) await b.close();
 }
 
 /**

@@ -3,7 +3,7 @@ import process from 'node:process';
 import tty from 'node:tty';
 import {render, useApp, useStdout} from 'ink';
 import React, {useCallback, useEffect, useState} from 'react';
-import {loadComparison} from '../cli/diff-command.js';
+import {loadComparisonWithFiles} from '../cli/diff-command.js';
 import {loadAndAnalyse} from '../cli/load-and-analyse.js';
 import type {DiffMode} from '../cli/mode.js';
 import {imageFileAccess, type FileAccess} from '../content/file-access.js';
@@ -134,9 +134,9 @@ export function runBrowser(input: string, load: LoadOptions, style: Style, optio
 /** The compare view: the differences from A to B (step 1, its changes only, largest first), B's and A's whole trees a step away. */
 export function runCompareBrowser(mode: DiffMode, load: LoadOptions, style: Style, options: BrowserOptions = {}): Promise<void> {
 	return runScreen(mode.images.join(' → '), style, options.config, async onProgress => {
-		const comparison = await loadComparison(mode, {...load, onProgress});
+		const {comparison, files} = await loadComparisonWithFiles(mode, {...load, onProgress});
 		void comparison.tree;
-		return {subject: comparisonSubject(comparison), initial: {layer: 1, view: 'layer', sort: 'size', foldAll: false, focus: 'files'}};
+		return {subject: comparisonSubject(comparison), files, initial: {layer: 1, view: 'layer', sort: 'size', foldAll: false, focus: 'files'}};
 	});
 }
 

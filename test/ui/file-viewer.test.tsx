@@ -12,7 +12,9 @@ import prettyBytes from 'pretty-bytes';
 import React from 'react';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Analysis} from '../../source/analysis/analyse.js';
+import {loadComparisonWithFiles} from '../../source/cli/diff-command.js';
 import {loadAndAnalyse} from '../../source/cli/load-and-analyse.js';
+import {comparisonSubject} from '../../source/ui/comparison-subject.js';
 import {imageFileAccess, unavailableAccess, type FileAccess} from '../../source/content/file-access.js';
 import type {KeptBlobs} from '../../source/image/load.js';
 import {createStyle, type Style} from '../../source/report/style.js';
@@ -268,6 +270,37 @@ describe('extract (x)', () => {
 		expect(readlinkSync(path.join(into, 'etc/link'))).toBe('notes');
 		expect(readFileSync(path.join(into, 'etc/hostile'), 'utf8')).toBe(HOSTILE);
 		app.unmount();
+	});
+});
+
+describe('the compare view', () => {
+	it('views either image\'s file (Enter), and d shows B\'s against A\'s', async () => {
+		const a = await writeImage({layers: [{entries: [{type: 'dir', path: 'etc'}, {type: 'file', path: 'etc/notes', content: NOTES}]}]}, {format: 'oci-dir', outPath: path.join(scratch, 'compare-a')});
+		const b = await writeImage({layers: [{entries: [{type: 'dir', path: 'etc'}, {type: 'file', path: 'etc/notes', content: 'rewritten\n'}]}]}, {format: 'docker-legacy', outPath: path.join(scratch, 'compare-b.tar')});
+		const {comparison, files} = await loadComparisonWithFiles({kind: 'diff', images: [a.path, b.path], range: null, json: null, markdown: null, browser: true, file: undefined}, {cache: null, onProgress: () => {}});
+		const app = render(<Browser subject={comparisonSubject(comparison)} files={files} width={160} height={30} style={createStyle(false)} onQuit={() => {}} initial={{layer: 1, view: 'layer', sort: 'size', foldAll: false, focus: 'files'}} />);
+		const frame = () => app.lastFrame() ?? '';
+		const seen = async (text: string) => {
+			await until(() => frame().includes(text));
+			expect(frame()).toContain(text);
+		};
+		await seen('notes');
+		for (const key of ['f', ...'notes', '\r']) {
+			app.stdin.write(key);
+			await new Promise(resolve => setTimeout(resolve, 30));
+		}
+		await seen('find: notes (n next');
+		app.stdin.write('d');
+		await seen('Change: /etc/notes · image B · text changed');
+		expect(frame()).toContain('--- /etc/notes (image A)');
+		expect(frame()).toContain('+++ /etc/notes (image B)');
+		app.stdin.write(KEYS.escape);
+		await seen('Files:');
+		app.stdin.write('v');
+		await seen('View: /etc/notes · image B');
+		expect(frame()).toContain('1 │ rewritten');
+		app.unmount();
+		await files.close();
 	});
 });
 
