@@ -10,6 +10,9 @@ import type {KeptBlobs} from '../image/load.js';
 import {layerSource, type LayerSource} from './layer-source.js';
 import {classifyContent, readContent} from './read-content.js';
 
+/** How far a read back is into the layer's tar (a compressed layer is decompressed from its start): bytes so far, of the tar's size. */
+export type ReadProgress = (bytes: number, total: number) => void;
+
 /** A file opened for the viewer: its first part, and what it is. */
 export interface OpenedFile {
 	/** The path the bytes were found at (symlinks resolved). */
@@ -34,7 +37,7 @@ export interface FileAccess {
 	/** What a step is called in the viewer's title: "layer 3", "image B". */
 	stepName(step: number): string;
 	/** The file at `path` as step `step` shows it, its first `limit` bytes; an InputError says why it cannot be shown. */
-	open(step: number, path: string, limit: number): Promise<OpenedFile>;
+	open(step: number, path: string, limit: number, onProgress?: ReadProgress): Promise<OpenedFile>;
 	/** What step `step` changed at `path` (against the step before), and the two sides' names. */
 	change(step: number, path: string): Promise<{change: FileChange; labels: {before: string; after: string}}>;
 	/** Writes the file or directory at `path`, as step `step` shows it, into `dir` under its own name (extract's rules; nothing is overwritten). */
@@ -61,9 +64,9 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 	const versionSide = (step: number, path: string): VersionSide => ({image, source, version: step < 0 ? null : versionInTree(analysis, step, path)});
 	return {
 		stepName: step => `layer ${step}`,
-		async open(step, path, limit) {
+		async open(step, path, limit, onProgress) {
 			const found = foundAt(analysis.trees, step, path, image.input, (id, at) => analysis.trees.storedAt(id, at));
-			const content = await readContent(image, source, found, {limit, verify: options.verify});
+			const content = await readContent(image, onProgress ? counted(source, onProgress) : source, found, {limit, verify: options.verify});
 			return {path: found.path, layer: found.layer, ...content, kind: classifyContent(content.bytes, content.truncated)};
 		},
 		versionSide,
@@ -81,6 +84,22 @@ export function imageFileAccess(analysis: Analysis, kept: KeptBlobs, options: {v
 	};
 }
 
+/** The source, telling how far each read is into its layer's tar. */
+function counted(source: LayerSource, onProgress: ReadProgress): LayerSource {
+	return {
+		async *uncompressed(layer, from = 0, length) {
+			let at = from;
+			for await (const chunk of source.uncompressed(layer, from, length)) {
+				at += chunk.length;
+				onProgress(at, layer.size);
+				yield chunk;
+			}
+		},
+		verifiedInThisRun: layer => source.verifiedInThisRun(layer),
+		close: () => source.close(),
+	};
+}
+
 /**
  * A comparison's files: its step 0 is image A (as layer `steps[0]` of it left it), its step 1 image B (after
  * layer `steps[1]`); two layers of one image are the same image twice. `d` on step 1 is B's path against A's.
@@ -92,7 +111,7 @@ export function comparisonFileAccess(a: ImageFileAccess | FileAccess, b: ImageFi
 	const pair = sides as readonly [ImageFileAccess, ImageFileAccess];
 	return {
 		stepName: step => names[step] ?? `step ${step}`,
-		open: (step, path, limit) => pair[step]!.open(steps[step]!, path, limit),
+		open: (step, path, limit, onProgress) => pair[step]!.open(steps[step]!, path, limit, onProgress),
 		async change(step, path) {
 			// Step 0, image A, against nothing; step 1, B, against A.
 			const before = pair[0].versionSide(step > 0 ? steps[0] : -1, path);

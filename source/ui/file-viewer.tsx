@@ -66,7 +66,8 @@ export function FileViewer({access, viewing, width, height, style, keymap, onClo
 		}
 		if (rows.count === 0) lines.push(style('dim', fit('(empty file)', width - 1)));
 	} else {
-		lines.push(fit(viewed.state === 'error' ? `cannot show it: ${viewed.message}` : `reading ${escapeForTerminal(viewing.path)} from ${access?.stepName(viewing.step) ?? 'the image'}…`, width - 1));
+		const progress = viewed.state === 'loading' && viewed.progress ? ` (the layer read up to it: ${prettyBytes(viewed.progress.bytes)} of ${prettyBytes(viewed.progress.total)}, ${Math.floor((100 * viewed.progress.bytes) / Math.max(1, viewed.progress.total))} %)` : '';
+		lines.push(fit(viewed.state === 'error' ? `cannot show it: ${viewed.message}` : `reading ${escapeForTerminal(viewing.path)} from ${access?.stepName(viewing.step) ?? 'the image'}…${progress}`, width - 1));
 	}
 	return <PaintedLines lines={lines.map(line => `│${line.trimEnd()}`)} />;
 }

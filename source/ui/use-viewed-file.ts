@@ -10,8 +10,10 @@ import type {Viewing} from './view-state.js';
 /** The viewer shows at most this much of a file, and says so when there is more. */
 export const VIEWER_LIMIT = 1024 * 1024;
 
+const PROGRESS_EVERY_MS = 200;
+
 export type Viewed =
-	| {state: 'loading'}
+	| {state: 'loading'; progress?: {bytes: number; total: number}}
 	| {state: 'error'; message: string}
 	| {state: 'ready'; document: ViewerDocument; file?: OpenedFile; change?: FileChange};
 
@@ -33,10 +35,18 @@ export function useViewedFile(access: FileAccess | undefined, viewing: Viewing):
 		}
 		let current = true;
 		setViewed({state: 'loading'});
+		// A compressed layer is decompressed up to the file: say how far, a few times a second.
+		let shown = 0;
+		const progress = (bytes: number, total: number) => {
+			const now = Date.now();
+			if (!current || now - shown < PROGRESS_EVERY_MS) return;
+			shown = now;
+			setViewed({state: 'loading', progress: {bytes, total}});
+		};
 		const read: Promise<Viewed> =
 			viewing.kind === 'diff'
 				? access.change(viewing.step, viewing.path).then(({change, labels}) => ({state: 'ready', change, document: changeDocument(fileChangeRows(change, labels))}))
-				: access.open(viewing.step, viewing.path, VIEWER_LIMIT).then(file => ({state: 'ready', file, document: file.kind === 'text' ? textDocument(file.bytes) : hexDocument(file.bytes)}));
+				: access.open(viewing.step, viewing.path, VIEWER_LIMIT, progress).then(file => ({state: 'ready', file, document: file.kind === 'text' ? textDocument(file.bytes) : hexDocument(file.bytes)}));
 		read.then(
 			ready => current && setViewed(ready),
 			(error: unknown) => current && setViewed({state: 'error', message: viewerError(error)}),

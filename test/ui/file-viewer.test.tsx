@@ -329,6 +329,20 @@ describe('other sources', () => {
 		app.unmount();
 	});
 
+	it('tells how far into a compressed layer a read is, up to the file', async () => {
+		const image = await open(await fixture('progress', 'gzip'));
+		const seen: Array<[number, number]> = [];
+		const opened = await image.files.open(1, '/etc/notes', 100, (bytes, total) => seen.push([bytes, total]));
+		expect(opened.bytes.toString()).toBe('rewritten\n');
+		const layer = image.analysis.image.layers[1]!;
+		expect(seen.length).toBeGreaterThan(0);
+		expect(seen.every(([, total]) => total === layer.size)).toBe(true);
+		expect(seen.every(([bytes], index) => index === 0 || bytes >= seen[index - 1]![0])).toBe(true);
+		// The huge file comes first in the layer: the read passed it to reach the notes.
+		expect(seen.at(-1)![0]).toBeGreaterThan(HUGE.length);
+		await image.files.close();
+	});
+
 	it('reads an uncompressed layer by one seek: the same bytes as the file', async () => {
 		const image = await open(await fixture('none', 'none'));
 		const opened = await image.files.open(0, '/etc/notes', 100);
