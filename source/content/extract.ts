@@ -8,7 +8,7 @@ import {UsageError} from '../errors.js';
 import type {EntryType, Image} from '../model.js';
 import {escapeControlCharacters} from '../report/escape.js';
 import {walkIds, type FileSystem} from '../tree/filesystem.js';
-import {writeFileContent} from './file-content.js';
+import {passReadable, writeFileContent, writeFilesInOnePass, type PassTarget} from './file-content.js';
 import {resolvePath, type FoundFile} from './find-file.js';
 import type {LayerSource} from './layer-source.js';
 
@@ -108,6 +108,8 @@ export async function writeExtraction(image: Image, source: LayerSource, fs: Fil
 		await writer.pace();
 	}
 	await writer.settle();
+	await writer.writePasses();
+	await writer.writeLinks();
 	await writer.finishDirectories();
 	return summary;
 }
@@ -128,6 +130,10 @@ class Writer {
 	/** File writes under way (at most FILES_AT_ONCE), and the first that failed. */
 	private readonly running = new Set<Promise<void>>();
 	private failure: {error: unknown} | undefined;
+	/** Files of compressed layers, written by one pass over each layer (layer index → files). */
+	private readonly passes = new Map<number, PassTarget[]>();
+	/** Hard links, made once every file is written. */
+	private readonly links: Array<{first: string; where: string}> = [];
 	/** Directories of the plan, to be given their mode and mtime once their contents are in (deepest last in, first out). */
 	private readonly directories: Array<{where: string; id: number}> = [];
 	private readonly asOwner: boolean;
@@ -180,11 +186,17 @@ class Writer {
 		// A file or a hard link: the stored file it shows, written once; every other path showing it links to that copy.
 		const first = this.written.get(attr);
 		if (first !== undefined) {
-			await first.done;
-			await link(first.where, where).catch(error => {
-				throw exists(error, where);
-			});
+			this.links.push({first: first.where, where});
 			return 'links';
+		}
+		const found = this.found(entry, attr);
+		const layer = this.image.layers[found.layer]!;
+		if (layer.compression !== 'none' && passReadable(this.source, this.image, found, {verify: this.options.verify})) {
+			const targets = this.passes.get(found.layer) ?? [];
+			this.passes.set(found.layer, targets);
+			targets.push(this.passTarget(entry, attr, where, found));
+			this.written.set(attr, {where, done: Promise.resolve()});
+			return 'files';
 		}
 		// Parents are made by now (in plan order); the file's own calls run alongside the next ones'.
 		const done = this.writeFile(entry, attr, where);
@@ -198,6 +210,57 @@ class Writer {
 		);
 		this.running.add(running);
 		return 'files';
+	}
+
+	/** The files of compressed layers, a pass over each layer. */
+	async writePasses(): Promise<void> {
+		for (const [layer, targets] of this.passes) await writeFilesInOnePass(this.image, this.source, layer, targets);
+	}
+
+	async writeLinks(): Promise<void> {
+		for (const {first, where} of this.links) {
+			if (this.options.force) await this.clear(where);
+			await link(first, where).catch(error => {
+				throw exists(error, where);
+			});
+		}
+	}
+
+	private found(entry: PlannedEntry, attr: number): FoundFile {
+		const fs = this.fs;
+		return {path: entry.path, ref: attr, table: fs.tableOf(attr), index: fs.indexOf(attr), layer: fs.layerOfRef(attr)};
+	}
+
+	/** A file written by a layer's pass: made when the pass reaches it, its attributes set once its bytes are checked. */
+	private passTarget(entry: PlannedEntry, attr: number, where: string, found: FoundFile): PassTarget {
+		let fd: number | undefined;
+		return {
+			found,
+			open: async () => {
+				fd = await fdOpen(where, CREATE_FILE, 0o600).catch(error => {
+					throw exists(error, where);
+				});
+				return createWriteStream('', {fd, autoClose: false, emitClose: false});
+			},
+			finish: async () => {
+				await this.setAttributes(fd!, entry, attr);
+				await fdClose(fd!);
+			},
+			abort: async () => {
+				if (fd === undefined) return;
+				await fdClose(fd).catch(() => {});
+				await unlink(where).catch(() => {});
+			},
+		};
+	}
+
+	private async setAttributes(fd: number, entry: PlannedEntry, attr: number): Promise<void> {
+		const fs = this.fs;
+		// Owner first: chown clears setuid and setgid, and the mode is set after it.
+		if (this.asOwner) await fdChown(fd, fs.uidOfState(attr), fs.gidOfState(attr));
+		await fdChmod(fd, fs.modeOfState(attr) & KEPT_MODE_BITS);
+		const mtime = fs.node(entry.id).mtime;
+		await fdTimes(fd, mtime, mtime);
 	}
 
 	/** Waits while as many files as may be are being written; the first failure stops the run. */
@@ -232,8 +295,7 @@ class Writer {
 	}
 
 	private async writeFile(entry: PlannedEntry, attr: number, where: string): Promise<void> {
-		const fs = this.fs;
-		const found: FoundFile = {path: entry.path, ref: attr, table: fs.tableOf(attr), index: fs.indexOf(attr), layer: fs.layerOfRef(attr)};
+		const found = this.found(entry, attr);
 		// A plain descriptor: a FileHandle's own chmod waits for ever once a stream was made on it.
 		const fd = await fdOpen(where, CREATE_FILE, 0o600).catch(error => {
 			throw exists(error, where);
@@ -244,11 +306,7 @@ class Writer {
 			await writeFileContent(this.image, this.source, found, out, {verify: this.options.verify});
 			out.end();
 			await once(out, 'finish');
-			// Owner first: chown clears setuid and setgid, and the mode is set after it.
-			if (this.asOwner) await fdChown(fd, fs.uidOfState(attr), fs.gidOfState(attr));
-			await fdChmod(fd, fs.modeOfState(attr) & KEPT_MODE_BITS);
-			const mtime = fs.node(entry.id).mtime;
-			await fdTimes(fd, mtime, mtime);
+			await this.setAttributes(fd, entry, attr);
 			done = true;
 		} finally {
 			await fdClose(fd);

@@ -228,3 +228,95 @@ function waitFor(out: Writable): Promise<void> {
 		out.on('drain', settle).on('close', settle).on('error', settle);
 	});
 }
+
+/** One file of a one-pass read: where its bytes go, and what to do once they are all there (or not). */
+export interface PassTarget {
+	found: FoundFile;
+	open(): Promise<Writable>;
+	/** After the output ended and its bytes matched the recorded digest. */
+	finish(): Promise<void>;
+	/** The bytes did not all arrive, or failed their check. */
+	abort(): Promise<void>;
+}
+
+/**
+ * Whether files of a layer can be written in one pass over it: bytes this
+ * run's load verified (no whole-layer recheck first) and not sparse (whose
+ * maps are read from the layer's headers, see writeFileContent).
+ */
+export function passReadable(source: LayerSource, image: Image, found: FoundFile, options: ContentOptions): boolean {
+	const layer = image.layers[found.layer]!;
+	const recheck = options.verify && !source.verifiedInThisRun(layer);
+	return !recheck && found.table.sizeOf(found.index) === found.table.dataSizeOf(found.index);
+}
+
+/**
+ * Many files of one layer in one pass over its uncompressed tar (extract of
+ * a compressed layer: per file, each read would decompress from the layer's
+ * start again), in the order of their offsets, each checked against the
+ * digest the load recorded. Stops reading once the last file is written.
+ * Every target must be passReadable.
+ */
+export async function writeFilesInOnePass(image: Image, source: LayerSource, layerIndex: number, targets: readonly PassTarget[]): Promise<void> {
+	const layer = image.layers[layerIndex]!;
+	const offsetOf = (target: PassTarget) => target.found.table.dataOffsetOf(target.found.index);
+	const sorted = [...targets].sort((a, b) => offsetOf(a) - offsetOf(b));
+	let next = 0;
+	let current: {target: PassTarget; out: Writable; content: ReturnType<typeof createHash>; left: number} | undefined;
+	const what = (target: PassTarget) => `layer ${layer.index}, ${JSON.stringify(target.found.path)}`;
+	const complete = async () => {
+		const {target, out, content} = current!;
+		current = undefined;
+		out.end();
+		await once(out, 'finish');
+		try {
+			checkContent(image, what(target), target.found, content.digest('hex'));
+		} catch (error) {
+			await target.abort();
+			throw error;
+		}
+		await target.finish();
+	};
+	const begin = async () => {
+		const target = sorted[next++]!;
+		current = {target, out: await target.open(), content: createHash('sha256'), left: target.found.table.dataSizeOf(target.found.index)};
+		if (current.left === 0) await complete();
+	};
+	let position = 0;
+	try {
+		for await (const data of source.uncompressed(layer, 0)) {
+			const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+			const chunkStart = position;
+			position += chunk.length;
+			let at = 0;
+			while (at < chunk.length) {
+				if (!current) {
+					if (next === sorted.length) break;
+					const offset = offsetOf(sorted[next]!);
+					if (offset >= position) break;
+					at = Math.max(at, offset - chunkStart);
+					await begin();
+					continue;
+				}
+				const piece = chunk.subarray(at, at + Math.min(current.left, chunk.length - at));
+				at += piece.length;
+				current.left -= piece.length;
+				current.content.update(piece);
+				if (!current.out.write(piece)) await waitFor(current.out);
+				if (current.left === 0) await complete();
+			}
+			// Files of size 0 at the end of this chunk's range need no bytes.
+			while (!current && next < sorted.length && offsetOf(sorted[next]!) < position && sorted[next]!.found.table.dataSizeOf(sorted[next]!.found.index) === 0) await begin();
+			if (!current && next === sorted.length) break;
+		}
+		while (!current && next < sorted.length && sorted[next]!.found.table.dataSizeOf(sorted[next]!.found.index) === 0 && offsetOf(sorted[next]!) <= position) await begin();
+	} catch (error) {
+		await current?.target.abort();
+		throw error instanceof InputError ? error : new InputError(image.input, `layer ${layer.index}: ${(error as Error).message}`);
+	}
+	if (current || next < sorted.length) {
+		const short = current?.target ?? sorted[next]!;
+		await current?.target.abort();
+		throw new InputError(image.input, `${what(short)}: the layer ends before the file's bytes (it changed since it was read)`);
+	}
+}

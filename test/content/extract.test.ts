@@ -3,12 +3,19 @@
  * DIR already holds; what is written equals, entry by entry, what the image shows (type, mode without
  * setuid/setgid, mtime, content, link target, hard links); devices and FIFOs are skipped and named escaped.
  */
-import {existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync} from 'node:fs';
+import {gzipSync} from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {expectedApp, expectedPlanted, ESCAPING_FIFO, hostileLayers, type ExpectedEntry} from '../fixtures/hostile-extract.js';
 import {writeImage} from '../fixtures/image-writer.js';
+import {buildLayerTar} from '../fixtures/layer-builder.js';
+import {filesystemAt} from '../../source/cli/files-command.js';
+import {planExtraction, writeExtraction} from '../../source/content/extract.js';
+import {layerSource} from '../../source/content/layer-source.js';
+import {loadImage, type KeptBlobs} from '../../source/image/load.js';
 import {runBinary, type BinaryResult} from './run-binary.js';
 import {comparable, contentKey, treeOnDisk, type DiskEntry} from './tree-on-disk.js';
 
@@ -228,5 +235,42 @@ describe('extract: paths and flags', () => {
 		const want = uid === 0 ? [1234, 4321] : [uid, process.getgid!()];
 		for (const entry of treeOnDisk(same).values()) expect([entry.uid, entry.gid]).toEqual(want);
 		expectOneLine(await runBinary(['files', owned.path, '--same-owner']), /--same-owner applies to extract/);
+	});
+});
+
+describe('extract: a compressed layer that changes under it', () => {
+	it('its files come in one pass, each checked: a file whose bytes no longer match is not left behind, exit 2', async () => {
+		const entries = [
+			{type: 'file' as const, path: 'a/one', content: 'first file\n'},
+			{type: 'file' as const, path: 'a/two', content: 'second file\n'},
+			{type: 'file' as const, path: 'a/three', content: 'third file\n'},
+		];
+		// Stored gzip (level 0): the same tar with one byte changed is a valid blob of the same size, so only the content check can tell.
+		const tar = buildLayerTar(entries);
+		const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+		const written = await writeImage({layers: [{blob: gzipSync(tar, {level: 0}), diffId, compression: 'gzip'}]}, {format: 'oci-dir', outPath: path.join(scratch, 'changing')});
+		let kept: KeptBlobs | undefined;
+		const loaded = await loadImage(written.path, {keepBlobs: blobs => (kept = blobs)});
+		const source = layerSource(loaded, kept!);
+		try {
+			expect(loaded.layers[0]!.compression).toBe('gzip');
+			const fs = filesystemAt(loaded);
+			const good = newCase().dir;
+			const summary = await writeExtraction(loaded, source, fs, planExtraction(fs, ['/a'], loaded.input), good, {force: false, sameOwner: false, verify: true});
+			expect(summary).toEqual({files: 3, dirs: 1, links: 0, skipped: 0});
+			expectEntries(good, new Map(entries.map(entry => [entry.path, {type: 'file' as const, content: entry.content}])));
+			// Alter "second" in place in the blob the load checked.
+			const altered = Buffer.from(tar);
+			altered.write('S', altered.indexOf('second file'));
+			const blob = path.join(written.path, written.where.layers[0]!);
+			const fd = openSync(blob, 'r+');
+			writeSync(fd, gzipSync(altered, {level: 0}), 0, undefined, 0);
+			closeSync(fd);
+			const bad = newCase().dir;
+			await expect(writeExtraction(loaded, source, fs, planExtraction(fs, ['/a'], loaded.input), bad, {force: false, sameOwner: false, verify: true})).rejects.toThrow(/layer 0, "\/a\/two": the bytes read back do not match the digest the load recorded/);
+			expect(existsSync(path.join(bad, 'a', 'two'))).toBe(false);
+		} finally {
+			await source.close();
+		}
 	});
 });
