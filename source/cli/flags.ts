@@ -59,7 +59,7 @@ export const FLAGS = [
 	{name: 'markdown', kind: 'string', usage: '--markdown [FILE]', help: 'diff: a Markdown summary (a pull-request comment, $GITHUB_STEP_SUMMARY) to standard output or FILE', complete: 'file', optionalValue: true},
 	{name: 'from', kind: 'number', value: 'N', help: 'diff of one image: the filesystem after layer N (default: the layer before --to)'},
 	{name: 'to', kind: 'number', value: 'M', help: 'diff of one image: against the filesystem after layer M (default: the last)'},
-	{name: 'layer', kind: 'number', value: 'N', help: 'files and cat: the filesystem after layer N (0-based); the browser: open on layer N'},
+	{name: 'layer', kind: 'number', value: 'N', help: 'files, packages and cat: the filesystem after layer N (0-based); the browser: open on layer N'},
 	{name: 'platform', kind: 'string', value: 'P', help: 'os/arch[/variant] from a multi-platform index', complete: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64']},
 	{name: 'ref', kind: 'string', value: 'NAME', help: 'image to pick by ref name or tag'},
 	{name: 'verify', kind: 'boolean', negatable: true, usage: '--no-verify', help: 'read layers that do not match their digest or diff_id, that nothing states a digest for, or whose digest is not sha256 or sha512'},

@@ -161,10 +161,10 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 
 	let shared = 0;
 	for (let id = 0; id < owners.length; id++) if (owners[id]! > 1) shared++;
-	const say = (ecosystem: Ecosystem, entry: {files: number; names: string[]}, what: string) =>
-		`${entry.files} ${entry.files === 1 ? 'file' : 'files'} listed by ${entry.names.length} ${ecosystem} ${entry.names.length === 1 ? 'package' : 'packages'} ${what} (${examples(entry.names)})`;
-	for (const [ecosystem, entry] of missing) notes.push(say(ecosystem, entry, 'are in no layer of the final filesystem'));
-	for (const [ecosystem, entry] of mismatched) notes.push(say(ecosystem, entry, 'differ in size from what the database records'));
+	const say = (ecosystem: Ecosystem, entry: {files: number; names: string[]}, one: string, many: string) =>
+		`${entry.files} ${entry.files === 1 ? 'file' : 'files'} listed by ${entry.names.length} ${ecosystem} ${entry.names.length === 1 ? 'package' : 'packages'} ${entry.files === 1 ? one : many} (${examples(entry.names)})`;
+	for (const [ecosystem, entry] of missing) notes.push(say(ecosystem, entry, 'is in no layer of the final filesystem', 'are in no layer of the final filesystem'));
+	for (const [ecosystem, entry] of mismatched) notes.push(say(ecosystem, entry, 'differs in size from what the database records', 'differ in size from what the database records'));
 	if (shared > 0) notes.push(`${shared} ${shared === 1 ? 'file is' : 'files are'} listed by more than one package: each counts it`);
 	missing = mismatched = new Map();
 	notes.push(...unreadNotes(fs, readPaths));
@@ -177,7 +177,7 @@ function largestFirst(a: PackageRecord, b: PackageRecord): number {
 }
 
 function examples(names: string[]): string {
-	const shown = names.slice(0, 3).map(name => JSON.stringify(name)).join(', ');
+	const shown = names.slice(0, 3).map(name => `"${name}"`).join(', ');
 	return names.length > 3 ? `${shown} and ${names.length - 3} more` : shown;
 }
 

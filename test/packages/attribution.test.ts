@@ -102,7 +102,7 @@ describe('deb packages', () => {
 		expect(packages['d 4']).toMatchObject({bytes: 10, files: 1, layer: 2, missingFiles: 1});
 		// Largest first.
 		expect(analysis.packages.packages.map(record => record.bytes)).toEqual([...analysis.packages.packages.map(record => record.bytes)].sort((x, y) => y - x));
-		expect(analysis.packages.notes).toEqual(['1 file listed by 1 deb package are in no layer of the final filesystem ("d")', '1 file is listed by more than one package: each counts it']);
+		expect(analysis.packages.notes).toEqual(['1 file listed by 1 deb package is in no layer of the final filesystem ("d")', '1 file is listed by more than one package: each counts it']);
 	});
 
 	it('counts the bytes no package lists, by the layer that stored them, each content once', async () => {
@@ -182,7 +182,7 @@ describe('python packages', () => {
 
 	it('says when RECORD sizes disagree with the files', async () => {
 		const analysis = await analyse([[file(`${site}/six.py`, 10), {type: 'file', path: `${site}/six-1.16.0.dist-info/RECORD`, content: 'six.py,sha256=a,11\n'}]]);
-		expect(analysis.packages.notes).toEqual(['1 file listed by 1 python package differ in size from what the database records ("six")']);
+		expect(analysis.packages.notes).toEqual(['1 file listed by 1 python package differs in size from what the database records ("six")']);
 	});
 });
 
