@@ -37,6 +37,8 @@ export interface PackageReport {
 	unownedByLayer: number[];
 	/** What could not be read or does not add up, worded for the user. */
 	notes: string[];
+	/** Per path id of the final filesystem: 1 + the index in `packages` of the first package listing it, 0 for none (the browser's owner of a file). */
+	owners: Int32Array;
 }
 
 interface Tracked {
@@ -95,6 +97,8 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	const contentStamp = new Int32Array(fs.refCount);
 	const ownedContent = new Uint8Array(fs.refCount);
 	const owners = new Uint8Array(fs.paths.size);
+	/** 1 + the tracked index of the first live package listing each path. */
+	const firstOwner = new Int32Array(fs.paths.size);
 	const deaths = deathsByPath(history);
 	let missing = new Map<Ecosystem, {files: number; names: string[]}>();
 	let mismatched = new Map<Ecosystem, {files: number; names: string[]}>();
@@ -116,8 +120,9 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 		}
 		let lost = 0;
 		let differ = 0;
-		for (let i = 0; i < listing.files.length; i++) {
-			const id = resolver.file(listing.files[i]!);
+		const ids = resolver.files(listing.files);
+		for (let i = 0; i < ids.length; i++) {
+			const id = ids[i]!;
 			if (id === 0) continue;
 			if (id > 0 && pathStamp[id] === stamp) continue;
 			if (id > 0) pathStamp[id] = stamp;
@@ -130,6 +135,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 			if (fs.typeOf(id) === 'dir') continue;
 			record.files++;
 			if (owners[id]! < 2) owners[id]!++;
+			if (firstOwner[id] === 0) firstOwner[id] = stamp;
 			const content = fs.contentOfState(id, fs.attrOf(id));
 			if (content < 0) continue;
 			ownedContent[content] = 1;
@@ -147,7 +153,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	}
 
 	// 3. npm packages own what lies below their directory, outside nested node_modules: one climb per path, remembered per directory.
-	if (npmRoots.size > 0) attributeNpm(fs, finalFiles, history, deaths, npmRoots, tracked, ownedContent, owners);
+	if (npmRoots.size > 0) attributeNpm(fs, finalFiles, history, deaths, npmRoots, tracked, ownedContent, owners, firstOwner);
 
 	// 4. Bytes no package lists, by the layer that stored them.
 	const unownedByLayer = image.layers.map(() => 0);
@@ -168,8 +174,14 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	if (shared > 0) notes.push(`${shared} ${shared === 1 ? 'file is' : 'files are'} listed by more than one package: each counts it`);
 	missing = mismatched = new Map();
 	notes.push(...unreadNotes(fs, readPaths));
-	const packages = tracked.map(entry => entry.record).sort(largestFirst);
-	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes};
+	// Readers run once per layer that changed their database: a note they repeat is one note.
+	notes.splice(0, notes.length, ...new Set(notes));
+	const order = tracked.map((_, index) => index).sort((a, b) => largestFirst(tracked[a]!.record, tracked[b]!.record));
+	const position = new Int32Array(tracked.length);
+	order.forEach((index, at) => (position[index] = at));
+	for (let id = 0; id < firstOwner.length; id++) if (firstOwner[id]! > 0) firstOwner[id] = position[firstOwner[id]! - 1]! + 1;
+	const packages = order.map(index => tracked[index]!.record);
+	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes, owners: firstOwner};
 }
 
 function largestFirst(a: PackageRecord, b: PackageRecord): number {
@@ -198,7 +210,7 @@ function emptyReport(image: Image, fs: FileSystem, finalFiles: FinalFiles): Pack
 		seen[content] = 1;
 		unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
 	}
-	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: []};
+	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: [], owners: new Int32Array(0)};
 }
 
 /** The stacking's deaths by the path id they died at: index lists, only for paths with deaths. */
@@ -223,7 +235,7 @@ function addDead(deaths: Map<number, number[]>, id: number, record: PackageRecor
 	}
 }
 
-function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHistory, deaths: Map<number, number[]>, roots: Map<number, number[]>, tracked: Tracked[], ownedContent: Uint8Array, owners: Uint8Array): void {
+function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHistory, deaths: Map<number, number[]>, roots: Map<number, number[]>, tracked: Tracked[], ownedContent: Uint8Array, owners: Uint8Array, firstOwner: Int32Array): void {
 	const paths = fs.paths;
 	const node_modules = new TextEncoder().encode('node_modules');
 	// Per directory id: 1 + the root it lies in (0: not yet known, -1: none).
@@ -258,6 +270,7 @@ function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHist
 		const record = tracked[index]!.record;
 		record.files++;
 		if (owners[id]! < 2) owners[id]!++;
+		if (firstOwner[id] === 0) firstOwner[id] = index + 1;
 		const content = fs.contentOfState(id, fs.attrOf(id));
 		if (content < 0) continue;
 		ownedContent[content] = 1;
@@ -301,6 +314,49 @@ class PathResolver {
 		return this.fs.paths.find(dir, name, 0, name.length);
 	}
 
+	/**
+	 * file() for every path of a list, as bytes: the list is encoded once, and
+	 * a path whose directory is the previous path's (lists go directory by
+	 * directory) costs one lookup of its name, no string.
+	 */
+	files(list: readonly string[]): Int32Array {
+		const ids = new Int32Array(list.length);
+		const bytes = Buffer.from(list.join('\n'));
+		let lines = 1;
+		for (let i = 0; i < bytes.length; i++) if (bytes[i] === NEWLINE) lines++;
+		// A path with a newline in it (a quoted RECORD entry) would shift every line after it: take each by itself.
+		if (list.length === 0 || lines !== list.length) {
+			for (let i = 0; i < list.length; i++) ids[i] = this.file(list[i]!);
+			return ids;
+		}
+		let parentStart = 0;
+		let parentEnd = -1;
+		let parent = -1;
+		for (let i = 0, start = 0; i < list.length; i++) {
+			let end = bytes.indexOf(NEWLINE, start);
+			if (end === -1) end = bytes.length;
+			const lineStart = start;
+			start = end + 1;
+			if (!plain(bytes, lineStart, end)) {
+				ids[i] = this.file(list[i]!);
+				continue;
+			}
+			let slash = end - 1;
+			while (bytes[slash] !== SLASH) slash--;
+			if (slash === lineStart && end - lineStart === 1) {
+				ids[i] = 0;
+				continue;
+			}
+			if (!(slash - lineStart === parentEnd - parentStart && bytes.compare(bytes, parentStart, parentEnd, lineStart, slash) === 0)) {
+				parentStart = lineStart;
+				parentEnd = slash;
+				parent = slash === lineStart ? 0 : this.directory(bytes.toString('utf8', lineStart, slash));
+			}
+			ids[i] = parent < 0 ? -1 : this.fs.paths.find(parent, bytes, slash + 1, end);
+		}
+		return ids;
+	}
+
 	directory(path: string): number {
 		const clean = normalise(path);
 		let id = this.directories.get(clean);
@@ -310,6 +366,19 @@ class PathResolver {
 		}
 		return id;
 	}
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const NEWLINE = 0x0a;
+
+/** Whether bytes[start..end) is an absolute path already in normal form: no "//", no "/." component start, no trailing "/" (but "/" itself). */
+function plain(bytes: Uint8Array, start: number, end: number): boolean {
+	if (end <= start || bytes[start] !== SLASH) return false;
+	if (end - start === 1) return true;
+	if (bytes[end - 1] === SLASH) return false;
+	for (let i = start; i < end - 1; i++) if (bytes[i] === SLASH && (bytes[i + 1] === SLASH || bytes[i + 1] === DOT)) return false;
+	return true;
 }
 
 /** "/usr/bin/" and "/usr//bin/." are "/usr/bin"; "/." is "/". */

@@ -2,8 +2,9 @@ import type {Layer, PackageFiles} from '../model.js';
 import type {ChangeList} from '../analysis/layer-history.js';
 import type {PathTable} from '../tree/path-table.js';
 import {packageFileBytes} from '../layer/package-capture.js';
+import {grown} from '../typed-arrays.js';
 import {APK_INSTALLED, readApk} from './apk.js';
-import {isDpkgFile, readDpkg} from './dpkg.js';
+import {isDpkgFile, readDpkg, type DpkgListCache} from './dpkg.js';
 import {ECOSYSTEMS, type DatabaseFile, type Ecosystem, type ListedPackage, type ReaderNote} from './listed-package.js';
 import {readNpm} from './npm.js';
 import {isPythonFile, readPython} from './python.js';
@@ -31,8 +32,11 @@ export class DatabaseState {
 	private readonly files = new Map<string, DatabaseFile>();
 	/** Kept paths by the path id they have in the stack's path table (as written: no symlink followed). */
 	private readonly pathById = new Map<number, string>();
+	/** 1 per path id in pathById: most changes are not database files, and a typed array says so without a Map lookup. */
+	private marked = new Uint8Array(1024);
 	private readonly listings = new Map<Ecosystem, ListedPackage[]>(ECOSYSTEMS.map(ecosystem => [ecosystem, []]));
 	private readonly parsed = new WeakMap<DatabaseFile, ListedPackage | null>();
+	private readonly dpkgLists: DpkgListCache = new WeakMap();
 
 	constructor(private readonly paths: PathTable) {}
 
@@ -42,8 +46,11 @@ export class DatabaseState {
 		const dirty = new Set<Ecosystem>();
 		const keptNow = new Set(kept?.paths ?? []);
 		if (this.pathById.size > 0) {
+			const marked = this.marked;
 			for (let i = 0; i < changes.length; i++) {
-				const path = this.pathById.get(changes.pathId(i));
+				const id = changes.pathId(i);
+				if (id >= marked.length || marked[id] === 0) continue;
+				const path = this.pathById.get(id);
 				if (path === undefined || keptNow.has(path) || !this.files.has(path)) continue;
 				this.files.delete(path);
 				dirty.add(ecosystemOf(path));
@@ -56,7 +63,11 @@ export class DatabaseState {
 				this.files.set(path, {path, bytes: packageFileBytes(kept, i), layer: layer.index});
 				dirty.add(ecosystemOf(path));
 				const id = literalId(this.paths, path);
-				if (id > 0) this.pathById.set(id, path);
+				if (id > 0) {
+					this.pathById.set(id, path);
+					if (id >= this.marked.length) this.marked = grown(this.marked, Math.max(id + 1, this.marked.length * 2));
+					this.marked[id] = 1;
+				}
 			}
 		}
 		for (const ecosystem of dirty) this.listings.set(ecosystem, this.read(ecosystem, notes));
@@ -72,7 +83,7 @@ export class DatabaseState {
 		for (const [path, file] of this.files) if (ecosystemOf(path) === ecosystem) mine.set(path, file);
 		switch (ecosystem) {
 			case 'deb':
-				return readDpkg(mine, notes);
+				return readDpkg(mine, notes, this.dpkgLists);
 			case 'apk': {
 				// /lib/apk/db is the database; /usr/lib/apk/db is where apk 3 may keep it.
 				const file = mine.get('/lib/apk/db/installed') ?? mine.get('/usr/lib/apk/db/installed');

@@ -64,7 +64,10 @@ export function readDiversions(content: string): Array<{from: string; to: string
  * applied: a diverted path of a package other than the diverting one lies
  * where the diversion put it).
  */
-export function readDpkg(files: ReadonlyMap<string, DatabaseFile>, notes: ReaderNote[]): ListedPackage[] {
+/** A list file's paths with the diversions applied, kept while neither the list nor the diversions change (most layers change neither). */
+export type DpkgListCache = WeakMap<DatabaseFile, {diversions: DatabaseFile | undefined; name: string; files: string[]}>;
+
+export function readDpkg(files: ReadonlyMap<string, DatabaseFile>, notes: ReaderNote[], cache: DpkgListCache = new WeakMap()): ListedPackage[] {
 	const status = files.get(STATUS);
 	const paragraphs: Array<{fields: Map<string, string>; md5sums?: string}> = [];
 	if (status) {
@@ -85,13 +88,20 @@ export function readDpkg(files: ReadonlyMap<string, DatabaseFile>, notes: Reader
 		if (!name || !installed(fields.get('Status'))) continue;
 		const architecture = fields.get('Architecture');
 		const version = fields.get('Version') ?? '';
+		const listFile = md5sums !== undefined ? files.get(md5sums) : (architecture ? files.get(`${INFO}${name}:${architecture}.list`) : undefined) ?? files.get(`${INFO}${name}.list`);
 		let list: string[] | undefined;
-		if (md5sums !== undefined) {
-			const sums = files.get(md5sums);
-			if (sums) list = lines(text(sums.bytes)).map(line => '/' + line.replace(/^[0-9a-f]+ +/, '').replace(/^\/+/, '')).filter(path => path !== '/');
-		} else {
-			const listFile = (architecture ? files.get(`${INFO}${name}:${architecture}.list`) : undefined) ?? files.get(`${INFO}${name}.list`);
-			if (listFile) list = lines(text(listFile.bytes));
+		const known = listFile && cache.get(listFile);
+		if (listFile && known && known.diversions === diversions && known.name === name) {
+			list = known.files;
+		} else if (listFile) {
+			list = md5sums !== undefined ? lines(text(listFile.bytes)).map(line => '/' + line.replace(/^[0-9a-f]+ +/, '').replace(/^\/+/, '')).filter(path => path !== '/') : lines(text(listFile.bytes));
+			if (diverted.size > 0) {
+				list = list.map(path => {
+					const diversion = diverted.get(path);
+					return diversion && diversion.by !== name ? diversion.to : path;
+				});
+			}
+			cache.set(listFile, {diversions, name, files: list});
 		}
 		const item: ListedPackage = {ecosystem: 'deb', name, version, key: `deb\0${name}\0${architecture ?? ''}`, files: []};
 		if (architecture) item.architecture = architecture;
@@ -100,10 +110,7 @@ export function readDpkg(files: ReadonlyMap<string, DatabaseFile>, notes: Reader
 			// Packages that install nothing have no list either (dpkg writes one anyway, but stripped images drop them).
 			notes.push(`deb package ${name} has no file list (${md5sums ?? `${INFO}${name}.list`}): its bytes are not known`);
 		} else {
-			item.files = list.map(path => {
-				const diversion = diverted.get(path);
-				return diversion && diversion.by !== name ? diversion.to : path;
-			});
+			item.files = list;
 		}
 		packages.push(item);
 	}
