@@ -153,3 +153,36 @@ export function wellFormedPackageFiles(value: unknown): value is PackageFiles {
 export function packageFileBytes(files: PackageFiles, index: number): Uint8Array {
 	return files.bytes.subarray(index === 0 ? 0 : files.ends[index - 1]!, files.ends[index]!);
 }
+
+/**
+ * rpmdb.sqlite files replaced by what a listing needs of them (read with
+ * SQLite, rpmdb.ts): done once, where the layer is read (a worker thread),
+ * so neither the cache nor attribution holds or parses the database.
+ * sql.js is loaded only for layers that have one.
+ */
+export async function condensePackageFiles(files: PackageFiles): Promise<PackageFiles> {
+	const rpm = files.paths.map((path, index) => (captureKind(path) === 'rpmdb' ? index : -1)).filter(index => index !== -1);
+	if (rpm.length === 0) return files;
+	const {condenseRpmdb} = await import('../packages/rpmdb.js');
+	const paths: string[] = [];
+	const chunks: Uint8Array[] = [];
+	const ends: number[] = [];
+	const notes = [...files.notes];
+	let total = 0;
+	for (let i = 0; i < files.paths.length; i++) {
+		let bytes = packageFileBytes(files, i);
+		if (rpm.includes(i)) {
+			const condensed = await condenseRpmdb(files.paths[i]!, bytes);
+			if ('note' in condensed) {
+				notes.push(condensed.note);
+				continue;
+			}
+			bytes = condensed.lines;
+		}
+		paths.push(files.paths[i]!);
+		chunks.push(bytes);
+		total += bytes.length;
+		ends.push(total);
+	}
+	return {paths, bytes: new Uint8Array(Buffer.concat(chunks, total)), ends: Uint32Array.from(ends), notes};
+}

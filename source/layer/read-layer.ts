@@ -9,7 +9,7 @@ import {checkSparseMap, parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
 import {TarFormatError, walkTar} from './tar-walker.js';
 import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
-import {captureKind, PackageFilesBuilder} from './package-capture.js';
+import {captureKind, condensePackageFiles, PackageFilesBuilder} from './package-capture.js';
 
 patchTarStreamHeaders();
 
@@ -115,8 +115,10 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 	}
 
 	const blobDigest = 'sha256:' + blobHash.digest('hex');
+	const changeset = changes.result();
+	if (changeset.packageFiles) changeset.packageFiles = await condensePackageFiles(changeset.packageFiles);
 	return {
-		...changes.result(),
+		...changeset,
 		compression,
 		blobDigest,
 		compressedSize,

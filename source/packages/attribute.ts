@@ -173,7 +173,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	for (const [ecosystem, entry] of mismatched) notes.push(say(ecosystem, entry, 'differs in size from what the database records', 'differ in size from what the database records'));
 	if (shared > 0) notes.push(`${shared} ${shared === 1 ? 'file is' : 'files are'} listed by more than one package: each counts it`);
 	missing = mismatched = new Map();
-	notes.push(...unreadNotes(fs, readPaths));
+	notes.push(...unreadNotes(fs, readPaths).filter(note => !notes.some(said => said.includes(note.slice(0, note.indexOf(' '))))));
 	// Readers run once per layer that changed their database: a note they repeat is one note.
 	notes.splice(0, notes.length, ...new Set(notes));
 	const order = tracked.map((_, index) => index).sort((a, b) => largestFirst(tracked[a]!.record, tracked[b]!.record));

@@ -8,6 +8,7 @@ import type {PackageRecord} from '../../source/packages/attribute.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {writeImage} from '../fixtures/image-writer.js';
 import {apkInstalled, dpkgDatabase, file} from './databases.js';
+import {rpmdbSqlite} from './rpm-fixture.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-packages-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -215,13 +216,29 @@ describe('npm packages', () => {
 	});
 });
 
-describe('rpm databases', () => {
-	it('are said to be present but not read, never guessed', async () => {
+describe('rpm packages', () => {
+	it('reads rpmdb.sqlite header blobs (name, epoch:version-release, arch, files and sizes): an upgrade and an install, by layer', async () => {
+		const bash = (release: string, size: number) => ({name: 'bash', version: '5.2.26', release, arch: 'x86_64', files: [['/usr/bin', 4096], ['/usr/bin/bash', size]] as Array<[string, number]>});
+		const analysis = await analyse([
+			[{type: 'dir', path: 'usr/bin'}, file('usr/bin/bash', 300), {type: 'file', path: 'usr/lib/sysimage/rpm/rpmdb.sqlite', content: await rpmdbSqlite([bash('1.fc40', 300)], [Buffer.from('not a header')])}],
+			[file('usr/bin/bash', 310), file('usr/bin/curl', 40), {type: 'file', path: 'usr/lib/sysimage/rpm/rpmdb.sqlite', content: await rpmdbSqlite([bash('2.fc40', 310), {name: 'curl', version: '8.6.0', release: '1.fc40', epoch: 2, arch: 'x86_64', files: [['/usr/bin/curl', 41]]}])}],
+		]);
+		expect(analysis.packages.packages).toEqual([
+			{ecosystem: 'rpm', name: 'bash', version: '5.2.26-2.fc40', architecture: 'x86_64', bytes: 310, files: 1, layer: 1, deadBytes: 0, missingFiles: 0},
+			{ecosystem: 'rpm', name: 'curl', version: '2:8.6.0-1.fc40', architecture: 'x86_64', bytes: 40, files: 1, layer: 1, deadBytes: 0, missingFiles: 0},
+			{ecosystem: 'rpm', name: 'bash', version: '5.2.26-1.fc40', architecture: 'x86_64', bytes: 0, files: 0, layer: 0, removedIn: 1, upgradedTo: '5.2.26-2.fc40', deadBytes: 300, missingFiles: 0},
+		]);
+		expect(analysis.packages.notes).toEqual([
+			'/usr/lib/sysimage/rpm/rpmdb.sqlite: 1 package header could not be read: not listed',
+			'1 file listed by 1 rpm package differs in size from what the database records ("curl")',
+		]);
+	});
+
+	it('says a Berkeley DB is present but not read, and a file that is not SQLite is not a database, never guessed', async () => {
 		const analysis = await analyse([[file('var/lib/rpm/Packages', 64), file('usr/lib/sysimage/rpm/rpmdb.sqlite', 64)]]);
 		expect(analysis.packages.packages).toEqual([]);
-		expect(analysis.packages.notes).toEqual([
-			'/usr/lib/sysimage/rpm/rpmdb.sqlite (rpm\'s SQLite database) is present but not read: its packages are not listed',
-			'/var/lib/rpm/Packages (rpm\'s Berkeley DB or ndb database) is present but not read: its packages are not listed',
-		]);
+		expect(analysis.packages.notes).toHaveLength(2);
+		expect(analysis.packages.notes[0]).toMatch(/^layer 0: \/usr\/lib\/sysimage\/rpm\/rpmdb.sqlite is not a SQLite database with rpm's Packages table \(.+\): its packages are not listed$/);
+		expect(analysis.packages.notes[1]).toBe('/var/lib/rpm/Packages (rpm\'s Berkeley DB or ndb database) is present but not read: its packages are not listed');
 	});
 });
