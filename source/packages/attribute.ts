@@ -210,7 +210,7 @@ function emptyReport(image: Image, fs: FileSystem, finalFiles: FinalFiles): Pack
 		seen[content] = 1;
 		unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
 	}
-	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: [], owners: new Int32Array(0)};
+	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: [], owners: new Int32Array(fs.paths.size)};
 }
 
 /** The stacking's deaths by the path id they died at: index lists, only for paths with deaths. */
