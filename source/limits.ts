@@ -80,3 +80,12 @@ export function formatLimit(bytes: number): string {
 	}
 	return `${bytes} bytes`;
 }
+
+/** A package database file (dpkg status, a .list, apk's installed, a RECORD) larger than this is noted, not read. */
+export const MAX_PACKAGE_FILE_BYTES = 16 * 2 ** 20;
+/** rpm's SQLite database holds every header: larger than the others. */
+export const MAX_RPMDB_BYTES = 64 * 2 ** 20;
+/** Package database bytes one layer may keep in all (a real layer keeps a few MiB). */
+export const MAX_PACKAGE_DATABASE_BYTES = 256 * 2 ** 20;
+/** Package database files one layer may keep (a node_modules tree has a package.json per package). */
+export const MAX_PACKAGE_FILES_PER_LAYER = 200_000;

@@ -37,6 +37,25 @@ export interface LayerChangeset {
 	whiteouts: string[];
 	/** Absolute directory paths marked opaque by `.wh..wh..opq`. */
 	opaqueDirs: string[];
+	/** The package-manager database files the layer stores, kept as it was read (absent: none, or a hand-made model). */
+	packageFiles?: PackageFiles;
+}
+
+/**
+ * Package database files of one layer (dpkg status and lists, apk's
+ * installed, rpmdb.sqlite, RECORDs, package.json identities), one record
+ * per file: its path and its bytes as a slice of one buffer. The few
+ * hundred files of a Debian layer are a buffer and a list of paths, and a
+ * worker hands them over as they are.
+ */
+export interface PackageFiles {
+	/** Absolute, normalised, as the tar names them. */
+	paths: string[];
+	/** File i is bytes[ends[i-1]..ends[i]). For a package.json, only {"name", "version"} as JSON. */
+	bytes: Uint8Array;
+	ends: Uint32Array;
+	/** Database files seen but not kept (over a cap, sparse), worded for the user. */
+	notes: string[];
 }
 
 export type Compression = 'none' | 'gzip' | 'zstd';

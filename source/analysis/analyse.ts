@@ -5,6 +5,7 @@ import {findFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
 import {wasteReport, type WasteReport} from './waste.js';
+import {attributePackages, type PackageReport} from '../packages/attribute.js';
 
 /** Everything every mode reads about an image, computed once. */
 export interface Analysis {
@@ -16,6 +17,8 @@ export interface Analysis {
 	readonly trees: LayerTrees;
 	efficiency: DiveEfficiency;
 	waste: WasteReport;
+	/** Bytes by package, from the package databases the layers carry. */
+	packages: PackageReport;
 	findings: Finding[];
 }
 
@@ -58,6 +61,7 @@ export class AnalysisBuilder {
 			},
 			efficiency: this.dive.result(),
 			waste,
+			packages: attributePackages(image, history, finalFiles),
 			findings: findFindings(image, history, waste, finalFiles),
 		};
 	}

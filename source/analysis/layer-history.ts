@@ -143,6 +143,8 @@ export interface LayerHistory {
 	/** Per layer, its changes, in the order the layer touched the paths. */
 	changes: ChangeList[];
 	deaths: DeadContent[];
+	/** Per death (same order): the path id it died at, so a reader can place it without its path string. */
+	deathPathIds: Int32Array;
 	final: FileSystem;
 	/** Content bytes stored by all layers (every file entry, hard links excepted). */
 	storedBytes: number;
@@ -165,6 +167,7 @@ export class LayerHistoryBuilder implements FsObserver {
 	/** Per content ref: 1 once its bytes are counted as stored. */
 	private stored = new Uint8Array(64);
 	private readonly deaths: DeadContent[] = [];
+	private readonly deathPaths: number[] = [];
 	/** Paths of the directories the layer's deaths were in, by id (a path id's path never changes). */
 	private readonly dirPaths = new Map<number, string>();
 	private readonly changes: ChangeList[] = [];
@@ -195,7 +198,7 @@ export class LayerHistoryBuilder implements FsObserver {
 		let liveBytes = 0;
 		const fs = this.fs;
 		for (let ref = 0; ref < Math.min(this.references.length, fs.refCount); ref++) if (this.references[ref]! > 0) liveBytes += fs.sizeOfState(ref);
-		return {changes: this.changes, deaths: this.deaths, final: fs, storedBytes: this.storedBytes, liveBytes};
+		return {changes: this.changes, deaths: this.deaths, deathPathIds: Int32Array.from(this.deathPaths), final: fs, storedBytes: this.storedBytes, liveBytes};
 	}
 
 	// FsObserver: told by the filesystem as the layer is applied.
@@ -220,6 +223,7 @@ export class LayerHistoryBuilder implements FsObserver {
 		const left = --this.references[content]!;
 		if (left !== 0) return;
 		const fs = this.fs;
+		this.deathPaths.push(path);
 		this.deaths.push({
 			path: this.deadPath(path),
 			size: fs.sizeOfState(content),

@@ -1,6 +1,7 @@
 import {serialize, deserialize} from 'node:v8';
 import {EntryTable, wellFormedParts, type EntryTableParts} from '../entry-table.js';
 import type {LayerReadResult} from '../layer/read-layer.js';
+import {wellFormedPackageFiles} from '../layer/package-capture.js';
 
 /**
  * The one place that knows how a layer's read result is laid out on disk:
@@ -11,7 +12,7 @@ import type {LayerReadResult} from '../layer/read-layer.js';
  * computed differently): entries of other versions are then ignored and
  * rewritten, never misread.
  */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 
 type Stored = Omit<LayerReadResult, 'entries'> & {entries: EntryTableParts};
 
@@ -37,5 +38,7 @@ function isStored(value: unknown): value is Stored {
 	const result = value as Partial<Stored>;
 	if (typeof result.diffId !== 'string' || typeof result.blobDigest !== 'string' || typeof result.compression !== 'string' || typeof result.compressedSize !== 'number') return false;
 	if (!Array.isArray(result.whiteouts) || !Array.isArray(result.opaqueDirs)) return false;
+	// Package database files are read by offsets: they must agree with themselves too.
+	if (result.packageFiles !== undefined && !wellFormedPackageFiles(result.packageFiles)) return false;
 	return wellFormedParts(result.entries);
 }

@@ -8,7 +8,7 @@ import {FLAGS, type FlagSpec} from './flags.js';
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-const COMMANDS = ['files', 'cat', 'extract', 'diff-file', 'diff', 'cache', 'completion'];
+const COMMANDS = ['files', 'packages', 'cat', 'extract', 'diff-file', 'diff', 'cache', 'completion'];
 const specs = () => (FLAGS as readonly FlagSpec[]).filter(spec => spec.name !== 'help' && spec.name !== 'version');
 const longForms = (spec: FlagSpec) => (spec.negatable ? [`--no-${spec.name}`] : [`--${spec.name}`, ...(spec.aliases ?? []).map(alias => `--${alias}`)]);
 const takesValue = (spec: FlagSpec) => spec.kind !== 'boolean';

@@ -60,7 +60,7 @@ export const FLAGS = [
 	{name: 'from', kind: 'number', value: 'N', help: 'diff of one image: the filesystem after layer N (default: the layer before --to)'},
 	{name: 'to', kind: 'string', usage: '--to M, --to DIR', help: 'diff of one image: against the filesystem after layer M (default: the last); extract: the directory to write into', complete: 'file'},
 	{name: 'file', kind: 'string', value: 'PATH', help: 'diff: that one file\'s change (A\'s against B\'s, or from --from to --to) as a unified diff'},
-	{name: 'layer', kind: 'number', value: 'N', help: 'files, cat and extract: the filesystem after layer N (0-based); diff-file: the layer whose change is shown (default: the last that changed PATH); the browser: open on layer N'},
+	{name: 'layer', kind: 'number', value: 'N', help: 'files, packages, cat and extract: the filesystem after layer N (0-based); diff-file: the layer whose change is shown (default: the last that changed PATH); the browser: open on layer N'},
 	{name: 'force', kind: 'boolean', help: 'extract: replace files that exist under --to DIR (a symbolic link there is removed, never followed)'},
 	{name: 'same-owner', kind: 'boolean', help: 'extract: give entries the image\'s owners (only when run as root)'},
 	{name: 'platform', kind: 'string', value: 'P', help: 'os/arch[/variant] from a multi-platform index', complete: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64']},

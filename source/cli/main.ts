@@ -19,6 +19,8 @@ import {ApplyError} from '../tree/filesystem.js';
 import {cacheCommand} from './cache-command.js';
 import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
+import {packagesAt, packagesOutput} from './packages-command.js';
+import {escapeForTerminal} from '../report/escape.js';
 import {catCommand} from './cat-command.js';
 import {extractCommand} from './extract-command.js';
 import {loadAndAnalyse} from './load-and-analyse.js';
@@ -114,6 +116,21 @@ export async function runCli(request: CliRequest): Promise<number> {
 			if (error instanceof ApplyError) throw new InputError(mode.image, error.message);
 			throw error;
 		}
+		return 0;
+	}
+
+	if (mode.kind === 'packages') {
+		const image = await loadImage(mode.image, load).finally(progress.done);
+		let report;
+		try {
+			report = packagesAt(image, request.layer);
+		} catch (error) {
+			if (error instanceof ApplyError) throw new InputError(mode.image, error.message);
+			throw error;
+		}
+		const json = request.modeFlags.json !== undefined;
+		if (!json) for (const note of report.notes) process.stderr.write(`layerscope: note: ${escapeForTerminal(note)}\n`);
+		await writeLines(packagesOutput(report, {json}));
 		return 0;
 	}
 

@@ -8,6 +8,7 @@ export type Mode =
 	| {kind: 'completion'; shell: Shell}
 	| {kind: 'cache'; action: 'info' | 'clear'}
 	| {kind: 'files'; image: string}
+	| {kind: 'packages'; image: string}
 	| {kind: 'cat'; image: string; path: string}
 	| {kind: 'diff-file'; image: string; path: string}
 	| ExtractMode
@@ -70,7 +71,7 @@ export interface ModeFlags {
 	/** extract: --force, --same-owner. */
 	force?: boolean;
 	sameOwner?: boolean;
-	/** --layer N: files, and the browser's first layer. */
+	/** --layer N: files, packages, cat, and the browser's first layer. */
 	layer?: number;
 	/** diff --file PATH: one file's change. */
 	file?: string;
@@ -103,8 +104,8 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	for (const name of ['markdown', 'from', 'to', 'file'] as const) if (flags[name] !== undefined) throw new UsageError(`${spell(name)} applies to diff (layerscope diff A B)`);
 	if (words[0] === 'cat') return chooseCat(words.slice(1), flags, spell);
 	if (words[0] === 'diff-file') return chooseDiffFile(words.slice(1), flags, spell);
-	const files = words[0] === 'files';
-	if (files) words.shift();
+	const command = words[0] === 'files' || words[0] === 'packages' ? words.shift()! as 'files' | 'packages' : null;
+	const files = command !== null;
 	let json = flags.json;
 	let jsonFile: string | undefined;
 	if (json !== undefined && json !== '' && json !== '-') {
@@ -117,11 +118,11 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	const thresholdFlags = Object.keys(flags.thresholds).filter(key => flags.thresholds[key as RuleKey] !== undefined);
 	const ciOnly = [...thresholdFlags.map(rule => spell(ruleFlag(rule))), ...(flags.junit === undefined ? [] : [spell('junit')]), ...(flags.ciConfig === undefined ? [] : [spell('ci-config')]), ...(flags.ciFormat === undefined ? [] : [spell('ci-format')]), ...(flags.baseline === undefined ? [] : [spell('baseline')])];
 
-	if (files) {
-		if (flags.ci) throw new UsageError('files and --ci cannot be combined');
-		if (jsonFile) throw new UsageError('files --json writes to standard output; redirect it to a file');
-		if (image === undefined) throw new UsageError('files needs an image: layerscope files IMAGE');
-		return {kind: 'files', image};
+	if (command) {
+		if (flags.ci) throw new UsageError(`${command} and --ci cannot be combined`);
+		if (jsonFile) throw new UsageError(`${command} --json writes to standard output; redirect it to a file`);
+		if (image === undefined) throw new UsageError(`${command} needs an image: layerscope ${command} IMAGE`);
+		return {kind: command, image};
 	}
 	// dive's --json-format dive is a request for the report: it implies --json (to standard output).
 	if (flags.jsonFormat !== undefined && json === undefined) json = '';
@@ -142,7 +143,7 @@ export function chooseMode(input: string[], flags: ModeFlags, env: NodeJS.Proces
 	}
 	if (ciOnly.length > 0) throw new UsageError(`${joinWords(ciOnly)} ${ciOnly.length === 1 ? 'applies' : 'apply'} only with --ci`);
 	if (flags.layer !== undefined && (json !== undefined || !stdoutIsTTY)) {
-		throw new UsageError(`${spell('layer')} applies to files (layerscope files IMAGE ${spell('layer')} N) and to the browser on a terminal, not to the ${json !== undefined ? 'JSON report' : 'text summary'}`);
+		throw new UsageError(`${spell('layer')} applies to files and packages (layerscope files IMAGE ${spell('layer')} N) and to the browser on a terminal, not to the ${json !== undefined ? 'JSON report' : 'text summary'}`);
 	}
 	if (json !== undefined) return {kind: 'json', image, file: jsonFile};
 	// On a terminal, the browser; piped or redirected, the text summary.

@@ -227,6 +227,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			entries: result.entries,
 			whiteouts: result.whiteouts,
 			opaqueDirs: result.opaqueDirs,
+			...(result.packageFiles ? {packageFiles: result.packageFiles} : {}),
 		};
 	};
 	const layers = await mapLimit(resolved.layers, concurrency, order, async (layer, index) => {

@@ -52,6 +52,7 @@ async function run(id: number, source: AsyncIterable<Uint8Array>): Promise<void>
 	try {
 		const result = await readLayer(source);
 		transfer = result.entries.transferList();
+		if (result.packageFiles) transfer.push(result.packageFiles.bytes.buffer as ArrayBuffer, result.packageFiles.ends.buffer as ArrayBuffer);
 		reply = {id, ok: true, result: {...result, entries: result.entries.parts}};
 	} catch (error) {
 		reply = {id, ok: false, message: (error as Error).message, format: error instanceof LayerFormatError};

@@ -9,6 +9,7 @@ import {checkSparseMap, parsePaxSparseMap, SparseHasher} from './sparse.js';
 import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers.js';
 import {TarFormatError, walkTar} from './tar-walker.js';
 import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
+import {captureKind, condensePackageFiles, PackageFilesBuilder} from './package-capture.js';
 
 patchTarStreamHeaders();
 
@@ -114,8 +115,10 @@ export async function readLayer(blob: AsyncIterable<Uint8Array>, signal?: AbortS
 	}
 
 	const blobDigest = 'sha256:' + blobHash.digest('hex');
+	const changeset = changes.result();
+	if (changeset.packageFiles) changeset.packageFiles = await condensePackageFiles(changeset.packageFiles);
 	return {
-		...changes.result(),
+		...changeset,
 		compression,
 		blobDigest,
 		compressedSize,
@@ -158,8 +161,13 @@ class ChangesetBuilder {
 	private readonly limits = limits();
 	private recorded = 0;
 
+	/** Package database files, kept as their bytes go by. */
+	private readonly packages = new PackageFilesBuilder();
+
 	result(): LayerChangeset {
-		return {entries: this.entries.finish(), whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
+		const result: LayerChangeset = {entries: this.entries.finish(), whiteouts: this.whiteouts, opaqueDirs: this.opaqueDirs};
+		if (!this.packages.empty) result.packageFiles = this.packages.finish();
+		return result;
 	}
 
 	/** Records the entry; returns where its content goes, or null to skip the content. */
@@ -228,7 +236,9 @@ class ChangesetBuilder {
 		// Where the bytes sit in the tar: for a sparse file, its data segments (header.size), not its expanded size.
 		entries.setData(index, dataOffset, header.size ?? 0);
 
+		const capture = captureKind(path);
 		if (sparse) {
+			if (capture) this.packages.note(`${path} is a sparse file: its packages are not read`);
 			// The real size is only a claim: bound it before a single hole is hashed.
 			if (!Number.isInteger(sparse.realSize) || sparse.realSize < 0) throw new LayerFormatError(`sparse file ${JSON.stringify(path)} declares a real size of ${sparse.realSize} bytes, which is not a file size`);
 			if (this.sparseBytes + sparse.realSize > this.limits.layerBytes) {
@@ -260,9 +270,24 @@ class ChangesetBuilder {
 		if (size === 0) {
 			// Empty files are common (markers, __init__.py); their digest is known.
 			entries.setDigest(index, EMPTY_SHA256);
+			// An empty database says something too (no package left).
+			if (capture) this.packages.open(path, capture, 0)?.finish();
 			return null;
 		}
 		const hash = createHash('sha256');
+		const kept = capture ? this.packages.open(path, capture, size) : null;
+		if (kept) {
+			return {
+				update: chunk => {
+					hash.update(chunk);
+					kept.update(chunk);
+				},
+				finish: () => {
+					entries.setDigest(index, hash.digest());
+					kept.finish();
+				},
+			};
+		}
 		return {
 			update: chunk => hash.update(chunk),
 			finish: () => {

@@ -2,6 +2,7 @@ import type {Analysis} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {DeadContent, WasteCause} from '../analysis/layer-history.js';
 import type {Image} from '../model.js';
+import type {PackageRecord} from '../packages/attribute.js';
 
 /** Bump on any change a consumer could notice; report.schema.json describes this version. */
 export const SCHEMA_VERSION = 1;
@@ -38,6 +39,11 @@ export interface JsonReport {
 		copies: Array<{digest: string; size: number; paths: string[]; extraBytes: number}>;
 	};
 	findings: Finding[];
+	/** Added within schema version 1: bytes by package. */
+	packages: PackageRecord[];
+	unownedBytes: number;
+	unownedByLayer: number[];
+	packageNotes: string[];
 }
 
 export type ImageIdentity = Pick<Image, 'input' | 'source' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform'>;
@@ -101,6 +107,10 @@ export function jsonReport(analysis: Analysis, version: string): JsonReport {
 			copies: waste.copies,
 		},
 		findings,
+		packages: analysis.packages.packages,
+		unownedBytes: analysis.packages.unownedBytes,
+		unownedByLayer: analysis.packages.unownedByLayer,
+		packageNotes: analysis.packages.notes,
 	};
 }
 

@@ -174,6 +174,17 @@ export class FileSystem {
 		return id === -1 ? undefined : id;
 	}
 
+	/** The directory an absolute path leads to, every symlink on the way followed (its last component's too), or undefined. */
+	directoryId(path: string): number | undefined {
+		const bytes = encoder.encode(path);
+		try {
+			return this.walk([0], bytes, 0, bytes.length, false, {hops: 0}, () => path)?.at(-1);
+		} catch (error) {
+			if (error instanceof ApplyError) return undefined; // a symlink loop leads nowhere
+			throw error;
+		}
+	}
+
 	/** The node at an absolute path, following symlinks in parent components only. */
 	lookup(path: string): FsNode | undefined {
 		const id = this.lookupId(path);

@@ -42,6 +42,8 @@ const RECIPES = {
 	toolchain: {name: 'toolchain', containerfile: path.join(here, 'toolchain.Containerfile'), context: {'package.json': path.join(here, 'toolchain.package.json')}},
 	/** ~18,000 paths: python3, pip, git and vim. */
 	small: {name: 'small', containerfile: path.join(here, 'small.Containerfile'), context: {}},
+	/** The packages test's: jq, tree and less installed, tree purged in the next layer (not a benchmark). */
+	packages: {name: 'packages', containerfile: path.join(here, '../packages/debian-packages.Containerfile'), context: {}},
 } satisfies Record<string, Recipe>;
 
 export type RealImageName = keyof typeof RECIPES;
@@ -49,6 +51,11 @@ export type RealImageName = keyof typeof RECIPES;
 /** Both images, built first where missing. */
 export function ensureRealImages(): Record<RealImageName, RealImage> {
 	return {toolchain: ensureImage(RECIPES.toolchain), small: ensureImage(RECIPES.small)};
+}
+
+/** One of the images, built first where missing (minutes the first time). */
+export function ensureRealImage(name: RealImageName): RealImage {
+	return ensureImage(RECIPES[name]);
 }
 
 function realRoot(): string {
