@@ -30,6 +30,8 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
 	{command: 'zsh', package: 'zsh', for: 'checking the zsh completion script'},
 	{command: 'fish', package: 'fish', for: 'asking fish to complete from the fish completion script'},
 	{command: 'script', package: 'bsdutils', for: 'a terminal for stderr, to see the loading progress'},
+	{command: 'debootstrap', package: 'debootstrap', for: 'the Debian base of the real image the package test builds (test/packages/real-debian.test.ts)'},
+	{command: 'dpkg-query', package: 'dpkg', for: 'dpkg\'s own answer on that image\'s packages'},
 ];
 
 /** The tools not found as executables on this PATH. */
