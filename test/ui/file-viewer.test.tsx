@@ -296,6 +296,8 @@ describe('the compare view', () => {
 		expect(frame()).toContain('+++ /etc/notes (image B)');
 		app.stdin.write(KEYS.escape);
 		await seen('Files:');
+		// An escape followed at once by a letter reads as Alt+letter.
+		await new Promise(resolve => setTimeout(resolve, 150));
 		app.stdin.write('v');
 		await seen('View: /etc/notes · image B');
 		expect(frame()).toContain('1 │ rewritten');
