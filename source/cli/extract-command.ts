@@ -1,10 +1,7 @@
 import type {Writable} from 'node:stream';
 import {extractedWords, planExtraction, writeExtraction, quote, type ExtractSummary} from '../content/extract.js';
-import {layerSource} from '../content/layer-source.js';
-import {InputError} from '../errors.js';
-import {loadImage, type KeptBlobs, type LoadOptions} from '../image/load.js';
-import {ApplyError} from '../tree/filesystem.js';
-import {filesystemAt} from './files-command.js';
+import type {LoadOptions} from '../image/load.js';
+import {withFilesystemAt} from './read-back.js';
 import type {ExtractMode} from './mode.js';
 
 /**
@@ -13,22 +10,10 @@ import type {ExtractMode} from './mode.js';
  * says how safely). stderr gets a line per entry skipped and the summary.
  */
 export async function extractCommand(mode: ExtractMode, load: LoadOptions, layer: number | undefined, err: Writable, loaded: () => void = () => {}): Promise<ExtractSummary> {
-	let kept: KeptBlobs | undefined;
-	const image = await loadImage(mode.image, {...load, keepBlobs: blobs => (kept = blobs)}).finally(loaded);
-	const source = layerSource(image, kept!);
-	try {
-		let fs;
-		try {
-			fs = filesystemAt(image, layer);
-		} catch (error) {
-			if (error instanceof ApplyError) throw new InputError(image.input, error.message);
-			throw error;
-		}
+	return withFilesystemAt(mode.image, load, layer, loaded, async (image, fs, source) => {
 		const plan = planExtraction(fs, mode.paths, image.input);
 		const summary = await writeExtraction(image, source, fs, plan, mode.to, {force: mode.force, sameOwner: mode.sameOwner, verify: load.verify !== false, onSkipped: line => err.write(`layerscope: ${line}\n`)});
 		err.write(`layerscope: ${extractedWords(summary).replace(' written', ` written under ${quote(mode.to)}`)}\n`);
 		return summary;
-	} finally {
-		await source.close();
-	}
+	});
 }
