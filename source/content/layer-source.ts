@@ -80,7 +80,8 @@ class FileLayers implements LayerSource {
 		if (layer.compression === 'none' || !this.kept.layers[layer.index]?.range) return null;
 		const toc = await readChunkToc(this.blob(layer), layer.compression, layer.toc);
 		if (!toc) return null;
-		if (layer.toc?.digest === `sha256:${toc.sha256}`) return toc;
+		// A descriptor that states a digest the TOC does not have: the TOC is not used at all (the layer is read the plain way).
+		if (layer.toc?.digest) return layer.toc.digest === `sha256:${toc.sha256}` ? toc : null;
 		if (toc.format === 'estargz' && recordedDigest(layer, '/' + ESTARGZ_TOC_NAME) === toc.sha256) return toc;
 		return null;
 	}
