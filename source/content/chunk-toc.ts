@@ -159,7 +159,8 @@ function chunkedFile(reg: RawEntry, pieces: RawEntry[], dataEnd: number, endOf: 
 		// eStargz leaves chunkSize out (0) for a file's last chunk: the rest of the file.
 		const size = piece.chunkSize === 0 && last ? reg.size - piece.chunkOffset : piece.chunkSize;
 		if (piece.offset === undefined || piece.offset >= dataEnd || piece.chunkOffset !== covered || size <= 0 || size > MAX_CHUNK_BYTES) return null;
-		if (piece.chunkType !== undefined && piece.chunkType !== '' && piece.chunkType !== 'data') return null;
+		// containers/storage marks a run of zeros "zeros": its frame is still in the stream (the blob is a tar), read and checked as any.
+		if (piece.chunkType !== undefined && !['', 'data', 'zeros'].includes(piece.chunkType)) return null;
 		// A file in one chunk may state only the file's digest.
 		const digest = hexOf(piece.chunkDigest) ?? (pieces.length === 1 && size === reg.size ? fileDigest : null);
 		if (digest === null) return null;
