@@ -17,6 +17,7 @@ import {findFile} from '../../source/content/find-file.js';
 import type {LayerSource} from '../../source/content/layer-source.js';
 import {chunkedLayer, estargzFooter, type ChunkedFormat} from '../fixtures/chunked-layer.js';
 import {writeImage} from '../fixtures/image-writer.js';
+import {sampleImage} from '../interop/sample-image.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {Collect, openForReading} from './read-back.js';
 import {runBinary} from './run-binary.js';
@@ -260,4 +261,33 @@ describe('a hostile table of contents locates nothing it should not', () => {
 		const toc = gzipSync(buildLayerTar([{type: 'file', path: 'stargz.index.json', content: text}]));
 		return readChunkToc(bufferBlob(Buffer.concat([data, toc, estargzFooter(data.length)])), 'gzip', undefined);
 	}
+});
+
+describe('the zstd:chunked image skopeo writes (test/interop)', () => {
+	it('every regular file is read through its TOC, and equals the same file of the gzip form', async () => {
+		const chunked = await openForReading(sampleImage('sample.chunked.oci'));
+		const gzip = await openForReading(sampleImage('sample.oci'));
+		try {
+			let read = 0;
+			for (const layer of chunked.image.layers) {
+				// As the layer left it: a file a later layer removes is still read.
+				const fs = filesystemAt(chunked.image, layer.index);
+				for (let index = 0; index < layer.entries.length; index++) {
+					if (layer.entries.typeOf(index) !== 'file' || layer.entries.sizeOf(index) === 0) continue;
+					const file = layer.entries.pathOf(index);
+					const found = findFile(fs, file, chunked.image.input);
+					if (found.layer !== layer.index || found.index !== index) continue;
+					const {counts, source} = counted(chunked.source);
+					const out = new Collect();
+					await writeFileContent(chunked.image, source, found, out, {verify: true});
+					expect(counts.plainReads, file).toBe(0);
+					expect(sha(out.bytes), file).toBe(sha(await gzip.cat(file, layer.index)));
+					read++;
+				}
+			}
+			expect(read).toBeGreaterThanOrEqual(5);
+		} finally {
+			await Promise.all([chunked.close(), gzip.close()]);
+		}
+	}, 120_000);
 });
