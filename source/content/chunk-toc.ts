@@ -19,6 +19,8 @@ import type {LayerTocNote} from '../model.js';
 export const MAX_TOC_BYTES = 64 * 1024 * 1024;
 /** A chunk is held whole until its digest is checked: larger ones are read the plain way. */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+/** A chunk's compressed bytes up to the next entry's data are held too (the tar headers between included): a longer span is read the plain way. */
+export const MAX_CHUNK_SPAN = 2 * MAX_CHUNK_BYTES;
 /** eStargz's footer: an empty gzip member whose extra field is "SG", 22 bytes: "%016xSTARGZ". */
 export const ESTARGZ_FOOTER_SIZE = 51;
 /** The tar entry eStargz keeps its TOC in (the last entry of the layer's tar). */
@@ -83,7 +85,7 @@ async function estargzToc(blob: BlobAccess): Promise<ChunkToc | null> {
 	if (!Number.isSafeInteger(tocStart) || tocStart >= footerStart) throw new TocError('the footer points outside the blob');
 	if (footerStart - tocStart > MAX_TOC_BYTES) throw new TocError('the TOC is too large');
 	// One gzip member holding a tar of one entry, stargz.index.json (then the end-of-archive blocks).
-	const tar = await collect(decompress(blob.read(tocStart, footerStart), 'gzip'), MAX_TOC_BYTES + 512, true);
+	const tar = await collect(decompress(one(await collect(blob.read(tocStart, footerStart), footerStart - tocStart)), 'gzip'), MAX_TOC_BYTES + 512, true);
 	if (tar.length < 512) throw new TocError('the TOC holds no tar entry');
 	const name = tar.toString('utf8', 0, 100).replace(/\0.*$/s, '');
 	const typeflag = tar[156];
@@ -164,7 +166,9 @@ function chunkedFile(reg: RawEntry, pieces: RawEntry[], dataEnd: number, endOf: 
 		// A file in one chunk may state only the file's digest.
 		const digest = hexOf(piece.chunkDigest) ?? (pieces.length === 1 && size === reg.size ? fileDigest : null);
 		if (digest === null) return null;
-		chunks.push({start: piece.offset, end: endOf(piece.offset), size, sha256: digest});
+		const end = endOf(piece.offset);
+		if (end - piece.offset > MAX_CHUNK_SPAN) return null;
+		chunks.push({start: piece.offset, end, size, sha256: digest});
 		covered += size;
 	}
 	return covered === reg.size ? {size: reg.size, sha256: fileDigest, chunks} : null;
@@ -212,7 +216,9 @@ export async function* chunkedFileBytes(blob: BlobAccess, compression: 'gzip' | 
 		const where = `chunk ${n + 1} of ${file.chunks.length} (blob bytes ${chunk.start}-${chunk.end - 1})`;
 		let bytes: Buffer;
 		try {
-			bytes = await collect(decompress(blob.read(chunk.start, chunk.end), compression), chunk.size);
+			// The compressed bytes are read whole first (bounded, see MAX_CHUNK_SPAN): a file stream is then never left half-read.
+			const compressed = await collect(blob.read(chunk.start, chunk.end), chunk.end - chunk.start);
+			bytes = await collect(decompress(one(compressed), compression), chunk.size);
 		} catch (error) {
 			throw new ChunkError(`${where}: ${(error as Error).message}`);
 		}
