@@ -12,7 +12,7 @@ import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {filesystemAt} from '../../source/cli/files-command.js';
 import {readChunkToc, type BlobAccess} from '../../source/content/chunk-toc.js';
-import {writeFileContent} from '../../source/content/file-content.js';
+import {copyFileContent, writeFileContent} from '../../source/content/file-content.js';
 import {findFile} from '../../source/content/find-file.js';
 import type {LayerSource} from '../../source/content/layer-source.js';
 import {chunkedLayer, estargzFooter, type ChunkedFormat} from '../fixtures/chunked-layer.js';
@@ -167,6 +167,32 @@ describe.each(FORMATS)('%s: files read through the table of contents', format =>
 		// Without the cache, the load itself refuses the altered blob.
 		expect((await runBinary(['cat', written.path, '/etc/hosts', '--no-cache'])).code).toBe(2);
 	}, 60_000);
+
+	it("a bounded read (the viewer's) reads the file's first chunk only", async () => {
+		const {written} = await chunkedImage(format, FILES);
+		const opened = await openForReading(written.path);
+		try {
+			const {counts, source} = counted(opened.source);
+			const out = new Collect();
+			const {complete} = await copyFileContent(opened.image, source, findFile(filesystemAt(opened.image, 0), '/data/big', written.path), out, {verify: true, limit: 1000});
+			expect(complete).toBe(false);
+			expect(out.bytes.equals(BIG.subarray(0, 1000))).toBe(true);
+			expect(counts.plainReads).toBe(0);
+			// One 64 KiB chunk of random bytes, compressed (no smaller): not the file's 300 KiB.
+			expect(counts.blobBytes).toBeLessThan(80 * 1024);
+		} finally {
+			await opened.close();
+		}
+	});
+
+	it('extract writes the same bytes', async () => {
+		const {written} = await chunkedImage(format, FILES);
+		const to = path.join(scratch, `extracted-${count++}`);
+		const result = await runBinary(['extract', written.path, '/data', '/etc', '--to', to]);
+		expect(result.stderr).toMatch(/^layerscope: 4 files, 2 dirs, 2 links/);
+		expect(result.code).toBe(0);
+		for (const [file, bytes] of EXPECTED) if (file !== '/data/hosts') expect(sha(readFileSync(path.join(to, file))), file).toBe(sha(bytes));
+	});
 
 	it('a TOC whose digest is not the one the descriptor states is not used: the file is read the plain way, and is right', async () => {
 		const wrong = format === 'estargz' ? {'containerd.io/snapshot/stargz/toc.digest': `sha256:${'0'.repeat(64)}`} : undefined;
