@@ -60,6 +60,19 @@ export interface PackageFiles {
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
+/**
+ * What a layer descriptor's annotations state of the table of contents an
+ * eStargz or zstd:chunked blob carries (the manifest's digest vouches for
+ * them): the digest that makes the TOC trusted, and where zstd:chunked keeps it.
+ */
+export interface LayerTocNote {
+	format: 'estargz' | 'zstd-chunked';
+	/** "sha256:…" of eStargz's TOC JSON, or of zstd:chunked's compressed manifest. */
+	digest: string | null;
+	/** zstd:chunked: the compressed manifest's place in the blob. */
+	position: {offset: number; length: number; uncompressedLength: number} | null;
+}
+
 export interface Layer extends LayerChangeset {
 	index: number;
 	/** Digest of the blob as stored (compressed), when the format names it. */
@@ -76,6 +89,8 @@ export interface Layer extends LayerChangeset {
 	contentSize: number;
 	/** Index into Image.history of the step that made this layer, or null when history is short. */
 	historyIndex: number | null;
+	/** The descriptor's word on a table of contents (eStargz, zstd:chunked), when it gives one. */
+	toc?: LayerTocNote;
 }
 
 export interface HistoryStep {

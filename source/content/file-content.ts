@@ -8,6 +8,7 @@ import {InputError} from '../errors.js';
 import {patchTarStreamHeaders} from '../layer/tar-headers.js';
 import {walkTar, type EntrySink} from '../layer/tar-walker.js';
 import type {Image} from '../model.js';
+import {ChunkError, chunkedFileBytes, type BlobAccess, type ChunkedFile} from './chunk-toc.js';
 import type {FoundFile} from './find-file.js';
 import type {LayerSource} from './layer-source.js';
 import {makeSpoolDir, removeSpoolDir} from './spool-dir.js';
@@ -35,6 +36,11 @@ export interface ContentOptions {
  * held in a private temporary file meanwhile, and they reach `out` only once
  * the layer matched its diff_id. Either way the bytes written hash to the
  * content digest the load recorded, or the run fails.
+ *
+ * An eStargz or zstd:chunked layer whose table of contents is trusted (see
+ * FileLayers.trustedToc) and locates the file is read chunk by chunk instead,
+ * cached or not: only the file's own compressed chunks are read, and each
+ * reaches `out` once it matched the digest the TOC states for it.
  */
 export async function writeFileContent(image: Image, source: LayerSource, found: FoundFile, out: Writable, options: ContentOptions): Promise<void> {
 	await copyFileContent(image, source, found, out, {...options, limit: Infinity});
@@ -67,7 +73,19 @@ export async function copyFileContent(image: Image, source: LayerSource, found: 
 	const sink: Sink = {out, left: options.limit};
 	const content = createHash('sha256');
 	const what = `layer ${layer.index}, ${JSON.stringify(found.path)}`;
-	if (!recheck && !sparse) {
+	const chunked = !sparse && stored > 0 && options.limit > 0 ? await chunkedFileOf(source, layer, found) : null;
+	if (chunked) {
+		// Every chunk is checked against the trusted TOC before it is written: no recheck of the whole layer is needed.
+		try {
+			await writePieces(chunkedFileBytes(chunked.blob, chunked.compression, chunked.file, options.limit), sink, content, () => {
+				throw new Error('unreachable: chunks are read whole');
+			});
+		} catch (error) {
+			if (error instanceof ChunkError) throw new InputError(image.input, `${what}: ${error.message}; the image changed since it was read`);
+			throw error;
+		}
+		if (complete) checkContent(image, what, found, content.digest('hex'));
+	} else if (!recheck && !sparse) {
 		const count = Math.min(stored, options.limit);
 		// An empty file (or an empty bound) has nothing to read, and opens nothing.
 		if (count > 0) await writePieces(take(source.uncompressed(layer, table.dataOffsetOf(index), count), count), sink, content, () => {
@@ -90,6 +108,21 @@ export async function copyFileContent(image: Image, source: LayerSource, found: 
 		}
 	}
 	return {complete};
+}
+
+/**
+ * The file's chunks, when the layer's source has a trusted TOC (eStargz,
+ * zstd:chunked) that locates it and states the very content the load recorded
+ * for it (same size, same digest): a TOC whose entry for the path says
+ * otherwise (another entry of that path, say) is not used for it.
+ */
+async function chunkedFileOf(source: LayerSource, layer: Image['layers'][number], found: FoundFile): Promise<{blob: BlobAccess; compression: 'gzip' | 'zstd'; file: ChunkedFile} | null> {
+	if (layer.compression === 'none' || !source.chunkToc || !source.blob) return null;
+	const toc = await source.chunkToc(layer);
+	const file = toc?.files.get(found.table.pathOf(found.index));
+	const recorded = found.table.digestOf(found.index);
+	if (!file || recorded === undefined || file.sha256 !== recorded || file.size !== found.table.dataSizeOf(found.index)) return null;
+	return {blob: source.blob(layer), compression: layer.compression, file};
 }
 
 /** Where a file's bytes go: `out`, while `left` allows (past it they are still hashed, never kept). */

@@ -4,6 +4,7 @@ import {OnePassFiles} from '../image/one-pass.js';
 import {decompress} from '../layer/compression.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
 import type {Image, Layer} from '../model.js';
+import {ESTARGZ_TOC_NAME, readChunkToc, type BlobAccess, type ChunkToc} from './chunk-toc.js';
 
 /**
  * A layer's bytes asked for a second time, after the load (cat, extract).
@@ -22,6 +23,13 @@ export interface LayerSource {
 	 * A layer the cache gave was not read in this run, and a registry sends its blob anew: both must be checked again.
 	 */
 	verifiedInThisRun(layer: Layer): boolean;
+	/**
+	 * The layer's table of contents (eStargz, zstd:chunked) when the source can read the blob by range and the TOC is trusted;
+	 * null otherwise (the layer is then read the plain way). Read once per layer.
+	 */
+	chunkToc?(layer: Layer): Promise<ChunkToc | null>;
+	/** The layer's blob as stored, by byte range (what a TOC's chunks are read from). */
+	blob?(layer: Layer): BlobAccess;
 	close(): Promise<void>;
 }
 
@@ -41,7 +49,42 @@ function streamName(image: Image): string {
 }
 
 class FileLayers implements LayerSource {
+	private readonly tocs = new Map<number, Promise<ChunkToc | null>>();
+
 	constructor(private readonly kept: KeptBlobs) {}
+
+	chunkToc(layer: Layer): Promise<ChunkToc | null> {
+		let toc = this.tocs.get(layer.index);
+		if (!toc) this.tocs.set(layer.index, (toc = this.trustedToc(layer)));
+		return toc;
+	}
+
+	blob(layer: Layer): BlobAccess {
+		const range = this.rangeOf(layer);
+		return {
+			size: range.end - range.start + 1,
+			read: (start, end) => openRange({file: range.file, start: range.start + start, end: Math.min(range.end, range.start + end - 1)}),
+		};
+	}
+
+	/**
+	 * A TOC is trusted, and its chunk digests with it, only when something the
+	 * image's digests vouch for names its bytes: the layer descriptor's
+	 * annotation (the manifest's digest covers it), or for eStargz, whose TOC is
+	 * the tar's last file, the digest the load recorded for stargz.index.json in
+	 * a layer whose diff_id was checked (in this run, or in the run that filled
+	 * the cache). That holds for a cached layer as for one read now: the blob
+	 * may have changed since, but a chunk that matches a trusted digest has not.
+	 */
+	private async trustedToc(layer: Layer): Promise<ChunkToc | null> {
+		if (layer.compression === 'none' || !this.kept.layers[layer.index]?.range) return null;
+		const toc = await readChunkToc(this.blob(layer), layer.compression, layer.toc);
+		if (!toc) return null;
+		// A descriptor that states a digest the TOC does not have: the TOC is not used at all (the layer is read the plain way).
+		if (layer.toc?.digest) return layer.toc.digest === `sha256:${toc.sha256}` ? toc : null;
+		if (toc.format === 'estargz' && recordedDigest(layer, '/' + ESTARGZ_TOC_NAME) === toc.sha256) return toc;
+		return null;
+	}
 
 	uncompressed(layer: Layer, from = 0, length?: number): AsyncIterable<Uint8Array> {
 		const range = this.rangeOf(layer);
@@ -64,6 +107,13 @@ class FileLayers implements LayerSource {
 		if (!range) throw new Error(`layer ${layer.index} has no byte range in its file`);
 		return range;
 	}
+}
+
+/** The content digest the load recorded for a path in the layer (its last entry of that path). */
+function recordedDigest(layer: Layer, path: string): string | undefined {
+	const table = layer.entries;
+	for (let index = table.length - 1; index >= 0; index--) if (table.pathOf(index) === path) return table.typeOf(index) === 'file' ? table.digestOf(index) : undefined;
+	return undefined;
 }
 
 class RegistryLayers implements LayerSource {

@@ -224,6 +224,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			size: result.size,
 			contentSize: result.contentSize,
 			historyIndex: historyIndex === -1 ? null : historyIndex,
+			...(described.toc ? {toc: described.toc} : {}),
 			entries: result.entries,
 			whiteouts: result.whiteouts,
 			opaqueDirs: result.opaqueDirs,

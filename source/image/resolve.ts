@@ -1,10 +1,11 @@
 import {InputError} from '../errors.js';
-import type {Platform, SourceFormat} from '../model.js';
+import type {LayerTocNote, Platform, SourceFormat} from '../model.js';
 import {RefusedFileError} from './contained-file.js';
 import {DirectoryFiles} from './directory-files.js';
 import {digestAlgorithm, digestOf} from './digests.js';
 import type {ImageFiles} from './image-files.js';
 import {blobPath, isRecord, parseJson, readJson, readVerifiedBlob, sha256Digest} from './json-documents.js';
+import {tocNoteOf} from './toc-note.js';
 import {listManifests, nameMatches, readPlatform, selectManifest, type ManifestCandidate, type Selection} from './oci-index.js';
 
 export interface ResolvedLayer {
@@ -15,6 +16,8 @@ export interface ResolvedLayer {
 	mediaType: string | null;
 	/** The blob's size as the manifest gives it, when it does. */
 	size?: number;
+	/** What the descriptor's annotations say of a table of contents (eStargz, zstd:chunked). */
+	toc?: LayerTocNote;
 }
 
 /** Everything needed to read an image, before any layer is read. */
@@ -87,6 +90,8 @@ async function resolveDockerArchive(files: ImageFiles, selection: Selection): Pr
 			manifestDigest = candidate.digest;
 			manifest.layers.forEach((descriptor, i) => {
 				if (layers[i] && isRecord(descriptor) && typeof descriptor.mediaType === 'string') layers[i]!.mediaType = descriptor.mediaType;
+				const toc = layers[i] && isRecord(descriptor) && descriptor.digest === layers[i]!.digest ? tocNoteOf(descriptor.annotations) : undefined;
+				if (toc) layers[i]!.toc = toc;
 			});
 			break;
 		}
@@ -143,7 +148,8 @@ async function fromManifest(files: ImageFiles, manifest: Record<string, unknown>
 	const layers = manifest.layers.map((descriptor, i): ResolvedLayer => {
 		if (!isRecord(descriptor) || typeof descriptor.digest !== 'string') throw new InputError(files.input, `manifest ${manifestDigest} layer ${i} has no digest`);
 		const size = typeof descriptor.size === 'number' && Number.isSafeInteger(descriptor.size) && descriptor.size >= 0 ? descriptor.size : undefined;
-		return {path: blobPath(files.input, descriptor.digest), digest: descriptor.digest, mediaType: typeof descriptor.mediaType === 'string' ? descriptor.mediaType : null, ...(size === undefined ? {} : {size})};
+		const toc = tocNoteOf(descriptor.annotations);
+		return {path: blobPath(files.input, descriptor.digest), digest: descriptor.digest, mediaType: typeof descriptor.mediaType === 'string' ? descriptor.mediaType : null, ...(size === undefined ? {} : {size}), ...(toc ? {toc} : {})};
 	});
 	return {config, configDigest: configDescriptor.digest, manifestDigest, layers};
 }

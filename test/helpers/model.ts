@@ -8,6 +8,6 @@ export function storageIndependent(image: Image) {
 		created: image.created,
 		config: image.config,
 		history: image.history,
-		layers: image.layers.map(({digest, compressedSize, compression, mediaType, ...rest}) => rest),
+		layers: image.layers.map(({digest, compressedSize, compression, mediaType, toc, ...rest}) => rest),
 	};
 }
