@@ -1,6 +1,6 @@
 import type {Analysis} from '../analysis/analyse.js';
 import {InputError} from '../errors.js';
-import type {EntryType} from '../model.js';
+import type {EntryType, Layer} from '../model.js';
 import type {TreeNodeState, TreeView} from '../tree/tree-view.js';
 import {filesystemAt} from '../tree/filesystem-at.js';
 import {planExtraction, writeExtraction, type ExtractSummary} from './extract.js';
@@ -96,6 +96,9 @@ function counted(source: LayerSource, onProgress: ReadProgress): LayerSource {
 			}
 		},
 		verifiedInThisRun: layer => source.verifiedInThisRun(layer),
+		// A chunked layer's file is read through its TOC, not the tar: nothing to count, and the TOC must stay in reach.
+		...(source.chunkToc ? {chunkToc: (layer: Layer) => source.chunkToc!(layer)} : {}),
+		...(source.blob ? {blob: (layer: Layer) => source.blob!(layer)} : {}),
 		close: () => source.close(),
 	};
 }

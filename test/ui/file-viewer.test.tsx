@@ -21,6 +21,7 @@ import {createStyle, type Style} from '../../source/report/style.js';
 import {Browser} from '../../source/ui/app.js';
 import {DEFAULT_BROWSER_CONFIG} from '../../source/ui/browser-config.js';
 import {VIEWER_LIMIT} from '../../source/ui/use-viewed-file.js';
+import {chunkedLayer} from '../fixtures/chunked-layer.js';
 import {writeImage, type Compression} from '../fixtures/image-writer.js';
 import {until} from '../helpers/wait.js';
 
@@ -342,6 +343,19 @@ describe('other sources', () => {
 		expect(seen.every(([bytes], index) => index === 0 || bytes >= seen[index - 1]![0])).toBe(true);
 		// The huge file comes first in the layer: the read passed it to reach the notes.
 		expect(seen.at(-1)![0]).toBeGreaterThan(HUGE.length);
+		await image.files.close();
+	});
+
+	it('opens a file of an eStargz layer through its table of contents, progress asked or not', async () => {
+		const big = Buffer.alloc(8 * 1024 * 1024, 'z');
+		const layer = chunkedLayer([{type: 'file', path: 'data/big', content: big}, {type: 'file', path: 'etc/last', content: 'the last file\n'}], 'estargz');
+		const written = await writeImage({layers: [{blob: layer.blob, diffId: layer.diffId, mediaType: layer.mediaType, annotations: layer.annotations}]}, {format: 'oci-dir', outPath: path.join(scratch, 'estargz')});
+		const image = await open(written.path);
+		const seen: number[] = [];
+		const opened = await image.files.open(0, '/etc/last', VIEWER_LIMIT, bytes => seen.push(bytes));
+		expect(opened.bytes.toString()).toBe('the last file\n');
+		// Through the TOC: the layer's tar is never decompressed up to the file (the 8 MiB before it), so no progress to tell.
+		expect(seen).toEqual([]);
 		await image.files.close();
 	});
 
