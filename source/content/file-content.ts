@@ -11,7 +11,7 @@ import type {Image} from '../model.js';
 import {ChunkError, chunkedFileBytes, type BlobAccess, type ChunkedFile} from './chunk-toc.js';
 import type {FoundFile} from './find-file.js';
 import type {LayerSource} from './layer-source.js';
-import {makeSpoolDir, removeSpoolDir} from './spool-dir.js';
+import {makeSpoolDir, removeSpoolDir} from '../spool-dir.js';
 import {sparseMapOf, SparseExpander, type Piece} from './sparse-expander.js';
 
 patchTarStreamHeaders();

@@ -1,7 +1,7 @@
 import {open, type FileHandle} from 'node:fs/promises';
 import path from 'node:path';
 import {InputError} from '../errors.js';
-import {makeSpoolDir, removeSpoolDir} from '../content/spool-dir.js';
+import {makeSpoolDir, removeSpoolDir} from '../spool-dir.js';
 import type {FileRange} from './image-files.js';
 
 /**
@@ -10,7 +10,7 @@ import type {FileRange} from './image-files.js';
  * extract (which must read a layer again) can read them as files. The
  * directory (0700, under TMPDIR) is made with the first blob, its files are
  * 0600, and it is removed when the source is closed or the process ends
- * (content/spool-dir.ts).
+ * (source/spool-dir.ts).
  */
 export class BlobSpool {
 	private dir: Promise<string> | undefined;

@@ -121,7 +121,7 @@ describe('the spool of a stream', () => {
 	it('is gone after an uncaught exception in a process that made one', async () => {
 		const tmp = newTmp('crash');
 		// The module the CLI uses, in a process that then throws: Node's 'exit' comes after the exception's report.
-		const module = path.join(repoRoot, 'dist/source/content/spool-dir.js');
+		const module = path.join(repoRoot, 'dist/source/spool-dir.js');
 		const script = `const {makeSpoolDir} = await import(${JSON.stringify(module)}); const fs = await import('node:fs'); const dir = await makeSpoolDir('layerscope-blobs-'); fs.writeFileSync(dir + '/0', 'x'); process.stdout.write(dir); setTimeout(() => { throw new Error('a crash'); }, 10);`;
 		const child = spawn(process.execPath, ['--input-type=module', '-e', script], {env: env(tmp), stdio: ['ignore', 'pipe', 'pipe']});
 		let made = '';
