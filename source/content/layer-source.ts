@@ -67,23 +67,9 @@ class FileLayers implements LayerSource {
 		};
 	}
 
-	/**
-	 * A TOC is trusted, and its chunk digests with it, only when something the
-	 * image's digests vouch for names its bytes: the layer descriptor's
-	 * annotation (the manifest's digest covers it), or for eStargz, whose TOC is
-	 * the tar's last file, the digest the load recorded for stargz.index.json in
-	 * a layer whose diff_id was checked (in this run, or in the run that filled
-	 * the cache). That holds for a cached layer as for one read now: the blob
-	 * may have changed since, but a chunk that matches a trusted digest has not.
-	 */
 	private async trustedToc(layer: Layer): Promise<ChunkToc | null> {
-		if (layer.compression === 'none' || !this.kept.layers[layer.index]?.range) return null;
-		const toc = await readChunkToc(this.blob(layer), layer.compression, layer.toc);
-		if (!toc) return null;
-		// A descriptor that states a digest the TOC does not have: the TOC is not used at all (the layer is read the plain way).
-		if (layer.toc?.digest) return layer.toc.digest === `sha256:${toc.sha256}` ? toc : null;
-		if (toc.format === 'estargz' && recordedDigest(layer, '/' + ESTARGZ_TOC_NAME) === toc.sha256) return toc;
-		return null;
+		if (!this.kept.layers[layer.index]?.range) return null;
+		return trustedChunkToc(layer, this.blob(layer));
 	}
 
 	uncompressed(layer: Layer, from = 0, length?: number): AsyncIterable<Uint8Array> {
@@ -109,6 +95,26 @@ class FileLayers implements LayerSource {
 	}
 }
 
+/**
+ * A TOC is trusted, and its chunk digests with it, only when something the
+ * image's digests vouch for names its bytes: the layer descriptor's
+ * annotation (the manifest's digest covers it), or for eStargz, whose TOC is
+ * the tar's last file, the digest the load recorded for stargz.index.json in
+ * a layer whose diff_id was checked (in this run, or in the run that filled
+ * the cache). That holds for a cached layer, or a registry's blob fetched
+ * again, as for one read now: the blob may have changed since, but a chunk
+ * that matches a trusted digest has not.
+ */
+async function trustedChunkToc(layer: Layer, blob: BlobAccess): Promise<ChunkToc | null> {
+	if (layer.compression === 'none') return null;
+	const toc = await readChunkToc(blob, layer.compression, layer.toc);
+	if (!toc) return null;
+	// A descriptor that states a digest the TOC does not have: the TOC is not used at all (the layer is read the plain way).
+	if (layer.toc?.digest) return layer.toc.digest === `sha256:${toc.sha256}` ? toc : null;
+	if (toc.format === 'estargz' && recordedDigest(layer, '/' + ESTARGZ_TOC_NAME) === toc.sha256) return toc;
+	return null;
+}
+
 /** The content digest the load recorded for a path in the layer (its last entry of that path). */
 function recordedDigest(layer: Layer, path: string): string | undefined {
 	const table = layer.entries;
@@ -117,7 +123,21 @@ function recordedDigest(layer: Layer, path: string): string | undefined {
 }
 
 class RegistryLayers implements LayerSource {
+	private readonly tocs = new Map<number, Promise<ChunkToc | null>>();
+
 	constructor(private readonly kept: KeptBlobs) {}
+
+	/** A chunked layer's TOC, fetched by range requests (the footer, then the TOC): its files then need only their chunks. */
+	chunkToc(layer: Layer): Promise<ChunkToc | null> {
+		let toc = this.tocs.get(layer.index);
+		if (!toc) this.tocs.set(layer.index, (toc = this.kept.files.openBlobRange && layer.compressedSize > 0 ? trustedChunkToc(layer, this.blob(layer)) : Promise.resolve(null)));
+		return toc;
+	}
+
+	blob(layer: Layer): BlobAccess {
+		const path = this.kept.layers[layer.index]!.path;
+		return {size: layer.compressedSize, read: (start, end) => this.kept.files.openBlobRange!(path, start, Math.min(end, layer.compressedSize))};
+	}
 
 	uncompressed(layer: Layer, from = 0): AsyncIterable<Uint8Array> {
 		const blob = this.kept.files.openBlob!(this.kept.layers[layer.index]!.path);

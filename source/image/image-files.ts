@@ -27,6 +27,8 @@ export interface ImageFiles {
 	blobDigest?(path: string, algorithm: DigestAlgorithm): string | undefined;
 	/** A layer blob's bytes as stored, asked for again (cat, extract), for sources that can fetch it again but have no file (registries). */
 	openBlob?(path: string): AsyncIterable<Uint8Array>;
+	/** Bytes [start, end) of a layer blob as stored, asked for alone (an HTTP range request): a chunked layer's TOC and chunks. */
+	openBlobRange?(path: string, start: number, end: number): AsyncIterable<Uint8Array>;
 	/** Lets go of threads and connections, once every layer is read. */
 	close?(): Promise<void>;
 }

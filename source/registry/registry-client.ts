@@ -38,8 +38,9 @@ export class RegistryClient {
 	}
 
 	/** GET /v2/REPO/blobs/DIGEST, for the caller to stream; redirects (to a CDN) are followed. */
-	async blob(digest: string, what: string): Promise<Response> {
-		return this.get(`/v2/${this.repository}/blobs/${digest}`, {}, what);
+	/** A blob, or with `range` its bytes [start, end) (a registry that ignores Range sends it whole: status 200, not 206). */
+	async blob(digest: string, what: string, range?: {start: number; end: number}): Promise<Response> {
+		return this.get(`/v2/${this.repository}/blobs/${digest}`, range ? {range: `bytes=${range.start}-${range.end - 1}`} : {}, what);
 	}
 
 	/**

@@ -165,6 +165,45 @@ class RegistryFiles implements ImageFiles {
 		}
 	}
 
+	/**
+	 * Bytes [start, end) of a blob fetched again, by a range request: never more than asked is passed on, and the
+	 * connection is let go once they are (a registry that ignores the range sends the blob whole, from its start).
+	 */
+	async *openBlobRange(path: string, start: number, end: number): AsyncGenerator<Uint8Array> {
+		const digest = this.digestOf(path);
+		const what = `bytes ${start}–${end - 1} of layer blob ${digest}`;
+		if (end <= start) return;
+		const response = await this.client.blob(digest, what, {start, end});
+		if (!response.body) throw this.client.error(`sent an empty answer for ${what}`);
+		// 206: the range itself; 200: the whole blob, skipped up to it.
+		let skip = response.status === 206 ? 0 : start;
+		let left = end - start;
+		const body = response.body as unknown as AsyncIterable<Uint8Array>;
+		try {
+			for await (const chunk of body) {
+				let piece = chunk;
+				if (skip > 0) {
+					const skipped = Math.min(skip, piece.length);
+					skip -= skipped;
+					piece = piece.subarray(skipped);
+				}
+				if (piece.length === 0) continue;
+				if (piece.length >= left) {
+					yield piece.subarray(0, left);
+					left = 0;
+					break;
+				}
+				left -= piece.length;
+				yield piece;
+			}
+		} catch (error) {
+			throw this.client.error(`cut the connection while sending ${what} (${causeOf(error)})`);
+		} finally {
+			await response.body.cancel().catch(() => {});
+		}
+		if (left > 0) throw this.client.error(`sent ${end - start - left} of the ${end - start} bytes of ${what}`);
+	}
+
 	blobDigest(path: string, algorithm: DigestAlgorithm): string | undefined {
 		return algorithm === 'sha512' ? this.sha512s.get(path) : undefined;
 	}

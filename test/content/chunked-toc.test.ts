@@ -21,6 +21,8 @@ import {sampleImage} from '../interop/sample-image.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {Collect, openForReading} from './read-back.js';
 import {runBinary} from './run-binary.js';
+import {FaultProxy} from '../helpers/servers/fault-proxy.js';
+import {RegistryServer} from '../helpers/servers/registry-server.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-toc-test-'));
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
@@ -316,4 +318,32 @@ describe('the zstd:chunked image skopeo writes (test/interop)', () => {
 			await Promise.all([chunked.close(), gzip.close()]);
 		}
 	}, 120_000);
+});
+
+describe('a chunked layer in a registry', () => {
+	it.each(['estargz', 'zstd-chunked'] as const)('%s: a file is fetched by range requests for the TOC and its chunks, not the whole blob', async format => {
+		const registry = await RegistryServer.start();
+		const proxy = await FaultProxy.start(registry.host);
+		try {
+			// 6 MiB that no compressor folds away, then the file asked for.
+			const specs: EntrySpec[] = [{type: 'file', path: 'data/bulk', content: randomBytes(6 * 1024 * 1024)}, {type: 'file', path: 'etc/last', content: 'the last file\n'}];
+			const {written, layer} = await chunkedImage(format, specs);
+			await registry.push(`oci:${written.path}:1`, 'chunked:1', ['--preserve-digests']);
+			const image = `registry://${proxy.host}/chunked:1`;
+			const digest = written.layerDigests[0]!;
+			proxy.sent.length = 0;
+			const result = await runBinary(['cat', image, '/etc/last', '--insecure', '--no-cache']);
+			expect(result.stderr).toBe('');
+			expect(result.stdout.toString()).toBe('the last file\n');
+			// The load downloads the blob once (to read and verify it); cat's own requests are ranges, far less than a second copy.
+			const blobRequests = proxy.sent.filter(sent => sent.path.endsWith(digest));
+			expect(blobRequests[0]!.bytes).toBe(layer.blob.length);
+			const again = blobRequests.slice(1).reduce((sum, sent) => sum + sent.bytes, 0);
+			expect(blobRequests.length).toBeGreaterThan(1);
+			expect(again).toBeLessThan(layer.blob.length / 20);
+		} finally {
+			await proxy.stop();
+			await registry.stop();
+		}
+	}, 60_000);
 });

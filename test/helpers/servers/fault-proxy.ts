@@ -64,7 +64,7 @@ export class FaultProxy {
 			response.writeHead(fault.status, {'content-type': 'application/json', ...fault.headers}).end(fault.body ?? '');
 			return;
 		}
-		const upstream = await fetch(`http://${this.target}${path}`, {method: request.method, headers: {accept: request.headers.accept ?? '*/*', ...(request.headers.authorization ? {authorization: request.headers.authorization} : {})}, redirect: 'manual'});
+		const upstream = await fetch(`http://${this.target}${path}`, {method: request.method, headers: {accept: request.headers.accept ?? '*/*', ...(request.headers.authorization ? {authorization: request.headers.authorization} : {}), ...(request.headers.range ? {range: request.headers.range} : {})}, redirect: 'manual'});
 		const headers: Record<string, string> = {};
 		upstream.headers.forEach((value, key) => {
 			if (key !== 'content-encoding' && key !== 'transfer-encoding') headers[key] = value;
