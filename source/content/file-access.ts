@@ -4,7 +4,7 @@ import type {EntryType, Layer} from '../model.js';
 import type {TreeNodeState, TreeView} from '../tree/tree-view.js';
 import {filesystemAt} from '../tree/filesystem-at.js';
 import {planExtraction, writeExtraction, type ExtractSummary} from './extract.js';
-import {compareFile, normalPath, type EntryFacts, type FileChange, type FileVersion, type VersionSide} from './file-change.js';
+import {compareFile, factsOf, normalPath, type FileChange, type FileVersion, type VersionSide} from './file-change.js';
 import {notAFile, resolvePath, type FoundFile, type PathLookup} from './find-file.js';
 import type {KeptBlobs} from '../image/load.js';
 import {layerSource, type LayerSource} from './layer-source.js';
@@ -143,8 +143,7 @@ function versionInTree(analysis: Analysis, step: number, path: string): FileVers
 	const state = id === undefined ? null : (trees.stateAt(id, step) as (TreeNodeState & {digest?: string}) | null);
 	if (id === undefined || !state) return null;
 	const stored = trees.storedAt(id, step);
-	const facts: EntryFacts = {path: at, type: state.type, mode: state.mode, uid: state.uid, gid: state.gid, size: state.size, linkTarget: state.linkTarget, digest: state.digest, devMajor: undefined, devMinor: undefined, layer: state.layer};
-	return {facts, stored: stored ? {...stored, path: at} : null, entry: -1};
+	return {facts: factsOf(at, state), stored: stored ? {...stored, path: at} : null, entry: -1};
 }
 
 export function unavailableAccess(reason: string): FileAccess {

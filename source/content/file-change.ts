@@ -96,13 +96,18 @@ export function normalPath(path: string): string {
 	return posix.normalize(posix.join('/', path));
 }
 
+/** A version's facts, from whatever describes the path (a stacked filesystem's node, a browser tree's state: it keeps no device numbers). */
+export function factsOf(path: string, node: Omit<EntryFacts, 'path' | 'linkTarget' | 'digest' | 'devMajor' | 'devMinor'> & Partial<Pick<EntryFacts, 'linkTarget' | 'digest' | 'devMajor' | 'devMinor'>>): EntryFacts {
+	return {path, type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, linkTarget: node.linkTarget, digest: node.digest, devMajor: node.devMajor, devMinor: node.devMinor, layer: node.layer};
+}
+
 /** The path in `fs` (symlinked parents followed, the path itself not: a symlink is a version too), or null where nothing is. */
 export function versionAt(fs: FileSystem, path: string): FileVersion | null {
 	const at = normalPath(path);
 	const id = fs.lookupId(at);
 	if (id === undefined || !fs.exists(id)) return null;
 	const node = fs.node(id);
-	const facts: EntryFacts = {path: at, type: node.type, mode: node.mode, uid: node.uid, gid: node.gid, size: node.size, linkTarget: node.linkTarget, digest: node.digest, devMajor: node.devMajor, devMinor: node.devMinor, layer: node.layer};
+	const facts = factsOf(at, node);
 	const ref = node.content;
 	const stored = ref === undefined ? null : {path: at, ref, table: fs.tableOf(ref), index: fs.indexOf(ref), layer: fs.layerOfRef(ref)};
 	return {facts, stored, entry: node.ref};

@@ -165,7 +165,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			// x asked; y extracts (the write runs off the key path, its outcome on the status line), any other key cancels.
 			const asked = latest.current.confirming;
 			if (asked) {
-				const target = path.join(extractInto, path.posix.basename(asked.path) || 'root');
+				const target = extractTarget(extractInto, asked.path);
 				if (char === 'y') {
 					setState(current => ({...current, confirming: null, notice: `x: extracting ${escapeForTerminal(asked.path)} to ${escapeForTerminal(target)}…`}));
 					(files ? files.extract(asked.step, asked.path, extractInto) : Promise.reject(new Error('files cannot be read back here'))).then(
@@ -262,7 +262,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	right = right.slice(0, bodyHeight).map(line => `│${line.trimEnd()}`);
 	while (right.length < bodyHeight) right.push('│');
 
-	const asking = state.confirming && `x: extract ${escapeForTerminal(state.confirming.path)} (as ${fileAccessStep(files, state.confirming.step)} left it) to ${escapeForTerminal(path.join(extractInto, path.posix.basename(state.confirming.path) || 'root'))}? y extracts, any other key cancels`;
+	const asking = state.confirming && `x: extract ${escapeForTerminal(state.confirming.path)} (as ${fileAccessStep(files, state.confirming.step)} left it) to ${escapeForTerminal(extractTarget(extractInto, state.confirming.path))}? y extracts, any other key cancels`;
 	const bar = style('inverse', fit(` ${asking || state.notice || barHints(state.viewing ? 'viewer' : state.focus, keymap).map(hint => `${hint.keys} ${hint.label}`).join(' · ')} `, width));
 	// Three text nodes: the left column's stays the same (and is measured once) while the cursor moves.
 	return (
@@ -276,6 +276,11 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			<PaintedLines lines={[bar]} />
 		</Box>
 	);
+}
+
+/** Where x writes a path: under its own name in the directory, as extract's 'name' placement does (the root: its contents into the directory itself). */
+function extractTarget(into: string, imagePath: string): string {
+	return path.join(into, path.posix.basename(imagePath));
 }
 
 function fileAccessStep(files: FileAccess | undefined, step: number): string {

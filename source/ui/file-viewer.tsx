@@ -10,7 +10,7 @@ import {commandFor, type Binding} from './keymap.js';
 import {keyPress} from './key-press.js';
 import {PaintedLines} from './painted-lines.js';
 import {useViewedFile, type Viewed} from './use-viewed-file.js';
-import {INITIAL_VIEWER, reduceViewer, typeViewerQuery, viewerRows, type ViewerState} from './viewer-state.js';
+import {INITIAL_VIEWER, reduceViewer, typeViewerQuery, viewerRows, type ViewerRows, type ViewerState} from './viewer-state.js';
 import type {Viewing} from './view-state.js';
 
 export interface FileViewerProps {
@@ -77,16 +77,22 @@ function title(viewed: Viewed, viewing: Viewing, access: FileAccess | undefined,
 	let about = '';
 	if (viewed.state === 'ready' && viewed.change) {
 		const {change, document} = viewed;
-		about = ` · ${CHANGE_WORDS[change.kind]}${rows && rows.count > 0 ? ` · lines ${rows.at(state.top).line + 1}–${rows.at(Math.min(rows.count, state.top + page) - 1).line + 1} of ${document.lineCount}` : ''}`;
+		about = ` · ${CHANGE_WORDS[change.kind]}${shownLines('lines', document.lineCount, state.top, rows, page)}`;
 	} else if (viewed.state === 'ready' && viewed.file) {
 		const {file, document} = viewed;
-		const shown = rows && rows.count > 0 ? ` · ${document.kind === 'text' ? 'lines' : 'rows'} ${rows.at(state.top).line + 1}–${rows.at(Math.min(rows.count, state.top + page) - 1).line + 1} of ${document.lineCount}` : '';
+		const shown = shownLines(document.kind === 'text' ? 'lines' : 'rows', document.lineCount, state.top, rows, page);
 		const part = file.truncated ? ` · the first ${prettyBytes(file.bytes.length)} of ${prettyBytes(file.size)}` : ` · ${prettyBytes(file.size)}`;
 		const linked = file.path !== viewing.path ? ` → ${escapeForTerminal(file.path)}` : '';
 		about = `${linked}${part} · ${document.kind === 'text' ? (document.crlf ? 'text, CRLF' : 'text') : 'binary, hex'}${shown}${state.wrap ? ' · wrapped' : ''}`;
 	}
 	const query = state.typing || state.query ? ` · /${escapeControlCharacters(state.query)}${state.typing ? '▏' : state.missed ? ' (no match)' : ''}` : '';
 	return style('inverse', fit(`${viewing.kind === 'diff' ? 'Change' : 'View'}: ${where}${about}${query}`, width));
+}
+
+/** " · lines 3–30 of 60": the lines on screen (a wrapped line counts once), none for an empty document. */
+function shownLines(word: string, lineCount: number, top: number, rows: ViewerRows | undefined, page: number): string {
+	if (!rows || rows.count === 0) return '';
+	return ` · ${word} ${rows.at(top).line + 1}–${rows.at(Math.min(rows.count, top + page) - 1).line + 1} of ${lineCount}`;
 }
 
 const CHANGE_WORDS: Record<FileChange['kind'], string> = {text: 'text changed', binary: 'binary content changed', metadata: 'metadata only', added: 'added', removed: 'removed', unchanged: 'unchanged'};
