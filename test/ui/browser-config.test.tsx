@@ -102,7 +102,8 @@ describe.runIf(hasTmux)('a bad config file, in a real terminal', {timeout: 20_00
 		writeFileSync(path.join(home, 'layerscope', 'config.yml'), 'start: {layer: middle}\n');
 		await tmux.newSession('config', `env -u NO_COLOR -u CI XDG_CONFIG_HOME=${home} TERM=xterm-256color sh`);
 		tmux.keys('config', `clear; node ${builtCli} ${image}; echo "EXIT=$?"`, 'Enter');
-		const text = await tmux.waitFor('config', screen => screen.includes('EXIT='), 'the exit code');
+		// The typed command holds "EXIT=$?" too: wait for the line the shell prints, a number after it.
+		const text = await tmux.waitFor('config', screen => /^EXIT=\d+$/m.test(screen), 'the exit code');
 		expect(text).toContain(`layerscope: ${path.join(home, 'layerscope', 'config.yml')}: start.layer must be first, last or a layer number, not "middle"`);
 		expect(text).toContain('EXIT=2');
 	});
