@@ -50,6 +50,8 @@ export class AnalysisBuilder {
 		const history = this.history.finish();
 		const finalFiles = new FinalFiles(history.final);
 		const waste = wasteReport(image, history, finalFiles);
+		// The findings read the packages: attributed once, before them.
+		const packages = attributePackages(image, history, finalFiles);
 		let trees: LayerTrees | undefined;
 		return {
 			image,
@@ -61,8 +63,8 @@ export class AnalysisBuilder {
 			},
 			efficiency: this.dive.result(),
 			waste,
-			packages: attributePackages(image, history, finalFiles),
-			findings: findFindings(image, history, waste, finalFiles),
+			packages,
+			findings: findFindings(image, history, waste, finalFiles, packages),
 		};
 	}
 }

@@ -39,6 +39,11 @@ export interface PackageReport {
 	notes: string[];
 	/** Per path id of the final filesystem: 1 + the index in `packages` of the first package listing it, 0 for none (the browser's owner of a file). */
 	owners: Int32Array;
+	/**
+	 * Per death of the stacking (`history.deaths`, same order): 1 + the index in `packages` of the version whose dead
+	 * bytes count it, a removed or upgraded version before a live one, 0 for none (the findings tell a package's dead files from the rest).
+	 */
+	deathOwners: Int32Array;
 }
 
 interface Tracked {
@@ -60,7 +65,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	const fs = history.final;
 	const notes: string[] = [];
 	const tracked: Tracked[] = [];
-	if (!image.layers.some(layer => layer.packageFiles)) return {...emptyReport(image, fs, finalFiles), notes: unreadNotes(fs, new Set())};
+	if (!image.layers.some(layer => layer.packageFiles)) return {...emptyReport(image, history, finalFiles), notes: unreadNotes(fs, new Set())};
 
 	// 1. The databases' listings after every layer, as versions that come and go.
 	const state = new DatabaseState(fs.paths);
@@ -100,6 +105,8 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	/** 1 + the tracked index of the first live package listing each path. */
 	const firstOwner = new Int32Array(fs.paths.size);
 	const deaths = deathsByPath(history);
+	/** 1 + the tracked index of the version each death counts for. */
+	const deathOwners = new Int32Array(history.deaths.length);
 	let missing = new Map<Ecosystem, {files: number; names: string[]}>();
 	let mismatched = new Map<Ecosystem, {files: number; names: string[]}>();
 	const tally = (map: Map<Ecosystem, {files: number; names: string[]}>, ecosystem: Ecosystem, name: string, files: number) => {
@@ -126,7 +133,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 			if (id === 0) continue;
 			if (id > 0 && pathStamp[id] === stamp) continue;
 			if (id > 0) pathStamp[id] = stamp;
-			if (id > 0) addDead(deaths, id, record, history);
+			if (id > 0) addDead(deaths, id, index, tracked, history, deathOwners);
 			if (!live) continue;
 			if (id < 0 || !fs.exists(id)) {
 				lost++;
@@ -153,7 +160,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	}
 
 	// 3. npm packages own what lies below their directory, outside nested node_modules: one climb per path, remembered per directory.
-	if (npmRoots.size > 0) attributeNpm(fs, finalFiles, history, deaths, npmRoots, tracked, ownedContent, owners, firstOwner);
+	if (npmRoots.size > 0) attributeNpm(fs, finalFiles, history, deaths, deathOwners, npmRoots, tracked, ownedContent, owners, firstOwner);
 
 	// 4. Bytes no package lists, by the layer that stored them.
 	const unownedByLayer = image.layers.map(() => 0);
@@ -180,8 +187,9 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	const position = new Int32Array(tracked.length);
 	order.forEach((index, at) => (position[index] = at));
 	for (let id = 0; id < firstOwner.length; id++) if (firstOwner[id]! > 0) firstOwner[id] = position[firstOwner[id]! - 1]! + 1;
+	for (let death = 0; death < deathOwners.length; death++) if (deathOwners[death]! > 0) deathOwners[death] = position[deathOwners[death]! - 1]! + 1;
 	const packages = order.map(index => tracked[index]!.record);
-	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes, owners: firstOwner};
+	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes, owners: firstOwner, deathOwners};
 }
 
 function largestFirst(a: PackageRecord, b: PackageRecord): number {
@@ -201,7 +209,8 @@ function unreadNotes(fs: FileSystem, read: Set<string>): string[] {
 	return notes;
 }
 
-function emptyReport(image: Image, fs: FileSystem, finalFiles: FinalFiles): PackageReport {
+function emptyReport(image: Image, history: LayerHistory, finalFiles: FinalFiles): PackageReport {
+	const fs = history.final;
 	const unownedByLayer = image.layers.map(() => 0);
 	const seen = new Uint8Array(fs.refCount);
 	for (const id of finalFiles.ids) {
@@ -210,7 +219,7 @@ function emptyReport(image: Image, fs: FileSystem, finalFiles: FinalFiles): Pack
 		seen[content] = 1;
 		unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
 	}
-	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: [], owners: new Int32Array(fs.paths.size)};
+	return {packages: [], unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes: [], owners: new Int32Array(fs.paths.size), deathOwners: new Int32Array(history.deaths.length)};
 }
 
 /** The stacking's deaths by the path id they died at: index lists, only for paths with deaths. */
@@ -226,16 +235,23 @@ function deathsByPath(history: LayerHistory): Map<number, number[]> {
 }
 
 /** A death belongs to the version listed when its bytes were stored. */
-function addDead(deaths: Map<number, number[]>, id: number, record: PackageRecord, history: LayerHistory): void {
+function addDead(deaths: Map<number, number[]>, id: number, index: number, tracked: Tracked[], history: LayerHistory, deathOwners: Int32Array): void {
 	const at = deaths.get(id);
 	if (!at) return;
-	for (const index of at) {
-		const death = history.deaths[index]!;
-		if (death.storedIn >= record.layer && death.storedIn < (record.removedIn ?? NO_LIMIT)) record.deadBytes += death.size;
-	}
+	for (const death of at) countDead(death, index, tracked, history, deathOwners);
 }
 
-function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHistory, deaths: Map<number, number[]>, roots: Map<number, number[]>, tracked: Tracked[], ownedContent: Uint8Array, owners: Uint8Array, firstOwner: Int32Array): void {
+/** Counts one death for the tracked version `index` when its bytes were stored while that version was listed. */
+function countDead(death: number, index: number, tracked: Tracked[], history: LayerHistory, deathOwners: Int32Array): void {
+	const record = tracked[index]!.record;
+	const dead = history.deaths[death]!;
+	if (dead.storedIn < record.layer || dead.storedIn >= (record.removedIn ?? NO_LIMIT)) return;
+	record.deadBytes += dead.size;
+	const owner = deathOwners[death]!;
+	if (owner === 0 || (record.removedIn !== undefined && tracked[owner - 1]!.record.removedIn === undefined)) deathOwners[death] = index + 1;
+}
+
+function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHistory, deaths: Map<number, number[]>, deathOwners: Int32Array, roots: Map<number, number[]>, tracked: Tracked[], ownedContent: Uint8Array, owners: Uint8Array, firstOwner: Int32Array): void {
 	const paths = fs.paths;
 	const node_modules = new TextEncoder().encode('node_modules');
 	// Per directory id: 1 + the root it lies in (0: not yet known, -1: none).
@@ -281,13 +297,7 @@ function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHist
 	for (const [id, at] of deaths) {
 		const root = climb(paths.parentOf(id));
 		if (root === -1) continue;
-		for (const index of roots.get(root)!) {
-			const record = tracked[index]!.record;
-			for (const death of at) {
-				const dead = history.deaths[death]!;
-				if (dead.storedIn >= record.layer && dead.storedIn < (record.removedIn ?? NO_LIMIT)) record.deadBytes += dead.size;
-			}
-		}
+		for (const index of roots.get(root)!) for (const death of at) countDead(death, index, tracked, history, deathOwners);
 	}
 }
 

@@ -1,3 +1,4 @@
+import {buildPackageFiles} from './build-packages.js';
 import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
 
 const COMPILER = /^\/usr\/(local\/)?bin\/(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|rustc|cargo|go|javac|make|cmake)(-[\d.]+)?$/;
@@ -5,11 +6,19 @@ const TOOLCHAIN_TREE = /^\/usr\/(lib|libexec)\/gcc\/|^\/usr\/(local\/)?include\/
 /** The directories the patterns above can match below: only these parts of the final tree are read. */
 const WHERE = ['/usr/bin', '/usr/local/bin', '/usr/lib/gcc', '/usr/libexec/gcc', '/usr/include', '/usr/local/include'];
 
-/** Compilers and headers in the final image: needed to build, not to run. */
-export const buildTools: Rule = ({image, finalFiles}) => {
+/**
+ * Compilers and headers in the final image: needed to build, not to run.
+ * Files a build package owns are that package's finding (build-packages.ts),
+ * so with package databases this rule tells only of the rest (a toolchain
+ * unpacked from a tarball into /usr/local); without them, of every file.
+ */
+export const buildTools: Rule = context => {
+	const {image, finalFiles} = context;
 	const fs = finalFiles.fs;
+	const packaged = buildPackageFiles(context);
 	const hits: Array<{path: string; bytes: number; layer: number}> = [];
 	for (const [path, id] of finalFiles.below(WHERE)) {
+		if (packaged(id)) continue;
 		const type = fs.typeOf(id);
 		if ((type === 'file' || type === 'hardlink') && (COMPILER.test(path) || TOOLCHAIN_TREE.test(path))) {
 			hits.push({path, bytes: type === 'file' ? fs.sizeOf(id) : 0, layer: fs.layerOf(id)});

@@ -1,4 +1,5 @@
 import type {Image} from '../../model.js';
+import type {PackageReport} from '../../packages/attribute.js';
 import type {FinalFiles} from '../final-files.js';
 import type {LayerHistory} from '../layer-history.js';
 import type {WasteReport} from '../waste.js';
@@ -28,6 +29,8 @@ export interface FindingContext {
 	waste: WasteReport;
 	/** Every path of the final filesystem with its node. */
 	finalFiles: FinalFiles;
+	/** Bytes by package, from the databases the layers carry (no packages when there are none). */
+	packages: PackageReport;
 }
 
 export type Rule = (context: FindingContext) => Finding[];
@@ -36,6 +39,15 @@ export const TOP_PATHS = 5;
 
 export function severityFor(bytes: number): Severity {
 	return bytes >= 10_000_000 ? 'high' : bytes >= 1_000_000 ? 'medium' : 'low';
+}
+
+/**
+ * How many layers, from the bottom, are the base image's: the first layer
+ * when there are more (an image's own build adds layers on top of at least
+ * one), none in a single-layer image (its files are all its own).
+ */
+export function baseLayerCount(image: Image): number {
+	return image.layers.length >= 2 ? 1 : 0;
 }
 
 export function instructionOf(image: Image, layer: number): string | null {

@@ -1,4 +1,5 @@
-import {instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
+import prettyBytes from 'pretty-bytes';
+import {baseLayerCount, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
 
 const ROOT_USERS = new Set(['', 'root', '0', '0:0', 'root:root', 'root:0', '0:root']);
 
@@ -23,16 +24,26 @@ const DOCS = /^\/usr\/share\/(doc|man|info|locale|help|gtk-doc)\//;
 /** The directories DOCS can match below: only these parts of the final tree are read. */
 const DOCS_WHERE = ['doc', 'man', 'info', 'locale', 'help', 'gtk-doc'].map(name => `/usr/share/${name}`);
 
-/** A base layer carrying documentation and translations no container reads. */
-export const heavyBase: Rule = ({image, finalFiles}) => {
+/** How many of the base's largest packages its finding names. */
+const BASE_PACKAGES = 5;
+
+/**
+ * A base layer carrying documentation and translations no container reads.
+ * With package databases, the fix names the base's largest packages with
+ * their bytes: what a slimmer base would leave out, or keep.
+ */
+export const heavyBase: Rule = ({image, finalFiles, packages}) => {
+	const baseLayers = baseLayerCount(image);
 	const base = image.layers[0];
-	if (!base || image.layers.length < 2) return [];
+	if (!base || baseLayers === 0) return [];
 	const docs: Array<{path: string; bytes: number}> = [];
 	const fs = finalFiles.fs;
-	for (const [path, id] of finalFiles.below(DOCS_WHERE)) if (fs.layerOf(id) === 0 && fs.typeOf(id) === 'file' && DOCS.test(path)) docs.push({path, bytes: fs.sizeOf(id)});
+	for (const [path, id] of finalFiles.below(DOCS_WHERE)) if (fs.layerOf(id) < baseLayers && fs.layerOf(id) >= 0 && fs.typeOf(id) === 'file' && DOCS.test(path)) docs.push({path, bytes: fs.sizeOf(id)});
 	const bytes = sum(docs);
 	// Worth a finding when docs are a real share of the base, not a stray README.
 	if (bytes === 0 || (bytes < 1_000_000 && bytes < base.contentSize * 0.05)) return [];
+	const largest = packages.packages.filter(record => record.removedIn === undefined && record.layer < baseLayers && record.bytes > 0).slice(0, BASE_PACKAGES);
+	const named = largest.length > 0 ? ` The base's largest packages: ${largest.map(record => `${record.name} ${record.version} (${prettyBytes(record.bytes)})`).join(', ')}.` : '';
 	return [
 		{
 			id: 'heavy-base-image',
@@ -42,7 +53,7 @@ export const heavyBase: Rule = ({image, finalFiles}) => {
 			layer: 0,
 			instruction: instructionOf(image, 0),
 			paths: topPaths(docs),
-			fix: 'Start from a slim or distroless base (for example debian:bookworm-slim or gcr.io/distroless), or exclude /usr/share/doc, man and locale with dpkg path-exclude rules.',
+			fix: `Start from a slim or distroless base (for example debian:bookworm-slim or gcr.io/distroless), or exclude /usr/share/doc, man and locale with dpkg path-exclude rules.${named}`,
 		},
 	];
 };

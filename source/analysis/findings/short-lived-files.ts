@@ -1,4 +1,5 @@
-import type {WasteCause} from '../layer-history.js';
+import type {DeadContent, WasteCause} from '../layer-history.js';
+import {deadOfGonePackage} from './removed-packages.js';
 import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
 
 const WORDING: Partial<Record<WasteCause, {id: string; verb: string; fix: string}>> = {
@@ -19,10 +20,18 @@ const WORDING: Partial<Record<WasteCause, {id: string; verb: string; fix: string
 	},
 };
 
-/** Bytes a layer stored that a later layer removed or replaced: they still ship, in the layer that stored them. */
-export const shortLivedFiles: Rule = ({image, waste}) => {
+/**
+ * Bytes a layer stored that a later layer removed or replaced: they still
+ * ship, in the layer that stored them. The files of a package version a
+ * later layer removed or upgraded are that package's finding (removed-packages.ts).
+ */
+export const shortLivedFiles: Rule = context => {
+	const {image, waste, history} = context;
 	const findings: Finding[] = [];
-	const relevant = waste.files.filter(dead => WORDING[dead.cause] && dead.size > 0);
+	const ofPackage = deadOfGonePackage(context);
+	const packaged = new Set<DeadContent>();
+	for (let death = 0; death < history.deaths.length; death++) if (ofPackage(death)) packaged.add(history.deaths[death]!);
+	const relevant = waste.files.filter(dead => WORDING[dead.cause] && dead.size > 0 && !packaged.has(dead));
 	for (const group of groupBy(relevant, dead => `${dead.storedIn} ${dead.killedBy} ${dead.cause}`).values()) {
 		const {storedIn, killedBy, cause} = group[0]!;
 		const wording = WORDING[cause]!;

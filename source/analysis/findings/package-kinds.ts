@@ -1,0 +1,71 @@
+import type {Ecosystem} from '../../packages/listed-package.js';
+import type {PackageRecord} from '../../packages/attribute.js';
+import {TOP_PATHS, type FindingContext} from './finding.js';
+
+/**
+ * Which packages are build tools and which are documentation, by name, per
+ * ecosystem. One place decides, so that two rules never count one package
+ * (a build tool's manual is the build tool's finding, not the docs').
+ */
+
+/** Compilers, headers and build drivers: needed to build, never to run. Runtime pieces named alike are excluded below. */
+const BUILD: Partial<Record<Ecosystem, RegExp>> = {
+	deb: /^(build-essential|dpkg-dev|(gcc|g\+\+|cpp|gfortran)(-\d+)?(-[a-z0-9_-]+-linux-gnu)?|clang(-[a-z0-9.+-]+)?|llvm(-[a-z0-9.+-]+)?|make|cmake(-data)?|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf(-bin)?|binutils(-[a-z0-9_-]+)?|.+-dev|libc-dev-bin|python3-pip|python3-pip-whl|golang(-[\d.]+)?(-go|-src)?|rustc|cargo|(default|openjdk-\d+)-jdk(-headless)?)$/,
+	apk: /^(build-base|gcc|g\+\+|gcc-[a-z]+|clang\d*|clang\d*-(dev|extra-tools|static)|llvm\d*|llvm\d*-(dev|static|test-utils)|make|cmake|samurai|ninja|autoconf|automake|libtool|pkgconf|binutils|fortify-headers|linux-headers|.+-dev|py3-pip|go|rust|cargo|openjdk\d+-jdk)$/,
+	rpm: /^(gcc|gcc-c\+\+|gcc-gfortran|cpp|clang|clang-devel|llvm|llvm-devel|make|cmake|cmake-data|ninja-build|autoconf|automake|libtool|pkgconf|pkgconf-pkg-config|binutils|glibc-headers|kernel-headers|.+-devel|python3-pip|golang|rust|cargo)$/,
+};
+
+/** Runtime pieces that a build pattern would take: gcc-12-base and libgcc are in every Debian image, llvm*-libs serve mesa. */
+const NOT_BUILD = /^gcc-\d+-base$|-libs$|-doc$|^manpages/;
+
+/** Manuals, documentation and translations: `*-doc` packages, manpages, locales, language packs. */
+const DOCS: Partial<Record<Ecosystem, RegExp>> = {
+	deb: /^(.+-docs?|manpages(-.+)?|man-db|info|locales(-all)?|language-pack-.+)$/,
+	apk: /^(.+-doc|docs|man-pages|mandoc|musl-locales|.+-lang)$/,
+	rpm: /^(.+-doc|man-pages(-.+)?|man-db|glibc-all-langpacks|glibc-langpack-.+|langpacks-.+)$/,
+};
+
+export function isBuildPackage(record: PackageRecord): boolean {
+	return BUILD[record.ecosystem]?.test(record.name) === true && !NOT_BUILD.test(record.name);
+}
+
+export function isDocsPackage(record: PackageRecord): boolean {
+	return DOCS[record.ecosystem]?.test(record.name) === true;
+}
+
+/** Still installed in the final image. */
+export function isLive(record: PackageRecord): boolean {
+	return record.removedIn === undefined;
+}
+
+/**
+ * The final filesystem's regular files whose (first) owner the `groupOf`
+ * function places in a group, largest first and at most TOP_PATHS per group:
+ * one pass over the path ids, a path string only for the files kept.
+ */
+export function largestOwnedFiles<K>({finalFiles, packages}: FindingContext, groupOf: (packageIndex: number) => K | undefined): Map<K, Array<{path: string; bytes: number}>> {
+	const fs = finalFiles.fs;
+	const kept = new Map<K, Array<{id: number; bytes: number}>>();
+	for (const id of finalFiles.ids) {
+		const owner = packages.owners[id]!;
+		if (owner === 0 || fs.typeOf(id) !== 'file') continue;
+		const group = groupOf(owner - 1);
+		if (group === undefined) continue;
+		const list = kept.get(group) ?? [];
+		kept.set(group, list);
+		list.push({id, bytes: fs.sizeOf(id)});
+		// Bounded: cut to the largest TOP_PATHS once it holds 64 times that.
+		if (list.length >= TOP_PATHS * 64) list.splice(0, list.length, ...largest(list));
+	}
+	return new Map([...kept].map(([group, list]) => [group, largest(list).map(({id, bytes}) => ({path: fs.paths.pathOf(id), bytes}))]));
+}
+
+function largest(list: Array<{id: number; bytes: number}>): Array<{id: number; bytes: number}> {
+	return [...list].sort((a, b) => b.bytes - a.bytes || a.id - b.id).slice(0, TOP_PATHS);
+}
+
+/** "a, b, c and 4 more": at most `shown` names. */
+export function someNames(names: string[], shown: number): string {
+	const listed = names.slice(0, shown).join(', ');
+	return names.length > shown ? `${listed} and ${names.length - shown} more` : listed;
+}
