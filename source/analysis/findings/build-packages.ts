@@ -1,14 +1,14 @@
 import type {Ecosystem} from '../../packages/listed-package.js';
 import {groupBy, instructionOf, severityFor, topPaths, type Finding, type Rule} from './finding.js';
-import {isBuildPackage, isLive, largestOwnedFiles, someNames} from './package-kinds.js';
+import {commandNames, isBuildPackage, isLive, largestOwnedFiles, someNames} from './package-kinds.js';
 
 /** Names in a fix's command: enough to act on, bounded. */
 const FIX_NAMES = 20;
 
-const REMOVE: Partial<Record<Ecosystem, (names: string) => string>> = {
-	deb: names => `\`apt-get purge -y --auto-remove ${names}\` in the same RUN that installs them`,
-	apk: names => `\`apk add --no-cache --virtual .build-deps ${names}\`, then \`apk del .build-deps\` in the same RUN`,
-	rpm: names => `\`dnf remove -y ${names}\` in the same RUN that installs them`,
+const REMOVE: Partial<Record<Ecosystem, (names: {names: string; more: string}) => string>> = {
+	deb: ({names, more}) => `\`apt-get purge -y --auto-remove ${names}\`${more} in the same RUN that installs them`,
+	apk: ({names, more}) => `\`apk add --no-cache --virtual .build-deps ${names}\`${more}, then \`apk del .build-deps\` in the same RUN`,
+	rpm: ({names, more}) => `\`dnf remove -y ${names}\`${more} in the same RUN that installs them`,
 };
 
 /**
@@ -30,7 +30,7 @@ export const buildPackages: Rule = context => {
 		const names = group.map(({record}) => record.name);
 		const removals = [...groupBy(group, ({record}) => record.ecosystem)]
 			.filter(([ecosystem]) => REMOVE[ecosystem])
-			.map(([ecosystem, items]) => REMOVE[ecosystem]!(someNames(items.map(({record}) => record.name), FIX_NAMES)));
+			.map(([ecosystem, items]) => REMOVE[ecosystem]!(commandNames(items.map(({record}) => record.name), FIX_NAMES)));
 		findings.push({
 			id: 'build-packages-in-final-image',
 			severity: severityFor(bytes),

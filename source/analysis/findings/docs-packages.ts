@@ -1,6 +1,6 @@
 import type {Ecosystem} from '../../packages/listed-package.js';
 import {baseLayerCount, groupBy, instructionOf, severityFor, topPaths, type Finding, type Rule} from './finding.js';
-import {isBuildPackage, isDocsPackage, isLive, largestOwnedFiles, someNames} from './package-kinds.js';
+import {commandNames, isBuildPackage, isDocsPackage, isLive, largestOwnedFiles, someNames} from './package-kinds.js';
 
 /** Where packages put manuals, documentation and translations: what dpkg's path-exclude advice names. */
 const DOC_DIRS = ['/usr/share/doc', '/usr/share/man', '/usr/share/info', '/usr/share/locale'];
@@ -70,13 +70,14 @@ function fixFor(docs: Array<{name: string; ecosystem: Ecosystem}>, pathEcosystem
 	const parts: string[] = [];
 	for (const [ecosystem, items] of groupBy(docs, item => item.ecosystem)) {
 		const names = someNames(items.map(item => item.name), 20);
-		if (ecosystem === 'deb') parts.push(`Do not install ${names}: they often come as recommends, which \`apt-get install --no-install-recommends\` leaves out (or \`apt-get purge -y ${names}\` in the same RUN)`);
-		else if (ecosystem === 'apk') parts.push(`Do not install ${names} (\`apk add --no-cache\` keeps what it is asked for; or \`apk del ${names}\` in the same RUN)`);
-		else if (ecosystem === 'rpm') parts.push(`Do not install ${names} (or \`dnf remove -y ${names}\` in the same RUN)`);
+		const command = commandNames(items.map(item => item.name), 20);
+		if (ecosystem === 'deb') parts.push(`Do not install ${names}: they often come as recommends, which \`apt-get install --no-install-recommends\` leaves out (or \`apt-get purge -y ${command.names}\`${command.more} in the same RUN)`);
+		else if (ecosystem === 'apk') parts.push(`Do not install ${names} (\`apk add --no-cache\` keeps what it is asked for; or \`apk del ${command.names}\`${command.more} in the same RUN)`);
+		else if (ecosystem === 'rpm') parts.push(`Do not install ${names} (or \`dnf remove -y ${command.names}\`${command.more} in the same RUN)`);
 		else parts.push(`Do not install ${names}`);
 	}
 	if (docs.some(item => item.name === 'locales-all')) parts.push('locales-all holds every locale: install locales and generate only the one needed (`localedef -i en_US -f UTF-8 en_US.UTF-8`), or use C.UTF-8');
-	if (pathEcosystems.has('deb')) parts.push(`For the other packages' docs, ${PATH_EXCLUDE}`);
+	if (pathEcosystems.has('deb')) parts.push(docs.length > 0 ? `For the other packages' docs, ${PATH_EXCLUDE}` : PATH_EXCLUDE[0]!.toUpperCase() + PATH_EXCLUDE.slice(1));
 	if (pathEcosystems.has('rpm')) parts.push('Install with `dnf install --setopt=tsflags=nodocs` (rpm then never unpacks docs)');
 	if (pathEcosystems.has('apk') || pathEcosystems.has('python') || pathEcosystems.has('npm')) parts.push('Delete /usr/share/doc, man, info and the unneeded locales in the same RUN that installs the packages (`apk add --no-cache` does not leave them out)');
 	return parts.map(part => (part.endsWith('.') ? part : `${part}.`)).join(' ');

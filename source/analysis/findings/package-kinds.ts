@@ -10,7 +10,7 @@ import {TOP_PATHS, type FindingContext} from './finding.js';
 
 /** Compilers, headers and build drivers: needed to build, never to run. Runtime pieces named alike are excluded below. */
 const BUILD: Partial<Record<Ecosystem, RegExp>> = {
-	deb: /^(build-essential|dpkg-dev|(gcc|g\+\+|cpp|gfortran)(-\d+)?(-[a-z0-9_-]+-linux-gnu)?|clang(-[a-z0-9.+-]+)?|llvm(-[a-z0-9.+-]+)?|make|cmake(-data)?|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf(-bin)?|binutils(-[a-z0-9_-]+)?|.+-dev|libc-dev-bin|python3-pip|python3-pip-whl|golang(-[\d.]+)?(-go|-src)?|rustc|cargo|(default|openjdk-\d+)-jdk(-headless)?)$/,
+	deb: /^(build-essential|dpkg-dev|(gcc|g\+\+|cpp|gfortran)(-\d+)?(-[a-z0-9_-]+-linux-gnu)?|clang(-[a-z0-9.+-]+)?|llvm(-[a-z0-9.+-]+)?|make|cmake(-data)?|ninja-build|autoconf|automake|libtool|pkg-config|pkgconf(-bin)?|binutils(-[a-z0-9_-]+)?|.+-dev|libc-dev-bin|linux-headers-.+|linux-compiler-.+|python3-pip|python3-pip-whl|golang(-[\d.]+)?(-go|-src)?|rustc|cargo|(default|openjdk-\d+)-jdk(-headless)?)$/,
 	apk: /^(build-base|gcc|g\+\+|gcc-[a-z]+|clang\d*|clang\d*-(dev|extra-tools|static)|llvm\d*|llvm\d*-(dev|static|test-utils)|make|cmake|samurai|ninja|autoconf|automake|libtool|pkgconf|binutils|fortify-headers|linux-headers|.+-dev|py3-pip|go|rust|cargo|openjdk\d+-jdk)$/,
 	rpm: /^(gcc|gcc-c\+\+|gcc-gfortran|cpp|clang|clang-devel|llvm|llvm-devel|make|cmake|cmake-data|ninja-build|autoconf|automake|libtool|pkgconf|pkgconf-pkg-config|binutils|glibc-headers|kernel-headers|.+-devel|python3-pip|golang|rust|cargo)$/,
 };
@@ -68,4 +68,9 @@ function largest(list: Array<{id: number; bytes: number}>): Array<{id: number; b
 export function someNames(names: string[], shown: number): string {
 	const listed = names.slice(0, shown).join(', ');
 	return names.length > shown ? `${listed} and ${names.length - shown} more` : listed;
+}
+
+/** Names for a command a fix quotes: at most `shown`, space-separated, and how many were left out ("" for none), to say outside the command. */
+export function commandNames(names: string[], shown: number): {names: string; more: string} {
+	return {names: names.slice(0, shown).join(' '), more: names.length > shown ? ` (and ${names.length - shown} more)` : ''};
 }
