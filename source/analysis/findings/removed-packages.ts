@@ -58,7 +58,7 @@ function goneFindings(context: FindingContext, upgraded: boolean): Finding[] {
 			paths: topPaths(group.flatMap(({index}) => files.get(index) ?? [])),
 			fix: upgraded
 				? `Install the versions the image runs where the packages are installed: rebuild the base (or pull its newer tag) rather than upgrading in a later layer; when layer ${layer} is your own, upgrade in that RUN.`
-				: `Install and remove ${someNames(group.map(({record}) => record.name), 20)} in one RUN (${ONE_RUN[group[0]!.record.ecosystem]}), or install ${group.length === 1 ? "it" : "them"} in a build stage and COPY only what the image needs.`,
+				: `Install and remove ${someNames(group.map(({record}) => record.name), 20)} in one RUN (${ONE_RUN[group[0]!.record.ecosystem]}), or install ${group.length === 1 ? 'it' : 'them'} in a build stage and COPY only what the image needs.`,
 		});
 	}
 	return findings;
