@@ -117,13 +117,15 @@ export function packageLine(change: PackageChange): string {
 
 /**
  * The versions as data, unescaped (each output escapes its own way): one
- * side's for an added or removed package, `A → B` otherwise; a side with
- * several installations says how many.
+ * side's for an added or removed package or where both read the same (a
+ * resized one), `A → B` otherwise; a side with several installations says
+ * how many.
  */
 export function packageVersions(change: PackageChange): string {
 	if (change.kind === 'added') return packageSide(change, 'b');
 	if (change.kind === 'removed') return packageSide(change, 'a');
-	return `${packageSide(change, 'a')} → ${packageSide(change, 'b')}`;
+	const [a, b] = [packageSide(change, 'a'), packageSide(change, 'b')];
+	return a === b ? a : `${a} → ${b}`;
 }
 
 /** One side's versions as data: `1.0, 2.0 (3 installs)`; "" where that side has no such package. */
