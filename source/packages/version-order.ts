@@ -36,10 +36,9 @@ export function hasVersionOrder(ecosystem: Ecosystem): boolean {
 const DEBIAN_VERSION = /^(?:\d+:)?\d[A-Za-z0-9.+~:-]*$/;
 
 function validDebian(version: string): boolean {
-	if (!DEBIAN_VERSION.test(version)) return false;
-	const {upstream, revision} = splitDebian(version);
-	// A colon belongs only to an epoch, a hyphen only before the revision; the revision has neither.
-	return upstream !== '' && !upstream.includes(':') && !/[:-]/.test(revision);
+	if (!DEBIAN_VERSION.test(version) || version.endsWith('-')) return false;
+	// Past the epoch's colon, upstream may hold colons; the revision (after the last hyphen) may not.
+	return !splitDebian(version).revision.includes(':');
 }
 
 function splitDebian(version: string): {epoch: number; upstream: string; revision: string} {
