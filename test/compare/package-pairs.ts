@@ -54,7 +54,8 @@ const npmPackage = (dir: string, name: string, version: string, size: number): E
 
 const record = (dist: string, files: Array<[string, number]>) => ({type: 'file' as const, path: `${site}/${dist}/RECORD`, content: [...files.map(([name, size]) => `${name},sha256=x,${size}`), `${dist}/RECORD,,`].join('\n') + '\n'});
 
-const base: EntrySpec[] = [
+/** The layer both images start from. */
+export const PACKAGE_BASE: EntrySpec[] = [
 	file('usr/bin/tool', 300),
 	file('usr/lib/libthing.so', 500),
 	file('usr/share/same/data', 100),
@@ -116,7 +117,7 @@ export interface PackagePair {
 }
 
 export async function writePackagePair(dir: string): Promise<PackagePair> {
-	const a = await writeImage({layers: [{entries: base}, {entries: aTop}], repoTags: ['example.test/pkgs:1']}, {format: 'oci-dir', outPath: `${dir}/pkgs-v1`});
-	const b = await writeImage({layers: [{entries: base}, {entries: bTop}], repoTags: ['example.test/pkgs:2']}, {format: 'oci-archive', outPath: `${dir}/pkgs-v2.tar`});
+	const a = await writeImage({layers: [{entries: PACKAGE_BASE}, {entries: aTop}], repoTags: ['example.test/pkgs:1']}, {format: 'oci-dir', outPath: `${dir}/pkgs-v1`});
+	const b = await writeImage({layers: [{entries: PACKAGE_BASE}, {entries: bTop}], repoTags: ['example.test/pkgs:2']}, {format: 'oci-archive', outPath: `${dir}/pkgs-v2.tar`});
 	return {a, b};
 }
