@@ -16,8 +16,8 @@ import {MARKER} from './format.js';
  * A comparison in the browser: the steps are the two images (0: A, 1: B,
  * whose changes are the differences), the left column the aligned layers,
  * the figures and the config differences, the details pane all of it with
- * the packages that changed and the largest file and directory changes,
- * each of which opens in the tree.
+ * the packages that changed (plain lines) and the largest file and
+ * directory changes, each of which opens in the tree.
  */
 export function comparisonSubject(comparison: Comparison): BrowserSubject {
 	const {a, b, layers, bytes} = comparison;
