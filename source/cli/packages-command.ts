@@ -1,8 +1,6 @@
-import {FinalFiles} from '../analysis/final-files.js';
-import {buildLayerHistory} from '../analysis/layer-history.js';
 import {UsageError} from '../errors.js';
 import type {Image} from '../model.js';
-import {attributePackages, type PackageRecord, type PackageReport} from '../packages/attribute.js';
+import {packagesAfter, type PackageRecord, type PackageReport} from '../packages/attribute.js';
 import {escapeForTerminal} from '../report/escape.js';
 
 /** The packages as the image stands after layer `layerIndex` (default: the last): only the layers up to it are stacked. */
@@ -10,9 +8,7 @@ export function packagesAt(image: Image, layerIndex = image.layers.length - 1): 
 	if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= image.layers.length) {
 		throw new UsageError(`--layer must be between 0 and ${image.layers.length - 1} for this image, not ${layerIndex}`);
 	}
-	const layers = image.layers.slice(0, layerIndex + 1);
-	const history = buildLayerHistory(layers);
-	return attributePackages({...image, layers}, history, new FinalFiles(history.final));
+	return packagesAfter(image, layerIndex);
 }
 
 /**

@@ -8,6 +8,8 @@ import {diffConfigs, type ConfigChange} from './config-diff.js';
 import {directoryChanges, type DirectoryChange} from './directory-changes.js';
 import {diffFilesystems, type FileDiff} from './file-diff.js';
 import {alignLayers, type LayerAlignment} from './layer-alignment.js';
+import {diffPackages, type PackageDiff} from './package-diff.js';
+import {packagesAfter} from '../packages/attribute.js';
 
 export interface DiffCounts {
 	added: number;
@@ -50,6 +52,8 @@ export interface Comparison {
 	/** Content bytes of the two filesystems (a hard link's bytes counted once, where they are stored). */
 	bytes: {a: number; b: number; delta: number};
 	config: ConfigChange[];
+	/** The packages each final filesystem ships, matched: added, removed, upgraded and the rest, with their bytes. */
+	packages: PackageDiff;
 	metrics: Metric[];
 	findings: {new: Finding[]; fixed: Finding[]};
 	/** The two filesystems as the browser reads trees (step 0: A, step 1: B): made on first use, only the browser needs it. */
@@ -83,6 +87,7 @@ export function compareImages(a: Analysis, b: Analysis): Comparison {
 		directories: directoryChanges(files),
 		bytes: {a: contentA, b: contentB, delta: contentB - contentA},
 		config: diffConfigs(a.image, b.image),
+		packages: diffPackages(a.packages, b.packages),
 		metrics,
 		findings: {new: findingsOnlyIn(b.findings, a.findings), fixed: findingsOnlyIn(a.findings, b.findings)},
 	});
@@ -92,7 +97,7 @@ export function compareImages(a: Analysis, b: Analysis): Comparison {
  * What layers from+1 … to did together: the filesystem after layer `from`
  * against the one after layer `to` (from may be -1: the empty filesystem).
  * The config and the findings are the image's own on both sides, so only
- * the files, the layers and the bytes differ.
+ * the files, the layers, the bytes and the packages differ.
  */
 export function compareLayers(analysis: Analysis, from: number, to: number): Comparison {
 	const image = analysis.image;
@@ -114,6 +119,8 @@ export function compareLayers(analysis: Analysis, from: number, to: number): Com
 		directories: directoryChanges(files),
 		bytes: {a: bytesA, b: bytesB, delta: bytesB - bytesA},
 		config: [],
+		// The analysis has the last layer's packages; any other side is attributed here, from its layers alone.
+		packages: diffPackages(packagesAfter(image, from), to === image.layers.length - 1 ? analysis.packages : packagesAfter(image, to)),
 		metrics: [
 			{name: 'contentBytes', before: bytesA, after: bytesB, delta: bytesB - bytesA},
 			{name: 'layers', before: from + 1, after: to + 1, delta: to - from},

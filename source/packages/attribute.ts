@@ -1,5 +1,5 @@
-import type {FinalFiles} from '../analysis/final-files.js';
-import type {LayerHistory} from '../analysis/layer-history.js';
+import {FinalFiles} from '../analysis/final-files.js';
+import {buildLayerHistory, type LayerHistory} from '../analysis/layer-history.js';
 import type {Image} from '../model.js';
 import type {FileSystem} from '../tree/filesystem.js';
 import {DatabaseState, literalId} from './database-state.js';
@@ -190,6 +190,14 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	for (let death = 0; death < deathOwners.length; death++) if (deathOwners[death]! > 0) deathOwners[death] = position[deathOwners[death]! - 1]! + 1;
 	const packages = order.map(index => tracked[index]!.record);
 	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes, owners: firstOwner, deathOwners};
+}
+
+/** The packages as the image stands after layer `layer` (-1: before any layer, none): only the layers up to it are stacked. */
+export function packagesAfter(image: Image, layer: number): PackageReport {
+	if (layer < 0) return {packages: [], unownedBytes: 0, unownedByLayer: [], notes: [], owners: new Int32Array(0)};
+	const layers = image.layers.slice(0, layer + 1);
+	const history = buildLayerHistory(layers);
+	return attributePackages({...image, layers}, history, new FinalFiles(history.final));
 }
 
 function largestFirst(a: PackageRecord, b: PackageRecord): number {

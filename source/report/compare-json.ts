@@ -4,6 +4,7 @@ import type {Comparison, MetricName} from '../compare/comparison.js';
 import type {ConfigChange} from '../compare/config-diff.js';
 import type {DirectoryChange} from '../compare/directory-changes.js';
 import type {DiffStatus} from '../compare/file-diff.js';
+import type {PackageDiff} from '../compare/package-diff.js';
 import {fileRecord} from './file-record.js';
 import {imageIdentity, type ImageIdentity} from './json-report.js';
 
@@ -25,6 +26,8 @@ export interface CompareJsonReport {
 	files: Array<{path: string; status: DiffStatus; metadataOnly: boolean; before: Record<string, unknown> | null; after: Record<string, unknown> | null; movedFrom?: string; movedTo?: string}>;
 	directories: DirectoryChange[];
 	config: ConfigChange[];
+	/** Added within version 1: the packages each final filesystem ships, matched (names and versions exactly as stored). */
+	packages: PackageDiff;
 	findings: {new: Finding[]; fixed: Finding[]};
 }
 
@@ -52,6 +55,7 @@ export function compareJsonReport(comparison: Comparison, version: string): Comp
 		files: rows,
 		directories: comparison.directories,
 		config: comparison.config,
+		packages: comparison.packages,
 		findings: comparison.findings,
 	};
 }

@@ -1,6 +1,6 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
-import {formatMetric, METRIC_LABELS, signedBytes} from './compare-summary.js';
+import {formatMetric, hasPackages, METRIC_LABELS, packageCounts, packageSide, signedBytes} from './compare-summary.js';
 import {escapeForMarkdown} from './escape.js';
 import {imageName} from './json-report.js';
 import {shortInstruction} from './summary.js';
@@ -11,7 +11,8 @@ export const MARKDOWN_ROWS = 10;
 /**
  * A compact Markdown summary for a pull-request comment or
  * $GITHUB_STEP_SUMMARY: the headline, the figures, the largest file and
- * directory changes, the layers each side has alone, config and findings.
+ * directory changes, the packages that changed, the layers each side has
+ * alone, config and findings.
  * Every string from an image goes through escapeForMarkdown (never into a
  * code span, where references are not decoded).
  */
@@ -42,6 +43,16 @@ export function compareMarkdown(comparison: Comparison): string {
 	if (dirs.length > 0) {
 		lines.push('', '| directory | A | B | change |', '| --- | ---: | ---: | ---: |');
 		for (const dir of dirs) lines.push(`| ${md(dir.path)} | ${prettyBytes(dir.before)} | ${prettyBytes(dir.after)} | ${md(signedBytes(dir.delta))} |`);
+	}
+	const packages = comparison.packages;
+	if (hasPackages(packages)) {
+		lines.push('', `**Packages**: ${md(packageCounts(packages))}`);
+		if (packages.changes.length > 0) lines.push('', '| package | A | B | change | bytes |', '| --- | --- | --- | --- | ---: |');
+		for (const change of packages.changes.slice(0, MARKDOWN_ROWS)) {
+			const name = `${change.ecosystem} ${change.name}${change.architecture === null ? '' : ` ${change.architecture}`}`;
+			lines.push(`| ${md(name)} | ${md(packageSide(change, 'a'))} | ${md(packageSide(change, 'b'))} | ${change.kind} | ${md(signedBytes(change.bytes.delta))} |`);
+		}
+		if (packages.changes.length > MARKDOWN_ROWS) lines.push('', `… and ${packages.changes.length - MARKDOWN_ROWS} more`);
 	}
 	const own = comparison.layers.b.filter(layer => layer.status === 'only');
 	if (own.length > 0) {

@@ -1,6 +1,7 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
 import type {ConfigChange} from '../compare/config-diff.js';
+import {PACKAGE_CHANGE_KINDS, type PackageChange, type PackageDiff} from '../compare/package-diff.js';
 import {escapeForTerminal} from './escape.js';
 import {imageName} from './json-report.js';
 import type {Style} from './style.js';
@@ -35,6 +36,13 @@ export function compareSummaryLines(comparison: Comparison, style: Style): strin
 		for (const dir of comparison.directories.slice(0, TOP_CHANGES)) {
 			lines.push(`  ${paint(dir.delta, signedBytes(dir.delta).padStart(10), style)}  ${escapeForTerminal(dir.path)}  ${style('dim', `${prettyBytes(dir.before)} → ${prettyBytes(dir.after)}`)}`);
 		}
+	}
+	if (hasPackages(comparison.packages)) {
+		lines.push('', `${heading('packages')}: ${packageCounts(comparison.packages)}`);
+		for (const change of comparison.packages.changes.slice(0, TOP_CHANGES)) {
+			lines.push(`  ${paint(change.bytes.delta, signedBytes(change.bytes.delta).padStart(10), style)}  ${packageLine(change)}  ${style('dim', change.kind)}`);
+		}
+		if (comparison.packages.changes.length > TOP_CHANGES) lines.push(style('dim', `  … and ${comparison.packages.changes.length - TOP_CHANGES} more`));
 	}
 	if (comparison.config.length > 0) {
 		lines.push('', heading('config'));
@@ -88,6 +96,43 @@ export function configLine(change: ConfigChange): string {
 	const name = change.key === null ? change.field : `${change.field} ${escapeForTerminal(change.key)}`;
 	const value = (raw: unknown) => (raw === null ? '(unset)' : escapeForTerminal(JSON.stringify(raw)));
 	return `${name}: ${value(change.before)} → ${value(change.after)}`;
+}
+
+/** Whether either side lists any package: two images without package databases have no packages section. */
+export function hasPackages(diff: PackageDiff): boolean {
+	return diff.changes.length > 0 || diff.unchanged > 0;
+}
+
+/** `2 added (+1.2 MB), 1 upgraded (+3 kB), 40 unchanged; unowned 1 MB → 1.1 MB`: the kinds that occur, with their bytes. */
+export function packageCounts(diff: PackageDiff): string {
+	const kinds = PACKAGE_CHANGE_KINDS.filter(kind => diff.totals[kind].count > 0).map(kind => `${diff.totals[kind].count} ${kind} (${signedBytes(diff.totals[kind].delta)})`);
+	return `${[...kinds, `${diff.unchanged} unchanged`].join(', ')}; unowned ${prettyBytes(diff.unowned.a)} → ${prettyBytes(diff.unowned.b)}`;
+}
+
+/** One package's change for a terminal: `deb curl 8.5 → 8.6 amd64`, every name and version escaped. */
+export function packageLine(change: PackageChange): string {
+	const arch = change.architecture === null ? '' : ` ${escapeForTerminal(change.architecture)}`;
+	return `${change.ecosystem} ${escapeForTerminal(change.name)} ${escapeForTerminal(packageVersions(change))}${arch}`;
+}
+
+/**
+ * The versions as data, unescaped (each output escapes its own way): one
+ * side's for an added or removed package or where both read the same (a
+ * resized one), `A → B` otherwise; a side with several installations says
+ * how many.
+ */
+export function packageVersions(change: PackageChange): string {
+	if (change.kind === 'added') return packageSide(change, 'b');
+	if (change.kind === 'removed') return packageSide(change, 'a');
+	const [a, b] = [packageSide(change, 'a'), packageSide(change, 'b')];
+	return a === b ? a : `${a} → ${b}`;
+}
+
+/** One side's versions as data: `1.0, 2.0 (3 installs)`; "" where that side has no such package. */
+export function packageSide(change: PackageChange, side: 'a' | 'b'): string {
+	const [versions, installs] = [change.versions[side], change.installs[side]];
+	if (installs === 0) return '';
+	return `${versions.join(', ') || '(no version)'}${installs > 1 ? ` (${installs} installs)` : ''}`;
 }
 
 export function signedBytes(delta: number): string {

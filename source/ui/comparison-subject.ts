@@ -2,7 +2,7 @@ import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
 import type {AlignedLayer} from '../compare/layer-alignment.js';
 import type {Image} from '../model.js';
-import {configLine, formatMetric, METRIC_LABELS, signedBytes} from '../report/compare-summary.js';
+import {configLine, formatMetric, hasPackages, METRIC_LABELS, packageCounts, packageLine, signedBytes} from '../report/compare-summary.js';
 import {imageName} from '../report/json-report.js';
 import {escapeForTerminal} from '../report/escape.js';
 import type {Style} from '../report/style.js';
@@ -16,7 +16,8 @@ import {MARKER} from './format.js';
  * A comparison in the browser: the steps are the two images (0: A, 1: B,
  * whose changes are the differences), the left column the aligned layers,
  * the figures and the config differences, the details pane all of it with
- * the largest file and directory changes, each of which opens in the tree.
+ * the packages that changed (plain lines) and the largest file and
+ * directory changes, each of which opens in the tree.
  */
 export function comparisonSubject(comparison: Comparison): BrowserSubject {
 	const {a, b, layers, bytes} = comparison;
@@ -80,7 +81,7 @@ function alignedLines(comparison: Comparison): string[] {
 	return [...layers.b.filter(layer => layer.status === 'shared').map(layer => line('=', layer)), ...layers.a.filter(layer => layer.status !== 'shared').map(layer => line('A', layer)), ...layers.b.filter(layer => layer.status !== 'shared').map(layer => line('B', layer))];
 }
 
-/** The details pane's entries: figures, layers, config, findings, then the largest changes, each a stop that opens in the tree. */
+/** The details pane's entries: figures, layers, config, packages, findings, then the largest changes, each a stop that opens in the tree. */
 function detailEntries(comparison: Comparison): PaneEntry[] {
 	const {files, range} = comparison;
 	const entries: PaneEntry[] = [];
@@ -94,6 +95,12 @@ function detailEntries(comparison: Comparison): PaneEntry[] {
 		add('');
 		add(`Config (${comparison.config.length})`, {tone: 'bold'});
 		for (const change of comparison.config) add(configLine(change), {indent: '  '});
+	}
+	if (hasPackages(comparison.packages)) {
+		add('');
+		add(`Packages (${comparison.packages.changes.length} changed)`, {tone: 'bold'});
+		add(packageCounts(comparison.packages), {indent: '  '});
+		for (const change of comparison.packages.changes) add(`${signedBytes(change.bytes.delta).padStart(10)}  ${packageLine(change)} · ${change.kind}`, {indent: '            '});
 	}
 	const {new: added, fixed} = comparison.findings;
 	if (added.length + fixed.length > 0) {

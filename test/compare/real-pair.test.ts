@@ -62,7 +62,7 @@ describe('a v1 and a v2 of one app, built by buildah', () => {
 	it('a layout against the same v2 in a registry gives the same comparison', async () => {
 		const fromRegistry = await diffJson([v1Layout, `registry://${registry.host}/app:2`, '--insecure']);
 		expect(fromRegistry.b.source).toEqual({kind: 'registry', endpoint: `http://${registry.host}`});
-		for (const part of ['files', 'directories', 'config', 'bytes', 'findings'] as const) expect(fromRegistry[part], part).toEqual(report[part]);
+		for (const part of ['files', 'directories', 'config', 'packages', 'bytes', 'findings'] as const) expect(fromRegistry[part], part).toEqual(report[part]);
 		expect(fromRegistry.layers.b.map((layer: any) => layer.diffId)).toEqual(report.layers.b.map((layer: any) => layer.diffId));
 	});
 });
