@@ -23,11 +23,12 @@ import {packagesAt, packagesOutput} from './packages-command.js';
 import {escapeForTerminal} from '../report/escape.js';
 import {catCommand} from './cat-command.js';
 import {extractCommand} from './extract-command.js';
-import {loadAndAnalyse} from './load-and-analyse.js';
+import {loadAndAnalyse, loadFacts} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
 import {diffFileAcross, loadComparison, loadTogether} from './diff-command.js';
 import {diffFileCommand} from './diff-file-command.js';
-import {compareImages} from '../compare/comparison.js';
+import {compareImages, type Comparison} from '../compare/comparison.js';
+import type {AnalysisFacts} from '../analysis/analyse.js';
 import {createProgress} from './progress.js';
 
 export interface CliRequest {
@@ -137,10 +138,16 @@ export async function runCli(request: CliRequest): Promise<number> {
 	// Read the CI configuration before the image: a misconfigured gate fails fast.
 	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
 	// With a baseline, both images together, a blob they share read once (as diff reads them).
-	const [analysis, baseline] =
-		mode.kind === 'ci' && mode.baseline !== undefined
-			? await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined})
-			: [await loadAndAnalyse(mode.image, load).finally(progress.done), null];
+	// The reports read only the analysis' facts, which the analysis cache keeps; a comparison and forbidden paths need the trees.
+	let analysis: AnalysisFacts;
+	let comparison: Comparison | null = null;
+	if (mode.kind === 'ci' && mode.baseline !== undefined) {
+		const [image, baseline] = await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined});
+		analysis = image!;
+		comparison = compareImages(baseline!, image!);
+	} else {
+		analysis = await (ciConfig?.forbidPaths ? loadAndAnalyse : loadFacts)(mode.image, load).finally(progress.done);
+	}
 
 	if (mode.kind === 'summary') {
 		await writeLines(summaryLines(analysis, style)[Symbol.iterator]());
@@ -153,7 +160,6 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 
-	const comparison = baseline ? compareImages(baseline, analysis) : null;
 	const verdict = evaluateRules(analysis, ciConfig!, comparison);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
 	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));

@@ -41,6 +41,9 @@ export interface PackageReport {
 	owners: Int32Array;
 }
 
+/** The report without its per-path owners (which only the browser reads): what the reports print and the analysis cache keeps. */
+export type PackageTotals = Omit<PackageReport, 'owners'>;
+
 interface Tracked {
 	record: PackageRecord;
 	/** The latest listing of this version: its files. */
