@@ -7,7 +7,6 @@ import {loadCiConfig} from '../report/ci/config.js';
 import {ciLines} from '../report/ci/ci-report.js';
 import {diveCiLines} from '../report/ci/dive-ci-report.js';
 import {githubAnnotations, githubSummary} from '../report/ci/github.js';
-import {junitXml} from '../report/ci/junit.js';
 import {evaluateRules} from '../report/ci/rules.js';
 import {compareJsonReport} from '../report/compare-json.js';
 import {compareMarkdown} from '../report/compare-markdown.js';
@@ -21,12 +20,8 @@ import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {packagesAt, packagesOutput} from './packages-command.js';
 import {escapeForTerminal} from '../report/escape.js';
-import {catCommand} from './cat-command.js';
-import {extractCommand} from './extract-command.js';
 import {loadAndAnalyse, loadFacts} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
-import {diffFileAcross, loadComparison, loadTogether} from './diff-command.js';
-import {diffFileCommand} from './diff-file-command.js';
 import {compareImages, type Comparison} from '../compare/comparison.js';
 import type {AnalysisFacts} from '../analysis/analyse.js';
 import {createProgress} from './progress.js';
@@ -45,6 +40,7 @@ export interface CliRequest {
 
 /** Runs one mode and returns the exit code: 0 pass, 1 a CI rule failed; errors throw (the caller exits 2). */
 export async function runCli(request: CliRequest): Promise<number> {
+	// Modes that few runs take are imported when taken: a run pays for the modules it uses (fast-xml-parser alone is 40 ms).
 	const mode = chooseMode(request.input, request.modeFlags, process.env, Boolean(process.stdout.isTTY));
 	if (mode.kind === 'help') {
 		request.showHelp();
@@ -75,10 +71,12 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 	if (mode.kind === 'diff' && mode.file !== undefined) {
+		const {diffFileAcross} = await import('./diff-command.js');
 		await writeLines((await diffFileAcross({...mode, file: mode.file}, loadOptions, style))[Symbol.iterator]());
 		return 0;
 	}
 	if (mode.kind === 'diff') {
+		const {loadComparison} = await import('./diff-command.js');
 		const comparison = await loadComparison(mode, loadOptions);
 		const outputs: Array<[DiffOutput | null, () => string]> = [
 			[mode.json, () => JSON.stringify(compareJsonReport(comparison, request.version), null, 2) + '\n'],
@@ -95,16 +93,19 @@ export async function runCli(request: CliRequest): Promise<number> {
 	const load: LoadOptions = {...loadOptions, onProgress: progress.update};
 
 	if (mode.kind === 'cat') {
+		const {catCommand} = await import('./cat-command.js');
 		await catCommand(mode, load, request.layer, process.stdout, progress.done);
 		return 0;
 	}
 
 	if (mode.kind === 'diff-file') {
+		const {diffFileCommand} = await import('./diff-file-command.js');
 		await writeLines((await diffFileCommand(mode, load, request.layer, style, progress.done))[Symbol.iterator]());
 		return 0;
 	}
 
 	if (mode.kind === 'extract') {
+		const {extractCommand} = await import('./extract-command.js');
 		await extractCommand(mode, load, request.layer, process.stderr, progress.done);
 		return 0;
 	}
@@ -142,6 +143,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 	let analysis: AnalysisFacts;
 	let comparison: Comparison | null = null;
 	if (mode.kind === 'ci' && mode.baseline !== undefined) {
+		const {loadTogether} = await import('./diff-command.js');
 		const [image, baseline] = await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined});
 		analysis = image!;
 		comparison = compareImages(baseline!, image!);
@@ -162,7 +164,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 
 	const verdict = evaluateRules(analysis, ciConfig!, comparison);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
-	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));
+	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, (await import('../report/ci/junit.js')).junitXml(analysis, verdict));
 	const lines = mode.format === 'dive' ? diveCiLines(analysis, verdict, style) : ciLines(analysis, verdict, style, comparison);
 	if (process.env.GITHUB_ACTIONS === 'true') {
 		lines.push(...githubAnnotations(verdict));
