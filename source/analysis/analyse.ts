@@ -1,25 +1,53 @@
 import type {Image, Layer} from '../model.js';
 import {FinalFiles} from './final-files.js';
 import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
-import {findFindings, type Finding} from './findings/index.js';
-import {LayerHistoryBuilder, type LayerHistory} from './layer-history.js';
+import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
+import {LayerHistoryBuilder, type ChangeList, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
 import {wasteReport, type WasteReport} from './waste.js';
-import {attributePackages, type PackageReport} from '../packages/attribute.js';
+import {attributePackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
+
+/** How many paths a layer added, modified (of which in metadata only), removed and left as they were. */
+export interface LayerChangeCounts {
+	added: number;
+	modified: number;
+	metadataOnly: number;
+	removed: number;
+	unmodified: number;
+}
+
+/**
+ * What the reports read (the text summary, both JSON forms, the CI gate
+ * but for forbidden paths): the analysis without its trees. It is a
+ * function of the image's config and its layers' bytes alone, so the
+ * analysis cache keeps it (see source/cache/analysis-cache.ts); the findings
+ * about the image's name are made again for each run.
+ */
+export interface AnalysisFacts {
+	image: Image;
+	efficiency: DiveEfficiency;
+	waste: WasteReport;
+	packages: PackageTotals;
+	/** Every finding, the name's and the content's, most severe and largest first. */
+	findings: Finding[];
+	/** The findings about what the image holds: what the analysis cache keeps. */
+	contentFindings: Finding[];
+	/** By layer. */
+	layerChanges: LayerChangeCounts[];
+	/** The final filesystem, when the analysis was made in this run (the forbidden-paths rule reads it); never from the cache. */
+	finalFiles?: FinalFiles;
+}
 
 /** Everything every mode reads about an image, computed once. */
-export interface Analysis {
-	image: Image;
+export interface Analysis extends AnalysisFacts {
 	history: LayerHistory;
 	/** Every path of the final filesystem, depth first in name order. */
 	finalFiles: FinalFiles;
 	/** Every layer's tree and changes, for browsing: built on first use (only the browser needs it). */
 	readonly trees: LayerTrees;
 	efficiency: DiveEfficiency;
-	waste: WasteReport;
 	/** Bytes by package, from the package databases the layers carry. */
 	packages: PackageReport;
-	findings: Finding[];
 }
 
 /**
@@ -52,6 +80,7 @@ export class AnalysisBuilder {
 		const waste = wasteReport(image, history, finalFiles);
 		// The findings read the packages: attributed once, before them.
 		const packages = attributePackages(image, history, finalFiles);
+		const found = contentFindings({image, history, waste, finalFiles, packages});
 		let trees: LayerTrees | undefined;
 		return {
 			image,
@@ -64,9 +93,20 @@ export class AnalysisBuilder {
 			efficiency: this.dive.result(),
 			waste,
 			packages,
-			findings: findFindings(image, history, waste, finalFiles, packages),
+			findings: sortFindings([...found, ...nameFindings(image)]),
+			contentFindings: found,
+			layerChanges: history.changes.map(countChanges),
 		};
 	}
+}
+
+function countChanges(changes: ChangeList): LayerChangeCounts {
+	const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0, unmodified: 0};
+	for (let i = 0; i < changes.length; i++) {
+		counts[changes.status(i)]++;
+		if (changes.metadataOnly(i)) counts.metadataOnly++;
+	}
+	return counts;
 }
 
 export function analyseImage(image: Image): Analysis {

@@ -62,10 +62,38 @@ export class LayerCache {
 
 	/** Stores a verified read (the caller's promise); failures turn writing off, with one warning. */
 	put(result: LayerReadResult): void {
-		if (!this.writable) return;
 		const file = entryFile(this.entries, result.diffId);
-		if (!file) return;
-		const entry = buildEntry(result);
+		if (file) this.store(file, () => buildEntry(result));
+	}
+
+	/** What an analysis derived, under its key ("sha256:…", see analysis-cache.ts): the payload, or null as `get` would give. */
+	async getAnalysis(key: string): Promise<Buffer | null> {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		if (!file) return null;
+		const bytes = await readFile(file).catch(() => null);
+		if (!bytes) {
+			this.stats.misses++;
+			return null;
+		}
+		const payload = unframeEntry(bytes, ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key);
+		if (!payload) {
+			this.stats.rejected++;
+			return null;
+		}
+		this.stats.hits++;
+		const now = new Date();
+		this.track(utimes(file, now, now).catch(() => {}));
+		return payload;
+	}
+
+	putAnalysis(key: string, payload: Uint8Array): void {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		if (file) this.store(file, () => frameEntry(ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload));
+	}
+
+	private store(file: string, build: () => Buffer): void {
+		if (!this.writable) return;
+		const entry = build();
 		// An entry larger than the whole cache would only push everything else out, itself last.
 		if (entry.length > this.maxBytes) return;
 		this.track(this.write(file, entry));
@@ -110,14 +138,22 @@ export class LayerCache {
 }
 
 const MAGIC = Buffer.from('LSLAYER\n');
+const ANALYSIS_MAGIC = Buffer.from('LSFACTS\n');
+/** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
+export const ANALYSIS_FORMAT_VERSION = 1;
 const CHECKSUM_BYTES = 32;
 export const TEMPORARY_PREFIX = '.tmp-';
 /** A temporary file this old was left by a run that died: nobody will rename it any more. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
-const ENTRIES_DIRECTORY = /^layers-v(\d+)$/;
+/** Layers' entries, and analyses' (what an analysis derived from its layers), each kind by its format version. */
+const ENTRIES_DIRECTORY = /^(layers|analyses)-v(\d+)$/;
 
 function entriesDirectory(version: number): string {
 	return `layers-v${version}`;
+}
+
+function analysesDirectory(version: number): string {
+	return `analyses-v${version}`;
 }
 
 /** Where the cache in `directory` keeps the entry for `diffId` (null: a diff_id the cache does not keep). */
@@ -132,24 +168,36 @@ function entryFile(directory: string, diffId: string): string | null {
 }
 
 export function buildEntry(result: LayerReadResult, version = CACHE_FORMAT_VERSION): Buffer {
-	const key = Buffer.from(result.diffId, 'utf8');
-	const payload = encodeLayer(result);
-	const head = Buffer.alloc(MAGIC.length + 8 + key.length + 8);
-	MAGIC.copy(head, 0);
-	head.writeUInt32BE(version, MAGIC.length);
-	head.writeUInt32BE(key.length, MAGIC.length + 4);
-	key.copy(head, MAGIC.length + 8);
-	head.writeBigUInt64BE(BigInt(payload.length), MAGIC.length + 8 + key.length);
-	const checksum = createHash('sha256').update(head).update(payload).digest();
-	return Buffer.concat([head, payload, checksum]);
+	return frameEntry(MAGIC, version, result.diffId, encodeLayer(result));
 }
 
 /** The entry's layer, if every check passes: whole, undamaged, this version, this key, this layer. */
 export function parseEntry(bytes: Buffer, diffId: string): LayerReadResult | null {
-	const fixed = MAGIC.length + 8;
-	if (bytes.length < fixed + 8 + CHECKSUM_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
-	if (bytes.readUInt32BE(MAGIC.length) !== CACHE_FORMAT_VERSION) return null;
-	const keyLength = bytes.readUInt32BE(MAGIC.length + 4);
+	const payload = unframeEntry(bytes, MAGIC, CACHE_FORMAT_VERSION, diffId);
+	if (!payload) return null;
+	const result = decodeLayer(payload);
+	return result && result.diffId === diffId ? result : null;
+}
+
+/** magic, u32 version, u32 key length, key, u64 payload length, payload, sha256 of everything before it. */
+export function frameEntry(magic: Buffer, version: number, keyText: string, payload: Uint8Array): Buffer {
+	const key = Buffer.from(keyText, 'utf8');
+	const head = Buffer.alloc(magic.length + 8 + key.length + 8);
+	magic.copy(head, 0);
+	head.writeUInt32BE(version, magic.length);
+	head.writeUInt32BE(key.length, magic.length + 4);
+	key.copy(head, magic.length + 8);
+	head.writeBigUInt64BE(BigInt(payload.length), magic.length + 8 + key.length);
+	const checksum = createHash('sha256').update(head).update(payload).digest();
+	return Buffer.concat([head, payload, checksum]);
+}
+
+/** The payload of an entry that is whole, undamaged, of this kind and version, and for this key; else null. */
+export function unframeEntry(bytes: Buffer, magic: Buffer, version: number, expectedKey: string): Buffer | null {
+	const fixed = magic.length + 8;
+	if (bytes.length < fixed + 8 + CHECKSUM_BYTES || !bytes.subarray(0, magic.length).equals(magic)) return null;
+	if (bytes.readUInt32BE(magic.length) !== version) return null;
+	const keyLength = bytes.readUInt32BE(magic.length + 4);
 	if (fixed + keyLength + 8 + CHECKSUM_BYTES > bytes.length) return null;
 	const key = bytes.subarray(fixed, fixed + keyLength).toString('utf8');
 	const payloadStart = fixed + keyLength + 8;
@@ -159,19 +207,21 @@ export function parseEntry(bytes: Buffer, diffId: string): LayerReadResult | nul
 	const end = bytes.length - CHECKSUM_BYTES;
 	const checksum = createHash('sha256').update(bytes.subarray(0, end)).digest();
 	if (!checksum.equals(bytes.subarray(end))) return null;
-	// Another layer's entry under this name (copied, or renamed by hand) is whole but not this layer.
-	if (key !== diffId) return null;
-	const result = decodeLayer(bytes.subarray(payloadStart, end));
-	return result && result.diffId === diffId ? result : null;
+	// Another entry under this name (copied, or renamed by hand) is whole but not this one.
+	if (key !== expectedKey) return null;
+	return bytes.subarray(payloadStart, end);
 }
 
 export interface CacheInfo {
 	directory: string;
 	maxBytes: number;
 	formatVersion: number;
-	/** Entries of this format version. */
+	/** Layer entries of this format version. */
 	entries: number;
 	bytes: number;
+	/** Analysis entries of their format version. */
+	analyses: number;
+	analysisBytes: number;
 	/** Entries other versions of layerscope wrote (they age out with the rest). */
 	otherVersionEntries: number;
 	otherVersionBytes: number;
@@ -181,6 +231,7 @@ interface EntryFile {
 	file: string;
 	size: number;
 	mtimeMs: number;
+	kind: 'layers' | 'analyses';
 	version: number;
 }
 
@@ -197,7 +248,7 @@ async function listEntries(directory: string): Promise<{entries: EntryFile[]; te
 			const file = path.join(inside, name);
 			const info = await stat(file).catch(() => null);
 			if (!info?.isFile()) continue;
-			(name.startsWith(TEMPORARY_PREFIX) ? temporaries : entries).push({file, size: info.size, mtimeMs: info.mtimeMs, version: Number(version[1])});
+			(name.startsWith(TEMPORARY_PREFIX) ? temporaries : entries).push({file, size: info.size, mtimeMs: info.mtimeMs, kind: version[1] as EntryFile['kind'], version: Number(version[2])});
 		}
 	}
 	return {entries, temporaries};
@@ -219,14 +270,16 @@ export async function evict(directory: string, maxBytes: number, now = Date.now(
 
 export async function cacheInfo(directory: string, maxBytes: number): Promise<CacheInfo> {
 	const {entries} = await listEntries(directory);
-	const current = entries.filter(entry => entry.version === CACHE_FORMAT_VERSION);
-	const other = entries.filter(entry => entry.version !== CACHE_FORMAT_VERSION);
+	const isCurrent = (entry: EntryFile) => entry.version === (entry.kind === 'layers' ? CACHE_FORMAT_VERSION : ANALYSIS_FORMAT_VERSION);
+	const layers = entries.filter(entry => entry.kind === 'layers' && isCurrent(entry));
+	const analyses = entries.filter(entry => entry.kind === 'analyses' && isCurrent(entry));
+	const other = entries.filter(entry => !isCurrent(entry));
 	const sum = (list: EntryFile[]) => list.reduce((total, entry) => total + entry.size, 0);
-	return {directory, maxBytes, formatVersion: CACHE_FORMAT_VERSION, entries: current.length, bytes: sum(current), otherVersionEntries: other.length, otherVersionBytes: sum(other)};
+	return {directory, maxBytes, formatVersion: CACHE_FORMAT_VERSION, entries: layers.length, bytes: sum(layers), analyses: analyses.length, analysisBytes: sum(analyses), otherVersionEntries: other.length, otherVersionBytes: sum(other)};
 }
 
 /** Removes what layerscope put in the cache (every version's entries), and nothing else the directory may hold. */
-export async function clearCache(directory: string): Promise<{entries: number; bytes: number}> {
+export async function clearCache(directory: string): Promise<{entries: number; analyses: number; bytes: number}> {
 	const {entries, temporaries} = await listEntries(directory);
 	let bytes = 0;
 	for (const entry of [...entries, ...temporaries]) {
@@ -236,5 +289,6 @@ export async function clearCache(directory: string): Promise<{entries: number; b
 	const top = await readdir(directory).catch(() => [] as string[]);
 	// Emptied, the version directories go too; one that still holds something not ours stays.
 	for (const name of top.filter(name => ENTRIES_DIRECTORY.test(name))) await rmdir(path.join(directory, name)).catch(() => {});
-	return {entries: entries.length, bytes};
+	const analyses = entries.filter(entry => entry.kind === 'analyses').length;
+	return {entries: entries.length - analyses, analyses, bytes};
 }

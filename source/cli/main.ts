@@ -7,7 +7,6 @@ import {loadCiConfig} from '../report/ci/config.js';
 import {ciLines} from '../report/ci/ci-report.js';
 import {diveCiLines} from '../report/ci/dive-ci-report.js';
 import {githubAnnotations, githubSummary} from '../report/ci/github.js';
-import {junitXml} from '../report/ci/junit.js';
 import {evaluateRules} from '../report/ci/rules.js';
 import {compareJsonReport} from '../report/compare-json.js';
 import {compareMarkdown} from '../report/compare-markdown.js';
@@ -21,13 +20,10 @@ import {completionScript} from './completion.js';
 import {filesOutput} from './files-command.js';
 import {packagesAt, packagesOutput} from './packages-command.js';
 import {escapeForTerminal} from '../report/escape.js';
-import {catCommand} from './cat-command.js';
-import {extractCommand} from './extract-command.js';
-import {loadAndAnalyse} from './load-and-analyse.js';
+import {loadAndAnalyse, loadFacts} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
-import {diffFileAcross, loadComparison, loadTogether} from './diff-command.js';
-import {diffFileCommand} from './diff-file-command.js';
-import {compareImages} from '../compare/comparison.js';
+import {compareImages, type Comparison} from '../compare/comparison.js';
+import type {AnalysisFacts} from '../analysis/analyse.js';
 import {createProgress} from './progress.js';
 
 export interface CliRequest {
@@ -44,6 +40,7 @@ export interface CliRequest {
 
 /** Runs one mode and returns the exit code: 0 pass, 1 a CI rule failed; errors throw (the caller exits 2). */
 export async function runCli(request: CliRequest): Promise<number> {
+	// Modes that few runs take are imported when taken: a run pays for the modules it uses (fast-xml-parser alone is 40 ms).
 	const mode = chooseMode(request.input, request.modeFlags, process.env, Boolean(process.stdout.isTTY));
 	if (mode.kind === 'help') {
 		request.showHelp();
@@ -74,10 +71,12 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 	if (mode.kind === 'diff' && mode.file !== undefined) {
+		const {diffFileAcross} = await import('./diff-command.js');
 		await writeLines((await diffFileAcross({...mode, file: mode.file}, loadOptions, style))[Symbol.iterator]());
 		return 0;
 	}
 	if (mode.kind === 'diff') {
+		const {loadComparison} = await import('./diff-command.js');
 		const comparison = await loadComparison(mode, loadOptions);
 		const outputs: Array<[DiffOutput | null, () => string]> = [
 			[mode.json, () => JSON.stringify(compareJsonReport(comparison, request.version), null, 2) + '\n'],
@@ -94,16 +93,19 @@ export async function runCli(request: CliRequest): Promise<number> {
 	const load: LoadOptions = {...loadOptions, onProgress: progress.update};
 
 	if (mode.kind === 'cat') {
+		const {catCommand} = await import('./cat-command.js');
 		await catCommand(mode, load, request.layer, process.stdout, progress.done);
 		return 0;
 	}
 
 	if (mode.kind === 'diff-file') {
+		const {diffFileCommand} = await import('./diff-file-command.js');
 		await writeLines((await diffFileCommand(mode, load, request.layer, style, progress.done))[Symbol.iterator]());
 		return 0;
 	}
 
 	if (mode.kind === 'extract') {
+		const {extractCommand} = await import('./extract-command.js');
 		await extractCommand(mode, load, request.layer, process.stderr, progress.done);
 		return 0;
 	}
@@ -137,10 +139,17 @@ export async function runCli(request: CliRequest): Promise<number> {
 	// Read the CI configuration before the image: a misconfigured gate fails fast.
 	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
 	// With a baseline, both images together, a blob they share read once (as diff reads them).
-	const [analysis, baseline] =
-		mode.kind === 'ci' && mode.baseline !== undefined
-			? await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined})
-			: [await loadAndAnalyse(mode.image, load).finally(progress.done), null];
+	// The reports read only the analysis' facts, which the analysis cache keeps; a comparison and forbidden paths need the trees.
+	let analysis: AnalysisFacts;
+	let comparison: Comparison | null = null;
+	if (mode.kind === 'ci' && mode.baseline !== undefined) {
+		const {loadTogether} = await import('./diff-command.js');
+		const [image, baseline] = await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined});
+		analysis = image!;
+		comparison = compareImages(baseline!, image!);
+	} else {
+		analysis = await (ciConfig?.forbidPaths ? loadAndAnalyse : loadFacts)(mode.image, load).finally(progress.done);
+	}
 
 	if (mode.kind === 'summary') {
 		await writeLines(summaryLines(analysis, style)[Symbol.iterator]());
@@ -153,10 +162,9 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 
-	const comparison = baseline ? compareImages(baseline, analysis) : null;
 	const verdict = evaluateRules(analysis, ciConfig!, comparison);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
-	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, junitXml(analysis, verdict));
+	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, (await import('../report/ci/junit.js')).junitXml(analysis, verdict));
 	const lines = mode.format === 'dive' ? diveCiLines(analysis, verdict, style) : ciLines(analysis, verdict, style, comparison);
 	if (process.env.GITHUB_ACTIONS === 'true') {
 		lines.push(...githubAnnotations(verdict));

@@ -52,6 +52,11 @@ export interface LoadOptions {
 	shared?: SharedReads;
 	/** Each layer as soon as it is read and verified, in whatever order they finish. */
 	onLayer?: (layer: Layer) => void;
+	/**
+	 * Before any layer is read (a stream's have passed by then): the config, in a verified run whose config
+	 * names every layer's diff_id, so that the layers will be checked to be what it names (the analysis cache's key).
+	 */
+	onVerifiedConfig?: (config: Record<string, unknown>) => void;
 	/** cat and extract: the source stays open after the load, handed over here to read layer blobs again (the caller closes it). */
 	keepBlobs?: (blobs: KeptBlobs) => void;
 }
@@ -103,6 +108,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		await files.close?.();
 		throw error;
 	}
+	if (verify && diffIds) options.onVerifiedConfig?.(resolved.config);
 	progress.layersTotal = resolved.layers.length;
 	// Streams count their bytes as they arrive, and their layers as they pass; the count starts again for the chosen image's layers.
 	const streamed = files instanceof OnePassFiles || origin.kind === 'registry';

@@ -46,6 +46,9 @@ export interface PackageReport {
 	deathOwners: Int32Array;
 }
 
+/** The report without its per-path and per-death owners (which only the browser and the findings read): what the reports print and the analysis cache keeps. */
+export type PackageTotals = Omit<PackageReport, 'owners' | 'deathOwners'>;
+
 interface Tracked {
 	record: PackageRecord;
 	/** The latest listing of this version: its files. */
@@ -194,7 +197,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 
 /** The packages as the image stands after layer `layer` (-1: before any layer, none): only the layers up to it are stacked. */
 export function packagesAfter(image: Image, layer: number): PackageReport {
-	if (layer < 0) return {packages: [], unownedBytes: 0, unownedByLayer: [], notes: [], owners: new Int32Array(0)};
+	if (layer < 0) return {packages: [], unownedBytes: 0, unownedByLayer: [], notes: [], owners: new Int32Array(0), deathOwners: new Int32Array(0)};
 	const layers = image.layers.slice(0, layer + 1);
 	const history = buildLayerHistory(layers);
 	return attributePackages({...image, layers}, history, new FinalFiles(history.final));

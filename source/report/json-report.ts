@@ -1,4 +1,4 @@
-import type {Analysis} from '../analysis/analyse.js';
+import type {AnalysisFacts} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {DeadContent, WasteCause} from '../analysis/layer-history.js';
 import type {Image} from '../model.js';
@@ -59,20 +59,14 @@ export function imageName(image: Image): string {
 }
 
 /** The versioned report: everything the analysis found, in a shape that only changes with SCHEMA_VERSION. */
-export function jsonReport(analysis: Analysis, version: string): JsonReport {
-	const {image, history, efficiency, waste, findings} = analysis;
+export function jsonReport(analysis: AnalysisFacts, version: string): JsonReport {
+	const {image, efficiency, waste, findings} = analysis;
 	return {
 		schemaVersion: SCHEMA_VERSION,
 		tool: {name: 'layerscope', version},
 		image: {...imageIdentity(image), created: image.created, config: image.config},
 		history: image.history.map((step, index) => ({index, instruction: step.createdBy, created: step.created, comment: step.comment, emptyLayer: step.emptyLayer, layerIndex: step.layerIndex})),
 		layers: image.layers.map(layer => {
-			const counts = {added: 0, modified: 0, metadataOnly: 0, removed: 0, unmodified: 0};
-			const changes = history.changes[layer.index]!;
-			for (let i = 0; i < changes.length; i++) {
-				counts[changes.status(i)]++;
-				if (changes.metadataOnly(i)) counts.metadataOnly++;
-			}
 			const dead = waste.byLayer[layer.index]!;
 			return {
 				index: layer.index,
@@ -85,7 +79,7 @@ export function jsonReport(analysis: Analysis, version: string): JsonReport {
 				contentSize: layer.contentSize,
 				instruction: layer.historyIndex === null ? null : image.history[layer.historyIndex]!.createdBy,
 				historyIndex: layer.historyIndex,
-				changes: counts,
+				changes: analysis.layerChanges[layer.index]!,
 				reclaimable: {storedBytes: dead.storedDeadBytes, killedBytes: dead.killedBytes},
 			};
 		}),
@@ -115,7 +109,7 @@ export function jsonReport(analysis: Analysis, version: string): JsonReport {
 }
 
 /** dive's own export (`dive --json`), for tools that already read it. */
-export function diveJsonReport(analysis: Analysis): unknown {
+export function diveJsonReport(analysis: AnalysisFacts): unknown {
 	const {image, efficiency} = analysis;
 	return {
 		layer: image.layers.map(layer => ({

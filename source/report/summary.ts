@@ -1,5 +1,5 @@
 import prettyBytes from 'pretty-bytes';
-import type {Analysis} from '../analysis/analyse.js';
+import type {AnalysisFacts} from '../analysis/analyse.js';
 import type {Severity} from '../analysis/findings/index.js';
 import {formatPlatform} from '../image/platform.js';
 import {escapeForTerminal} from './escape.js';
@@ -8,7 +8,7 @@ import type {Style} from './style.js';
 const TOP_WASTE = 8;
 
 /** The text summary: what the image is, each layer with its instruction, the largest waste and the findings. */
-export function summaryLines({image, efficiency, waste, findings}: Analysis, style: Style): string[] {
+export function summaryLines({image, efficiency, waste, findings}: AnalysisFacts, style: Style): string[] {
 	const name = image.repoTags[0] ?? image.input;
 	const compressed = image.layers.reduce((sum, layer) => sum + layer.compressedSize, 0);
 	const heading = (text: string) => style('bold', text);

@@ -3,7 +3,11 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
-import {entryPath, parseEntry} from '../../source/cache/layer-cache.js';
+import {deserialize, serialize} from 'node:v8';
+import {ANALYSIS_FORMAT_VERSION, entryPath, frameEntry, LayerCache, parseEntry, unframeEntry} from '../../source/cache/layer-cache.js';
+
+/** How analysis entries begin (source/cache/layer-cache.ts). */
+const ANALYSIS_MAGIC_FOR_TESTS = Buffer.from('LSFACTS\n');
 import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
 import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
@@ -72,6 +76,12 @@ function entryNames(directory: string, image: WrittenImage): string[] {
 	return image.diffIds.map(diffId => entryPath(directory, diffId)!).filter(file => existsSync(file)).map(file => path.basename(file));
 }
 
+/** The analysis entries in the cache, as files. */
+function analysisEntries(directory: string): string[] {
+	const where = path.join(directory, `analyses-v${ANALYSIS_FORMAT_VERSION}`);
+	return existsSync(where) ? readdirSync(where).map(name => path.join(where, name)) : [];
+}
+
 /** Every way the report is written: what a cache hit must give byte for byte. */
 const OUTPUTS: Array<{name: string; args: (input: string) => string[]}> = [
 	{name: '--json', args: input => [input, '--json']},
@@ -104,6 +114,8 @@ describe('a cache hit gives the cold run’s report, every format and every outp
 			expect(existsSync(cache)).toBe(false);
 			expect(await ok(OUTPUTS[0]!.args(image.path), cacheEnv(cache))).toBe(cold['--json']);
 			expect(entryNames(cache, image)).toHaveLength(4);
+			// And what the analysis derived: the runs below take it from the cache (see the analysis cache's tests).
+			expect(analysisEntries(cache)).toHaveLength(1);
 			for (const output of OUTPUTS) expect(await ok(output.args(image.path), cacheEnv(cache)), output.name).toBe(cold[output.name]);
 			// Nothing was written next to the input.
 			expect(readdirSync(path.dirname(image.path)).sort()).toEqual(before);
@@ -249,6 +261,95 @@ function start(args: string[], env: Record<string, string>): Promise<CliResult> 
 	});
 }
 
+/** Rewrites the one analysis entry with its facts changed by `edit` (a valid entry: whole, this version, this key). */
+async function doctorAnalysis(cache: string, edit: (facts: any) => void): Promise<void> {
+	const [file] = analysisEntries(cache);
+	const key = path.basename(file!).replace(/^sha256-/, 'sha256:');
+	const payload = unframeEntry(readFileSync(file!), ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!;
+	const facts = deserialize(payload);
+	edit(facts);
+	const writer = new LayerCache(cache, 2 ** 30);
+	writer.putAnalysis(key, serialize(facts));
+	await writer.finish();
+}
+
+describe('the analysis cache: a config analysed before by this code is not stacked again', () => {
+	it('the reports come from the entry (a doctored one shows), each run’s own name and its findings from its own input', async () => {
+		const spec = buildSpec('1');
+		const image = await writeImage({...spec, repoTags: ['example.com/app:1.0']}, {format: 'docker25', outPath: fresh('image.tar')});
+		const cache = fresh('cache');
+		const cold = await ok([image.path, '--json', '--no-cache'], cacheEnv(cache));
+		expect(await ok([image.path, '--json'], cacheEnv(cache))).toBe(cold);
+		expect(analysisEntries(cache)).toHaveLength(1);
+		const reclaimable = JSON.parse(cold).waste.reclaimableBytes as number;
+		await doctorAnalysis(cache, facts => (facts.waste.reclaimableBytes = reclaimable + 4242));
+		// Only a run that takes the entry can say this number.
+		expect(JSON.parse(await ok([image.path, '--json'], cacheEnv(cache))).waste.reclaimableBytes).toBe(reclaimable + 4242);
+		expect(await ok([image.path, '--json', '--no-cache'], cacheEnv(cache))).toBe(cold);
+
+		// The same image (the same config) under a moving tag: one entry serves both; the tag's finding is this run's.
+		rmSync(analysisEntries(cache)[0]!);
+		const latest = await writeImage({...spec, repoTags: ['example.com/app:latest']}, {format: 'docker25', outPath: fresh('latest.tar')});
+		const latestCold = await ok([latest.path, '--json', '--no-cache'], cacheEnv(cache));
+		expect(JSON.parse(latestCold).findings.map((finding: {id: string}) => finding.id)).toContain('unpinned-tag');
+		expect(JSON.parse(cold).findings.map((finding: {id: string}) => finding.id)).not.toContain('unpinned-tag');
+		expect(await ok([image.path, '--json'], cacheEnv(cache))).toBe(cold);
+		const [entry] = analysisEntries(cache);
+		expect(await ok([latest.path, '--json'], cacheEnv(cache))).toBe(latestCold);
+		expect(await ok([image.path], cacheEnv(cache))).toBe(await ok([image.path, '--no-cache'], cacheEnv(cache)));
+		expect(analysisEntries(cache)).toEqual([entry]);
+	});
+
+	it('damaged, truncated, other-version, misplaced and undecodable entries are made again, and rewritten', async () => {
+		const spec = buildSpec('1');
+		const image = await writeImage(spec, {format: 'oci-dir', outPath: fresh('layout')});
+		const other = await writeImage(buildSpec('2'), {format: 'oci-dir', outPath: fresh('layout')});
+		const cache = fresh('cache');
+		const otherCache = fresh('cache');
+		const cold = await ok([image.path, '--json', '--no-cache'], cacheEnv(cache));
+		await ok([image.path, '--json'], cacheEnv(cache));
+		await ok([other.path, '--json'], cacheEnv(otherCache));
+		const [file] = analysisEntries(cache);
+		const good = readFileSync(file!);
+		const key = path.basename(file!).replace(/^sha256-/, 'sha256:');
+		const flipped = Buffer.from(good);
+		flipped[Math.floor(flipped.length / 2)]! ^= 0x01;
+		const otherVersion = Buffer.from(good);
+		otherVersion.writeUInt32BE(ANALYSIS_FORMAT_VERSION + 1, ANALYSIS_MAGIC_FOR_TESTS.length);
+		const damaged: Record<string, Buffer> = {
+			'a flipped byte': flipped,
+			truncated: good.subarray(0, good.length - 10),
+			'another version': otherVersion,
+			"another image's entry": readFileSync(analysisEntries(otherCache)[0]!),
+			'a payload that is not facts': frameEntry(ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key, serialize({waste: 1})),
+			'facts for another number of layers': frameEntry(ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key, serialize({...deserialize(unframeEntry(good, ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!), layerChanges: []})),
+		};
+		for (const [name, bytes] of Object.entries(damaged)) {
+			writeFileSync(file!, bytes);
+			expect(await ok([image.path, '--json'], cacheEnv(cache)), name).toBe(cold);
+			expect(readFileSync(file!).equals(good), `${name}: rewritten`).toBe(true);
+		}
+	});
+
+	it('--no-verify neither reads nor writes it; a gate on forbidden paths reads the final tree, not the entry', async () => {
+		const image = await writeImage(buildSpec('1'), {format: 'docker25', outPath: fresh('image.tar')});
+		const cache = fresh('cache');
+		await ok([image.path, '--json', '--no-verify'], cacheEnv(cache));
+		expect(analysisEntries(cache)).toEqual([]);
+		const cold = await ok([image.path, '--json', '--no-cache'], cacheEnv(cache));
+		await ok([image.path, '--json'], cacheEnv(cache));
+		await doctorAnalysis(cache, facts => (facts.waste.reclaimableBytes += 4242));
+		expect(await ok([image.path, '--json', '--no-verify'], cacheEnv(cache))).toBe(await ok([image.path, '--json', '--no-verify', '--no-cache'], cacheEnv(cache)));
+		const gate = [image.path, '--ci', '--forbid-paths', 'app/.git/**', '--highest-reclaimable-bytes', '1B'];
+		const gateCold = await runCli([...gate, '--no-cache'], cacheEnv(cache));
+		expect(gateCold.code).toBe(1);
+		expect(gateCold.stdout).toContain('app/.git/config');
+		const gateCached = await runCli(gate, cacheEnv(cache));
+		expect(gateCached).toEqual(gateCold);
+		expect(JSON.parse(cold).waste.reclaimableBytes).not.toBe(JSON.parse(await ok([image.path, '--json'], cacheEnv(cache))).waste.reclaimableBytes);
+	});
+});
+
 describe('cache directories that are shared, read-only, full or missing', () => {
 	it('two runs writing one cache at once (and evicting, with a small bound) leave only whole entries', async () => {
 		const images = [await writeImage(buildSpec('1'), {format: 'docker25', outPath: fresh('image.tar')}), await writeImage(buildSpec('2'), {format: 'oci-archive', outPath: fresh('image.tar')})];
@@ -350,9 +451,9 @@ describe('layerscope cache info and cache clear', () => {
 		await ok([image.path, '--json'], cacheEnv(cache));
 		const total = image.diffIds.reduce((sum, diffId) => sum + statSync(entryPath(cache, diffId)!).size, 0);
 		const info = await ok(['cache', 'info'], cacheEnv(cache, {LAYERSCOPE_CACHE_SIZE: '2GiB'}));
-		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
+		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nanalyses   1 \\(.+\\), format version ${ANALYSIS_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
 		expect(total).toBeGreaterThan(0);
-		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers \(.+\) from /);
+		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers, 1 analysis \(.+\) from /);
 		expect(entryNames(cache, image)).toEqual([]);
 		expect(await ok(['cache', 'info'], cacheEnv(cache))).toMatch(/\nlayers     0 \(0 B\)/);
 		const bad = await runCli(['cache', 'wipe'], cacheEnv(cache));

@@ -1,8 +1,4 @@
-import type {FinalFiles} from '../final-files.js';
 import type {Image} from '../../model.js';
-import type {PackageReport} from '../../packages/attribute.js';
-import type {LayerHistory} from '../layer-history.js';
-import type {WasteReport} from '../waste.js';
 import {buildContextJunk} from './build-context-junk.js';
 import {buildPackages} from './build-packages.js';
 import {buildTools} from './build-tools.js';
@@ -16,12 +12,24 @@ import {shortLivedFiles} from './short-lived-files.js';
 
 export type {Finding, Severity} from './finding.js';
 
-const RULES: Rule[] = [packageManagerLeftovers, shortLivedFiles, removedPackages, upgradedPackages, rewrittenFiles, buildContextJunk, buildPackages, buildTools, docsPackages, heavyBase, runsAsRoot, unpinnedTag];
+/** Rules on what the image holds: its layers and its config. */
+const CONTENT_RULES: Rule[] = [packageManagerLeftovers, shortLivedFiles, removedPackages, upgradedPackages, rewrittenFiles, buildContextJunk, buildPackages, buildTools, docsPackages, heavyBase, runsAsRoot];
+/** Rules on what the image is called (its tags, its digest): the analysis cache keys on what an image holds, so these run on every run. */
+const NAME_RULES: Array<(context: Pick<FindingContext, 'image'>) => Finding[]> = [unpinnedTag];
 
 const RANK: Record<Severity, number> = {high: 0, medium: 1, low: 2};
 
-/** Every finding with evidence in this image, most severe and largest first. */
-export function findFindings(image: Image, history: LayerHistory, waste: WasteReport, finalFiles: FinalFiles, packages: PackageReport): Finding[] {
-	const context: FindingContext = {image, history, waste, finalFiles, packages};
-	return RULES.flatMap(rule => rule(context)).sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.bytes - a.bytes || a.id.localeCompare(b.id));
+/** The findings about what the image holds (what the analysis cache keeps), in no particular order. */
+export function contentFindings(context: FindingContext): Finding[] {
+	return CONTENT_RULES.flatMap(rule => rule(context));
+}
+
+/** The findings about what the image is called. */
+export function nameFindings(image: Image): Finding[] {
+	return NAME_RULES.flatMap(rule => rule({image}));
+}
+
+/** Most severe and largest first. */
+export function sortFindings(findings: Finding[]): Finding[] {
+	return findings.sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.bytes - a.bytes || a.id.localeCompare(b.id));
 }

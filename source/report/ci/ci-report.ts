@@ -1,5 +1,5 @@
 import prettyBytes from 'pretty-bytes';
-import type {Analysis} from '../../analysis/analyse.js';
+import type {AnalysisFacts} from '../../analysis/analyse.js';
 import type {Comparison} from '../../compare/comparison.js';
 import {signedBytes} from '../compare-summary.js';
 import {escapeForTerminal} from '../escape.js';
@@ -14,7 +14,7 @@ export function tally(verdict: CiVerdict): {total: number; passed: number; faile
 }
 
 /** The gate's output: the measurements, one line per rule, one result line. */
-export function ciLines(analysis: Analysis, verdict: CiVerdict, style: Style, comparison: Comparison | null = null): string[] {
+export function ciLines(analysis: AnalysisFacts, verdict: CiVerdict, style: Style, comparison: Comparison | null = null): string[] {
 	const {image, efficiency, waste} = analysis;
 	const lines = [
 		style('bold', `layerscope CI: ${escapeForTerminal(image.repoTags[0] ?? image.input)}`),

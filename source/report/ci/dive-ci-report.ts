@@ -1,4 +1,4 @@
-import type {Analysis} from '../../analysis/analyse.js';
+import type {AnalysisFacts} from '../../analysis/analyse.js';
 import {escapeForTerminal} from '../escape.js';
 import type {Style} from '../style.js';
 import {humanizeBytes} from './go-format.js';
@@ -11,7 +11,7 @@ import type {CiVerdict} from './rules.js';
  * line per rule sorted by name, and `Result:PASS [Total:…] … [Skipped:…]`.
  * Our own rules, when configured, appear among dive's.
  */
-export function diveCiLines(analysis: Analysis, verdict: CiVerdict, style: Style): string[] {
+export function diveCiLines(analysis: AnalysisFacts, verdict: CiVerdict, style: Style): string[] {
 	const {efficiency} = analysis;
 	const row = (count: string, size: string, path: string) => `${count.padStart(5)}  ${size.padStart(12)}  ${path}`;
 	const lines = [

@@ -1,5 +1,5 @@
 import prettyBytes from 'pretty-bytes';
-import type {Analysis} from '../../analysis/analyse.js';
+import type {AnalysisFacts} from '../../analysis/analyse.js';
 import {escapeForMarkdown, escapeWorkflowData, escapeWorkflowProperty} from '../escape.js';
 import type {CiVerdict} from './rules.js';
 import {tally} from './ci-report.js';
@@ -10,7 +10,7 @@ export function githubAnnotations(verdict: CiVerdict): string[] {
 }
 
 /** A Markdown job summary for $GITHUB_STEP_SUMMARY. Image data is shown as text, never inside a code span. */
-export function githubSummary(analysis: Analysis, verdict: CiVerdict): string {
+export function githubSummary(analysis: AnalysisFacts, verdict: CiVerdict): string {
 	const t = tally(verdict);
 	const {image, efficiency, waste} = analysis;
 	const lines = [

@@ -1,11 +1,11 @@
 import {XMLBuilder} from 'fast-xml-parser';
-import type {Analysis} from '../../analysis/analyse.js';
+import type {AnalysisFacts} from '../../analysis/analyse.js';
 import type {CiVerdict} from './rules.js';
 import {escapeForXml} from '../escape.js';
 import {tally} from './ci-report.js';
 
 /** The verdict as a JUnit test suite: one test case per rule, so CI systems show each gate. */
-export function junitXml(analysis: Analysis, verdict: CiVerdict): string {
+export function junitXml(analysis: AnalysisFacts, verdict: CiVerdict): string {
 	const t = tally(verdict);
 	const name = escapeForXml(analysis.image.repoTags[0] ?? analysis.image.input);
 	const builder = new XMLBuilder({ignoreAttributes: false, attributeNamePrefix: '@', format: true, suppressEmptyNode: true});

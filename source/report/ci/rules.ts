@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import prettyBytes from 'pretty-bytes';
-import type {Analysis} from '../../analysis/analyse.js';
+import type {AnalysisFacts} from '../../analysis/analyse.js';
 import type {Severity} from '../../analysis/findings/index.js';
 import type {Comparison} from '../../compare/comparison.js';
 import {UsageError} from '../../errors.js';
@@ -29,7 +29,7 @@ export interface CiVerdict {
 const SEVERITIES: Severity[] = ['high', 'medium', 'low'];
 
 type Outcome = {fail: boolean; message: string; diveMessage?: string} | null;
-type Check = (analysis: Analysis, value: unknown, rule: string) => Outcome;
+type Check = (analysis: AnalysisFacts, value: unknown, rule: string) => Outcome;
 /** A rule on growth reads the comparison with the baseline (B is the image, A the baseline). */
 type GrowthCheck = (comparison: Comparison, value: unknown, rule: string) => Outcome;
 type GrowthRule = (typeof GROWTH_RULES)[number];
@@ -84,6 +84,8 @@ const CHECKS: Record<Exclude<RuleKey, GrowthRule>, Check> = {
 		if (globs.some(glob => glob.trim() === '')) throw new ThresholdError(`${rule}: empty glob`);
 		const matches = picomatch(globs.map(glob => glob.replace(/^\/+/, '')), {dot: true});
 		const found: string[] = [];
+		// The analysis cache keeps no final tree: a gate with this rule analyses the image in full.
+		if (!analysis.finalFiles) throw new Error('forbidPaths needs the final filesystem: the analysis must be made in this run');
 		for (const [path] of analysis.finalFiles.paths()) if (matches(path.slice(1))) found.push(path);
 		const shown = found.slice(0, 3).join(', ');
 		return {fail: found.length > 0, message: found.length > 0 ? `${found.length} forbidden path${found.length === 1 ? '' : 's'} (${shown}${found.length > 3 ? ', …' : ''}) match ${globs.join(', ')}` : `no path matches ${globs.join(', ')}`};
@@ -152,7 +154,7 @@ function isGrowthRule(rule: RuleKey): rule is GrowthRule {
  * Evaluates every rule. Thresholds are all checked before any result is
  * given: a misconfigured gate is an error (exit 2), never a pass.
  */
-export function evaluateRules(analysis: Analysis, config: CiConfig, comparison: Comparison | null = null): CiVerdict {
+export function evaluateRules(analysis: AnalysisFacts, config: CiConfig, comparison: Comparison | null = null): CiVerdict {
 	const results: RuleResult[] = [];
 	const problems: string[] = [];
 	for (const rule of RULES) {
