@@ -131,13 +131,13 @@ export function packageListLines(packages: BrowserPackages, view: PackageListVie
 	const {report} = packages;
 	const shown = packages.shown(view.query);
 	const typed = view.query !== '' || view.typing ? ` · filter: ${escapeControlCharacters(view.query)}${view.typing ? '▏' : ''}${view.query !== '' ? ` (${shown.length} match${shown.length === 1 ? '' : 'es'})` : ''}` : '';
-	const title = style(view.focused ? 'inverse' : 'bold', fit(`Packages (${report.packages.length}), largest first${typed}`, width));
+	const title = style(view.focused ? 'inverse' : 'bold', fit(`Packages (${report.packages.length})${typed}`, width));
 	if (report.packages.length === 0) {
 		// Said, never left blank: no database, or databases that could not be read (the notes say which).
 		const entries = [{text: '  no package database found in the image (dpkg, apk, rpm sqlite, Python, npm)'}, ...report.notes.map(note => ({text: `  ${escapeForTerminal(note)}`, indent: '    ', tone: 'dim' as const}))];
 		return [title, ...linePane(entries, width).lines(0, height - 1).map(line => (line.tone ? style(line.tone, fit(line.text, width)) : fit(line.text, width)))];
 	}
-	const lines = [title, style('dim', fit('       Size  Files Layer  Package', width)), style('dim', fit(`  ${prettyBytes(report.unownedBytes).padStart(9)}${' '.repeat(15)}in no package (the app, caches, leftovers)`, width))];
+	const lines = [title, style('dim', fit('       Size  Files Layer  Package (largest first)', width)), style('dim', fit(`  ${prettyBytes(report.unownedBytes).padStart(9)}${' '.repeat(15)}in no package (the app, caches, leftovers)`, width))];
 	const rows = Math.max(0, height - PACKAGE_LIST_CHROME);
 	for (let at = view.scroll; at < Math.min(shown.length, view.scroll + rows); at++) {
 		const record = report.packages[shown[at]!]!;
@@ -154,7 +154,10 @@ function packageRow(record: PackageRecord, width: number, selected: boolean, sty
 	const arch = record.architecture === undefined ? '' : ` ${escapeForTerminal(record.architecture)}`;
 	// Without color the cursor row is marked with ">", as in the file tree.
 	const lead = selected && !style.enabled ? '>' : ' ';
-	const text = fit(`${lead} ${prettyBytes(record.bytes).padStart(9)} ${String(record.files).padStart(6)} ${String(record.layer).padStart(5)}  ${packageName(record)}${arch}${fate}${dead}`, width);
+	// A gone version has no bytes or files: its size column says what became of it, which a narrow pane still shows.
+	const gone = record.removedIn !== undefined;
+	const size = gone ? (record.upgradedTo !== undefined ? 'upgraded' : 'removed') : prettyBytes(record.bytes);
+	const text = fit(`${lead} ${size.padStart(9)} ${(gone ? '-' : String(record.files)).padStart(6)} ${String(record.layer).padStart(5)}  ${packageName(record)}${arch}${fate}${dead}`, width);
 	if (selected) return style('inverse', text);
 	return record.removedIn === undefined ? text : style('dim', text);
 }
@@ -165,5 +168,5 @@ export function ownerLine(packages: BrowserPackages, row: {id: number; isDir: bo
 	const owner = packages.ownerOf(row.id);
 	const record = owner >= 0 ? packages.report.packages[owner] : undefined;
 	if (record) return fit(`package: ${packageName(record)}`, width);
-	return fit(packages.inFinal(row.id) ? 'package: no package lists it' : 'package: not in the final filesystem', width);
+	return fit(packages.inFinal(row.id) ? 'package: no package lists it' : 'package: not in the last layer', width);
 }
