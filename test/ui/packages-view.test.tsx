@@ -24,6 +24,8 @@ import {initialState} from '../../source/ui/view-state.js';
 import {visibleRows} from '../../source/ui/visible-rows.js';
 import {writeAppPair} from '../compare/image-pairs.js';
 import {repoRoot} from '../helpers/paths.js';
+import {writeImage} from '../fixtures/image-writer.js';
+import {file} from '../packages/databases.js';
 import {HOSTILE_PACKAGE, JQ_FILES, writePackageImage} from './package-image.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-packages-view-'));
@@ -236,6 +238,18 @@ describe('without packages', () => {
 		expect(view.frame()).toContain('no package database found in the image');
 		await view.press(KEYS.enter);
 		expect(view.title()).toContain('Packages (0)');
+		view.app.unmount();
+	});
+
+	it('shows the report\'s notes: a database that is there but not read', async () => {
+		const written = await writeImage({layers: [{entries: [file('var/lib/rpm/Packages', 4096), file('usr/bin/tool', 100)]}]}, {format: 'oci-dir', outPath: path.join(scratch, 'berkeley')});
+		const berkeley = analyseImage(await loadImage(written.path));
+		expect(berkeley.packages.notes).toHaveLength(1);
+		const view = mount({analysis: berkeley}, 150, 30);
+		await view.settle();
+		await view.press('p');
+		expect(view.frame()).toContain('no package database found in the image');
+		expect(view.frame()).toContain(escapeForTerminal(berkeley.packages.notes[0]!).slice(0, 60));
 		view.app.unmount();
 	});
 
