@@ -43,7 +43,8 @@ export interface BrowserSubject {
 }
 
 /** One image: its layers are the steps (browsed through its layer trees, unless another tree is given). */
-export function imageSubject(analysis: Analysis, tree: TreeView = analysis.trees): BrowserSubject {
+export function imageSubject(analysis: Analysis, given?: TreeView): BrowserSubject {
+	const tree = given ?? analysis.trees;
 	const {image} = analysis;
 	const dead = deadIndex(analysis);
 	return {
@@ -61,6 +62,7 @@ export function imageSubject(analysis: Analysis, tree: TreeView = analysis.trees
 			return file && {step: file.storedIn, path: file.path, notice: `w: ${index + 1} of ${files.length} · ${escapeForTerminal(file.path)} · ${prettyBytes(file.size)} stored in layer ${file.storedIn}, ${file.cause} in layer ${file.killedBy}`};
 		},
 		dead,
-		packages: browserPackages(analysis, tree),
+		// The analysis' own trees share the final filesystem's path ids; another tree is mapped by path.
+		packages: browserPackages(analysis, tree, given === undefined),
 	};
 }

@@ -27,7 +27,8 @@ export interface BrowserPackages {
 
 const KEPT_QUERIES = 16;
 
-export function browserPackages(analysis: Analysis, tree: TreeView): BrowserPackages {
+/** `sameIds`: the tree is the analysis' own layer trees (asked of the caller: reading `analysis.trees` would build them). */
+export function browserPackages(analysis: Analysis, tree: TreeView, sameIds: boolean): BrowserPackages {
 	const report = analysis.packages;
 	const fs = analysis.history.final;
 	const owners = report.owners;
@@ -44,15 +45,14 @@ export function browserPackages(analysis: Analysis, tree: TreeView): BrowserPack
 		}
 		return mapped;
 	};
-	const same = tree === analysis.trees;
 	const lowerNames = report.packages.map(record => record.name.toLowerCase());
 	const queries = new Map<string, Int32Array>();
 	let lastFiles: {index: number; files: {only: Uint8Array; count: number}} | undefined;
 	return {
 		report,
-		ownerOf: id => (same ? (id < owners.length ? owners[id]! - 1 : -1) : (byTreeId().get(id) ?? -1)),
+		ownerOf: id => (sameIds ? (id < owners.length ? owners[id]! - 1 : -1) : (byTreeId().get(id) ?? -1)),
 		inFinal(id) {
-			if (same) return id < fs.paths.size && fs.exists(id);
+			if (sameIds) return id < fs.paths.size && fs.exists(id);
 			const finalId = fs.lookupId(tree.pathOf(id));
 			return finalId !== undefined && fs.exists(finalId);
 		},
@@ -61,7 +61,7 @@ export function browserPackages(analysis: Analysis, tree: TreeView): BrowserPack
 			const stamp = index + 1;
 			let only: Uint8Array;
 			let count = 0;
-			if (same) {
+			if (sameIds) {
 				only = new Uint8Array(owners.length);
 				for (let id = 0; id < owners.length; id++) {
 					if (owners[id] !== stamp) continue;

@@ -267,7 +267,7 @@ describe('without packages', () => {
 
 describe('the package\'s paths in the tree', () => {
 	it('keeps exactly the marked paths and the directories to them; a text filter narrows them further', () => {
-		const packages = browserPackages(analysis, analysis.trees);
+		const packages = browserPackages(analysis, analysis.trees, true);
 		const index = analysis.packages.packages.findIndex(record => record.name === 'jq');
 		const {only, count} = packages.filesOf(index);
 		expect(count).toBe(JQ_FILES.length);
@@ -282,7 +282,7 @@ describe('the package\'s paths in the tree', () => {
 
 	it('maps the final filesystem\'s path ids to another tree\'s by path', () => {
 		const other = new LayerTrees(analysis.history);
-		const packages = browserPackages(analysis, other);
+		const packages = browserPackages(analysis, other, false);
 		const index = analysis.packages.packages.findIndex(record => record.name === 'jq');
 		expect(packages.ownerOf(other.idOf('/usr/bin/jq')!)).toBe(index);
 		expect(packages.ownerOf(other.idOf('/app/data')!)).toBe(-1);
