@@ -19,7 +19,8 @@ import {barHints, commandFor} from './keymap.js';
 import {keyPress} from './key-press.js';
 import {FileViewer} from './file-viewer.js';
 import {PaintedLines} from './painted-lines.js';
-import {initialState, reduce, typeFilter, typeFind, withCursor, type ViewContext, type ViewState} from './view-state.js';
+import {nothingToShow, ownerLine, PACKAGE_LIST_CHROME, packageFilesTitle, packageListLines} from './packages-pane.js';
+import {initialState, reduce, typeFilter, typeFind, typePackageQuery, withCursor, type ViewContext, type ViewState} from './view-state.js';
 import {findMatch, prepareFlatRows, visibleRows} from './visible-rows.js';
 
 const FOLD_ABOVE_PATHS = 5000;
@@ -64,9 +65,12 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 		const foldAll = config.fold === 'all' || (config.fold === 'auto' && tree.pathCount > FOLD_ABOVE_PATHS);
 		return {...initialState(), layer, foldAll, attributes: config.attributes, ...initial};
 	});
+	const packages = subject.packages;
+	const packageFiles = state.packageFiles === null ? undefined : packages?.report.packages[state.packageFiles];
+	const only = state.packageFiles === null || !packages ? null : packages.filesOf(state.packageFiles).only;
 	const rows = useMemo(
-		() => visibleRows(tree, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, hidden: state.hidden, sort: state.sort}),
-		[tree, state.layer, state.view, state.collapsed, state.foldAll, state.filter, state.hidden, state.sort],
+		() => visibleRows(tree, {layer: state.layer, view: state.view, collapsed: state.collapsed, foldAll: state.foldAll, filter: state.filter, only, hidden: state.hidden, sort: state.sort}),
+		[tree, state.layer, state.view, state.collapsed, state.foldAll, state.filter, only, state.hidden, state.sort],
 	);
 	const waste = useCallback(
 		(index: number) => {
@@ -84,6 +88,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	const rightWidth = Math.max(10, width - leftWidth - 1);
 	const bodyHeight = Math.max(3, height - 1);
 	const pageSize = Math.max(1, bodyHeight - 2);
+	const packagePage = Math.max(1, bodyHeight - PACKAGE_LIST_CHROME);
 	// The layers list takes up to 45 % of the left column; the details below it take the rest.
 	const layersHeight = Math.max(3, Math.min(subject.listLength + 1, Math.floor(bodyHeight * 0.45)));
 	const details = useMemo(() => subject.details(leftWidth), [subject, leftWidth]);
@@ -110,6 +115,7 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			const pathId = findMatch(tree, {layer: state.layer, view: state.view, sort: state.sort, hidden: state.hidden}, query, fromId, direction);
 			return pathId === undefined ? undefined : {pathId, ancestors: ancestorsOf(tree, pathId)};
 		},
+		packages: packages && {shown: query => packages.shown(query), height: packagePage, nothingToShow: index => nothingToShow(packages, index)},
 	};
 	// The state as the last key left it, ahead of the next render: a key that quits acts at once, from the key
 	// handler, rather than after a frame nobody will see has been laid out and drawn (a whole frame on a cold
@@ -145,7 +151,8 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 		if (mouse) {
 			const button = Number(mouse[1]);
 			if (button !== 64 && button !== 65) return;
-			const pane = Number(mouse[2]) <= leftWidth ? 'layers' : 'files';
+			// The packages list stands where the file pane does: the wheel scrolls it there.
+			const pane = Number(mouse[2]) <= leftWidth ? 'layers' : latest.current.focus === 'packages' ? 'packages' : 'files';
 			const command = button === 64 ? 'up' : 'down';
 			// The wheel also focuses the pane it scrolls, as clicking would.
 			setState(current => {
@@ -184,6 +191,13 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 					if (!press.ctrl && char.length > 0) return typeFind(current, {char}, context);
 					return current;
 				}
+				if (current.packageTyping) {
+					if (press.name === 'escape') return typePackageQuery(current, {cancel: true});
+					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typePackageQuery(current, {done: true});
+					if (press.name === 'backspace') return typePackageQuery(current, {backspace: true});
+					if (!press.ctrl && char.length > 0) return typePackageQuery(current, {char});
+					return current;
+				}
 				if (current.filtering) {
 					if (press.name === 'escape') return reduce(current, 'clear-filter', context);
 					if (press.name === 'return' || press.name === 'tab' || press.name === 'down' || press.name === 'up') return typeFilter(current, {done: true});
@@ -206,6 +220,9 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	}, {isActive: state.viewing === null});
 	const closeViewer = useCallback(() => setState(current => ({...current, viewing: null})), []);
 
+	// The selected file's package, on the left column's last line while the file pane has focus (an image with packages only).
+	const showsOwner = state.focus === 'files' && packages !== undefined && packages.report.packages.length > 0;
+	const leftHeight = showsOwner ? bodyHeight - 1 : bodyHeight;
 	// Left column: layers, the selected layer's details, the image's. Cursor moves in the file tree leave it as it is.
 	const title = (text: string, focused: boolean, columns: number) => style(focused ? 'inverse' : 'bold', fit(text, columns));
 	const left = useMemo(() => {
@@ -225,15 +242,19 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 			const layer = subject.stepLines(state.layer, leftWidth, style, tree.changeCounts(state.layer));
 			below = [...layer, ...subject.overviewLines(leftWidth, Math.max(0, bodyHeight - layersHeight - layer.length), style)];
 		}
-		const lines = [...layers, ...below].slice(0, bodyHeight);
-		while (lines.length < bodyHeight) lines.push('');
+		const lines = [...layers, ...below].slice(0, leftHeight);
+		while (lines.length < leftHeight) lines.push('');
 		// The box places the right pane: trailing blanks need not be drawn, and every character costs Ink time on every frame.
 		return lines.map(line => line.trimEnd());
-	}, [subject, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, layersHeight, style, details, detailHeight]);
+	}, [subject, tree, state.layer, state.focus, state.detailCursor, state.detailScroll, leftWidth, bodyHeight, leftHeight, layersHeight, style, details, detailHeight]);
+	const cursorRow = showsOwner ? rows.at(state.cursor) : undefined;
+	const owner = showsOwner ? [(cursorRow && ownerLine(packages, cursorRow, leftWidth)) ?? ''] : undefined;
 
 	let right: string[];
 	if (state.viewing) {
 		right = [];
+	} else if (state.focus === 'packages' && !state.help && packages) {
+		right = packageListLines(packages, {cursor: state.packageCursor, scroll: state.packageScroll, query: state.packageQuery, typing: state.packageTyping, focused: true}, rightWidth, bodyHeight, style);
 	} else if (state.help) {
 		const more = keymap.length > bodyHeight - 1 ? ` · ${state.helpScroll + 1}–${Math.min(keymap.length, state.helpScroll + bodyHeight - 1)} of ${keymap.length}, ↑↓ scroll` : '';
 		right = [title(`Keys (? closes)${more}`, true, rightWidth), ...keymap.slice(state.helpScroll, state.helpScroll + bodyHeight - 1).map(binding => fit(`${binding.keys.join(' ').padEnd(18)} ${binding.label}${binding.pane ? ` (${binding.pane})` : ''}`, rightWidth))];
@@ -244,7 +265,9 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 		const filter = state.filter || state.filtering ? ` · filter: ${escapeControlCharacters(state.filter)}${state.filtering ? '▏' : ''}${counted}` : '';
 		const find = state.find || state.finding ? ` · find: ${escapeControlCharacters(state.find)}${state.finding ? '▏' : state.findMissed ? ' (no match)' : ' (n next, N previous)'}` : '';
 		const hidden = Object.entries(state.hidden).filter(([, off]) => off).map(([status]) => status);
-		const what = subject.describe(state.layer, state.view);
+		// A package's files: what they are, and how many the layer shows (with a text filter, its count says).
+		const ownFiles = packageFiles && rows.filter ? `${packageFilesTitle(packageFiles)}${state.filter ? '' : ` (${rows.filter.matches} file${rows.filter.matches === 1 ? '' : 's'})`}, ` : '';
+		const what = ownFiles + subject.describe(state.layer, state.view);
 		const onScreen = rows.slice(state.scroll, state.scroll + pageSize);
 		// Mode and owner give way before names do.
 		const sizeColumn = subject.sizeColumn?.(rightWidth);
@@ -268,8 +291,9 @@ export function Browser({analysis, subject: givenSubject, tree: givenTree, width
 	return (
 		<Box width={width} height={height} flexDirection="column">
 			<Box height={bodyHeight}>
-				<Box width={leftWidth} flexShrink={0}>
+				<Box width={leftWidth} flexShrink={0} flexDirection="column">
 					<PaintedLines lines={left} />
+					{owner && <PaintedLines lines={owner} />}
 				</Box>
 				{state.viewing ? <FileViewer access={files} viewing={state.viewing} width={rightWidth + 1} height={bodyHeight} style={style} keymap={keymap} onClose={closeViewer} onQuit={onQuit} /> : <PaintedLines lines={right} />}
 			</Box>

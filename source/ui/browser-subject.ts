@@ -6,6 +6,7 @@ import type {Style} from '../report/style.js';
 import type {ChangeCounts, TreeView} from '../tree/tree-view.js';
 import {detailPane, type DetailPane} from './details-pane.js';
 import {deadIndex, imageDetailLines, layerDetailLines, layerLines} from './format.js';
+import {browserPackages, type BrowserPackages} from './packages-pane.js';
 import type {Row, ViewMode} from './visible-rows.js';
 
 /**
@@ -37,10 +38,13 @@ export interface BrowserSubject {
 	noWaste?: string;
 	/** A row's dead version, marked in the tree. */
 	dead?(row: Pick<Row, 'path' | 'state' | 'status'>): DeadContent | undefined;
+	/** Bytes by package, for the packages list (p) and the selected file's owner; none for a comparison. */
+	readonly packages?: BrowserPackages;
 }
 
 /** One image: its layers are the steps (browsed through its layer trees, unless another tree is given). */
-export function imageSubject(analysis: Analysis, tree: TreeView = analysis.trees): BrowserSubject {
+export function imageSubject(analysis: Analysis, given?: TreeView): BrowserSubject {
+	const tree = given ?? analysis.trees;
 	const {image} = analysis;
 	const dead = deadIndex(analysis);
 	return {
@@ -58,5 +62,7 @@ export function imageSubject(analysis: Analysis, tree: TreeView = analysis.trees
 			return file && {step: file.storedIn, path: file.path, notice: `w: ${index + 1} of ${files.length} · ${escapeForTerminal(file.path)} · ${prettyBytes(file.size)} stored in layer ${file.storedIn}, ${file.cause} in layer ${file.killedBy}`};
 		},
 		dead,
+		// The analysis' own trees share the final filesystem's path ids; another tree is mapped by path.
+		packages: browserPackages(analysis, tree, given === undefined),
 	};
 }

@@ -2,9 +2,9 @@
  * Every key the browser knows, as data: this one table drives input
  * handling, the status bar, the help overlay and the README's key table.
  */
-export type Pane = 'layers' | 'files' | 'details' | 'viewer';
+export type Pane = 'layers' | 'files' | 'details' | 'viewer' | 'packages';
 
-/** The panes Tab goes through; the viewer opens over the file pane and closes back to it. */
+/** The panes Tab goes through; the viewer and the packages list open over the file pane and close back to it. */
 export const PANES: readonly Pane[] = ['layers', 'files', 'details'];
 
 export type Command =
@@ -39,6 +39,9 @@ export type Command =
 	| 'extract'
 	| 'close-viewer'
 	| 'wrap-lines'
+	| 'packages'
+	| 'open-package'
+	| 'close-packages'
 	| 'help'
 	| 'quit';
 
@@ -96,6 +99,9 @@ export const KEYMAP: Binding[] = [
 	{command: 'sort', keys: ['s', 'Ctrl+O'], presses: [key('s'), key('o', true)], label: 'sort name/size', bar: true},
 	{command: 'open-detail', keys: ['Enter'], presses: [key('return')], pane: 'details', label: 'show it in the tree', bar: true},
 	{command: 'largest-waste', keys: ['w'], presses: [key('w')], label: 'next largest waste', bar: true},
+	{command: 'packages', keys: ['p'], presses: [key('p')], label: 'packages, largest first (p again closes)', bar: true},
+	{command: 'open-package', keys: ['Enter'], presses: [key('return')], pane: 'packages', label: "the package's files in the tree", bar: true},
+	{command: 'close-packages', keys: ['Esc'], presses: [key('escape')], pane: 'packages', label: 'clear the name filter, else close the list', bar: true},
 	{command: 'help', keys: ['?'], presses: [key('?')], label: 'help', bar: true},
 	{command: 'quit', keys: ['q', 'Ctrl+C'], presses: [key('q'), key('c', true)], label: 'quit', bar: true},
 ];
@@ -113,6 +119,11 @@ export function barHints(pane: Pane, keymap: readonly Binding[] = KEYMAP): Array
 		const keysOf = (command: Command) => keymap.find(binding => binding.command === command)?.keys[0];
 		const search = [{keys: keysOf('filter'), label: 'search'}, {keys: keysOf('find-next'), label: 'next match'}].filter((hint): hint is {keys: string; label: string} => hint.keys !== undefined);
 		return [...keymap.filter(binding => binding.pane === 'viewer').map(binding => ({keys: binding.keys[0]!, label: binding.label})), ...search];
+	}
+	// The packages list: its own keys first (the others act on the tree), then the name filter and the way out.
+	if (pane === 'packages') {
+		const hint = (command: Command, label?: string) => keymap.filter(binding => binding.command === command && binding.keys.length > 0).map(binding => ({keys: binding.keys[0]!, label: label ?? binding.label}));
+		return [...hint('open-package'), ...hint('filter', 'filter by name'), ...hint('close-packages'), ...hint('packages', 'close'), ...hint('help'), ...hint('quit')];
 	}
 	return keymap.filter(binding => binding.bar && (binding.pane === undefined || binding.pane === pane)).map(binding => ({keys: binding.keys[0]!, label: binding.label}));
 }

@@ -43,6 +43,14 @@ export interface ViewState {
 	viewing: Viewing | null;
 	/** "x" asks first: what would be extracted, until y (or any other key, which cancels). */
 	confirming: {step: number; path: string} | null;
+	/** The packages list (p, shown while it has focus): its cursor and first row among the packages the name filter keeps. */
+	packageCursor: number;
+	packageScroll: number;
+	/** The list's name filter, and whether keys go to it. */
+	packageQuery: string;
+	packageTyping: boolean;
+	/** The package (its index in the report) whose files the tree is cut down to; null: the whole tree. */
+	packageFiles: number | null;
 }
 
 export interface Viewing {
@@ -78,6 +86,11 @@ export function initialState(): ViewState {
 		detailScroll: 0,
 		viewing: null,
 		confirming: null,
+		packageCursor: 0,
+		packageScroll: 0,
+		packageQuery: '',
+		packageTyping: false,
+		packageFiles: null,
 	};
 }
 
@@ -97,6 +110,8 @@ export interface ViewContext {
 	help?: {lines: number; height: number};
 	/** The next or previous match of `query` after a path, in the whole tree, with the directories above it. */
 	find?: (query: string, fromId: number | null, direction: 1 | -1) => {pathId: number; ancestors: number[]} | undefined;
+	/** The packages list: the packages (report indexes) a name filter keeps, in order; the rows that fit; what Enter says of a package with no file to show (undefined: it has some). */
+	packages?: {shown: (query: string) => Int32Array; height: number; nothingToShow: (index: number) => string | undefined};
 }
 
 const TOGGLES: Partial<Record<Command, ChangeStatus>> = {
@@ -116,6 +131,8 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 	const moveFiles = (cursor: number) => withCursor(state, cursor, rowCount, context.pageSize);
 	const moveLayer = (layer: number) => ({...state, layer: clamp(layer, 0, context.layerCount - 1), cursor: 0, scroll: 0});
 	const inLayers = state.focus === 'layers';
+	// The packages list takes the moves as help does (its height is a page), and the filter key filters it by name.
+	if (state.focus === 'packages' && !state.help && context.packages && HELP_MOVES[command] !== undefined) return movePackage(state, context.packages, HELP_MOVES[command]!(state.packageCursor, context.packages.height));
 	if (state.focus === 'details' && context.details && DETAIL_MOVES[command] !== undefined) return moveDetail(state, context.details, DETAIL_MOVES[command]!(state.detailCursor, context.details));
 	const row = context.rows.at(state.cursor);
 	// Open, help takes the moves: its lines scroll when they do not fit.
@@ -130,7 +147,8 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 		case 'help':
 			return {...state, help: !state.help, helpScroll: 0};
 		case 'switch-pane': {
-			const focus = PANES[(PANES.indexOf(state.focus) + 1) % PANES.length]!;
+			// The packages list stands where the file pane does: Tab goes on from there.
+			const focus = PANES[(PANES.indexOf(state.focus === 'packages' ? 'files' : state.focus) + 1) % PANES.length]!;
 			// Into the details pane: its cursor's entry in full view.
 			return focus === 'details' && context.details ? moveDetail({...state, focus}, context.details, state.detailCursor) : {...state, focus};
 		}
@@ -173,9 +191,25 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 		case 'toggle-all':
 			return {...state, foldAll: !state.foldAll, collapsed: new Set(), cursor: 0, scroll: 0};
 		case 'filter':
+			if (state.focus === 'packages') return {...state, packageTyping: true, help: false};
 			return {...state, filtering: true, focus: 'files'};
 		case 'clear-filter':
-			return {...state, filter: '', filtering: false, find: '', finding: false, findMissed: false, help: false, cursor: 0, scroll: 0};
+			if (state.focus === 'packages') return closePackages(state);
+			return {...state, filter: '', filtering: false, find: '', finding: false, findMissed: false, help: false, cursor: 0, scroll: 0, packageFiles: null};
+		case 'packages':
+			if (state.focus === 'packages') return {...state, focus: 'files', help: false};
+			if (!context.packages) return {...state, notice: 'p: no package list here (packages are listed for one image)'};
+			return {...state, focus: 'packages', help: false, packageTyping: false};
+		case 'close-packages':
+			return closePackages(state);
+		case 'open-package': {
+			const index = context.packages?.shown(state.packageQuery)[state.packageCursor];
+			if (index === undefined || !context.packages) return state;
+			const nothing = context.packages.nothingToShow(index);
+			if (nothing !== undefined) return {...state, notice: nothing};
+			// Exactly the package's paths, in the filesystem they were counted in: the last layer's, whole (nothing hidden, no text filter).
+			return {...state, focus: 'files', packageFiles: index, layer: Math.max(0, context.layerCount - 1), view: 'aggregated', hidden: initialState().hidden, filter: '', filtering: false, find: '', finding: false, findMissed: false, cursor: 0, scroll: 0};
+		}
 		case 'layer-view':
 			return {...state, view: 'layer', cursor: 0, scroll: 0};
 		case 'aggregated-view':
@@ -202,6 +236,30 @@ function apply(state: ViewState, command: Command, context: ViewContext): ViewSt
 			return {...state, hidden: {...state.hidden, [status]: !state.hidden[status]}, cursor: 0, scroll: 0};
 		}
 	}
+}
+
+/** Esc in the packages list: its name filter goes first, then the list (back to the tree). */
+function closePackages(state: ViewState): ViewState {
+	if (state.packageQuery !== '' || state.packageTyping) return {...state, packageQuery: '', packageTyping: false, packageCursor: 0, packageScroll: 0};
+	return {...state, focus: 'files', help: false};
+}
+
+/** The packages list's cursor, clamped to the packages its filter keeps, scrolled only to stay on screen. */
+function movePackage(state: ViewState, packages: NonNullable<ViewContext['packages']>, cursor: number): ViewState {
+	const count = packages.shown(state.packageQuery).length;
+	const next = clamp(cursor, 0, Math.max(0, count - 1));
+	let scroll = state.packageScroll;
+	if (next < scroll) scroll = next;
+	if (next >= scroll + packages.height) scroll = next - packages.height + 1;
+	return {...state, packageCursor: next, packageScroll: clamp(scroll, 0, Math.max(0, count - packages.height))};
+}
+
+/** Text typed into the packages list's name filter (the cursor goes back to the top); done or cancelled, keys move the list again. */
+export function typePackageQuery(state: ViewState, input: {char?: string; backspace?: boolean; done?: boolean; cancel?: boolean}): ViewState {
+	if (input.cancel) return {...state, packageTyping: false, packageQuery: '', packageCursor: 0, packageScroll: 0};
+	if (input.done) return {...state, packageTyping: false};
+	const packageQuery = input.backspace ? state.packageQuery.slice(0, -1) : state.packageQuery + (input.char ?? '');
+	return {...state, packageQuery, packageCursor: 0, packageScroll: 0};
 }
 
 /** The viewer over a row: what the step shows there (a removed path: as the step before left it), or the step's change. */
@@ -248,7 +306,7 @@ function moveDetail(state: ViewState, details: Details, cursor: number): ViewSta
 
 /**
  * Opens the way to a path, whatever the default folding, and clears the
- * filter; the row index is known only after the rows are rebuilt, so the app
+ * filter (a package's files too: the path may be another's); the row index is known only after the rows are rebuilt, so the app
  * resolves `pendingFocus`.
  */
 function reveal(state: ViewState, ancestors: readonly number[]): ViewState {
@@ -257,7 +315,7 @@ function reveal(state: ViewState, ancestors: readonly number[]): ViewState {
 		if (state.foldAll) collapsed.add(ancestor);
 		else collapsed.delete(ancestor);
 	}
-	return {...state, collapsed, filter: '', filtering: false, cursor: 0, scroll: 0};
+	return {...state, collapsed, filter: '', filtering: false, packageFiles: null, cursor: 0, scroll: 0};
 }
 
 /** The cursor to the next (or previous) match of what `f` looks for. */

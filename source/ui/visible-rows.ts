@@ -11,6 +11,8 @@ export interface TreeOptions {
 	/** Every directory starts folded (big trees) instead of open. */
 	foldAll: boolean;
 	filter: string;
+	/** By path id: 1 for the paths to keep (a package's files), with the directories leading to them; with `filter`, both must match. */
+	only?: Uint8Array | null;
 	hidden: Readonly<Record<ChangeStatus, boolean>>;
 	sort: 'name' | 'size';
 }
@@ -85,7 +87,7 @@ class RowArray implements RowList {
  * indexes rather than rows.
  */
 export function visibleRows(tree: TreeView, options: TreeOptions): RowList {
-	const filtering = options.filter !== '' || Object.values(options.hidden).some(Boolean);
+	const filtering = options.filter !== '' || Boolean(options.only) || Object.values(options.hidden).some(Boolean);
 	if (filtering || !options.foldAll) return keptRows(tree, flatTable(tree, options), options);
 	return new RowArray(walkRows(tree, options));
 }
@@ -413,15 +415,27 @@ function matchingRows(tree: TreeView, table: FlatTable, filter: string): {own: U
  */
 function keptRows(tree: TreeView, table: FlatTable, options: TreeOptions): RowList {
 	const count = table.count;
-	const filtered = options.filter !== '';
+	const only = options.only ?? undefined;
+	const filtered = options.filter !== '' || only !== undefined;
 	const whole = !filtered && !options.foldAll && options.collapsed.size === 0 && !STATUSES.some(status => options.hidden[status]);
 	if (whole && table.whole) return table.whole;
 	let own: Uint8Array | undefined;
 	let filter: FilterResult | undefined;
-	if (filtered) {
+	if (options.filter !== '') {
 		const matching = matchingRows(tree, table, options.filter);
 		own = matching.own;
 		filter = {matches: matching.matches, invalidPattern: isInvalidPattern(options.filter)};
+	}
+	if (only) {
+		const kept = own ?? new Uint8Array(count).fill(1);
+		let matches = 0;
+		for (let index = 0; index < count; index++) {
+			const id = table.ids[index]!;
+			if (kept[index] === 1 && (id >= only.length || only[id] !== 1)) kept[index] = 0;
+			matches += kept[index]!;
+		}
+		own = kept;
+		filter = {matches, invalidPattern: filter?.invalidPattern ?? false};
 	}
 	const hidden = Uint8Array.from(STATUSES, status => (options.hidden[status] ? 1 : 0));
 	const keep = new Uint8Array(count);

@@ -7,6 +7,7 @@
  *   node --import tsx test/bench/ui-latency.ts IMAGE
  *   node --import tsx test/bench/ui-latency.ts --synthetic 200000
  *   node --import tsx test/bench/ui-latency.ts --compare 200000
+ *   node --import tsx test/bench/ui-latency.ts --synthetic 200000 --packages 20000
  *
  * --compare N: the compare view (issue 13) on two such images of N files, the
  * second the first's next build (one more layer that rewrites a twentieth of
@@ -16,6 +17,12 @@
  * --synthetic N builds an image of N files in memory (five layers that add,
  * rewrite, chmod and delete, as real builds do) and analyses it the way the
  * CLI does: the browser never sees where an image came from.
+ *
+ * --packages M gives the synthetic image a dpkg database of M packages that
+ * list its base layer's files between them. On an image with packages (a
+ * real one, or this), the packages list (p, issue 15) is measured too: its
+ * opening, its cursor, a name-filter keystroke, and Enter's cut of the tree
+ * down to one package's files.
  *
  * LAYERSCOPE_UI_PROFILE=DIR writes a CPU profile of each measured phase
  * (cursor, layer switch, filter) into DIR, key press to frame and nothing else.
@@ -92,8 +99,8 @@ class Keyboard extends EventEmitter {
 const {analyseImage} = await load<{analyseImage: (image: unknown) => unknown}>('analysis/analyse.js');
 const {EntryTable} = await load<{EntryTable: {from: (entries: unknown[]) => unknown}}>('entry-table.js');
 
-/** N files in a realistic shape: a deep base layer, then layers that add, rewrite, chmod and delete. */
-function syntheticImage(files: number): unknown {
+/** N files in a realistic shape: a deep base layer, then layers that add, rewrite, chmod and delete; with `packages`, a dpkg database in the base layer listing its files. */
+function syntheticImage(files: number, packages = 0): unknown {
 	let seed = 42;
 	const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 	const paths: string[] = [];
@@ -114,11 +121,24 @@ function syntheticImage(files: number): unknown {
 		// Later layers also rewrite and chmod some earlier files, and delete a few.
 		const rewritten = index === 0 ? [] : paths.slice(0, Math.floor(count / 10)).map(path => entry(path, 2000, 0o755));
 		const whiteouts = index < 2 ? [] : paths.slice(Math.floor(count / 10), Math.floor(count / 10) + 50);
-		const all = [...entries, ...rewritten];
-		return {index, entries: EntryTable.from(all), whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index};
+		const database = index === 0 && packages > 0 ? dpkgDatabase(entries.map(e => e.path), packages) : undefined;
+		const all = [...entries, ...rewritten, ...(database?.paths.map((path, at) => entry(path, database.ends[at]! - (at === 0 ? 0 : database.ends[at - 1]!))) ?? [])];
+		return {index, entries: EntryTable.from(all), whiteouts, opaqueDirs: [], digest: null, diffId: `sha256:${index}`, mediaType: null, compression: 'none', compressedSize: 0, size: 0, contentSize: all.reduce((sum, e) => sum + e.size, 0), historyIndex: index, ...(database ? {packageFiles: database} : {})};
 	});
 	const history = layers.map((_, index) => ({created: null, createdBy: `RUN step ${index}`, comment: null, author: null, emptyLayer: false, layerIndex: index}));
 	return {input: 'synthetic', source: {kind: 'file', endpoint: null}, format: 'oci-layout', compressedArchive: false, repoTags: ['synthetic:1'], id: 'sha256:0', manifestDigest: null, platform: {os: 'linux', architecture: 'amd64'}, created: null, config: {env: [], cmd: null, entrypoint: null, workingDir: '', user: 'app', exposedPorts: [], volumes: [], labels: {}, healthcheck: null, stopSignal: null}, history, layers};
+}
+
+/** dpkg's status and one .list per package, as the layer reader keeps them: package k lists every path i with i % count === k. */
+function dpkgDatabase(paths: string[], count: number): {paths: string[]; bytes: Uint8Array; ends: Uint32Array; notes: string[]} {
+	const name = (k: number) => `libsynthetic${k}`;
+	const lists: string[][] = Array.from({length: count}, () => ['/.']);
+	paths.forEach((path, i) => lists[i % count]!.push(path));
+	const files = [['/var/lib/dpkg/status', Array.from({length: count}, (_, k) => `Package: ${name(k)}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.${k}\n`).join('\n')], ...lists.map((list, k) => [`/var/lib/dpkg/info/${name(k)}.list`, `${list.join('\n')}\n`])];
+	const encoded = files.map(([, text]) => Buffer.from(text!));
+	const ends = new Uint32Array(encoded.length);
+	encoded.reduce((end, bytes, at) => (ends[at] = end + bytes.length), 0);
+	return {paths: files.map(([path]) => path!), bytes: Buffer.concat(encoded), ends, notes: []};
 }
 
 /** The next build of a synthetic image: one more layer that rewrites every twentieth file, adds 5,000 and deletes 1,000. */
@@ -137,7 +157,9 @@ const syntheticAt = process.argv.indexOf('--synthetic');
 const compareAt = process.argv.indexOf('--compare');
 const input = syntheticAt === -1 && compareAt === -1 ? process.argv[2] : undefined;
 if (syntheticAt === -1 && compareAt === -1 && !input) throw new Error('usage: ui-latency.ts IMAGE | --synthetic N | --compare N');
-const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticImage(Number(process.argv[(compareAt === -1 ? syntheticAt : compareAt) + 1])))) as {trees: unknown; finalFiles: unknown[]; image: {layers: unknown[]}};
+const packagesAt = process.argv.indexOf('--packages');
+const syntheticPackages = packagesAt === -1 ? 0 : Number(process.argv[packagesAt + 1]);
+const analysis = (input ? await loadAndAnalyse(input) : analyseImage(syntheticImage(Number(process.argv[(compareAt === -1 ? syntheticAt : compareAt) + 1]), syntheticPackages))) as {trees: unknown; finalFiles: unknown[]; image: {layers: unknown[]}; packages?: {packages: unknown[]}};
 // The compare view: the same Browser over a comparison's tree and subject (on the differences, as it opens).
 const {compareImages} = await load<{compareImages: (a: unknown, b: unknown) => {tree: {pathCount: number}}}>('compare/comparison.js');
 const {comparisonSubject} = await load<{comparisonSubject: (comparison: unknown) => {tree: unknown}}>('ui/comparison-subject.js');
@@ -263,6 +285,26 @@ await profiled('filter', async () => {
 	filter.push(await measure(KEY.escape));
 });
 const filterTimes = pressTimes();
+// The packages list (p), on an image that has packages: from the file pane, where the filter left the focus.
+const packageCount = comparison ? 0 : (analysis.packages?.packages.length ?? 0);
+let packagesList: object | undefined;
+if (packageCount > 0) {
+	const openMs = await measure('p');
+	pressTimes();
+	const listCursor: number[] = [];
+	await profiled('packages-cursor', async () => {
+		for (let i = 0; i < 50; i++) listCursor.push(await measure(KEY.down));
+	});
+	const listCursorTimes = pressTimes();
+	await measure('/');
+	const listFilter: number[] = [];
+	for (const char of 'lib') listFilter.push(await measure(char));
+	const listFilterTimes = pressTimes();
+	await measure(KEY.enter); // the name filter done
+	const filesMs = await measure(KEY.enter); // the first match's files in the tree
+	pressTimes();
+	packagesList = {packages: packageCount, openMs: Math.round(openMs), cursor: {...summary(listCursor), ...listCursorTimes}, filter: {...summary(listFilter), ...listFilterTimes}, packageFilesMs: Math.round(filesMs)};
+}
 app.unmount();
 
 process.stdout.write(
@@ -277,6 +319,7 @@ process.stdout.write(
 		treeIndexMs: Math.round(treeIndexMs),
 		flatTreeMs: Math.round(flatTreeMs),
 		paths: comparison ? comparison.tree.pathCount : analysis.finalFiles.length,
+		...(packagesList ? {packagesList} : {}),
 	})}\n`,
 );
 process.exit(0);

@@ -1,8 +1,11 @@
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {KEYMAP, type Command, type Pane} from '../../source/ui/keymap.js';
 import {builtCli, repoRoot} from '../helpers/paths.js';
 import {hasTmux, plainText, sleep, Tmux} from '../helpers/tmux.js';
+import {writePackageImage} from '../ui/package-image.js';
 
 /**
  * Every key of the keymap, pressed in a real terminal the way the terminal
@@ -11,6 +14,13 @@ import {hasTmux, plainText, sleep, Tmux} from '../helpers/tmux.js';
  * command, so a command added to the keymap without one does not compile.
  */
 const image = path.join(repoRoot, 'media/example.tar');
+/** The example image has no package database: the packages list's own keys are pressed on one that has (test/ui/package-image.ts). */
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-keys-'));
+let packageImage: string;
+beforeAll(async () => {
+	packageImage = await writePackageImage(path.join(scratch, 'packages.tar'));
+});
+afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
 /** tmux's name for a key as the keymap writes it. */
 function tmuxKey(label: string): string {
@@ -57,6 +67,8 @@ interface Check {
 	effect: (before: Screen, after: Screen) => boolean;
 	/** Keys that put the browser back as it was. */
 	undo?: string[];
+	/** Pressed in a browser on the image with packages (on its last layer) instead of the example. */
+	packages?: boolean;
 }
 
 const cursorMoved = (before: Screen, after: Screen) => after.selected !== undefined && after.selected !== before.selected;
@@ -103,6 +115,11 @@ const CHECKS: Record<Command, Check> = {
 	extract: {prepare: FIND_OS_RELEASE, effect: (_, after) => after.text.includes('x: extract /etc/os-release (as layer 5 left it) to ') && after.text.includes('y extracts'), undo: ['n', 'Escape']},
 	'close-viewer': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => before.filesTitle.startsWith('View: /etc/os-release') && after.filesTitle.startsWith('Files:'), undo: ['Escape']},
 	'wrap-lines': {prepare: [...FIND_OS_RELEASE, 'v'], effect: (before, after) => !before.filesTitle.includes('wrapped') && after.filesTitle.includes('wrapped'), undo: ['Escape', 'Escape']},
+	// The packages list: p opens it (the example image has none, and the list says so) and closes it.
+	packages: {effect: (before, after) => before.filesTitle.startsWith('Files:') && after.filesTitle.startsWith('Packages (0)') && after.text.includes('no package database found'), undo: ['p']},
+	'open-package': {packages: true, prepare: ['p', '/', 'j', 'q', 'Enter'], effect: (before, after) => before.filesTitle.startsWith('Packages (') && after.filesTitle.startsWith('Files: files of package jq 1.6-2.1 (deb) (3 files)') && after.text.includes('jq.1.gz'), undo: ['Escape', 'p', 'Escape', 'Escape']},
+	// With no name filter (the one above is cleared by its undo), Esc closes the list.
+	'close-packages': {packages: true, prepare: ['p'], effect: (before, after) => before.filesTitle.startsWith('Packages (') && after.filesTitle.startsWith('Files: filesystem after layer 1')},
 	// Checked below: each quits a browser of its own.
 	quit: {effect: () => true},
 };
@@ -113,12 +130,15 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 	afterAll(() => tmux.kill());
 
 	/** A new shell running a new browser. */
-	const start = async () => {
+	let onPackages = false;
+	const start = async (packages = false) => {
 		tmux.kill();
 		await tmux.newSession(session, `env -u NO_COLOR -u CI TERM=xterm-256color sh`);
 		// On the last layer, where every kind of change and the whole tree are there to press keys at.
-		tmux.keys(session, `clear; node ${builtCli} ${image} --layer 5; echo SHELL-IS-BACK`, 'Enter');
-		await tmux.waitFor(session, text => text.includes('Layers (6)') && text.includes('Files: filesystem after layer 5'), 'the browser');
+		const [input, last, count] = packages ? [packageImage, 1, 2] : [image, 5, 6];
+		tmux.keys(session, `clear; node ${builtCli} ${input} --layer ${last}; echo SHELL-IS-BACK`, 'Enter');
+		await tmux.waitFor(session, text => text.includes(`Layers (${count})`) && text.includes(`Files: filesystem after layer ${last}`), 'the browser');
+		onPackages = packages;
 	};
 	const now = () => read(tmux.screen(session, true));
 	const focus = async (pane: Pane | undefined) => {
@@ -154,10 +174,11 @@ describe.runIf(hasTmux)('every key of the keymap, as a terminal sends it', {time
 		for (const binding of KEYMAP) {
 			if (binding.command === 'quit') continue;
 			const check = CHECKS[binding.command];
+			if ((check.packages ?? false) !== onPackages) await start(check.packages);
 			for (const label of binding.keys) {
 				// Start each key from the files pane's whole tree, unless the binding lives in the layers pane.
-				// The viewer's keys start from the files pane too: their check opens the viewer.
-				await focus(binding.pane === 'viewer' ? 'files' : binding.pane ?? (binding.command === 'switch-pane' ? 'layers' : 'files'));
+				// The viewer's and the packages list's keys start from the files pane too: their check opens them.
+				await focus(binding.pane === 'viewer' || binding.pane === 'packages' ? 'files' : binding.pane ?? (binding.command === 'switch-pane' ? 'layers' : 'files'));
 				await press(check.prepare ?? []);
 				const before = now();
 				tmux.keys(session, tmuxKey(label));
