@@ -13,12 +13,14 @@ import type {PackageFiles} from '../model.js';
  *    info/*.md5sums are not kept: where .list files exist they say the same paths.
  *  - apk: /lib/apk/db/installed (and /usr/lib/apk/db/installed).
  *  - rpm: rpmdb.sqlite in /var/lib/rpm or /usr/lib/sysimage/rpm.
- *  - python: site-packages|dist-packages/NAME.dist-info/RECORD, NAME.egg-info/installed-files.txt.
+ *  - python: site-packages|dist-packages/NAME.dist-info/RECORD, NAME.egg-info/installed-files.txt,
+ *    and beside them METADATA and PKG-INFO, of which only the Name and Version headers are kept
+ *    (the folder's name is the name normalised: the headers say it as the package does).
  *  - npm: node_modules/NAME/package.json and node_modules/@SCOPE/NAME/package.json
  *    (a package's own; other package.json files in it are not packages), of which only
  *    name and version are kept.
  */
-export type CaptureKind = 'plain' | 'rpmdb' | 'npm';
+export type CaptureKind = 'plain' | 'rpmdb' | 'npm' | 'python-metadata';
 
 const DPKG = '/var/lib/dpkg/';
 const RPMDB_PATHS = new Set(['/var/lib/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/rpmdb.sqlite']);
@@ -37,6 +39,8 @@ export function captureKind(path: string): CaptureKind | null {
 	}
 	if (last === 0x44 /* D */) return path.endsWith('.dist-info/RECORD') && inSitePackages(path, '.dist-info/RECORD'.length) ? 'plain' : null;
 	if (last === 0x74 /* t */) return path.endsWith('.egg-info/installed-files.txt') && inSitePackages(path, '.egg-info/installed-files.txt'.length) ? 'plain' : null;
+	if (last === 0x41 /* A */) return path.endsWith('.dist-info/METADATA') && inSitePackages(path, '.dist-info/METADATA'.length) ? 'python-metadata' : null;
+	if (last === 0x4f /* O */) return path.endsWith('.egg-info/PKG-INFO') && inSitePackages(path, '.egg-info/PKG-INFO'.length) ? 'python-metadata' : null;
 	if (last === 0x6e /* n */) return path.endsWith('/package.json') && isPackageManifest(path) ? 'npm' : null;
 	if (last === 0x65 /* e */) return RPMDB_PATHS.has(path) ? 'rpmdb' : null;
 	if (last === 0x64 /* d */) return PLAIN_PATHS.has(path) ? 'plain' : null;
@@ -97,7 +101,7 @@ export class PackageFilesBuilder {
 			},
 			finish: () => {
 				const bytes = Buffer.concat(parts);
-				const kept = kind === 'npm' ? npmIdentity(bytes) : bytes;
+				const kept = kind === 'npm' ? npmIdentity(bytes) : kind === 'python-metadata' ? pythonIdentity(bytes) : bytes;
 				if (kept === null) return;
 				this.paths.push(path);
 				this.chunks.push(kept);
@@ -132,6 +136,30 @@ function npmIdentity(bytes: Buffer): Buffer | null {
 	if (typeof value !== 'object' || value === null) return Buffer.from(JSON.stringify({invalid: true}));
 	const {name, version} = value as {name?: unknown; version?: unknown};
 	return Buffer.from(JSON.stringify({name: typeof name === 'string' ? name : null, version: typeof version === 'string' ? version : null}));
+}
+
+/**
+ * The Name and Version headers of a METADATA or PKG-INFO file (email-style
+ * headers up to the first empty line, the description after it), as those
+ * two lines; the first of each counts.
+ */
+function pythonIdentity(bytes: Buffer): Buffer {
+	const kept: string[] = [];
+	let name = false;
+	let version = false;
+	for (const line of bytes.toString('utf8').split('\n')) {
+		const clean = line.replace(/\r$/, '');
+		if (clean === '') break;
+		if (!name && /^name:/i.test(clean)) {
+			name = true;
+			kept.push(`Name: ${clean.slice(5).trim()}`);
+		} else if (!version && /^version:/i.test(clean)) {
+			version = true;
+			kept.push(`Version: ${clean.slice(8).trim()}`);
+		}
+		if (name && version) break;
+	}
+	return Buffer.from(kept.map(line => line + '\n').join(''));
 }
 
 /** Whether the parts read back from outside the process (the layer cache) agree with themselves. */

@@ -7,10 +7,12 @@ import {APK_INSTALLED, readApk} from './apk.js';
 import {isDpkgFile, readDpkg, type DpkgListCache} from './dpkg.js';
 import {ECOSYSTEMS, type DatabaseFile, type Ecosystem, type ListedPackage, type ReaderNote} from './listed-package.js';
 import {readNpm} from './npm.js';
-import {isPythonFile, readPython} from './python.js';
+import {isPythonFile, isPythonFileList, pythonMetadataPath, readPython} from './python.js';
 import {readRpm, RPMDB_SQLITE} from './rpm.js';
 
 const encoder = new TextEncoder();
+/** The system package managers: what they list, python's and npm's listings do not list again. */
+const SYSTEM: readonly Ecosystem[] = ['deb', 'apk', 'rpm'];
 
 export function ecosystemOf(path: string): Ecosystem {
 	if (isDpkgFile(path)) return 'deb';
@@ -26,7 +28,8 @@ export function ecosystemOf(path: string): Ecosystem {
  * and a kept path the layer removes or rewrites without a kept copy (a
  * whiteout, a file over its cap) is gone. An ecosystem is read again only
  * after a layer that changed one of its files; files read once are not read
- * again (a RECORD, a package.json).
+ * again (a RECORD, a package.json). A python or npm package whose file a
+ * deb, apk or rpm package lists is that package's files, not listed again.
  */
 export class DatabaseState {
 	private readonly files = new Map<string, DatabaseFile>();
@@ -34,7 +37,12 @@ export class DatabaseState {
 	private readonly pathById = new Map<number, string>();
 	/** 1 per path id in pathById: most changes are not database files, and a typed array says so without a Map lookup. */
 	private marked = new Uint8Array(1024);
+	/** What each ecosystem's reader listed. */
+	private readonly readListings = new Map<Ecosystem, ListedPackage[]>(ECOSYSTEMS.map(ecosystem => [ecosystem, []]));
+	/** The same, less the python and npm packages a system package lists. */
 	private readonly listings = new Map<Ecosystem, ListedPackage[]>(ECOSYSTEMS.map(ecosystem => [ecosystem, []]));
+	/** Every path the deb, apk and rpm listings name: built when a python or npm listing needs it, dropped when they change. */
+	private systemPaths: Set<string> | undefined;
 	private readonly parsed = new WeakMap<DatabaseFile, ListedPackage | null>();
 	private readonly dpkgLists: DpkgListCache = new WeakMap();
 
@@ -70,12 +78,33 @@ export class DatabaseState {
 				}
 			}
 		}
-		for (const ecosystem of dirty) this.listings.set(ecosystem, this.read(ecosystem, notes));
+		for (const ecosystem of dirty) this.readListings.set(ecosystem, this.read(ecosystem, notes));
+		const systemChanged = SYSTEM.some(ecosystem => dirty.has(ecosystem));
+		if (systemChanged) this.systemPaths = undefined;
+		for (const ecosystem of ECOSYSTEMS) {
+			const listed = this.readListings.get(ecosystem)!;
+			if (SYSTEM.includes(ecosystem) || listed.length === 0) {
+				if (dirty.has(ecosystem)) this.listings.set(ecosystem, listed);
+				continue;
+			}
+			if (!dirty.has(ecosystem) && !systemChanged) continue;
+			const system = this.systemPathSet();
+			this.listings.set(ecosystem, system.size === 0 ? listed : listed.filter(listing => listing.database === undefined || !system.has(listing.database)));
+			dirty.add(ecosystem);
+		}
 		return [...dirty];
 	}
 
 	listing(ecosystem: Ecosystem): ListedPackage[] {
 		return this.listings.get(ecosystem)!;
+	}
+
+	private systemPathSet(): Set<string> {
+		if (!this.systemPaths) {
+			this.systemPaths = new Set();
+			for (const ecosystem of SYSTEM) for (const listing of this.readListings.get(ecosystem)!) for (const file of listing.files) this.systemPaths.add(file);
+		}
+		return this.systemPaths;
 	}
 
 	private read(ecosystem: Ecosystem, notes: ReaderNote[]): ListedPackage[] {
@@ -94,11 +123,22 @@ export class DatabaseState {
 				for (const file of mine.values()) result.push(...this.once(file, () => readRpm(file, notes)));
 				return result;
 			}
-			case 'python':
+			case 'python': {
+				const result: ListedPackage[] = [];
+				for (const file of mine.values()) {
+					if (!isPythonFileList(file.path)) continue;
+					// Read again when the METADATA beside it is another.
+					const metadata = mine.get(pythonMetadataPath(file.path));
+					let read = this.pythonRead.get(file);
+					if (!read || read.metadata !== metadata) this.pythonRead.set(file, (read = {metadata, listing: readPython(file, metadata)}));
+					if (read.listing) result.push(read.listing);
+				}
+				return result;
+			}
 			case 'npm': {
 				const result: ListedPackage[] = [];
 				for (const file of mine.values()) {
-					const item = this.onceOne(file, () => (ecosystem === 'python' ? readPython(file) : readNpm(file)));
+					const item = this.onceOne(file, () => readNpm(file));
 					if (item) result.push(item);
 				}
 				return result;
@@ -107,6 +147,7 @@ export class DatabaseState {
 	}
 
 	private readonly parsedMany = new WeakMap<DatabaseFile, ListedPackage[]>();
+	private readonly pythonRead = new WeakMap<DatabaseFile, {metadata: DatabaseFile | undefined; listing: ListedPackage | null}>();
 
 	private once(file: DatabaseFile, read: () => ListedPackage[]): ListedPackage[] {
 		let result = this.parsedMany.get(file);

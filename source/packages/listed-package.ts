@@ -24,6 +24,12 @@ export interface ListedPackage {
 	sizes?: number[];
 	/** npm: the package's directory; its files are what lies below it, outside nested node_modules. */
 	root?: string;
+	/**
+	 * python and npm: the file it was read from (RECORD, package.json). Where a
+	 * deb, apk or rpm package lists that file, the package is that one's files
+	 * (Debian's python3-yaml ships a RECORD): it is not listed again.
+	 */
+	database?: string;
 	/** Nothing says which files it installed (a distroless status.d entry without md5sums). */
 	filesUnknown?: boolean;
 }

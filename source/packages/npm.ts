@@ -21,5 +21,5 @@ export function readNpm(file: DatabaseFile): ListedPackage | null {
 	const dirName = root.slice(root.lastIndexOf('/node_modules/') + '/node_modules/'.length);
 	const name = typeof identity.name === 'string' && identity.name !== '' ? identity.name : dirName;
 	const version = typeof identity.version === 'string' ? identity.version : '';
-	return {ecosystem: 'npm', name, version, key: `npm\0${root}`, files: [], root};
+	return {ecosystem: 'npm', name, version, key: `npm\0${root}`, files: [], root, database: file.path};
 }

@@ -12,7 +12,7 @@
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs';
+import {closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath, pathToFileURL} from 'node:url';
@@ -35,6 +35,10 @@ interface Recipe {
 	containerfile: string;
 	/** Files of the build context besides rootfs.tar: name in the context -> file here. */
 	context: Record<string, string>;
+	/** Folders of the build context, copied whole: name in the context -> folder here. */
+	contextDirs?: Record<string, string>;
+	/** Folders of the context (with a package-lock.json) the host's npm installs into (`npm ci`) before the build. */
+	npmCi?: string[];
 }
 
 const RECIPES = {
@@ -44,6 +48,14 @@ const RECIPES = {
 	small: {name: 'small', containerfile: path.join(here, 'small.Containerfile'), context: {}},
 	/** The packages test's: jq, tree and less installed, tree purged in the next layer (not a benchmark). */
 	packages: {name: 'packages', containerfile: path.join(here, '../packages/debian-packages.Containerfile'), context: {}},
+	/** The packages test's Python and npm image: Debian's python3-* and nodejs, a pip-installed local project, an app's node_modules from the npm registry, both upgraded in a later layer. */
+	'python-npm': {
+		name: 'python-npm',
+		containerfile: path.join(here, '../packages/python-npm.Containerfile'),
+		context: {},
+		contextDirs: {'greeting-1': path.join(here, '../packages/python-npm/greeting-1'), 'greeting-2': path.join(here, '../packages/python-npm/greeting-2'), app: path.join(here, '../packages/python-npm/app'), 'app-next': path.join(here, '../packages/python-npm/app-next')},
+		npmCi: ['app', 'app-next'],
+	},
 } satisfies Record<string, Recipe>;
 
 export type RealImageName = keyof typeof RECIPES;
@@ -69,7 +81,21 @@ const BUILD = `debootstrap --variant=minbase ${SUITE} ${MIRROR}; buildah bud; pu
 function cacheKey(recipe: Recipe): string {
 	const hash = createHash('sha256').update(BUILD).update('\0');
 	for (const file of [recipe.containerfile, ...Object.values(recipe.context)]) hash.update(readFileSync(file)).update('\0');
+	// A folder's every file, by its path in the folder: a file added, renamed or changed is a new image.
+	for (const [name, dir] of Object.entries(recipe.contextDirs ?? {})) {
+		for (const file of filesUnder(dir)) hash.update(`${name}/${file}`).update('\0').update(readFileSync(path.join(dir, file))).update('\0');
+	}
+	// (Only where there are such folders: the other images' keys stay what they were.)
+	if (recipe.npmCi) hash.update('npm ci --ignore-scripts\0').update(recipe.npmCi.join('\0'));
 	return hash.digest('hex').slice(0, 12);
+}
+
+/** The regular files below a folder, as sorted relative paths. */
+function filesUnder(dir: string): string[] {
+	return readdirSync(dir, {recursive: true, withFileTypes: true})
+		.filter(entry => entry.isFile())
+		.map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+		.sort();
 }
 
 function ensureImage(recipe: Recipe): RealImage {
@@ -86,7 +112,10 @@ function ensureImage(recipe: Recipe): RealImage {
 	mkdirSync(path.join(work, 'tmp'));
 	copyFileSync(rootfs, path.join(context, 'rootfs.tar'));
 	for (const [name, file] of Object.entries(recipe.context)) copyFileSync(file, path.join(context, name));
+	for (const [name, dir] of Object.entries(recipe.contextDirs ?? {})) cpSync(dir, path.join(context, name), {recursive: true});
 	const env = {...process.env, BUILDAH_ISOLATION: 'chroot', TMPDIR: path.join(work, 'tmp')};
+	// Packages from the npm registry, installed at build time by the host's npm as its lockfile pins them (the build's network may not reach the registry).
+	for (const dir of recipe.npmCi ?? []) run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {...process.env, npm_config_cache: path.join(work, 'npm-cache')}, log, path.join(context, dir));
 	const storage = ['--storage-driver', 'vfs', '--root', path.join(work, 'storage'), '--runroot', path.join(work, 'run')];
 	const tag = `localhost/layerscope-bench-${recipe.name}:1`;
 	// Behind a TLS proxy, npm inside the build needs the proxy's CA as node here has it: mounted for the RUN steps, never in a layer.
@@ -128,9 +157,9 @@ function ensureRootfs(): string {
 }
 
 /** Runs a tool with its output appended to the build's log; a failure names the tool and the log's last lines. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: string): void {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: string, cwd?: string): void {
 	const fd = openSync(log, 'a');
-	const result = spawnSync(command, args, {env, stdio: ['ignore', fd, fd]});
+	const result = spawnSync(command, args, {env, cwd, stdio: ['ignore', fd, fd]});
 	closeSync(fd);
 	if (result.error) throw new Error(`${command}: ${result.error.message}`);
 	if (result.status !== 0) {

@@ -30,6 +30,8 @@ describe('package database capture', () => {
 			'/usr/lib/python3/dist-packages/six-1.16.0.dist-info/RECORD',
 			'/usr/local/lib/python3.12/site-packages/pip-24.0.dist-info/RECORD',
 			'/usr/lib/python3/dist-packages/foo-1.0.egg-info/installed-files.txt',
+			'/usr/local/lib/python3.11/dist-packages/my_pkg-1.0.dist-info/METADATA',
+			'/usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO',
 			'/app/node_modules/left-pad/package.json',
 			'/app/node_modules/@types/node/package.json',
 			'/app/node_modules/a/node_modules/b/package.json',
@@ -42,6 +44,8 @@ describe('package database capture', () => {
 			'/srv/var/lib/dpkg/status',
 			'/app/six-1.16.0.dist-info/RECORD',
 			'/usr/lib/python3/dist-packages/six/RECORD',
+			'/usr/lib/python3/dist-packages/six/METADATA',
+			'/app/foo-1.0.egg-info/PKG-INFO',
 			'/app/package.json',
 			'/app/node_modules/left-pad/lib/package.json',
 			'/app/node_modules/@types/package.json',
@@ -52,7 +56,7 @@ describe('package database capture', () => {
 		expect(unwanted.filter(path => captureKind(path) !== null)).toEqual([]);
 	});
 
-	it('keeps database bytes as the layer streams by, whatever the chunks, and only name and version of a package.json', async () => {
+	it('keeps database bytes as the layer streams by, whatever the chunks, and only name and version of a package.json and of a METADATA', async () => {
 		const status = 'Package: bash\nStatus: install ok installed\nVersion: 5.2\n\n'.repeat(40);
 		const specs: EntrySpec[] = [
 			{type: 'file', path: 'var/lib/dpkg/status', content: status},
@@ -60,6 +64,9 @@ describe('package database capture', () => {
 			{type: 'file', path: 'var/lib/dpkg/diversions', content: ''},
 			{type: 'file', path: 'bin/bash', content: Buffer.alloc(5000, 1)},
 			{type: 'file', path: 'app/node_modules/x/package.json', content: JSON.stringify({name: 'x', version: '1.2.3', description: 'd'.repeat(3000), dependencies: {y: '1'}})},
+			// Headers up to the first empty line; the description after it may say "Name:" too.
+			{type: 'file', path: 'usr/lib/python3/dist-packages/my_pkg-1.0.dist-info/METADATA', content: `Metadata-Version: 2.1\r\nname:  My.Pkg \r\nVersion: 1.0\r\nSummary: s\r\n\r\nName: not-this\n${'d'.repeat(3000)}`},
+			{type: 'file', path: 'usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO', content: 'Metadata-Version: 1.0\nSummary: no name\n\nName: body\nVersion: 9\n'},
 		];
 		const tar = buildLayerTar(specs);
 		for (const [compression, size] of [['none', 100], ['gzip', 513], ['zstd', 4096]] as const) {
@@ -69,6 +76,8 @@ describe('package database capture', () => {
 				'/var/lib/dpkg/info/bash.list': '/.\n/bin\n/bin/bash\n',
 				'/var/lib/dpkg/diversions': '',
 				'/app/node_modules/x/package.json': '{"name":"x","version":"1.2.3"}',
+				'/usr/lib/python3/dist-packages/my_pkg-1.0.dist-info/METADATA': 'Name: My.Pkg\nVersion: 1.0\n',
+				'/usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO': '',
 			});
 			expect(result.packageFiles!.notes).toEqual([]);
 		}

@@ -181,6 +181,52 @@ describe('python packages', () => {
 		expect(analysis.packages.notes).toEqual([]);
 	});
 
+	it('names a distribution as its METADATA (PKG-INFO) does, not by its normalised folder; an upgrade is one package', async () => {
+		const metadata = (name: string, version: string) => ({type: 'file' as const, path: `${site}/my_pkg-${version}.dist-info/METADATA`, content: `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\nA description.\n`});
+		const analysis = await analyse([
+			[
+				file(`${site}/my_pkg/__init__.py`, 10),
+				{type: 'file', path: `${site}/my_pkg-1.0.dist-info/RECORD`, content: 'my_pkg/__init__.py,sha256=a,10\n'},
+				metadata('My-Pkg', '1.0'),
+				file(`${site}/Old.Egg/__init__.py`, 4),
+				{type: 'file', path: `${site}/Old_Egg-0.1_beta-py3.12.egg-info/installed-files.txt`, content: '../Old.Egg/__init__.py\n'},
+				{type: 'file', path: `${site}/Old_Egg-0.1_beta-py3.12.egg-info/PKG-INFO`, content: 'Metadata-Version: 1.0\nName: Old.Egg\nVersion: 0.1-beta\n'},
+			],
+			[{type: 'whiteout', path: `${site}/my_pkg-1.0.dist-info`}, file(`${site}/my_pkg/__init__.py`, 12), {type: 'file', path: `${site}/my_pkg-2.0.dist-info/RECORD`, content: 'my_pkg/__init__.py,sha256=a,12\n'}, metadata('my.pkg', '2.0')],
+		]);
+		expect(analysis.packages.packages.map(record => [record.name, record.version, record.bytes, record.layer, record.upgradedTo])).toEqual([
+			['my.pkg', '2.0', 12, 1, undefined],
+			['Old.Egg', '0.1-beta', 4, 0, undefined],
+			['My-Pkg', '1.0', 0, 0, '2.0'],
+		]);
+	});
+
+	it("is no package of its own where a deb package lists its RECORD (Debian's python3-yaml); a metadata folder without a file list is none", async () => {
+		const dist = 'usr/lib/python3/dist-packages';
+		const record = 'yaml/__init__.py,,100\nPyYAML-6.0.dist-info/RECORD,,\n';
+		const analysis = await analyse([
+			[
+				file(`${dist}/yaml/__init__.py`, 100),
+				{type: 'file', path: `${dist}/PyYAML-6.0.dist-info/RECORD`, content: record},
+				{type: 'file', path: `${dist}/PyYAML-6.0.dist-info/METADATA`, content: 'Name: PyYAML\nVersion: 6.0\n'},
+				file(`${dist}/six.py`, 30),
+				{type: 'file', path: `${dist}/six-1.16.0.egg-info/PKG-INFO`, content: 'Name: six\nVersion: 1.16.0\n'},
+				...dpkgDatabase([
+					{name: 'python3-yaml', version: '6.0-3', files: ['/usr', `/${dist}`, `/${dist}/yaml/__init__.py`, `/${dist}/PyYAML-6.0.dist-info`, `/${dist}/PyYAML-6.0.dist-info/RECORD`, `/${dist}/PyYAML-6.0.dist-info/METADATA`]},
+					{name: 'python3-six', version: '1.16.0-4', files: [`/${dist}/six.py`, `/${dist}/six-1.16.0.egg-info/PKG-INFO`]},
+				]),
+			],
+			// A pip install over it later: its RECORD is no deb package's, so it is python's own.
+			[file('usr/local/lib/python3.11/dist-packages/six.py', 31), {type: 'file', path: 'usr/local/lib/python3.11/dist-packages/six-1.17.0.dist-info/RECORD', content: 'six.py,,31\n'}],
+		]);
+		expect(analysis.packages.packages.map(record => [record.ecosystem, record.name, record.version, record.bytes, record.files])).toEqual([
+			['deb', 'python3-yaml', '6.0-3', 100 + Buffer.byteLength(record) + Buffer.byteLength('Name: PyYAML\nVersion: 6.0\n'), 3],
+			['deb', 'python3-six', '1.16.0-4', 30 + Buffer.byteLength('Name: six\nVersion: 1.16.0\n'), 2],
+			['python', 'six', '1.17.0', 31, 1],
+		]);
+		expect(analysis.packages.notes).toEqual([]);
+	});
+
 	it('says when RECORD sizes disagree with the files', async () => {
 		const analysis = await analyse([[file(`${site}/six.py`, 10), {type: 'file', path: `${site}/six-1.16.0.dist-info/RECORD`, content: 'six.py,sha256=a,11\n'}]]);
 		expect(analysis.packages.notes).toEqual(['1 file listed by 1 python package differs in size from what the database records ("six")']);

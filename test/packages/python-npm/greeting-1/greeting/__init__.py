@@ -1,0 +1,5 @@
+"""Says hello (version 1)."""
+
+
+def main() -> None:
+    print("hello")
