@@ -32,6 +32,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
 	{command: 'script', package: 'bsdutils', for: 'a terminal for stderr, to see the loading progress'},
 	{command: 'debootstrap', package: 'debootstrap', for: 'the Debian base of the real image the package test builds (test/packages/real-debian.test.ts)'},
 	{command: 'dpkg-query', package: 'dpkg', for: 'dpkg\'s own answer on that image\'s packages'},
+	{command: 'python3', package: 'python3', for: 'Python\'s own answer (importlib.metadata) on the python packages of test/packages/real-python-npm.test.ts'},
 ];
 
 /** The tools not found as executables on this PATH. */
