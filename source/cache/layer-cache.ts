@@ -40,24 +40,7 @@ export class LayerCache {
 	/** The cached read of the layer `diffId` names, or null: absent, unreadable, or not trustworthy. */
 	async get(diffId: string): Promise<LayerReadResult | null> {
 		const file = entryFile(this.entries, diffId);
-		if (!file) return null;
-		let bytes: Buffer;
-		try {
-			bytes = await readFile(file);
-		} catch {
-			this.stats.misses++;
-			return null;
-		}
-		const result = parseEntry(bytes, diffId);
-		if (!result) {
-			this.stats.rejected++;
-			return null;
-		}
-		this.stats.hits++;
-		// Least recently used goes first: a hit is a use. A read-only cache simply keeps its order.
-		const now = new Date();
-		this.track(utimes(file, now, now).catch(() => {}));
-		return result;
+		return file ? this.lookUp(file, bytes => parseEntry(bytes, diffId)) : null;
 	}
 
 	/** Stores a verified read (the caller's promise); failures turn writing off, with one warning. */
@@ -69,21 +52,28 @@ export class LayerCache {
 	/** What an analysis derived, under its key ("sha256:…", see analysis-cache.ts): the payload, or null as `get` would give. */
 	async getAnalysis(key: string): Promise<Buffer | null> {
 		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (!file) return null;
-		const bytes = await readFile(file).catch(() => null);
-		if (!bytes) {
+		return file ? this.lookUp(file, bytes => unframeEntry(bytes, ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key)) : null;
+	}
+
+	/** An entry file, checked by `parse`, counted, and touched when it is used. */
+	private async lookUp<T>(file: string, parse: (bytes: Buffer) => T | null): Promise<T | null> {
+		let bytes: Buffer;
+		try {
+			bytes = await readFile(file);
+		} catch {
 			this.stats.misses++;
 			return null;
 		}
-		const payload = unframeEntry(bytes, ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key);
-		if (!payload) {
+		const result = parse(bytes);
+		if (result === null) {
 			this.stats.rejected++;
 			return null;
 		}
 		this.stats.hits++;
+		// Least recently used goes first: a hit is a use. A read-only cache simply keeps its order.
 		const now = new Date();
 		this.track(utimes(file, now, now).catch(() => {}));
-		return payload;
+		return result;
 	}
 
 	putAnalysis(key: string, payload: Uint8Array): void {

@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ensureRealImage, type RealImage} from '../bench/real-images.js';
 import {runCli} from '../helpers/run-cli.js';
 import {dpkgInstalled, dpkgListed, filesOutsideNodeModules, listedBytes, measured, npmPackages, pythonDistributions, unpackRootfs, type NpmPackage, type PythonDistribution} from './real-oracles.js';
+import type {PackageRecord} from '../../source/packages/attribute.js';
 
 /**
  * A real Debian image with Python and npm packages (test/packages/python-npm.Containerfile): Debian's
@@ -26,19 +27,8 @@ const UPGRADE = 4;
 const DEBIAN_SITE = '/usr/lib/python3/dist-packages';
 const LOCAL_SITE = '/usr/local/lib/python3.11/dist-packages';
 
-interface Record_ {
-	ecosystem: string;
-	name: string;
-	version: string;
-	architecture?: string;
-	bytes: number;
-	files: number;
-	layer: number;
-	removedIn?: number;
-	upgradedTo?: string;
-	deadBytes: number;
-	missingFiles: number;
-}
+/** What `packages --json` prints per package: the report's records. */
+type Record_ = PackageRecord;
 
 let image: RealImage;
 let rootfs: string;
