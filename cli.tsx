@@ -5,6 +5,7 @@ import {describeError, InputError, UsageError} from './source/errors.js';
 import {runCli} from './source/cli/main.js';
 import {escapeControlCharacters} from './source/report/escape.js';
 import {findUnknownFlag, meowFlags, optionsHelp, type ParsedFlags} from './source/cli/flags.js';
+import {ownPackage} from './source/cli/own-package.js';
 import type {RuleKey} from './source/report/ci/config.js';
 
 const argv = process.argv.slice(2);
@@ -51,10 +52,12 @@ ${optionsHelp().replace(/^/gm, '\t')}
 const unknown = findUnknownFlag(argv);
 if (unknown) fail(new UsageError(`unknown flag ${unknown.typed}${unknown.suggestion ? ` (did you mean ${unknown.suggestion}?)` : ''}; see layerscope --help`));
 
-const cli = meow(help, {importMeta: import.meta, argv, allowUnknownFlags: true, autoHelp: false, autoVersion: false, flags: meowFlags() as AnyFlags});
+const own = ownPackage();
+const version = own.version ?? '0.0.0';
+const cli = meow(help, {importMeta: import.meta, pkg: own, argv, allowUnknownFlags: true, autoHelp: false, autoVersion: false, flags: meowFlags() as AnyFlags});
 if (argv.includes('--help') || argv.includes('-h')) cli.showHelp(0);
 if (argv.includes('--version') || argv.includes('-v')) {
-	process.stdout.write(`${cli.pkg.version ?? '0.0.0'}\n`);
+	process.stdout.write(`${version}\n`);
 	process.exit(0);
 }
 
@@ -89,7 +92,7 @@ try {
 		cache: flags.cache,
 		layer: flags.layer,
 		color: flags.color,
-		version: cli.pkg.version ?? '0.0.0',
+		version,
 		showHelp: () => cli.showHelp(0),
 	});
 } catch (error) {

@@ -162,3 +162,11 @@ export interface Image {
 	history: HistoryStep[];
 	layers: Layer[];
 }
+
+/** A layer as the reports know it: everything but its changeset (all an analysis-cache hit has of it). */
+export type LayerFacts = Omit<Layer, keyof LayerChangeset>;
+
+/** An image as the reports know it: its layers without their changesets. */
+export interface ImageFacts extends Omit<Image, 'layers'> {
+	layers: LayerFacts[];
+}

@@ -1,4 +1,4 @@
-import type {Image, Layer} from '../model.js';
+import type {Image, ImageFacts, Layer} from '../model.js';
 import {FinalFiles} from './final-files.js';
 import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
 import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
@@ -24,7 +24,8 @@ export interface LayerChangeCounts {
  * about the image's name are made again for each run.
  */
 export interface AnalysisFacts {
-	image: Image;
+	/** Without the layers' changesets when the facts came from the cache: the reports read none. */
+	image: ImageFacts;
 	efficiency: DiveEfficiency;
 	waste: WasteReport;
 	packages: PackageTotals;
@@ -40,6 +41,7 @@ export interface AnalysisFacts {
 
 /** Everything every mode reads about an image, computed once. */
 export interface Analysis extends AnalysisFacts {
+	image: Image;
 	history: LayerHistory;
 	/** Every path of the final filesystem, depth first in name order. */
 	finalFiles: FinalFiles;

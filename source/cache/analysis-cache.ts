@@ -1,11 +1,14 @@
 import {createHash} from 'node:crypto';
-import {readdirSync, readFileSync} from 'node:fs';
-import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {deserialize, serialize} from 'node:v8';
-import type {AnalysisFacts} from '../analysis/analyse.js';
+import type {Analysis, AnalysisFacts} from '../analysis/analyse.js';
 import {nameFindings, sortFindings} from '../analysis/findings/index.js';
-import type {Image} from '../model.js';
+import type {DiveEfficiency, InefficientPath} from '../analysis/dive-efficiency.js';
+import type {DeadContent} from '../analysis/layer-history.js';
+import type {WasteReport} from '../analysis/waste.js';
+import type {KnownLayer} from '../image/load.js';
+import {fromColumns, toColumns, type ColumnSchema, type Columns} from './fact-columns.js';
+import type {ImageFacts} from '../model.js';
+import {codeIdentity} from './code-identity.js';
 
 /**
  * What an analysis derived, kept so that a run whose layers are all known
@@ -17,7 +20,23 @@ import type {Image} from '../model.js';
  * read from) is not in the key: each run takes it from its own input, and
  * makes again the findings that read it.
  */
-type StoredFacts = Pick<AnalysisFacts, 'efficiency' | 'waste' | 'packages' | 'contentFindings' | 'layerChanges'>;
+export interface StoredFacts extends Pick<AnalysisFacts, 'efficiency' | 'waste' | 'packages' | 'contentFindings' | 'layerChanges'> {
+	/**
+	 * What the run that made the facts knew of each layer and the blob it
+	 * read it from (null when a blob had no digest to know it by): a later
+	 * run of the same blobs then reads no layer at all (load.ts, knownLayers).
+	 */
+	layers: KnownLayer[] | null;
+}
+
+/** On disk, the two long lists are columns (fact-columns.ts). */
+interface StoredForm extends Omit<StoredFacts, 'waste' | 'efficiency'> {
+	waste: Omit<WasteReport, 'files'> & {files: Columns};
+	efficiency: Omit<DiveEfficiency, 'inefficientFiles'> & {inefficientFiles: Columns};
+}
+
+const DEAD_CONTENT: ColumnSchema<DeadContent> = {path: 'string', size: 'number', digest: 'optional string', storedIn: 'number', killedBy: 'number', cause: 'string'};
+const INEFFICIENT_PATH: ColumnSchema<InefficientPath> = {path: 'string', count: 'number', cumulativeBytes: 'number'};
 
 /** The cache key of an analysis: "sha256:<hex>" of the code and the config. */
 export function analysisKey(config: Record<string, unknown>): string {
@@ -25,50 +44,48 @@ export function analysisKey(config: Record<string, unknown>): string {
 }
 
 /** The facts as stored: v8's serialisation keeps every number as it is (NaN, -0) and every absent field absent. */
-export function encodeFacts(facts: AnalysisFacts): Buffer {
-	const {owners: _owners, deathOwners: _deathOwners, ...packages} = facts.packages as AnalysisFacts['packages'] & {owners?: unknown; deathOwners?: unknown};
-	const stored: StoredFacts = {efficiency: facts.efficiency, waste: facts.waste, packages, contentFindings: facts.contentFindings, layerChanges: facts.layerChanges};
+export function encodeFacts(analysis: Analysis): Buffer {
+	const {owners: _owners, deathOwners: _deathOwners, ...packages} = analysis.packages;
+	const known = analysis.image.layers.map(layer =>
+		layer.digest === null
+			? null
+			: {diffId: layer.diffId, blobDigest: layer.digest, compression: layer.compression, compressedSize: layer.compressedSize, size: layer.size, contentSize: layer.contentSize, entryCount: layer.entries.length + layer.whiteouts.length + layer.opaqueDirs.length},
+	);
+	const layers = known.every(layer => layer !== null) ? (known as KnownLayer[]) : null;
+	const stored: StoredForm = {
+		efficiency: {...analysis.efficiency, inefficientFiles: toColumns(analysis.efficiency.inefficientFiles, INEFFICIENT_PATH)},
+		waste: {...analysis.waste, files: toColumns(analysis.waste.files, DEAD_CONTENT)},
+		packages,
+		contentFindings: analysis.contentFindings,
+		layerChanges: analysis.layerChanges,
+		layers,
+	};
 	return serialize(stored);
 }
 
-/** Stored facts as this image's analysis, or null when they cannot be this image's (they are then made anew). */
-export function decodeFacts(payload: Uint8Array, image: Image): AnalysisFacts | null {
-	let stored: StoredFacts;
+/** The stored facts, or null when they are not whole facts of one image (they are then made anew). */
+export function readStoredFacts(payload: Uint8Array): StoredFacts | null {
+	let form: StoredForm;
 	try {
-		stored = deserialize(payload) as StoredFacts;
+		form = deserialize(payload) as StoredForm;
 	} catch {
 		return null;
 	}
-	const layers = image.layers.length;
 	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
-	if (!isObject(stored) || !isObject(stored.efficiency) || !isObject(stored.waste) || !isObject(stored.packages)) return null;
-	if (!Array.isArray(stored.contentFindings) || !Array.isArray(stored.layerChanges) || stored.layerChanges.length !== layers) return null;
-	if (!Array.isArray(stored.waste.byLayer) || stored.waste.byLayer.length !== layers || !Array.isArray(stored.packages.packages)) return null;
-	return {...stored, image, findings: sortFindings([...stored.contentFindings, ...nameFindings(image)])};
+	if (!isObject(form) || !isObject(form.efficiency) || !isObject(form.waste) || !isObject(form.packages)) return null;
+	const files = fromColumns(form.waste.files, DEAD_CONTENT);
+	const inefficientFiles = fromColumns(form.efficiency.inefficientFiles, INEFFICIENT_PATH);
+	if (!files || !inefficientFiles) return null;
+	const stored: StoredFacts = {...form, waste: {...form.waste, files}, efficiency: {...form.efficiency, inefficientFiles}};
+	if (!Array.isArray(stored.contentFindings) || !Array.isArray(stored.layerChanges) || !Array.isArray(stored.waste.byLayer) || !Array.isArray(stored.packages.packages)) return null;
+	const layers = stored.layerChanges.length;
+	if (stored.waste.byLayer.length !== layers || (stored.layers !== null && (!Array.isArray(stored.layers) || stored.layers.length !== layers))) return null;
+	return stored;
 }
 
-let identity: string | undefined;
-
-/**
- * The running code, as a digest of every file of it (this module's
- * directory's parent: dist/ when built, source/ under tsx): a changed rule
- * or reader makes every stored analysis a miss, so an analysis is never
- * one that other code made. Read once per run, only when the cache is asked.
- */
-export function codeIdentity(): string {
-	if (identity !== undefined) return identity;
-	const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-	const hash = createHash('sha256');
-	const pending = [''];
-	while (pending.length > 0) {
-		const relative = pending.pop()!;
-		const entries = readdirSync(path.join(root, relative), {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-		for (const entry of entries) {
-			const name = path.join(relative, entry.name);
-			if (entry.isDirectory()) pending.push(name);
-			else if (entry.isFile()) hash.update(name).update('\0').update(readFileSync(path.join(root, name))).update('\0');
-		}
-	}
-	identity = hash.digest('hex');
-	return identity;
+/** Stored facts as this image's analysis, or null when they cannot be this image's. */
+export function factsFor(stored: StoredFacts, image: ImageFacts): AnalysisFacts | null {
+	if (stored.layerChanges.length !== image.layers.length) return null;
+	const {layers: _layers, ...facts} = stored;
+	return {...facts, image, findings: sortFindings([...stored.contentFindings, ...nameFindings(image)])};
 }

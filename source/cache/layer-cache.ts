@@ -130,7 +130,7 @@ export class LayerCache {
 const MAGIC = Buffer.from('LSLAYER\n');
 const ANALYSIS_MAGIC = Buffer.from('LSFACTS\n');
 /** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
-export const ANALYSIS_FORMAT_VERSION = 1;
+export const ANALYSIS_FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 32;
 export const TEMPORARY_PREFIX = '.tmp-';
 /** A temporary file this old was left by a run that died: nobody will rename it any more. */

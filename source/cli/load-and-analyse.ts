@@ -1,9 +1,9 @@
-import {AnalysisBuilder, type Analysis, type AnalysisFacts} from '../analysis/analyse.js';
-import {analysisKey, decodeFacts, encodeFacts} from '../cache/analysis-cache.js';
+import type {Analysis, AnalysisBuilder, AnalysisFacts} from '../analysis/analyse.js';
+import {analysisKey, encodeFacts, factsFor, readStoredFacts, type StoredFacts} from '../cache/analysis-cache.js';
 import {InputError} from '../errors.js';
 import {loadImage, type LoadOptions} from '../image/load.js';
-import type {Layer} from '../model.js';
-import {ApplyError} from '../tree/filesystem.js';
+import type {Image, ImageFacts, Layer} from '../model.js';
+import {ApplyError} from '../tree/apply-error.js';
 
 /**
  * The one analysis every mode starts from. Layers are stacked as they
@@ -23,15 +23,19 @@ export async function loadFacts(input: string, options: LoadOptions = {}): Promi
 }
 
 async function analyseWhileLoading(input: string, options: LoadOptions, useCache: boolean): Promise<AnalysisFacts> {
-	const builder = new AnalysisBuilder();
 	const cache = useCache ? options.cache ?? null : null;
+	// The analysis' modules (its rules, the package readers: 30 ms of start-up) are imported only when something is stacked.
+	let builder: AnalysisBuilder | undefined;
+	let building: Promise<AnalysisBuilder> | undefined;
+	const startBuilding = () => (building ??= import('../analysis/analyse.js').then(module => (builder = new module.AnalysisBuilder())));
 	let key: string | undefined;
-	let stored: Promise<Buffer | null> = Promise.resolve(null);
-	// While the cache is asked, layers wait; after a miss they are stacked with the next one (or by finish), after a hit dropped.
+	let stored: Promise<StoredFacts | null> = Promise.resolve(null);
+	// While the cache is asked (and the builder imported), layers wait; after a miss they are stacked, after a hit dropped.
 	let arriving: 'stack' | 'hold' | 'drop' = 'stack';
 	const held: Layer[] = [];
+	if (!cache) void startBuilding();
 	try {
-		const image = await loadImage(input, {
+		const loaded: Image | ImageFacts = await loadImage(input, {
 			...options,
 			onVerifiedConfig(config) {
 				options.onVerifiedConfig?.(config);
@@ -39,25 +43,33 @@ async function analyseWhileLoading(input: string, options: LoadOptions, useCache
 				key = analysisKey(config);
 				arriving = 'hold';
 				stored = cache.getAnalysis(key).then(payload => {
-					arriving = payload ? 'drop' : 'stack';
-					return payload;
+					const facts = payload ? readStoredFacts(payload) : null;
+					if (facts) arriving = 'drop';
+					else void startBuilding().then(() => (arriving = 'stack'));
+					return facts;
 				});
 			},
+			// A hit whose blobs are the ones its facts were made from needs no layer read at all.
+			knownLayers: cache ? async () => (await stored)?.layers ?? null : undefined,
 			onLayer(layer) {
 				// Stacked here, in the load, so that a layer the stack refuses fails the load as before; held ones first.
-				if (arriving === 'stack') for (const next of [...held.splice(0), layer]) builder.add(next);
-				else if (arriving === 'hold') held.push(layer);
+				if (arriving === 'stack' && builder) for (const next of [...held.splice(0), layer]) builder.add(next);
+				else if (arriving !== 'drop') held.push(layer);
 				options.onLayer?.(layer);
 			},
 		});
-		const payload = await stored;
-		const facts = payload ? decodeFacts(payload, image) : null;
+		const known = await stored;
+		const facts = known ? factsFor(known, loaded) : null;
 		if (facts) {
 			await cache?.finish();
 			return facts;
 		}
+		// Layers without changesets come only with facts that fit them: factsFor cannot refuse those, but if it did, read the layers.
+		const image = hasChangesets(loaded) ? loaded : await loadImage(input, {...options, onLayer: undefined});
+		const analysisBuilder = await startBuilding();
+		for (const layer of image === loaded ? held.splice(0) : image.layers) analysisBuilder.add(layer);
 		// A miss, or an entry that cannot be this image's: the analysis is made (finish stacks what was not yet) and kept.
-		const analysis = builder.finish(image);
+		const analysis = analysisBuilder.finish(image);
 		if (cache && key) {
 			cache.putAnalysis(key, encodeFacts(analysis));
 			await cache.finish();
@@ -68,4 +80,9 @@ async function analyseWhileLoading(input: string, options: LoadOptions, useCache
 		if (error instanceof ApplyError) throw new InputError(input, error.message);
 		throw error;
 	}
+}
+
+/** Whether the load read the layers (their changesets are there), rather than took them from what an analysis knew. */
+function hasChangesets(image: Image | ImageFacts): image is Image {
+	return image.layers.every(layer => 'entries' in layer);
 }

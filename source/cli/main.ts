@@ -2,27 +2,13 @@ import {appendFileSync, writeFileSync} from 'node:fs';
 import process from 'node:process';
 import {cacheDirectory, cacheMaxBytes, openLayerCache} from '../cache/cache-settings.js';
 import {InputError, UsageError} from '../errors.js';
-import {loadImage, type LoadOptions} from '../image/load.js';
-import {loadCiConfig} from '../report/ci/config.js';
-import {ciLines} from '../report/ci/ci-report.js';
-import {diveCiLines} from '../report/ci/dive-ci-report.js';
-import {githubAnnotations, githubSummary} from '../report/ci/github.js';
-import {evaluateRules} from '../report/ci/rules.js';
-import {compareJsonReport} from '../report/compare-json.js';
-import {compareMarkdown} from '../report/compare-markdown.js';
-import {compareSummaryLines} from '../report/compare-summary.js';
-import {diveJsonReport, jsonReport} from '../report/json-report.js';
+import type {LoadOptions} from '../image/load.js';
+import type {Comparison} from '../compare/comparison.js';
 import {createStyle, wantsColor} from '../report/style.js';
-import {summaryLines} from '../report/summary.js';
-import {ApplyError} from '../tree/filesystem.js';
-import {cacheCommand} from './cache-command.js';
-import {completionScript} from './completion.js';
-import {filesOutput} from './files-command.js';
-import {packagesAt, packagesOutput} from './packages-command.js';
+import {ApplyError} from '../tree/apply-error.js';
 import {escapeForTerminal} from '../report/escape.js';
 import {loadAndAnalyse, loadFacts} from './load-and-analyse.js';
 import {chooseMode, type DiffOutput, type ModeFlags} from './mode.js';
-import {compareImages, type Comparison} from '../compare/comparison.js';
 import type {AnalysisFacts} from '../analysis/analyse.js';
 import {createProgress} from './progress.js';
 
@@ -40,17 +26,20 @@ export interface CliRequest {
 
 /** Runs one mode and returns the exit code: 0 pass, 1 a CI rule failed; errors throw (the caller exits 2). */
 export async function runCli(request: CliRequest): Promise<number> {
-	// Modes that few runs take are imported when taken: a run pays for the modules it uses (fast-xml-parser alone is 40 ms).
+	// Each mode's modules are imported when it is taken: a run pays for the modules it uses (fast-xml-parser alone is
+	// 40 ms, the whole graph 150 ms against a cached run's 80 ms of work).
 	const mode = chooseMode(request.input, request.modeFlags, process.env, Boolean(process.stdout.isTTY));
 	if (mode.kind === 'help') {
 		request.showHelp();
 		return 0;
 	}
 	if (mode.kind === 'completion') {
+		const {completionScript} = await import('./completion.js');
 		await writeText(completionScript(mode.shell));
 		return 0;
 	}
 	if (mode.kind === 'cache') {
+		const {cacheCommand} = await import('./cache-command.js');
 		await writeText(await cacheCommand(mode.action, cacheDirectory(process.env), cacheMaxBytes(process.env)));
 		return 0;
 	}
@@ -76,7 +65,12 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 	if (mode.kind === 'diff') {
-		const {loadComparison} = await import('./diff-command.js');
+		const [{loadComparison}, {compareJsonReport}, {compareMarkdown}, {compareSummaryLines}] = await Promise.all([
+			import('./diff-command.js'),
+			import('../report/compare-json.js'),
+			import('../report/compare-markdown.js'),
+			import('../report/compare-summary.js'),
+		]);
 		const comparison = await loadComparison(mode, loadOptions);
 		const outputs: Array<[DiffOutput | null, () => string]> = [
 			[mode.json, () => JSON.stringify(compareJsonReport(comparison, request.version), null, 2) + '\n'],
@@ -111,6 +105,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 
 	if (mode.kind === 'files') {
+		const [{loadImage}, {filesOutput}] = await Promise.all([import('../image/load.js'), import('./files-command.js')]);
 		const image = await loadImage(mode.image, load).finally(progress.done);
 		try {
 			await writeLines(filesOutput(image, {layer: request.layer, json: request.modeFlags.json !== undefined}));
@@ -122,6 +117,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 
 	if (mode.kind === 'packages') {
+		const [{loadImage}, {packagesAt, packagesOutput}] = await Promise.all([import('../image/load.js'), import('./packages-command.js')]);
 		const image = await loadImage(mode.image, load).finally(progress.done);
 		let report;
 		try {
@@ -137,13 +133,13 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 
 	// Read the CI configuration before the image: a misconfigured gate fails fast.
-	const ciConfig = mode.kind === 'ci' ? loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
+	const ciConfig = mode.kind === 'ci' ? (await import('../report/ci/config.js')).loadCiConfig({cwd: process.cwd(), configFile: request.modeFlags.ciConfig, flags: request.modeFlags.thresholds}) : undefined;
 	// With a baseline, both images together, a blob they share read once (as diff reads them).
 	// The reports read only the analysis' facts, which the analysis cache keeps; a comparison and forbidden paths need the trees.
 	let analysis: AnalysisFacts;
 	let comparison: Comparison | null = null;
 	if (mode.kind === 'ci' && mode.baseline !== undefined) {
-		const {loadTogether} = await import('./diff-command.js');
+		const [{loadTogether}, {compareImages}] = await Promise.all([import('./diff-command.js'), import('../compare/comparison.js')]);
 		const [image, baseline] = await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined});
 		analysis = image!;
 		comparison = compareImages(baseline!, image!);
@@ -152,9 +148,11 @@ export async function runCli(request: CliRequest): Promise<number> {
 	}
 
 	if (mode.kind === 'summary') {
+		const {summaryLines} = await import('../report/summary.js');
 		await writeLines(summaryLines(analysis, style)[Symbol.iterator]());
 		return 0;
 	}
+	const {diveJsonReport, jsonReport} = await import('../report/json-report.js');
 	const report = () => JSON.stringify(request.modeFlags.jsonFormat === 'dive' ? diveJsonReport(analysis) : jsonReport(analysis, request.version), null, 2) + '\n';
 	if (mode.kind === 'json') {
 		if (mode.file === undefined) await writeText(report());
@@ -162,6 +160,12 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 
+	const [{evaluateRules}, {ciLines}, {diveCiLines}, {githubAnnotations, githubSummary}] = await Promise.all([
+		import('../report/ci/rules.js'),
+		import('../report/ci/ci-report.js'),
+		import('../report/ci/dive-ci-report.js'),
+		import('../report/ci/github.js'),
+	]);
 	const verdict = evaluateRules(analysis, ciConfig!, comparison);
 	if (mode.jsonFile !== undefined) writeOutputFile(mode.jsonFile, report());
 	if (request.modeFlags.junit !== undefined) writeOutputFile(request.modeFlags.junit, (await import('../report/ci/junit.js')).junitXml(analysis, verdict));
@@ -169,7 +173,7 @@ export async function runCli(request: CliRequest): Promise<number> {
 	if (process.env.GITHUB_ACTIONS === 'true') {
 		lines.push(...githubAnnotations(verdict));
 		const summaryFile = process.env.GITHUB_STEP_SUMMARY;
-		if (summaryFile) appendOutputFile(summaryFile, githubSummary(analysis, verdict) + (comparison ? '\n' + compareMarkdown(comparison) : ''));
+		if (summaryFile) appendOutputFile(summaryFile, githubSummary(analysis, verdict) + (comparison ? '\n' + (await import('../report/compare-markdown.js')).compareMarkdown(comparison) : ''));
 	}
 	await writeLines(lines[Symbol.iterator]());
 	return verdict.pass ? 0 : 1;

@@ -2,7 +2,7 @@ import {createReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import process from 'node:process';
 import type {Readable} from 'node:stream';
-import {cachedRead} from '../cache/cached-layer.js';
+import {blobForm, cachedRead, withinLimits, type KnownBlob} from '../cache/cached-layer.js';
 import type {LayerCache} from '../cache/layer-cache.js';
 import {EngineClient} from '../engine/engine-client.js';
 import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/endpoint.js';
@@ -11,7 +11,7 @@ import {InputError} from '../errors.js';
 import {decompress, sniffCompression} from '../layer/compression.js';
 import {openRange} from '../layer/file-range.js';
 import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
-import type {Image, ImageSource, Layer, Platform} from '../model.js';
+import type {Image, ImageFacts, ImageSource, Layer, LayerFacts, Platform} from '../model.js';
 import {DirectoryFiles} from './directory-files.js';
 import {digestAlgorithm, digestOfStream, type DigestAlgorithm} from './digests.js';
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
@@ -57,6 +57,12 @@ export interface LoadOptions {
 	 * names every layer's diff_id, so that the layers will be checked to be what it names (the analysis cache's key).
 	 */
 	onVerifiedConfig?: (config: Record<string, unknown>) => void;
+	/**
+	 * After onVerifiedConfig, before any layer is read: what an earlier verified run knew of each layer (the
+	 * analysis cache's). When every blob is one those reads were tied to (as a cached layer must be, see
+	 * blobForm) and within the limits, no layer is read at all and the image comes without changesets.
+	 */
+	knownLayers?: () => Promise<KnownLayer[] | null>;
 	/** cat and extract: the source stays open after the load, handed over here to read layer blobs again (the caller closes it). */
 	keepBlobs?: (blobs: KeptBlobs) => void;
 }
@@ -82,10 +88,20 @@ export interface LoadProgress {
 
 export type SharedReads = Map<string, Promise<LayerReadResult>>;
 
+/** A layer as a verified read found it: its blob, and what its changeset holds (for the limits). */
+export interface KnownLayer extends KnownBlob {
+	contentSize: number;
+	/** Entries, whiteouts and opaque markers: what the entry limit counts. */
+	entryCount: number;
+}
+
 const DEFAULT_CONCURRENCY = 4;
 
 /** Reads an image from a path, "PATH:REF", "-" (stdin), an engine or a registry into the model. */
-export async function loadImage(input: string, options: LoadOptions = {}): Promise<Image> {
+export async function loadImage(input: string, options?: Omit<LoadOptions, 'knownLayers'>): Promise<Image>;
+/** With knownLayers, the image may come without changesets (see LoadOptions.knownLayers). */
+export async function loadImage(input: string, options: LoadOptions): Promise<Image | ImageFacts>;
+export async function loadImage(input: string, options: LoadOptions = {}): Promise<Image | ImageFacts> {
 	// A bad LAYERSCOPE_MAX_* says so before anything is read (and before workers, which read them too).
 	const maxEntries = limits().entries;
 	const source = await classifyInput(input, {source: options.source, ref: options.ref});
@@ -115,6 +131,33 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	if (files instanceof OnePassFiles) progress.layersRead = 0;
 
 	const ranges = resolved.layers.map(layer => files.locate(layer.path));
+	const history = readHistory(resolved.config, resolved.layers.length);
+	const imageOf = <L>(layers: L[]) => ({
+		input: location,
+		source: origin,
+		format: resolved.format,
+		compressedArchive,
+		repoTags: resolved.repoTags,
+		id: resolved.configDigest,
+		manifestDigest: resolved.manifestDigest,
+		platform: readConfigPlatform(resolved.config),
+		created: typeof resolved.config.created === 'string' ? resolved.config.created : null,
+		config: readImageConfig(resolved.config),
+		history,
+		layers,
+	});
+	// A stream's layers pass by anyway (one-pass.ts decides what it parses); for files and registries, known layers are not read.
+	if (verify && diffIds && options.knownLayers && !(files instanceof OnePassFiles) && !options.keepBlobs) {
+		const known = await options.knownLayers().catch(() => null);
+		const layers = known ? await layersFromKnown(known, resolved.layers, diffIds, ranges, history, maxEntries).catch(() => null) : null;
+		if (layers) {
+			await files.close?.();
+			progress.layersRead = layers.length;
+			progress.bytesRead = layers.reduce((sum, layer) => sum + layer.compressedSize, 0);
+			report();
+			return imageOf(layers);
+		}
+	}
 	const totalBytes = ranges.reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0);
 	// Read from a file, each blob once: their sizes are the total the progress counts towards.
 	if (!streamed) {
@@ -203,7 +246,6 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	// A download's progress can say how much is left: the manifest gives every blob's size.
 	if (origin.kind === 'registry') progress.bytesTotal = resolved.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) || null;
 	const order = resolved.layers.map((_, index) => index).sort((a, b) => sizeOf(b) - sizeOf(a));
-	const history = readHistory(resolved.config, resolved.layers.length);
 	const toLayer = async (result: LayerReadResult, index: number): Promise<Layer> => {
 		const described = resolved.layers[index]!;
 		if (verify) {
@@ -262,20 +304,41 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const rangeOf = (path: string, index: number) => ranges[index] ?? (files instanceof OnePassFiles ? files.spooled(path) : undefined);
 	options.keepBlobs?.({files, origin, layers: resolved.layers.map((layer, index) => ({path: layer.path, range: rangeOf(layer.path, index), fromCache: fromCache.has(layer.path)}))});
 
-	return {
-		input: location,
-		source: origin,
-		format: resolved.format,
-		compressedArchive,
-		repoTags: resolved.repoTags,
-		id: resolved.configDigest,
-		manifestDigest: resolved.manifestDigest,
-		platform: readConfigPlatform(resolved.config),
-		created: typeof resolved.config.created === 'string' ? resolved.config.created : null,
-		config: readImageConfig(resolved.config),
-		history,
-		layers,
-	};
+	return imageOf(layers);
+}
+
+/**
+ * The image's layers from what earlier verified reads knew of them, or null
+ * (read them): every layer's diff_id as the config names it, its blob one
+ * such a read was tied to, and the limits in force met, counting a layer as
+ * often as the manifest lists it, as a read does.
+ */
+async function layersFromKnown(known: KnownLayer[], described: ResolvedImage['layers'], diffIds: string[], ranges: Array<FileRange | undefined>, history: ReturnType<typeof readHistory>, maxEntries: number): Promise<LayerFacts[] | null> {
+	if (known.length !== described.length) return null;
+	let entries = 0;
+	const layers: LayerFacts[] = [];
+	for (const [index, layer] of described.entries()) {
+		const knew = known[index]!;
+		if (knew.diffId !== diffIds[index] || !withinLimits(knew)) return null;
+		entries += knew.entryCount;
+		if (entries > maxEntries) return null;
+		const form = await blobForm({diffId: diffIds[index], digest: layer.digest, size: layer.size, range: ranges[index]}, knew);
+		if (!form) return null;
+		const historyIndex = history.findIndex(step => step.layerIndex === index);
+		layers.push({
+			index,
+			digest: layer.digest ?? (form.compression === 'none' ? form.blobDigest : null),
+			diffId: knew.diffId,
+			mediaType: layer.mediaType,
+			compression: form.compression,
+			compressedSize: form.compressedSize,
+			size: knew.size,
+			contentSize: knew.contentSize,
+			historyIndex: historyIndex === -1 ? null : historyIndex,
+			...(layer.toc ? {toc: layer.toc} : {}),
+		});
+	}
+	return layers;
 }
 
 interface OpenedInput {

@@ -1,7 +1,7 @@
 import type {AnalysisFacts} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
 import type {DeadContent, WasteCause} from '../analysis/layer-history.js';
-import type {Image} from '../model.js';
+import type {Image, ImageFacts} from '../model.js';
 import type {PackageRecord} from '../packages/attribute.js';
 
 /** Bump on any change a consumer could notice; report.schema.json describes this version. */
@@ -49,12 +49,12 @@ export interface JsonReport {
 export type ImageIdentity = Pick<Image, 'input' | 'source' | 'format' | 'repoTags' | 'id' | 'manifestDigest' | 'platform'>;
 
 /** Which image a report is about: what was named, how it was read, its tags, its ID and manifest digest, its platform (the comparison's report names both sides so). */
-export function imageIdentity(image: Image): ImageIdentity {
+export function imageIdentity(image: ImageFacts): ImageIdentity {
 	return {input: image.input, source: image.source, format: image.format, repoTags: image.repoTags, id: image.id, manifestDigest: image.manifestDigest, platform: image.platform};
 }
 
 /** The name a person knows an image by: its first tag, or what was named on the command line. */
-export function imageName(image: Image): string {
+export function imageName(image: Pick<Image, 'repoTags' | 'input'>): string {
 	return image.repoTags[0] ?? image.input;
 }
 

@@ -2,6 +2,7 @@ import {TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, typeOfCode, type EntryTable} from '.
 import {MAX_PATH_DEPTH, MAX_SYMLINKS_PER_LOOKUP} from '../limits.js';
 import type {EntryType, LayerChangeset} from '../model.js';
 import {PathTable} from './path-table.js';
+import {ApplyError} from './apply-error.js';
 
 /**
  * The filesystem a runtime would see after stacking layers, built by applying
@@ -65,8 +66,8 @@ export interface FsObserver {
 	implied(path: number): void;
 }
 
-/** A layer cannot be applied the way a runtime would (it would refuse it too). */
-export class ApplyError extends Error {}
+/** A layer cannot be applied the way a runtime would (apply-error.ts). */
+export {ApplyError};
 
 /** The state of an empty path, and of a directory only implied by deeper paths. */
 export const ABSENT = -2;

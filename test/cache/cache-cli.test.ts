@@ -156,6 +156,37 @@ describe('a cache hit gives the cold run’s report, every format and every outp
 	});
 });
 
+describe('an analysis hit over blobs it knows', () => {
+	it('reads no layer, from the cache or the input; other blobs of the same layers are read; the limits hold', async () => {
+		const spec = buildSpec('1');
+		const gzip = await writeImage(spec, {format: 'oci-dir', outPath: fresh('layout'), compression: 'gzip'});
+		const zstd = await writeImage(spec, {format: 'oci-dir', outPath: fresh('layout'), compression: 'zstd'});
+		const plain = await writeImage(spec, {format: 'docker25', outPath: fresh('image.tar')});
+		const cache = fresh('cache');
+		const cold = await Promise.all([gzip, zstd, plain].map(image => ok([image.path, '--json', '--no-cache'], cacheEnv(cache))));
+		expect(await ok([gzip.path, '--json'], cacheEnv(cache))).toBe(cold[0]);
+		expect(analysisEntries(cache)).toHaveLength(1);
+		// Without the layer entries, a layer read now would be stored again: none is, for the blobs the facts were made from…
+		rmSync(path.join(cache, `layers-v${CACHE_FORMAT_VERSION}`), {recursive: true, force: true});
+		expect(await ok([gzip.path, '--json'], cacheEnv(cache))).toBe(cold[0]);
+		expect(entryNames(cache, gzip)).toEqual([]);
+		// …nor for uncompressed blobs of the same tars (a docker save of the same config: the blob is the tar its diff_id names).
+		expect(await ok([plain.path, '--json'], cacheEnv(cache))).toBe(cold[2]);
+		expect(entryNames(cache, plain)).toEqual([]);
+		// The same tars compressed otherwise are not assumed: they are read (and stored), the facts still the cached ones.
+		expect(await ok([zstd.path, '--json'], cacheEnv(cache))).toBe(cold[1]);
+		expect(entryNames(cache, zstd)).toHaveLength(4);
+		expect(analysisEntries(cache)).toHaveLength(1);
+		// Limits lowered since: the cached run refuses the image as the cold run does.
+		const low = {LAYERSCOPE_MAX_ENTRIES: '5'};
+		const coldRefusal = await runCli([gzip.path, '--json', '--no-cache'], cacheEnv(cache, low));
+		const cachedRefusal = await runCli([gzip.path, '--json'], cacheEnv(cache, low));
+		expect(coldRefusal.code).toBe(2);
+		expect(cachedRefusal.code).toBe(2);
+		expect(cachedRefusal.stderr).toBe(coldRefusal.stderr);
+	});
+});
+
 describe('damaged entries are never trusted, and are rewritten', () => {
 	const damages: Array<{name: string; damage: (file: string, image: WrittenImage, cache: string) => void}> = [
 		{name: 'a flipped byte', damage: file => {
@@ -183,12 +214,16 @@ describe('damaged entries are never trusted, and are rewritten', () => {
 			const cold = await ok([image.path, '--json'], cacheEnv(cache));
 			const files = image.diffIds.map(diffId => entryPath(cache, diffId)!);
 			for (const file of files) damage(file, image, cache);
+			// The layer entries are what is under test: without the analysis entry (a config not analysed before), the run needs them.
+			const forgetAnalyses = () => rmSync(path.join(cache, `analyses-v${ANALYSIS_FORMAT_VERSION}`), {recursive: true, force: true});
+			forgetAnalyses();
 			// A damaged entry is a miss: the layer is read (and checked) again, so the report is the cold one…
 			expect(await ok([image.path, '--json'], cacheEnv(cache))).toBe(cold);
 			// …and the entry is whole again, for this layer.
 			image.diffIds.forEach((diffId, index) => expect(parseEntry(readFileSync(files[index]!), diffId)?.diffId, `layer ${index}`).toBe(diffId));
 			// A damaged entry with the blobs spoiled: the run reads them and fails, as a cold run would; it never takes the entry.
 			damage(files[0]!, image, cache);
+			forgetAnalyses();
 			await spoilLayers(spec, image, 'oci-dir');
 			const spoiled = await runCli([image.path, '--json'], cacheEnv(cache));
 			expect(spoiled.code).toBe(2);

@@ -1,5 +1,6 @@
 import prettyBytes from 'pretty-bytes';
 import {baseLayerCount, instructionOf, severityFor, sum, topPaths, type Finding, type FindingContext, type Rule} from './finding.js';
+import type {ImageFacts} from '../../model.js';
 
 const ROOT_USERS = new Set(['', 'root', '0', '0:0', 'root:root', 'root:0', '0:root']);
 
@@ -59,7 +60,7 @@ export const heavyBase: Rule = ({image, finalFiles, packages}) => {
 };
 
 /** Known only by a moving tag: what runs tomorrow may not be what was checked today. */
-export const unpinnedTag = ({image}: Pick<FindingContext, 'image'>): Finding[] => {
+export const unpinnedTag = ({image}: {image: Pick<ImageFacts, 'repoTags' | 'manifestDigest' | 'id'>}): Finding[] => {
 	const moving = image.repoTags.filter(tag => tag.endsWith(':latest') || !/:[^/]+$/.test(tag));
 	if (moving.length === 0) return [];
 	const name = moving[0]!.replace(/:latest$/, '');

@@ -1,4 +1,4 @@
-import type {Image} from '../../model.js';
+import type {ImageFacts} from '../../model.js';
 import {buildContextJunk} from './build-context-junk.js';
 import {buildPackages} from './build-packages.js';
 import {buildTools} from './build-tools.js';
@@ -15,7 +15,7 @@ export type {Finding, Severity} from './finding.js';
 /** Rules on what the image holds: its layers and its config. */
 const CONTENT_RULES: Rule[] = [packageManagerLeftovers, shortLivedFiles, removedPackages, upgradedPackages, rewrittenFiles, buildContextJunk, buildPackages, buildTools, docsPackages, heavyBase, runsAsRoot];
 /** Rules on what the image is called (its tags, its digest): the analysis cache keys on what an image holds, so these run on every run. */
-const NAME_RULES: Array<(context: Pick<FindingContext, 'image'>) => Finding[]> = [unpinnedTag];
+const NAME_RULES: Array<(context: {image: ImageFacts}) => Finding[]> = [unpinnedTag];
 
 const RANK: Record<Severity, number> = {high: 0, medium: 1, low: 2};
 
@@ -25,7 +25,7 @@ export function contentFindings(context: FindingContext): Finding[] {
 }
 
 /** The findings about what the image is called. */
-export function nameFindings(image: Image): Finding[] {
+export function nameFindings(image: ImageFacts): Finding[] {
 	return NAME_RULES.flatMap(rule => rule({image}));
 }
 
