@@ -48,6 +48,22 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 		return this.ids.length;
 	}
 
+	/** The position just past the subtree at `at` (at + 1 for all but directories). */
+	endOf(at: number): number {
+		return this.ends[at]!;
+	}
+
+	isDirectoryAt(at: number): boolean {
+		return this.isDir[at] === 1;
+	}
+
+	/** Each path id's position in the walk, -1 for ids it does not reach (removed paths, and those below a symlink). */
+	positions(): Int32Array {
+		const positions = new Int32Array(this.fs.paths.size).fill(-1);
+		this.ids.forEach((id, at) => (positions[id] = at));
+		return positions;
+	}
+
 	/** [path, path id] in walk order: no node is made. */
 	paths(): Generator<[string, number]> {
 		return this.run(0, this.ids.length, 0, '');

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
 import {deserialize, serialize} from 'node:v8';
 import type {Analysis, AnalysisFacts} from '../analysis/analyse.js';
-import {nameFindings, sortFindings} from '../analysis/findings/index.js';
+import {nameFindings, sortFindings} from '../analysis/findings/name-findings.js';
 import type {DiveEfficiency, InefficientPath} from '../analysis/dive-efficiency.js';
 import type {DeadContent} from '../analysis/layer-history.js';
 import type {WasteReport} from '../analysis/waste.js';

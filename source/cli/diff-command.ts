@@ -1,5 +1,5 @@
 import type {Analysis} from '../analysis/analyse.js';
-import {compareImages, compareLayers, type Comparison} from '../compare/comparison.js';
+import {compareImages, compareLayers, type ComparedImage, type Comparison} from '../compare/comparison.js';
 import {UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
 import {compareFile, normalPath, type FileVersion} from '../content/file-change.js';
@@ -11,7 +11,7 @@ import {escapeForTerminal} from '../report/escape.js';
 import {fileChangeLines, type ChangeLabels} from '../report/file-change-lines.js';
 import type {Style} from '../report/style.js';
 import {historyOf} from './diff-file-command.js';
-import {loadAndAnalyse} from './load-and-analyse.js';
+import {loadAndAnalyse, loadFactsAndFiles} from './load-and-analyse.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
 
@@ -23,8 +23,8 @@ import {createProgress} from './progress.js';
  * for all of them: layers and bytes together (on stderr unless the caller
  * shows it, as the browser does).
  */
-export function loadTogether(images: readonly string[], load: LoadOptions): Promise<Analysis[]> {
-	return together(images, load, loadAndAnalyse);
+export function loadTogether(images: readonly string[], load: LoadOptions): Promise<ComparedImage[]> {
+	return together(images, load, loadFactsAndFiles);
 }
 
 /** loadTogether's sharing and progress, for any load of one image. */
@@ -63,7 +63,12 @@ async function together<T>(images: readonly string[], load: LoadOptions, loadOne
 
 /** Reads and analyses the images a diff names, together, then compares them. */
 export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise<Comparison> {
-	return compareAnalyses(mode, await loadTogether(mode.images, load));
+	// Two images need their facts and final filesystems (the caches give the facts); two layers of one, its whole analysis.
+	if (!mode.range) {
+		const [a, b] = await loadTogether(mode.images, load);
+		return compareImages(a!, b!);
+	}
+	return compareAnalyses(mode, await together(mode.images, load, loadAndAnalyse));
 }
 
 /**

@@ -4,13 +4,14 @@ import {InputError} from '../errors.js';
 import {loadImage, type LoadOptions} from '../image/load.js';
 import type {Image, ImageFacts, Layer} from '../model.js';
 import {ApplyError} from '../tree/apply-error.js';
+import type {ComparedImage} from '../compare/comparison.js';
 
 /**
  * The one analysis every mode starts from. Layers are stacked as they
  * arrive, so the analysis runs while later layers are still being read.
  */
 export async function loadAndAnalyse(input: string, options: LoadOptions = {}): Promise<Analysis> {
-	return (await analyseWhileLoading(input, options, false)) as Analysis;
+	return (await analyseWhileLoading(input, options, 'analysis')) as Analysis;
 }
 
 /**
@@ -19,11 +20,23 @@ export async function loadAndAnalyse(input: string, options: LoadOptions = {}): 
  * else the analysis made now, which the cache then keeps.
  */
 export async function loadFacts(input: string, options: LoadOptions = {}): Promise<AnalysisFacts> {
-	return analyseWhileLoading(input, options, true);
+	return analyseWhileLoading(input, options, 'facts');
 }
 
-async function analyseWhileLoading(input: string, options: LoadOptions, useCache: boolean): Promise<AnalysisFacts> {
-	const cache = useCache ? options.cache ?? null : null;
+/**
+ * What a comparison reads of an image: the facts as loadFacts gives them,
+ * and the final filesystem. On a hit only that filesystem is stacked (from
+ * the layers, which are read or taken from the layer cache): none of the
+ * analysis' passes is made again.
+ */
+export async function loadFactsAndFiles(input: string, options: LoadOptions = {}): Promise<ComparedImage> {
+	return (await analyseWhileLoading(input, options, 'facts and files')) as ComparedImage;
+}
+
+type Wanted = 'analysis' | 'facts' | 'facts and files';
+
+async function analyseWhileLoading(input: string, options: LoadOptions, wanted: Wanted): Promise<AnalysisFacts> {
+	const cache = wanted === 'analysis' ? null : options.cache ?? null;
 	// The analysis' modules (its rules, the package readers: 30 ms of start-up) are imported only when something is stacked.
 	let builder: AnalysisBuilder | undefined;
 	let building: Promise<AnalysisBuilder> | undefined;
@@ -50,7 +63,7 @@ async function analyseWhileLoading(input: string, options: LoadOptions, useCache
 				});
 			},
 			// A hit whose blobs are the ones its facts were made from needs no layer read at all.
-			knownLayers: cache ? async () => (await stored)?.layers ?? null : undefined,
+			knownLayers: cache && wanted === 'facts' ? async () => (await stored)?.layers ?? null : undefined,
 			onLayer(layer) {
 				// Stacked here, in the load, so that a layer the stack refuses fails the load as before; held ones first.
 				if (arriving === 'stack' && builder) for (const next of [...held.splice(0), layer]) builder.add(next);
@@ -62,7 +75,13 @@ async function analyseWhileLoading(input: string, options: LoadOptions, useCache
 		const facts = known ? factsFor(known, loaded) : null;
 		if (facts) {
 			await cache?.finish();
-			return facts;
+			if (wanted !== 'facts and files') return facts;
+			// Its layers were read for this (no known layers asked): the final filesystem alone is stacked.
+			const [{FileSystem}, {FinalFiles}] = await Promise.all([import('../tree/filesystem.js'), import('../analysis/final-files.js')]);
+			const image = loaded as Image;
+			const fs = new FileSystem();
+			for (const layer of image.layers) fs.apply(layer, layer.index);
+			return {...facts, image, finalFiles: new FinalFiles(fs)} satisfies ComparedImage;
 		}
 		// Layers without changesets come only with facts that fit them: factsFor cannot refuse those, but if it did, read the layers.
 		const image = hasChangesets(loaded) ? loaded : await loadImage(input, {...options, onLayer: undefined});

@@ -1,6 +1,6 @@
-import type {Analysis} from '../analysis/analyse.js';
+import type {Analysis, AnalysisFacts} from '../analysis/analyse.js';
 import type {Finding} from '../analysis/findings/index.js';
-import type {Image} from '../model.js';
+import type {Image, ImageFacts} from '../model.js';
 import {FinalFiles} from '../analysis/final-files.js';
 import {FileSystem} from '../tree/filesystem.js';
 import {ComparisonTree} from './comparison-tree.js';
@@ -35,8 +35,8 @@ export type MetricName = (typeof METRIC_NAMES)[number];
  * CI gate only format it.
  */
 export interface Comparison {
-	a: Image;
-	b: Image;
+	a: ImageFacts;
+	b: ImageFacts;
 	/** Set when two layers of one image are compared: the filesystem after `from` against the one after `to`. */
 	range: {from: number; to: number} | null;
 	layers: LayerAlignment;
@@ -60,10 +60,15 @@ export interface Comparison {
 	readonly tree: ComparisonTree;
 }
 
+/** What a comparison reads of each image: the analysis' facts (the cache's, on a hit) and the final filesystem. */
+export interface ComparedImage extends AnalysisFacts {
+	finalFiles: FinalFiles;
+}
+
 /** A against B: the final filesystems, the layers, the configs, the analyses' figures and findings. */
-export function compareImages(a: Analysis, b: Analysis): Comparison {
+export function compareImages(a: ComparedImage, b: ComparedImage): Comparison {
 	const files = diffFilesystems(a.finalFiles, b.finalFiles);
-	const metric = (name: MetricName, of: (analysis: Analysis) => number): Metric => {
+	const metric = (name: MetricName, of: (analysis: ComparedImage) => number): Metric => {
 		const before = of(a);
 		const after = of(b);
 		return {name, before, after, delta: after - before};

@@ -1,4 +1,4 @@
-import type {Image} from '../model.js';
+import type {ImageFacts} from '../model.js';
 
 /** The config fields a comparison looks at, in the order it reports them. */
 export const CONFIG_FIELDS = ['platform', 'user', 'workingDir', 'entrypoint', 'cmd', 'env', 'exposedPorts', 'volumes', 'labels', 'healthcheck', 'stopSignal'] as const;
@@ -17,7 +17,7 @@ export interface ConfigChange {
 	after: unknown;
 }
 
-export function diffConfigs(a: Image, b: Image): ConfigChange[] {
+export function diffConfigs(a: ImageFacts, b: ImageFacts): ConfigChange[] {
 	const changes: ConfigChange[] = [];
 	const whole = (field: ConfigField, before: unknown, after: unknown) => {
 		if (!sameValue(before, after)) changes.push({field, key: null, before, after});
@@ -51,7 +51,7 @@ function envMap(env: string[]): Map<string, string> {
 	return map;
 }
 
-function platformText(image: Image): string {
+function platformText(image: ImageFacts): string {
 	const {os, architecture, variant} = image.platform;
 	return [os, architecture, variant].filter(Boolean).join('/');
 }

@@ -1,4 +1,4 @@
-import type {Image, Layer} from '../model.js';
+import type {ImageFacts, LayerFacts} from '../model.js';
 
 /** One side's layer, and how it stands against the other side's. */
 export interface AlignedLayer {
@@ -30,13 +30,13 @@ export interface LayerAlignment {
  * layers), then each side's own. A layer past the shared base may still be
  * the other side's (the same COPY after a changed step): it says where.
  */
-export function alignLayers(a: Image, b: Image): LayerAlignment {
+export function alignLayers(a: ImageFacts, b: ImageFacts): LayerAlignment {
 	let shared = 0;
 	while (shared < a.layers.length && shared < b.layers.length && a.layers[shared]!.diffId === b.layers[shared]!.diffId) shared++;
 	return {shared, a: sideOf(a, b, shared), b: sideOf(b, a, shared)};
 }
 
-function sideOf(image: Image, other: Image, shared: number): AlignedLayer[] {
+function sideOf(image: ImageFacts, other: ImageFacts, shared: number): AlignedLayer[] {
 	const firstIndex = new Map<string, number>();
 	other.layers.forEach((layer, index) => {
 		if (!firstIndex.has(layer.diffId)) firstIndex.set(layer.diffId, index);
@@ -55,6 +55,6 @@ function sideOf(image: Image, other: Image, shared: number): AlignedLayer[] {
 	});
 }
 
-function instructionOf(image: Image, layer: Layer): string | null {
+function instructionOf(image: ImageFacts, layer: LayerFacts): string | null {
 	return layer.historyIndex === null ? null : (image.history[layer.historyIndex]?.createdBy ?? null);
 }

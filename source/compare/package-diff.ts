@@ -1,4 +1,4 @@
-import type {PackageRecord, PackageReport} from '../packages/attribute.js';
+import type {PackageRecord, PackageTotals} from '../packages/attribute.js';
 import type {Ecosystem} from '../packages/listed-package.js';
 import {compareVersions} from '../packages/version-order.js';
 
@@ -56,7 +56,7 @@ interface Side {
  * together, their bytes summed — where each copy sits is not an identity
  * that survives a rebuild.
  */
-export function diffPackages(a: PackageReport, b: PackageReport): PackageDiff {
+export function diffPackages(a: PackageTotals, b: PackageTotals): PackageDiff {
 	const before = shipped(a.packages);
 	const after = shipped(b.packages);
 	const changes: PackageChange[] = [];

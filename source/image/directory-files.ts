@@ -2,7 +2,7 @@ import {closeSync, lstatSync, readdirSync, readSync, realpathSync, type Dirent} 
 import path from 'node:path';
 import {InputError} from '../errors.js';
 import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
-import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import type {LayerReadResult} from '../layer/read-layer.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
 import {existsInside, openContained, type ContainedFile} from './contained-file.js';
 import type {ImageFiles} from './image-files.js';
@@ -52,6 +52,8 @@ export class DirectoryFiles implements ImageFiles {
 	}
 
 	async readLayer(name: string): Promise<LayerReadResult> {
+		// The tar reader is loaded with the first layer read: a run the caches answer reads none.
+		const {readLayer} = await import('../layer/read-layer.js');
 		return readLayer(openRange(this.locate(name)));
 	}
 

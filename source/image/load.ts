@@ -4,22 +4,20 @@ import process from 'node:process';
 import type {Readable} from 'node:stream';
 import {blobForm, cachedRead, withinLimits, type KnownBlob} from '../cache/cached-layer.js';
 import type {LayerCache} from '../cache/layer-cache.js';
-import {EngineClient} from '../engine/engine-client.js';
-import {findEngine, processEnvironment, type EngineEnvironment} from '../engine/endpoint.js';
-import {openRegistry} from '../registry/registry-files.js';
+import type {EngineClient} from '../engine/engine-client.js';
+import type {EngineEnvironment} from '../engine/endpoint.js';
 import {InputError} from '../errors.js';
 import {decompress, sniffCompression} from '../layer/compression.js';
 import {openRange} from '../layer/file-range.js';
-import {LayerFormatError, type LayerReadResult} from '../layer/read-layer.js';
+import {LayerFormatError} from '../layer/layer-format-error.js';
+import type {LayerReadResult} from '../layer/read-layer.js';
 import type {Image, ImageFacts, ImageSource, Layer, LayerFacts, Platform} from '../model.js';
 import {DirectoryFiles} from './directory-files.js';
 import {digestAlgorithm, digestOfStream, type DigestAlgorithm} from './digests.js';
 import {readConfigPlatform, readDiffIds, readHistory, readImageConfig} from './image-config.js';
 import type {FileRange, ImageFiles} from './image-files.js';
-import {LayerPool} from '../layer/layer-pool.js';
 import {limits, LIMIT_VARIABLES} from '../limits.js';
-import {BlobSpool} from './blob-spool.js';
-import {OnePassFiles} from './one-pass.js';
+import type {OnePassFiles} from './one-pass.js';
 import {classifyInput, type InputSource} from './input-source.js';
 import {parsePlatform} from './platform.js';
 import {resolveImage, type ResolvedImage} from './resolve.js';
@@ -108,7 +106,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
 	const progress: LoadProgress = {layersRead: 0, layersTotal: null, bytesRead: 0, bytesTotal: null};
 	const report = () => options.onProgress?.({...progress});
-	const {files, container, compressedArchive, location, ref, origin} = await openSource(input, source, options, progress, report);
+	const {files, stream, container, compressedArchive, location, ref, origin} = await openSource(input, source, options, progress, report);
 	const verify = options.verify !== false;
 	let resolved: ResolvedImage;
 	let diffIds: string[] | null;
@@ -127,8 +125,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	if (verify && diffIds) options.onVerifiedConfig?.(resolved.config);
 	progress.layersTotal = resolved.layers.length;
 	// Streams count their bytes as they arrive, and their layers as they pass; the count starts again for the chosen image's layers.
-	const streamed = files instanceof OnePassFiles || origin.kind === 'registry';
-	if (files instanceof OnePassFiles) progress.layersRead = 0;
+	const streamed = stream !== undefined || origin.kind === 'registry';
+	if (stream) progress.layersRead = 0;
 
 	const ranges = resolved.layers.map(layer => files.locate(layer.path));
 	const history = readHistory(resolved.config, resolved.layers.length);
@@ -147,7 +145,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		layers,
 	});
 	// A stream's layers pass by anyway (one-pass.ts decides what it parses); for files and registries, known layers are not read.
-	if (verify && diffIds && options.knownLayers && !(files instanceof OnePassFiles) && !options.keepBlobs) {
+	if (verify && diffIds && options.knownLayers && !stream && !options.keepBlobs) {
 		const known = await options.knownLayers().catch(() => null);
 		const layers = known ? await layersFromKnown(known, resolved.layers, diffIds, ranges, history, maxEntries).catch(() => null) : null;
 		if (layers) {
@@ -164,14 +162,15 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		const unique = new Map(resolved.layers.map((layer, index) => [layer.path, ranges[index]]));
 		progress.bytesTotal = [...unique.values()].reduce((sum, range) => sum + (range ? range.end - range.start + 1 : 0), 0) || null;
 	}
+	const {LayerPool} = await import('../layer/layer-pool.js');
 	const pool = LayerPool.for(totalBytes, new Set(resolved.layers.map(layer => layer.path)).size);
 	// --no-verify reads what the input holds, which may not be what its diff_id names: no cache either way.
 	const cache = verify ? options.cache ?? null : null;
 	// Streams have read every layer by now (the cached ones only hashed as they passed); what they parsed is stored.
 	const fromCache = new Set<string>();
 	const lookUp = async (path: string, range: FileRange | undefined): Promise<LayerReadResult | null> => {
-		if (cache && files instanceof OnePassFiles && files.fromCache(path)) fromCache.add(path);
-		if (!cache || files instanceof OnePassFiles) return null;
+		if (cache && stream?.fromCache(path)) fromCache.add(path);
+		if (!cache || stream) return null;
 		const index = resolved.layers.findIndex(layer => layer.path === path);
 		const described = resolved.layers[index]!;
 		const result = await cachedRead(cache, {diffId: diffIds?.[index], digest: described.digest, size: described.size, range});
@@ -190,7 +189,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	let turn: Promise<unknown> = Promise.resolve();
 	// Another load of this run reads the same blob (the same sha256 names the same bytes; each load checks its own diff_id):
 	// it counts as a cache hit, so only where the cache is trusted, and never for a stream, whose bytes pass anyway.
-	const sharing = cache && options.shared && !(files instanceof OnePassFiles) ? options.shared : undefined;
+	const sharing = cache && options.shared && !stream ? options.shared : undefined;
 	const described = new Map(resolved.layers.map(layer => [layer.path, layer]));
 	const readOnce = (path: string, range: FileRange | undefined) => {
 		let read = reads.get(path);
@@ -232,7 +231,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 				}
 				progress.layersRead++;
 				// A layer taken from the cache is one less to read or download: the progress counts it as done (a stream's bytes were counted as they passed).
-				if (!streamed || (fromCache.has(path) && !(files instanceof OnePassFiles))) progress.bytesRead += result.compressedSize;
+				if (!streamed || (fromCache.has(path) && !stream)) progress.bytesRead += result.compressedSize;
 				report();
 				return result;
 			});
@@ -301,7 +300,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	).finally(() => (options.keepBlobs ? undefined : files.close?.()));
 	await cache?.finish();
 	// A stream's blobs are read again from the copies it kept as they passed (none unless keepBlobs asked).
-	const rangeOf = (path: string, index: number) => ranges[index] ?? (files instanceof OnePassFiles ? files.spooled(path) : undefined);
+	const rangeOf = (path: string, index: number) => ranges[index] ?? (stream ? stream.spooled(path) : undefined);
 	options.keepBlobs?.({files, origin, layers: resolved.layers.map((layer, index) => ({path: layer.path, range: rangeOf(layer.path, index), fromCache: fromCache.has(layer.path)}))});
 
 	return imageOf(layers);
@@ -343,6 +342,8 @@ async function layersFromKnown(known: KnownLayer[], described: ResolvedImage['la
 
 interface OpenedInput {
 	files: ImageFiles;
+	/** The same files, when they are a stream's, read once. */
+	stream?: OnePassFiles;
 	container: 'archive' | 'directory';
 	compressedArchive: boolean;
 }
@@ -399,7 +400,8 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 		progress.bytesRead += bytes;
 		report();
 	};
-	const environment = options.environment ?? processEnvironment();
+	// Engines and registries are imported when asked for: a file's run does not load their modules.
+	const environment = async () => options.environment ?? (await import('../engine/endpoint.js')).processEnvironment();
 	// A stream passes a cached layer's bytes without parsing them, when they can be checked as they pass (one-pass.ts).
 	const cache = options.verify === false ? null : options.cache ?? null;
 	// Read again later (cat, extract), a stream's layer blobs are kept in a private temporary directory as they pass.
@@ -412,7 +414,8 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 			return {...(await openInput(source.location, onePassLayer, received, stdin, pass)), location: source.location, ref: source.ref, origin: {kind: 'file', endpoint: null}};
 		}
 		case 'engine': {
-			const {endpoint, tried} = findEngine(source.engine, environment);
+			const [{findEngine}, {EngineClient}] = await Promise.all([import('../engine/endpoint.js'), import('../engine/engine-client.js')]);
+			const {endpoint, tried} = findEngine(source.engine, await environment());
 			if (!endpoint) {
 				const what = source.engine === 'any' ? 'no such file, and no engine to ask for an image of that name' : `no ${source.engine} engine to ask`;
 				throw new InputError(input, `${what}: no socket at ${tried.join(', ')} (start one, or set ${source.engine === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'})`);
@@ -426,7 +429,8 @@ async function openSource(input: string, source: InputSource, options: LoadOptio
 			return {...(await openStream(input, stream, onePassLayer, pass)), location: input, ref: undefined, origin: {kind: 'engine', endpoint: endpoint.url}};
 		}
 		case 'registry': {
-			const registry = await openRegistry(source.reference, {input, insecure: options.insecure === true, environment, onBytes: received});
+			const {openRegistry} = await import('../registry/registry-files.js');
+			const registry = await openRegistry(source.reference, {input, insecure: options.insecure === true, environment: await environment(), onBytes: received});
 			return {files: registry.files, container: 'archive', compressedArchive: false, location: input, ref: undefined, origin: {kind: 'registry', endpoint: registry.endpoint}};
 		}
 	}
@@ -498,7 +502,9 @@ async function openStream(location: string, stream: AsyncIterable<Uint8Array>, o
 	const compression = sniffCompression(head);
 	if (compression === 'bzip2' || compression === 'xz') throw new InputError(location, `is ${compression}-compressed; decompress it first or pipe it through ${compression === 'xz' ? 'xz -dc' : 'bzip2 -dc'}`);
 	const archive = compression === 'none' ? rest : decompress(rest, compression);
-	return {files: await OnePassFiles.read(location, archive, onLayer, pass.cache, pass.spool ? new BlobSpool(location) : undefined), container: 'archive', compressedArchive: compression !== 'none'};
+	const [{OnePassFiles}, {BlobSpool}] = await Promise.all([import('./one-pass.js'), import('./blob-spool.js')]);
+	const files = await OnePassFiles.read(location, archive, onLayer, pass.cache, pass.spool ? new BlobSpool(location) : undefined);
+	return {files, stream: files, container: 'archive', compressedArchive: compression !== 'none'};
 }
 
 function prepend(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterator<Uint8Array> {

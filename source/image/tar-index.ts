@@ -1,7 +1,7 @@
 import {open, type FileHandle} from 'node:fs/promises';
 import path from 'node:path';
 import {InputError} from '../errors.js';
-import {readLayer, type LayerReadResult} from '../layer/read-layer.js';
+import type {LayerReadResult} from '../layer/read-layer.js';
 import {decodeLongPath, decodePax, decodeTarHeader} from '../layer/tar-headers.js';
 import {openRange, type FileRange} from '../layer/file-range.js';
 import {formatLimit, limits, LIMIT_VARIABLES} from '../limits.js';
@@ -69,6 +69,8 @@ export class TarIndex implements ImageFiles {
 	}
 
 	async readLayer(name: string): Promise<LayerReadResult> {
+		// The tar reader is loaded with the first layer read: a run the caches answer reads none.
+		const {readLayer} = await import('../layer/read-layer.js');
 		return readLayer(openRange(this.locate(name)));
 	}
 

@@ -1,7 +1,7 @@
 import {createGunzip, type ZlibOptions} from 'node:zlib';
 import {once} from 'node:events';
 import type {Readable, Transform} from 'node:stream';
-import zstd from 'zstd-napi/binding.js';
+import {createRequire} from 'node:module';
 import type {Compression} from '../model.js';
 
 /**
@@ -77,7 +77,17 @@ export async function* decompress(source: AsyncIterable<Uint8Array>, compression
  */
 const YIELD_EVERY_CHUNKS = 16;
 
+type ZstdBinding = typeof import('zstd-napi/binding.js');
+let binding: ZstdBinding | undefined;
+
+/** zstd-napi's native binding, loaded on the first zstd layer: most runs never read one, and loading it is a native addon's cost. */
+function zstdBinding(): ZstdBinding {
+	binding ??= createRequire(import.meta.url)('zstd-napi/binding.js') as ZstdBinding;
+	return binding;
+}
+
 async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+	const zstd = zstdBinding();
 	const context = new zstd.DCtx();
 	// zstd:chunked and some producers use long windows; allow the format's maximum.
 	context.setParameter(zstd.DParameter.windowLogMax, 31);

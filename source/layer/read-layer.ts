@@ -10,6 +10,7 @@ import {EXTRAS, patchTarStreamHeaders, type RawHeaderExtras} from './tar-headers
 import {TarFormatError, walkTar} from './tar-walker.js';
 import {baseName, joinPath, normalizeEntryPath, parentOf} from './tar-path.js';
 import {captureKind, condensePackageFiles, PackageFilesBuilder} from './package-capture.js';
+import {LayerFormatError} from './layer-format-error.js';
 
 patchTarStreamHeaders();
 
@@ -25,8 +26,7 @@ export interface LayerReadResult extends LayerChangeset {
 	contentSize: number;
 }
 
-/** A problem in the layer's bytes, worded for the user; the caller adds which input and layer. */
-export class LayerFormatError extends Error {}
+export {LayerFormatError};
 
 const EMPTY_SHA256 = createHash('sha256').digest();
 const WHITEOUT_PREFIX = '.wh.';

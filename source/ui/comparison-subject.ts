@@ -1,7 +1,7 @@
 import prettyBytes from 'pretty-bytes';
 import type {Comparison} from '../compare/comparison.js';
 import type {AlignedLayer} from '../compare/layer-alignment.js';
-import type {Image} from '../model.js';
+import type {ImageFacts} from '../model.js';
 import {configLine, formatMetric, hasPackages, METRIC_LABELS, packageCounts, packageLine, signedBytes} from '../report/compare-summary.js';
 import {imageName} from '../report/json-report.js';
 import {escapeForTerminal} from '../report/escape.js';
@@ -21,7 +21,7 @@ import {MARKER} from './format.js';
  */
 export function comparisonSubject(comparison: Comparison): BrowserSubject {
 	const {a, b, layers, bytes} = comparison;
-	const sides: Array<[string, Image]> = [['A', a], ['B', b]];
+	const sides: Array<[string, ImageFacts]> = [['A', a], ['B', b]];
 	const range = comparison.range;
 	const sideName = (index: number) => (range ? `layer ${index === 0 ? range.from : range.to}` : escapeForTerminal(imageName(sides[index]![1])));
 	return {

@@ -296,19 +296,40 @@ function start(args: string[], env: Record<string, string>): Promise<CliResult> 
 	});
 }
 
-/** Rewrites the one analysis entry with its facts changed by `edit` (a valid entry: whole, this version, this key). */
+/** Rewrites every analysis entry with its facts changed by `edit` (valid entries: whole, this version, this key). */
 async function doctorAnalysis(cache: string, edit: (facts: any) => void): Promise<void> {
-	const [file] = analysisEntries(cache);
-	const key = path.basename(file!).replace(/^sha256-/, 'sha256:');
-	const payload = unframeEntry(readFileSync(file!), ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!;
-	const facts = deserialize(payload);
-	edit(facts);
 	const writer = new LayerCache(cache, 2 ** 30);
-	writer.putAnalysis(key, serialize(facts));
+	for (const file of analysisEntries(cache)) {
+		const key = path.basename(file).replace(/^sha256-/, 'sha256:');
+		const payload = unframeEntry(readFileSync(file), ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!;
+		const facts = deserialize(payload);
+		edit(facts);
+		writer.putAnalysis(key, serialize(facts));
+	}
 	await writer.finish();
 }
 
 describe('the analysis cache: a config analysed before by this code is not stacked again', () => {
+	it('diff A B takes both images’ facts from their entries, and stacks only their final filesystems for the files', async () => {
+		const a = await writeImage(buildSpec('1'), {format: 'oci-dir', outPath: fresh('layout')});
+		const b = await writeImage(buildSpec('2'), {format: 'docker25', outPath: fresh('image.tar')});
+		const cache = fresh('cache');
+		const cold = await ok(['diff', a.path, b.path, '--json', '--no-cache'], cacheEnv(cache));
+		expect(await ok([a.path, '--json'], cacheEnv(cache))).not.toBe('');
+		expect(await ok([b.path, '--json'], cacheEnv(cache))).not.toBe('');
+		expect(analysisEntries(cache)).toHaveLength(2);
+		expect(await ok(['diff', a.path, b.path, '--json'], cacheEnv(cache))).toBe(cold);
+		const metric = (report: string, name: string) => (JSON.parse(report).metrics as Record<string, {before: number; after: number}>)[name]!;
+		const reclaimable = metric(cold, 'reclaimableBytes');
+		await doctorAnalysis(cache, facts => (facts.waste.reclaimableBytes += 4242));
+		// Only a diff that takes both entries can say these numbers; its files are the layers' own.
+		const warm = await ok(['diff', a.path, b.path, '--json'], cacheEnv(cache));
+		expect(metric(warm, 'reclaimableBytes')).toMatchObject({before: reclaimable.before + 4242, after: reclaimable.after + 4242});
+		expect(JSON.parse(warm).files).toEqual(JSON.parse(cold).files);
+		expect(JSON.parse(warm).files.map((file: {path: string}) => file.path)).toContain('/app/main.js');
+		expect(JSON.parse(warm).directories).toEqual(JSON.parse(cold).directories);
+	});
+
 	it('the reports come from the entry (a doctored one shows), each run’s own name and its findings from its own input', async () => {
 		const spec = buildSpec('1');
 		const image = await writeImage({...spec, repoTags: ['example.com/app:1.0']}, {format: 'docker25', outPath: fresh('image.tar')});

@@ -1,6 +1,5 @@
 import prettyBytes from 'pretty-bytes';
 import {baseLayerCount, instructionOf, severityFor, sum, topPaths, type Finding, type FindingContext, type Rule} from './finding.js';
-import type {ImageFacts} from '../../model.js';
 
 const ROOT_USERS = new Set(['', 'root', '0', '0:0', 'root:root', 'root:0', '0:root']);
 
@@ -55,26 +54,6 @@ export const heavyBase: Rule = ({image, finalFiles, packages}) => {
 			instruction: instructionOf(image, 0),
 			paths: topPaths(docs),
 			fix: `Start from a slim or distroless base (for example debian:bookworm-slim or gcr.io/distroless), or exclude /usr/share/doc, man and locale with dpkg path-exclude rules.${named}`,
-		},
-	];
-};
-
-/** Known only by a moving tag: what runs tomorrow may not be what was checked today. */
-export const unpinnedTag = ({image}: {image: Pick<ImageFacts, 'repoTags' | 'manifestDigest' | 'id'>}): Finding[] => {
-	const moving = image.repoTags.filter(tag => tag.endsWith(':latest') || !/:[^/]+$/.test(tag));
-	if (moving.length === 0) return [];
-	const name = moving[0]!.replace(/:latest$/, '');
-	const digest = image.manifestDigest ?? image.id;
-	return [
-		{
-			id: 'unpinned-tag',
-			severity: 'low',
-			title: `tagged only as ${moving.join(', ')}`,
-			bytes: 0,
-			layer: null,
-			instruction: null,
-			paths: [],
-			fix: `Refer to the image by digest where it is deployed or used as a base: ${name}@${digest}${image.manifestDigest ? '' : ' (the image ID; push it to get a manifest digest)'}.`,
 		},
 	];
 };
