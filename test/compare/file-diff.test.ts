@@ -3,6 +3,7 @@ import {EntryTable} from '../../source/entry-table.js';
 import type {LayerEntry} from '../../source/model.js';
 import {FinalFiles} from '../../source/analysis/final-files.js';
 import {compareTreeOrder, diffFilesystems} from '../../source/compare/file-diff.js';
+import {directoryChanges} from '../../source/compare/directory-changes.js';
 import {FileSystem, walkTree} from '../../source/tree/filesystem.js';
 import {prng} from '../fixtures/random.js';
 
@@ -88,5 +89,55 @@ describe('diffFilesystems', () => {
 		const diff = diffFilesystems(new FinalFiles(a), new FinalFiles(b));
 		const moved = Array.from({length: diff.length}, (_, i) => [diff.path(i), diff.movedWith(i) === undefined ? null : diff.path(diff.movedWith(i)!)]);
 		expect(Object.fromEntries(moved)).toEqual({'/empty-a': null, '/empty-b': null, '/new': '/old', '/old': '/new', '/twin-a': null, '/twin-b': null, '/twin-c': null});
+	});
+});
+
+describe('directoryChanges', () => {
+	/** Every directory's total on one side by the definition: a walk of all its paths, each file and hard link added to every directory above it. */
+	function totalsByWalk(order: FinalFiles): Map<string, number> {
+		const totals = new Map<string, number>([['/', 0]]);
+		for (const [path, id] of order.paths()) {
+			const type = order.fs.typeOf(id);
+			if (type === 'dir') totals.set(path, totals.get(path) ?? 0);
+			if (type !== 'file' && type !== 'hardlink') continue;
+			const size = order.fs.sizeOf(id);
+			for (let at = path.lastIndexOf('/'); at >= 0; at = path.lastIndexOf('/', at - 1)) {
+				const above = at === 0 ? '/' : path.slice(0, at);
+				totals.set(above, (totals.get(above) ?? 0) + size);
+				if (at === 0) break;
+			}
+		}
+		return totals;
+	}
+
+	it('names exactly the directories whose totals differ, with both totals, on random trees and a replaced directory', () => {
+		const random = prng(11);
+		for (let round = 0; round < 40; round++) {
+			const base = randomTree(random, 60);
+			// B: some of A's paths changed in content or size, some dropped, some added; a directory replaced by a file now and then.
+			const changed = base.filter(() => random() > 0.2).map(entry => (entry.type === 'file' && random() < 0.3 ? {...entry, size: entry.size + 1 + Math.floor(random() * 5), digest: `${entry.digest}+`} : entry));
+			const replaced = changed.find(entry => entry.type === 'dir' && random() < 0.5);
+			const after = [...changed.filter(entry => !replaced || !entry.path.startsWith(`${replaced.path}/`)).map(entry => (entry === replaced ? file(entry.path, 'now a file') : entry)), dir('/added'), ...randomTree(random, 15).map(entry => ({...entry, path: `/added${entry.path}`}))];
+			const seen = new Set<string>();
+			const orderA = new FinalFiles(filesystem(base));
+			const orderB = new FinalFiles(filesystem(after.filter(entry => !seen.has(entry.path) && seen.add(entry.path))));
+			const [before, now] = [totalsByWalk(orderA), totalsByWalk(orderB)];
+			const expected = [...new Set([...before.keys(), ...now.keys()])]
+				.map(path => ({path, before: before.get(path) ?? 0, after: now.get(path) ?? 0}))
+				.filter(change => change.before !== change.after)
+				.map(change => ({...change, delta: change.after - change.before}))
+				.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+			expect(directoryChanges(diffFilesystems(orderA, orderB)), `round ${round}`).toEqual(expected);
+		}
+	});
+
+	it('reads a symlinked directory as the link it is, not the directory it leads to', () => {
+		const a = new FinalFiles(filesystem([dir('/real'), file('/real/x', 'abc'), {path: '/link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkTarget: 'real'}]));
+		const b = new FinalFiles(filesystem([dir('/real'), file('/real/x', 'abcdef'), dir('/link'), file('/link/y', 'zz')]));
+		expect(directoryChanges(diffFilesystems(a, b))).toEqual([
+			{path: '/', before: 3, after: 8, delta: 5},
+			{path: '/real', before: 3, after: 6, delta: 3},
+			{path: '/link', before: 0, after: 2, delta: 2},
+		]);
 	});
 });
