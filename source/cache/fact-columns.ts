@@ -23,20 +23,23 @@ export interface Columns {
 export function toColumns<T extends object>(rows: readonly T[], schema: ColumnSchema<T>): Columns {
 	const fields: Columns['fields'] = {};
 	for (const [field, kind] of Object.entries(schema) as Array<[keyof T & string, ColumnKind]>) {
+		// Plain loops: Float64Array.from with a mapping function goes through the iterator protocol, 10× slower.
 		if (kind === 'number') {
-			fields[field] = Float64Array.from(rows, row => row[field] as number);
+			const numbers = new Float64Array(rows.length);
+			for (let index = 0; index < rows.length; index++) numbers[index] = rows[index]![field] as number;
+			fields[field] = numbers;
 			continue;
 		}
 		const lengths = new Int32Array(rows.length);
 		const parts: string[] = [];
-		rows.forEach((row, index) => {
-			const value = row[field] as string | undefined;
+		for (let index = 0; index < rows.length; index++) {
+			const value = rows[index]![field] as string | undefined;
 			if (value === undefined) lengths[index] = -1;
 			else {
 				lengths[index] = value.length;
 				parts.push(value);
 			}
-		});
+		}
 		fields[field] = {text: parts.join(''), lengths};
 	}
 	return {length: rows.length, fields};
