@@ -260,18 +260,8 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 			// Verified, and read from the input (not the cache): what it yields is the diff_id's for every later run.
 			if (cache && !fromCache.has(described.path)) cache.put(result);
 		}
-		const historyIndex = history.findIndex(step => step.layerIndex === index);
 		return {
-			index,
-			digest: described.digest ?? (result.compression === 'none' ? result.blobDigest : null),
-			diffId: result.diffId,
-			mediaType: described.mediaType,
-			compression: result.compression,
-			compressedSize: result.compressedSize,
-			size: result.size,
-			contentSize: result.contentSize,
-			historyIndex: historyIndex === -1 ? null : historyIndex,
-			...(described.toc ? {toc: described.toc} : {}),
+			...layerFacts(index, described, result, history),
 			entries: result.entries,
 			whiteouts: result.whiteouts,
 			opaqueDirs: result.opaqueDirs,
@@ -323,21 +313,26 @@ async function layersFromKnown(known: KnownLayer[], described: ResolvedImage['la
 		if (entries > maxEntries) return null;
 		const form = await blobForm({diffId: diffIds[index], digest: layer.digest, size: layer.size, range: ranges[index]}, knew);
 		if (!form) return null;
-		const historyIndex = history.findIndex(step => step.layerIndex === index);
-		layers.push({
-			index,
-			digest: layer.digest ?? (form.compression === 'none' ? form.blobDigest : null),
-			diffId: knew.diffId,
-			mediaType: layer.mediaType,
-			compression: form.compression,
-			compressedSize: form.compressedSize,
-			size: knew.size,
-			contentSize: knew.contentSize,
-			historyIndex: historyIndex === -1 ? null : historyIndex,
-			...(layer.toc ? {toc: layer.toc} : {}),
-		});
+		layers.push(layerFacts(index, layer, {...knew, ...form}, history));
 	}
 	return layers;
+}
+
+/** A layer as the model describes it (all but its changeset): the descriptor's word, the read's (or a known read's) sizes and digests. */
+function layerFacts(index: number, described: ResolvedImage['layers'][number], read: KnownBlob & {contentSize: number}, history: ReturnType<typeof readHistory>): LayerFacts {
+	const historyIndex = history.findIndex(step => step.layerIndex === index);
+	return {
+		index,
+		digest: described.digest ?? (read.compression === 'none' ? read.blobDigest : null),
+		diffId: read.diffId,
+		mediaType: described.mediaType,
+		compression: read.compression,
+		compressedSize: read.compressedSize,
+		size: read.size,
+		contentSize: read.contentSize,
+		historyIndex: historyIndex === -1 ? null : historyIndex,
+		...(described.toc ? {toc: described.toc} : {}),
+	};
 }
 
 interface OpenedInput {
