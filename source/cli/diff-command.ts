@@ -1,6 +1,6 @@
 import type {Analysis} from '../analysis/analyse.js';
 import {compareImages, compareLayers, type ComparedImage, type Comparison} from '../compare/comparison.js';
-import {UsageError} from '../errors.js';
+import {InputError, UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
 import {compareFile, normalPath, type FileVersion} from '../content/file-change.js';
 import {comparisonFileAccess, imageFileAccess, type FileAccess} from '../content/file-access.js';
@@ -11,7 +11,9 @@ import {escapeForTerminal} from '../report/escape.js';
 import {fileChangeLines, type ChangeLabels} from '../report/file-change-lines.js';
 import type {Style} from '../report/style.js';
 import {historyOf} from './diff-file-command.js';
-import {loadAndAnalyse, loadFactsAndFiles} from './load-and-analyse.js';
+import {loadAndAnalyse, loadForComparison} from './load-and-analyse.js';
+import {FinalFiles} from '../analysis/final-files.js';
+import {stackFinal, stackFinals, StackError} from '../compare/final-stacks.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
 
@@ -23,8 +25,27 @@ import {createProgress} from './progress.js';
  * for all of them: layers and bytes together (on stderr unless the caller
  * shows it, as the browser does).
  */
-export function loadTogether(images: readonly string[], load: LoadOptions): Promise<ComparedImage[]> {
-	return together(images, load, loadFactsAndFiles);
+export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<ComparedImage[]> {
+	const sides = await together(images, load, loadForComparison);
+	// Sides whose facts the analysis cache gave have no final filesystem yet: stacked here, the layers they share once.
+	if (sides.length === 2 && !sides[0]!.finalFiles && !sides[1]!.finalFiles) {
+		try {
+			const [a, b] = stackFinals(sides[0]!.image, sides[1]!.image);
+			return [{...sides[0]!.facts, finalFiles: new FinalFiles(a)}, {...sides[1]!.facts, finalFiles: new FinalFiles(b)}];
+		} catch (error) {
+			if (error instanceof StackError) throw new InputError(images[error.image]!, error.message);
+			throw error;
+		}
+	}
+	return sides.map((side, index) => {
+		if (side.finalFiles) return {...side.facts, finalFiles: side.finalFiles};
+		try {
+			return {...side.facts, finalFiles: new FinalFiles(stackFinal(side.image))};
+		} catch (error) {
+			if (error instanceof StackError) throw new InputError(images[index]!, error.message);
+			throw error;
+		}
+	});
 }
 
 /** loadTogether's sharing and progress, for any load of one image. */

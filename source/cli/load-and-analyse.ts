@@ -4,7 +4,7 @@ import {InputError} from '../errors.js';
 import {loadImage, type LoadOptions} from '../image/load.js';
 import type {Image, ImageFacts, Layer} from '../model.js';
 import {ApplyError} from '../tree/apply-error.js';
-import type {ComparedImage} from '../compare/comparison.js';
+import type {FinalFiles} from '../analysis/final-files.js';
 
 /**
  * The one analysis every mode starts from. Layers are stacked as they
@@ -24,16 +24,18 @@ export async function loadFacts(input: string, options: LoadOptions = {}): Promi
 }
 
 /**
- * What a comparison reads of an image: the facts as loadFacts gives them,
- * and the final filesystem. On a hit only that filesystem is stacked (from
- * the layers, which are read or taken from the layer cache): none of the
- * analysis' passes is made again.
+ * What a comparison reads of an image: the facts as loadFacts gives them
+ * (from the analysis cache on a hit), the image with its layers read (from
+ * the input or the layer cache), and the final filesystem when an analysis
+ * was made now (on a hit the caller stacks it, see compare/final-stacks.ts).
  */
-export async function loadFactsAndFiles(input: string, options: LoadOptions = {}): Promise<ComparedImage> {
-	return (await analyseWhileLoading(input, options, 'facts and files')) as ComparedImage;
+export async function loadForComparison(input: string, options: LoadOptions = {}): Promise<{facts: AnalysisFacts; image: Image; finalFiles: FinalFiles | null}> {
+	const facts = await analyseWhileLoading(input, options, 'facts and layers');
+	const image = facts.image as Image;
+	return {facts, image, finalFiles: facts.finalFiles ?? null};
 }
 
-type Wanted = 'analysis' | 'facts' | 'facts and files';
+type Wanted = 'analysis' | 'facts' | 'facts and layers';
 
 async function analyseWhileLoading(input: string, options: LoadOptions, wanted: Wanted): Promise<AnalysisFacts> {
 	const cache = wanted === 'analysis' ? null : options.cache ?? null;
@@ -75,13 +77,7 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		const facts = known ? factsFor(known, loaded) : null;
 		if (facts) {
 			await cache?.finish();
-			if (wanted !== 'facts and files') return facts;
-			// Its layers were read for this (no known layers asked): the final filesystem alone is stacked.
-			const [{FileSystem}, {FinalFiles}] = await Promise.all([import('../tree/filesystem.js'), import('../analysis/final-files.js')]);
-			const image = loaded as Image;
-			const fs = new FileSystem();
-			for (const layer of image.layers) fs.apply(layer, layer.index);
-			return {...facts, image, finalFiles: new FinalFiles(fs)} satisfies ComparedImage;
+			return facts;
 		}
 		// Layers without changesets come only with facts that fit them: factsFor cannot refuse those, but if it did, read the layers.
 		const image = hasChangesets(loaded) ? loaded : await loadImage(input, {...options, onLayer: undefined});

@@ -116,6 +116,28 @@ export class FileSystem {
 		this.attr[0] = IMPLIED;
 	}
 
+	/**
+	 * A filesystem that stands where this one does and is stacked on apart
+	 * from it: two images that share their first layers stack those once.
+	 * The layers' entry tables are shared (they are never written); every
+	 * array the stack writes is copied.
+	 */
+	clone(): FileSystem {
+		const copy = new FileSystem();
+		(copy as {paths: PathTable}).paths = this.paths.clone();
+		copy.own = this.own.slice();
+		copy.attr = this.attr.slice();
+		copy.firstChild = this.firstChild.slice();
+		copy.lastChild = this.lastChild.slice();
+		copy.nextSibling = this.nextSibling.slice();
+		copy.prevSibling = this.prevSibling.slice();
+		copy.tables.push(...this.tables);
+		copy.layerIndexes.push(...this.layerIndexes);
+		copy.bases.push(...this.bases);
+		copy.nextRef = this.nextRef;
+		return copy;
+	}
+
 	/** Refs handed out so far: every entry of every applied layer has one below this. */
 	get refCount(): number {
 		return this.nextRef;

@@ -24,6 +24,19 @@ export class PathTable {
 		return this.count;
 	}
 
+	/** A table that starts where this one is and grows apart from it (two stacks that share their first layers). */
+	clone(): PathTable {
+		const copy = new PathTable();
+		copy.count = this.count;
+		copy.parents = this.parents.slice();
+		copy.nameEnds = this.nameEnds.slice();
+		copy.nameBytes = this.nameBytes.slice();
+		copy.nameText = asBuffer(copy.nameBytes);
+		copy.hashes = this.hashes.slice();
+		copy.slots = this.slots.slice();
+		return copy;
+	}
+
 	parentOf(id: number): number {
 		return this.parents[id]!;
 	}

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
-import type {LayerChangeset, LayerEntry} from '../../source/model.js';
+import type {Image, LayerChangeset, LayerEntry} from '../../source/model.js';
 import {EntryTable} from '../../source/entry-table.js';
 import {ApplyError, FileSystem, walkTree} from '../../source/tree/filesystem.js';
+import {stackFinals, StackError} from '../../source/compare/final-stacks.js';
 
 function file(path: string, content: string, extra: Partial<LayerEntry> = {}): LayerEntry {
 	return {path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: content.length, mtime: 1, digest: `digest-of-${content}`, ...extra};
@@ -161,5 +162,58 @@ describe('FileSystem', () => {
 		const fs = stack(layer([dir('/', {mode: 0o700}), file('/a', 'a')]));
 		expect(fs.root).toMatchObject({mode: 0o700, type: 'dir'});
 		expect(paths(fs)).toEqual(['/a']);
+	});
+});
+
+describe('FileSystem.clone', () => {
+	const base = [
+		layer([dir('/etc'), file('/etc/a', 'one'), file('/etc/b', 'two'), symlink('/etc/link', 'a'), dir('/opt'), file('/opt/tool', 'tool')]),
+		layer([file('/etc/a', 'one, again'), hardlink('/etc/hard', '/etc/b')], ['/opt/tool']),
+	];
+	const onA = layer([file('/etc/c', 'only in A'), file('/etc/zz-new', 'A')], ['/etc/link']);
+	const onB = layer([dir('/srv'), file('/srv/x', 'only in B'), file('/etc/zz-new', 'B, longer')], [], ['/etc']);
+	const seen = (fs: FileSystem) => [...walkTree(fs)].map(([path, node]) => [path, node.type, node.size, node.digest, node.layer, node.linkTarget]);
+
+	it('stacks on apart from the original: each copy ends as a stack of its own layers from nothing does', () => {
+		const shared = stack(...base);
+		const before = seen(shared);
+		const copy = shared.clone();
+		expect(seen(copy)).toEqual(before);
+		copy.apply(onB, 2);
+		expect(seen(shared)).toEqual(before);
+		shared.apply(onA, 2);
+		expect(seen(shared)).toEqual(seen(stack(...base, onA)));
+		expect(seen(copy)).toEqual(seen(stack(...base, onB)));
+		// Both copies interned /etc/zz-new on their own: each finds its own.
+		expect(shared.node(shared.lookupId('/etc/zz-new')!).size).toBe(1);
+		expect(copy.node(copy.lookupId('/etc/zz-new')!).size).toBe('B, longer'.length);
+		expect(copy.lookupId('/etc/c')).toBeUndefined();
+		expect(shared.lookupId('/srv/x')).toBeUndefined();
+	});
+});
+
+describe('stackFinals', () => {
+	const image = (layers: LayerChangeset[], ids: string[]) => ({layers: layers.map((changes, index) => ({...changes, index, diffId: ids[index]!}))}) as unknown as Image;
+	const base = layer([dir('/etc'), file('/etc/a', 'one')]);
+	const broken = layer([file('/etc/a/below-a-file', 'x')]);
+
+	it('stacks the shared bottom layers once and gives each image its own final filesystem', () => {
+		const [a, b] = stackFinals(image([base, layer([file('/etc/b', 'A')])], ['s', 'a1']), image([base, layer([file('/etc/c', 'B')])], ['s', 'b1']));
+		expect(paths(a)).toEqual(['/etc', '/etc/a', '/etc/b']);
+		expect(paths(b)).toEqual(['/etc', '/etc/a', '/etc/c']);
+	});
+
+	it('names the image whose layer cannot be stacked: the first for a shared layer', () => {
+		const fail = (a: Image, b: Image) => {
+			try {
+				stackFinals(a, b);
+			} catch (error) {
+				return error instanceof StackError ? error.image : -1;
+			}
+			return null;
+		};
+		expect(fail(image([base], ['s']), image([base, broken], ['s', 'b1']))).toBe(1);
+		expect(fail(image([base, broken], ['s', 'a1']), image([base], ['s']))).toBe(0);
+		expect(fail(image([base, broken], ['s', 'x']), image([base, broken], ['s', 'x']))).toBe(0);
 	});
 });
