@@ -13,7 +13,7 @@ import type {Style} from '../report/style.js';
 import {historyOf} from './diff-file-command.js';
 import {loadAndAnalyse, loadForComparison} from './load-and-analyse.js';
 import {FinalFiles} from '../analysis/final-files.js';
-import {stackFinal, stackFinals, StackError} from '../compare/final-stacks.js';
+import {stackFinal, stackFinals, StackError, type SharedStack} from '../compare/final-stacks.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
 
@@ -25,27 +25,29 @@ import {createProgress} from './progress.js';
  * for all of them: layers and bytes together (on stderr unless the caller
  * shows it, as the browser does).
  */
-export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<ComparedImage[]> {
+export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<{sides: ComparedImage[]; shared?: SharedStack}> {
 	const sides = await together(images, load, loadForComparison);
 	// Sides whose facts the analysis cache gave have no final filesystem yet: stacked here, the layers they share once.
 	if (sides.length === 2 && !sides[0]!.finalFiles && !sides[1]!.finalFiles) {
 		try {
-			const [a, b] = stackFinals(sides[0]!.image, sides[1]!.image);
-			return [{...sides[0]!.facts, finalFiles: new FinalFiles(a)}, {...sides[1]!.facts, finalFiles: new FinalFiles(b)}];
+			const {a, b, shared} = stackFinals(sides[0]!.image, sides[1]!.image);
+			return {sides: [{...sides[0]!.facts, finalFiles: new FinalFiles(a)}, {...sides[1]!.facts, finalFiles: new FinalFiles(b)}], shared};
 		} catch (error) {
 			if (error instanceof StackError) throw new InputError(images[error.image]!, error.message);
 			throw error;
 		}
 	}
-	return sides.map((side, index) => {
-		if (side.finalFiles) return {...side.facts, finalFiles: side.finalFiles};
-		try {
-			return {...side.facts, finalFiles: new FinalFiles(stackFinal(side.image))};
-		} catch (error) {
-			if (error instanceof StackError) throw new InputError(images[index]!, error.message);
-			throw error;
-		}
-	});
+	return {
+		sides: sides.map((side, index) => {
+			if (side.finalFiles) return {...side.facts, finalFiles: side.finalFiles};
+			try {
+				return {...side.facts, finalFiles: new FinalFiles(stackFinal(side.image))};
+			} catch (error) {
+				if (error instanceof StackError) throw new InputError(images[index]!, error.message);
+				throw error;
+			}
+		}),
+	};
 }
 
 /** loadTogether's sharing and progress, for any load of one image. */
@@ -86,8 +88,8 @@ async function together<T>(images: readonly string[], load: LoadOptions, loadOne
 export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise<Comparison> {
 	// Two images need their facts and final filesystems (the caches give the facts); two layers of one, its whole analysis.
 	if (!mode.range) {
-		const [a, b] = await loadTogether(mode.images, load);
-		return compareImages(a!, b!);
+		const {sides: [a, b], shared} = await loadTogether(mode.images, load);
+		return compareImages(a!, b!, shared);
 	}
 	return compareAnalyses(mode, await together(mode.images, load, loadAndAnalyse));
 }

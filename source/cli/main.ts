@@ -140,9 +140,10 @@ export async function runCli(request: CliRequest): Promise<number> {
 	let comparison: Comparison | null = null;
 	if (mode.kind === 'ci' && mode.baseline !== undefined) {
 		const [{loadTogether}, {compareImages}] = await Promise.all([import('./diff-command.js'), import('../compare/comparison.js')]);
-		const [image, baseline] = await loadTogether([mode.image, mode.baseline], {...loadOptions, onProgress: undefined});
+		// Baseline first: the comparison's A, which the shared stack's notes (`shared`) take as theirs.
+		const {sides: [baseline, image], shared} = await loadTogether([mode.baseline, mode.image], {...loadOptions, onProgress: undefined});
 		analysis = image!;
-		comparison = compareImages(baseline!, image!);
+		comparison = compareImages(baseline!, image!, shared);
 	} else {
 		analysis = await (ciConfig?.forbidPaths ? loadAndAnalyse : loadFacts)(mode.image, load).finally(progress.done);
 	}

@@ -8,6 +8,7 @@ import {diffConfigs, type ConfigChange} from './config-diff.js';
 import {directoryChanges, type DirectoryChange} from './directory-changes.js';
 import {diffFilesystems, type FileDiff} from './file-diff.js';
 import {alignLayers, type LayerAlignment} from './layer-alignment.js';
+import type {SharedStack} from './final-stacks.js';
 import {diffPackages, type PackageDiff} from './package-diff.js';
 import {packagesAfter} from '../packages/attribute.js';
 
@@ -65,9 +66,9 @@ export interface ComparedImage extends AnalysisFacts {
 	finalFiles: FinalFiles;
 }
 
-/** A against B: the final filesystems, the layers, the configs, the analyses' figures and findings. */
-export function compareImages(a: ComparedImage, b: ComparedImage): Comparison {
-	const files = diffFilesystems(a.finalFiles, b.finalFiles);
+/** A against B: the final filesystems, the layers, the configs, the analyses' figures and findings (`shared`: the filesystems were stacked on one shared stack, see final-stacks.ts). */
+export function compareImages(a: ComparedImage, b: ComparedImage, shared?: SharedStack): Comparison {
+	const files = diffFilesystems(a.finalFiles, b.finalFiles, shared);
 	const metric = (name: MetricName, of: (analysis: ComparedImage) => number): Metric => {
 		const before = of(a);
 		const after = of(b);

@@ -2,6 +2,7 @@ import type {FinalFiles} from '../analysis/final-files.js';
 import {kindOf} from '../analysis/layer-history.js';
 import type {EntryType} from '../model.js';
 import type {FileSystem, FsNode} from '../tree/filesystem.js';
+import type {SharedStack} from './final-stacks.js';
 
 export type DiffStatus = 'added' | 'removed' | 'modified';
 
@@ -127,7 +128,8 @@ export class FileDiff {
  * path: another type (a hard link counts as a file), content digest, link
  * target, mode or owner; never mtime (as a layer's change is described).
  */
-export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles): FileDiff {
+export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles, shared?: SharedStack): FileDiff {
+	if (shared) return diffFromSharedStack(orderA, orderB, shared);
 	const [a, b] = [orderA.fs, orderB.fs];
 	const codes: number[] = [];
 	const aIds: number[] = [];
@@ -160,6 +162,51 @@ export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles): FileDif
 }
 
 const SAME = -1;
+
+/**
+ * diffFilesystems for two filesystems stacked on one shared stack
+ * (compare/final-stacks.ts): the same walk over positions, but a directory
+ * at the same shared id on both sides that neither side's own layers
+ * touched is passed over whole (its subtrees are the shared stack's on both
+ * sides), and a path is spelled only where the two walks must be ordered
+ * by name (ids from the shared table name one path on both sides; others
+ * may not). On a next build (one new layer over 105,000 paths) it visits
+ * the new layer's paths and their directories, not every path.
+ */
+function diffFromSharedStack(orderA: FinalFiles, orderB: FinalFiles, {below, touchedA, touchedB}: SharedStack): FileDiff {
+	const [a, b] = [orderA.fs, orderB.fs];
+	const codes: number[] = [];
+	const aIds: number[] = [];
+	const bIds: number[] = [];
+	const push = (code: number, inA: number, inB: number) => {
+		codes.push(code);
+		aIds.push(inA);
+		bIds.push(inB);
+	};
+	let [l, r] = [0, 0];
+	while (l < orderA.length || r < orderB.length) {
+		const idA = l < orderA.length ? orderA.ids[l]! : -1;
+		const idB = r < orderB.length ? orderB.ids[r]! : -1;
+		const order = l === orderA.length ? 1 : r === orderB.length ? -1 : idA === idB && idA < below ? 0 : compareTreeOrder(a.pathOf(idA), b.pathOf(idB));
+		if (order < 0) {
+			push(REMOVED, idA, -1);
+			l++;
+		} else if (order > 0) {
+			push(ADDED, -1, idB);
+			r++;
+		} else if (idA === idB && idA < below && !touchedA.has(idA) && !touchedB.has(idA)) {
+			// As the shared stack left it on both sides, with all below it.
+			l = orderA.endOf(l);
+			r = orderB.endOf(r);
+		} else {
+			const code = compareStates(a, idA, b, idB);
+			if (code !== SAME) push(code, idA, idB);
+			l++;
+			r++;
+		}
+	}
+	return new FileDiff(orderA, orderB, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+}
 
 /**
  * A path on both sides: SAME, MODIFIED, or MODIFIED | METADATA_ONLY, by the

@@ -4,6 +4,8 @@ import type {LayerEntry} from '../../source/model.js';
 import {FinalFiles} from '../../source/analysis/final-files.js';
 import {compareTreeOrder, diffFilesystems} from '../../source/compare/file-diff.js';
 import {directoryChanges} from '../../source/compare/directory-changes.js';
+import {stackFinals} from '../../source/compare/final-stacks.js';
+import type {Image} from '../../source/model.js';
 import {FileSystem, walkTree} from '../../source/tree/filesystem.js';
 import {prng} from '../fixtures/random.js';
 
@@ -139,5 +141,32 @@ describe('directoryChanges', () => {
 			{path: '/real', before: 3, after: 6, delta: 3},
 			{path: '/link', before: 0, after: 2, delta: 2},
 		]);
+	});
+});
+
+describe('a comparison over one shared stack', () => {
+	const changeset = (entries: LayerEntry[], whiteouts: string[] = [], opaqueDirs: string[] = []) => ({entries: EntryTable.from(entries), whiteouts, opaqueDirs});
+	const image = (layers: ReturnType<typeof changeset>[], ids: string[]) => ({layers: layers.map((changes, index) => ({...changes, index, diffId: ids[index]!}))}) as unknown as Image;
+	const rows = (diff: ReturnType<typeof diffFilesystems>) => Array.from({length: diff.length}, (_, index) => [diff.path(index), diff.status(index), diff.metadataOnly(index), diff.idInA(index) === -1, diff.idInB(index) === -1]);
+
+	it('finds what the walk of every path finds, passing over what neither side changed, on random stacks', () => {
+		const random = prng(23);
+		for (let round = 0; round < 40; round++) {
+			const base = randomTree(random, 80);
+			const paths = base.map(entry => entry.path);
+			const pick = () => paths[Math.floor(random() * paths.length)]!;
+			// Each side's own layer: rewrites, new paths (some the same on both sides), whiteouts, now and then an opaque directory.
+			const own = (tag: string) => {
+				const entries = [...randomTree(random, 12).map(entry => ({...entry, path: `/new${entry.path}`})), ...base.filter(() => random() < 0.1).filter(entry => entry.type === 'file').map(entry => ({...entry, digest: `${entry.digest}-${tag}`}))];
+				const seen = new Set<string>();
+				const unique = [dir('/new'), ...entries].filter(entry => !seen.has(entry.path) && seen.add(entry.path));
+				const dirs = base.filter(entry => entry.type === 'dir').map(entry => entry.path);
+				return changeset(unique, random() < 0.5 ? [pick()] : [], random() < 0.2 && dirs.length > 0 ? [dirs[Math.floor(random() * dirs.length)]!] : []);
+			};
+			const shared = changeset(base);
+			const {a, b, shared: stack} = stackFinals(image([shared, own('a')], ['s', 'a']), image([shared, own('b')], ['s', 'b']));
+			const [orderA, orderB] = [new FinalFiles(a), new FinalFiles(b)];
+			expect(rows(diffFilesystems(orderA, orderB, stack)), `round ${round}`).toEqual(rows(diffFilesystems(orderA, orderB)));
+		}
 	});
 });

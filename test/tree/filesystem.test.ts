@@ -198,9 +198,13 @@ describe('stackFinals', () => {
 	const broken = layer([file('/etc/a/below-a-file', 'x')]);
 
 	it('stacks the shared bottom layers once and gives each image its own final filesystem', () => {
-		const [a, b] = stackFinals(image([base, layer([file('/etc/b', 'A')])], ['s', 'a1']), image([base, layer([file('/etc/c', 'B')])], ['s', 'b1']));
+		const {a, b, shared} = stackFinals(image([base, layer([file('/etc/b', 'A')])], ['s', 'a1']), image([base, layer([file('/etc/c', 'B')])], ['s', 'b1']));
 		expect(paths(a)).toEqual(['/etc', '/etc/a', '/etc/b']);
 		expect(paths(b)).toEqual(['/etc', '/etc/a', '/etc/c']);
+		// What each image's own layer changed, with its directories; /etc/a is as the shared layer left it on both.
+		expect([...shared.touchedA].map(id => a.pathOf(id)).sort()).toEqual(['/', '/etc', '/etc/b']);
+		expect([...shared.touchedB].map(id => b.pathOf(id)).sort()).toEqual(['/', '/etc', '/etc/c']);
+		expect(shared.touchedA.has(a.lookupId('/etc/a')!)).toBe(false);
 	});
 
 	it('names the image whose layer cannot be stacked: the first for a shared layer', () => {
