@@ -76,6 +76,17 @@ export class LayerCache {
 		return result;
 	}
 
+	/** A kept stack (stack-cache.ts), under its key, beside the analyses (it is one more thing derived from layers): the payload, or null. */
+	async getStack(key: string): Promise<Buffer | null> {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		return file ? this.lookUp(file, bytes => unframeEntry(bytes, STACK_MAGIC, ANALYSIS_FORMAT_VERSION, key)) : null;
+	}
+
+	putStack(key: string, payload: Uint8Array): void {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		if (file) this.store(file, () => frameEntry(STACK_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload));
+	}
+
 	putAnalysis(key: string, payload: Uint8Array): void {
 		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
 		if (file) this.store(file, () => frameEntry(ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload));
@@ -129,6 +140,7 @@ export class LayerCache {
 
 const MAGIC = Buffer.from('LSLAYER\n');
 const ANALYSIS_MAGIC = Buffer.from('LSFACTS\n');
+const STACK_MAGIC = Buffer.from('LSSTACK\n');
 /** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
 export const ANALYSIS_FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 32;

@@ -13,7 +13,8 @@ import type {Style} from '../report/style.js';
 import {historyOf} from './diff-file-command.js';
 import {loadAndAnalyse, loadForComparison} from './load-and-analyse.js';
 import {FinalFiles} from '../analysis/final-files.js';
-import {stackFinal, stackFinals, StackError, type SharedStack} from '../compare/final-stacks.js';
+import {sharedLayers, stackFinal, stackFinals, StackError, type SharedStack} from '../compare/final-stacks.js';
+import {decodeStack, encodeStack, stackKey} from '../cache/stack-cache.js';
 import type {DiffMode} from './mode.js';
 import {createProgress} from './progress.js';
 
@@ -28,14 +29,32 @@ import {createProgress} from './progress.js';
 export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<{sides: ComparedImage[]; shared?: SharedStack}> {
 	const sides = await together(images, load, loadForComparison);
 	// Sides whose facts the analysis cache gave have no final filesystem yet: stacked here, the layers they share once.
+	// The stack of the layers both share is kept by ChainID (stack-cache.ts), by verified runs only, as the other entries are.
+	const cache = load.verify === false ? null : load.cache ?? null;
 	if (sides.length === 2 && !sides[0]!.finalFiles && !sides[1]!.finalFiles) {
+		const [imageA, imageB] = [sides[0]!.image, sides[1]!.image];
+		const baseLayers = imageA.layers.slice(0, sharedLayers(imageA, imageB));
+		const key = cache && baseLayers.length > 0 ? stackKey(baseLayers) : null;
+		const payload = key ? await cache!.getStack(key) : null;
 		try {
-			const {a, b, shared} = stackFinals(sides[0]!.image, sides[1]!.image);
+			const {a, b, shared} = stackFinals(imageA, imageB, {
+				base: payload ? decodeStack(payload, baseLayers) : null,
+				onBase: key ? base => cache!.putStack(key, encodeStack(base)) : undefined,
+			});
+			await cache?.finish();
 			return {sides: [{...sides[0]!.facts, finalFiles: new FinalFiles(a)}, {...sides[1]!.facts, finalFiles: new FinalFiles(b)}], shared};
 		} catch (error) {
 			if (error instanceof StackError) throw new InputError(images[error.image]!, error.message);
 			throw error;
 		}
+	}
+	// Analysed now, one image the other's bottom layers (a next build): its final filesystem is the stack the next comparison can start from.
+	if (cache && sides.length === 2) {
+		for (const [index, side] of sides.entries()) {
+			const other = sides[1 - index]!;
+			if (side.finalFiles && side.image.layers.length > 0 && sharedLayers(side.image, other.image) === side.image.layers.length) cache.putStack(stackKey(side.image.layers), encodeStack(side.finalFiles.fs));
+		}
+		await cache.finish();
 	}
 	return {
 		sides: sides.map((side, index) => {

@@ -33,15 +33,26 @@ export interface SharedStack {
  * comparison can pass over what neither changed. A layer no runtime would
  * apply is a StackError naming the image (the first, for a shared layer).
  */
-export function stackFinals(a: Image, b: Image): {a: FileSystem; b: FileSystem; shared: SharedStack} {
-	let shared = 0;
-	while (shared < a.layers.length && shared < b.layers.length && a.layers[shared]!.diffId === b.layers[shared]!.diffId) shared++;
-	const base = stack(new FileSystem(), a, 0, shared, 0);
+export function stackFinals(a: Image, b: Image, kept: {base?: FileSystem | null; onBase?: (base: FileSystem) => void} = {}): {a: FileSystem; b: FileSystem; shared: SharedStack} {
+	const shared = sharedLayers(a, b);
+	// A stack of the shared layers kept from an earlier run (stack-cache.ts) stands for stacking them; else they are stacked, and offered.
+	let base = kept.base ?? null;
+	if (!base) {
+		base = stack(new FileSystem(), a, 0, shared, 0);
+		kept.onBase?.(base);
+	}
 	const below = base.paths.size;
 	const touchedB = new Set<number>();
 	const ofB = stack(base.clone(), b, shared, b.layers.length, 1, touchedB);
 	const touchedA = new Set<number>();
 	return {a: stack(base, a, shared, a.layers.length, 0, touchedA), b: ofB, shared: {below, touchedA, touchedB}};
+}
+
+/** How many bottom layers two images share: the same diff_ids, in the same places. */
+export function sharedLayers(a: Image, b: Image): number {
+	let shared = 0;
+	while (shared < a.layers.length && shared < b.layers.length && a.layers[shared]!.diffId === b.layers[shared]!.diffId) shared++;
+	return shared;
 }
 
 /** One image's final filesystem (a StackError names it as image 0). */

@@ -1,7 +1,7 @@
 import {TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, typeOfCode, type EntryTable} from '../entry-table.js';
 import {MAX_PATH_DEPTH, MAX_SYMLINKS_PER_LOOKUP} from '../limits.js';
 import type {EntryType, LayerChangeset} from '../model.js';
-import {PathTable} from './path-table.js';
+import {PathTable, type PathTableState} from './path-table.js';
 import {ApplyError} from './apply-error.js';
 
 /**
@@ -82,6 +82,19 @@ const SLASH = 0x2f;
 const DOT = 0x2e;
 const encoder = new TextEncoder();
 
+/** A stack's arrays (FileSystem.exportState); its layers' entry tables are not in it. */
+export interface FileSystemState {
+	paths: PathTableState;
+	own: Int32Array<ArrayBuffer>;
+	attr: Int32Array<ArrayBuffer>;
+	firstChild: Int32Array<ArrayBuffer>;
+	lastChild: Int32Array<ArrayBuffer>;
+	nextSibling: Int32Array<ArrayBuffer>;
+	prevSibling: Int32Array<ArrayBuffer>;
+	/** Per layer applied, how many entries it had: the refs' layout. */
+	entryCounts: number[];
+}
+
 export class FileSystem {
 	readonly paths = new PathTable();
 	private own = new Int32Array(64).fill(ABSENT);
@@ -136,6 +149,40 @@ export class FileSystem {
 		copy.bases.push(...this.bases);
 		copy.nextRef = this.nextRef;
 		return copy;
+	}
+
+	/** What the stack holds, as arrays, for the layers applied so far (a kept stack, see stack-state.ts). */
+	exportState(): FileSystemState {
+		return {paths: this.paths.exportState(), own: this.own, attr: this.attr, firstChild: this.firstChild, lastChild: this.lastChild, nextSibling: this.nextSibling, prevSibling: this.prevSibling, entryCounts: this.tables.map(table => table.length)};
+	}
+
+	/**
+	 * The stack an exported state stands for, over the very layers it was
+	 * made of (their entry tables are where its refs point), or null when the
+	 * state cannot be theirs: another number of layers or of entries in one,
+	 * an array of another length, a ref or a link out of range.
+	 */
+	static fromState(state: FileSystemState, layers: ReadonlyArray<LayerChangeset & {index: number}>): FileSystem | null {
+		const paths = PathTable.fromState(state.paths);
+		const arrays = [state.own, state.attr, state.firstChild, state.lastChild, state.nextSibling, state.prevSibling];
+		if (!paths || !arrays.every(array => array instanceof Int32Array && array.length === state.own.length) || state.own.length < paths.size) return null;
+		if (!Array.isArray(state.entryCounts) || state.entryCounts.length !== layers.length || layers.some((layer, index) => layer.entries.length !== state.entryCounts[index])) return null;
+		const refs = layers.reduce((sum, layer) => sum + layer.entries.length, 0);
+		const size = state.own.length;
+		for (let id = 0; id < size; id++) {
+			if (state.own[id]! < ABSENT || state.own[id]! >= refs || state.attr[id]! < ABSENT || state.attr[id]! >= refs) return null;
+			for (const links of arrays.slice(2)) if (links[id]! < -1 || links[id]! >= size) return null;
+		}
+		const fs = new FileSystem();
+		(fs as {paths: PathTable}).paths = paths;
+		[fs.own, fs.attr, fs.firstChild, fs.lastChild, fs.nextSibling, fs.prevSibling] = arrays;
+		for (const layer of layers) {
+			fs.tables.push(layer.entries);
+			fs.layerIndexes.push(layer.index);
+			fs.bases.push(fs.nextRef);
+			fs.nextRef += layer.entries.length;
+		}
+		return fs;
 	}
 
 	/** Refs handed out so far: every entry of every applied layer has one below this. */

@@ -9,6 +9,15 @@ import {grown} from '../typed-arrays.js';
  * Id 0 is the root. Ids are never reused: a path that goes and comes back
  * keeps its id (its state lives elsewhere).
  */
+export interface PathTableState {
+	count: number;
+	parents: Int32Array<ArrayBuffer>;
+	nameEnds: Uint32Array<ArrayBuffer>;
+	nameBytes: Uint8Array<ArrayBuffer>;
+	hashes: Uint32Array<ArrayBuffer>;
+	slots: Int32Array<ArrayBuffer>;
+}
+
 export class PathTable {
 	private count = 1;
 	private parents = new Int32Array(64).fill(-1);
@@ -22,6 +31,32 @@ export class PathTable {
 
 	get size(): number {
 		return this.count;
+	}
+
+	/** What the table holds, as arrays (a kept stack, see tree/stack-state.ts). */
+	exportState(): PathTableState {
+		return {count: this.count, parents: this.parents, nameEnds: this.nameEnds, nameBytes: this.nameBytes, hashes: this.hashes, slots: this.slots};
+	}
+
+	/** A table from exported arrays, or null when they cannot be one (lengths that disagree, a parent after its child, a slot past the ids). */
+	static fromState(state: PathTableState): PathTable | null {
+		const {count, parents, nameEnds, nameBytes, hashes, slots} = state;
+		if (!(parents instanceof Int32Array) || !(nameEnds instanceof Uint32Array) || !(nameBytes instanceof Uint8Array) || !(hashes instanceof Uint32Array) || !(slots instanceof Int32Array)) return null;
+		if (!Number.isInteger(count) || count < 1 || parents.length < count || nameEnds.length < count || hashes.length < count) return null;
+		if (slots.length < count * 2 || (slots.length & (slots.length - 1)) !== 0) return null;
+		for (let id = 1; id < count; id++) {
+			if (parents[id]! < 0 || parents[id]! >= id || nameEnds[id]! < nameEnds[id - 1]! || nameEnds[id]! > nameBytes.length) return null;
+		}
+		for (let slot = 0; slot < slots.length; slot++) if (slots[slot]! < 0 || slots[slot]! > count) return null;
+		const table = new PathTable();
+		table.count = count;
+		table.parents = parents;
+		table.nameEnds = nameEnds;
+		table.nameBytes = nameBytes;
+		table.nameText = asBuffer(nameBytes);
+		table.hashes = hashes;
+		table.slots = slots;
+		return table;
 	}
 
 	/** A table that starts where this one is and grows apart from it (two stacks that share their first layers). */
