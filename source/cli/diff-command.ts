@@ -58,7 +58,8 @@ export async function loadTogether(images: readonly string[], load: LoadOptions)
 	}
 	return {
 		sides: sides.map((side, index) => {
-			if (side.finalFiles) return {...side.facts, finalFiles: side.finalFiles};
+			// An analysis made now is one already (spread, it would build its browsing trees through their getter).
+			if (side.finalFiles) return side.facts as ComparedImage;
 			try {
 				return {...side.facts, finalFiles: new FinalFiles(stackFinal(side.image))};
 			} catch (error) {
