@@ -2,15 +2,15 @@ import type {Analysis} from '../analysis/analyse.js';
 import {compareImages, compareLayers, type ComparedImage, type Comparison} from '../compare/comparison.js';
 import {InputError, UsageError} from '../errors.js';
 import type {LoadOptions, LoadProgress, SharedReads} from '../image/load.js';
-import {compareFile, normalPath, type FileVersion} from '../content/file-change.js';
-import {comparisonFileAccess, imageFileAccess, type FileAccess} from '../content/file-access.js';
-import {layerSource, type LayerSource} from '../content/layer-source.js';
-import {loadImage, type KeptBlobs} from '../image/load.js';
+// What reads files back (the compare view's viewer, --file) is imported by the functions that do: a diff's reports need none of it.
+import type {FileVersion} from '../content/file-change.js';
+import type {FileAccess} from '../content/file-access.js';
+import type {LayerSource} from '../content/layer-source.js';
+import type {KeptBlobs} from '../image/load.js';
 import type {Image} from '../model.js';
 import {escapeForTerminal} from '../report/escape.js';
-import {fileChangeLines, type ChangeLabels} from '../report/file-change-lines.js';
+import type {ChangeLabels} from '../report/file-change-lines.js';
 import type {Style} from '../report/style.js';
-import {historyOf} from './diff-file-command.js';
 import {loadAndAnalyse, loadForComparison} from './load-and-analyse.js';
 import {FinalFiles} from '../analysis/final-files.js';
 import {sharedLayers, stackFinal, stackFinals, StackError, type SharedStack} from '../compare/final-stacks.js';
@@ -120,6 +120,7 @@ export async function loadComparison(mode: DiffMode, load: LoadOptions): Promise
  * load fails).
  */
 export async function loadComparisonWithFiles(mode: DiffMode, load: LoadOptions): Promise<{comparison: Comparison; files: FileAccess}> {
+	const {comparisonFileAccess, imageFileAccess} = await import('../content/file-access.js');
 	const opened: FileAccess[] = [];
 	let failed = false;
 	const verify = {verify: load.verify !== false};
@@ -166,6 +167,13 @@ function compareAnalyses(mode: DiffMode, analyses: Analysis[]): Comparison {
  * its end (the link itself is compared).
  */
 export async function diffFileAcross(mode: DiffMode & {file: string}, load: LoadOptions, style: Style): Promise<string[]> {
+	const [{compareFile, normalPath}, {layerSource}, {loadImage}, {fileChangeLines}, {historyOf}] = await Promise.all([
+		import('../content/file-change.js'),
+		import('../content/layer-source.js'),
+		import('../image/load.js'),
+		import('../report/file-change-lines.js'),
+		import('./diff-file-command.js'),
+	]);
 	const opened: Array<{image: Image; source: LayerSource}> = [];
 	let finished = false;
 	try {

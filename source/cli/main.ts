@@ -65,22 +65,23 @@ export async function runCli(request: CliRequest): Promise<number> {
 		return 0;
 	}
 	if (mode.kind === 'diff') {
-		const [{loadComparison}, {compareJsonReport}, {compareMarkdown}, {compareSummaryLines}] = await Promise.all([
-			import('./diff-command.js'),
-			import('../report/compare-json.js'),
-			import('../report/compare-markdown.js'),
-			import('../report/compare-summary.js'),
-		]);
+		// The reports asked for are imported, as they are written, while the images load (the summary's only when nothing else is asked).
+		const reports = {
+			json: mode.json ? import('../report/compare-json.js') : null,
+			markdown: mode.markdown ? import('../report/compare-markdown.js') : null,
+			summary: mode.json || mode.markdown ? null : import('../report/compare-summary.js'),
+		};
+		const {loadComparison} = await import('./diff-command.js');
 		const comparison = await loadComparison(mode, loadOptions);
-		const outputs: Array<[DiffOutput | null, () => string]> = [
-			[mode.json, () => JSON.stringify(compareJsonReport(comparison, request.version), null, 2) + '\n'],
-			[mode.markdown, () => compareMarkdown(comparison)],
+		const outputs: Array<[DiffOutput | null, () => Promise<string>]> = [
+			[mode.json, async () => JSON.stringify((await reports.json!).compareJsonReport(comparison, request.version), null, 2) + '\n'],
+			[mode.markdown, async () => (await reports.markdown!).compareMarkdown(comparison)],
 		];
 		for (const [output, text] of outputs) {
-			if (output?.file !== undefined) writeOutputFile(output.file, text());
-			else if (output) await writeText(text());
+			if (output?.file !== undefined) writeOutputFile(output.file, await text());
+			else if (output) await writeText(await text());
 		}
-		if (!outputs.some(([output]) => output)) await writeLines(compareSummaryLines(comparison, style)[Symbol.iterator]());
+		if (reports.summary) await writeLines((await reports.summary).compareSummaryLines(comparison, style)[Symbol.iterator]());
 		return 0;
 	}
 	const progress = createProgress(process.stderr);
