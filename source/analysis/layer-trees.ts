@@ -28,6 +28,8 @@ export class LayerTrees implements TreeView {
 	/** Children of each id, in name order: childIds[childStart[id] .. childStart[id + 1]). */
 	private readonly childStart: Int32Array;
 	private readonly childIds: Int32Array;
+	/** By id: each listed path's name, decoded once (the sort reads them, and so do the browser's rows and its tree order). */
+	private readonly names: string[];
 	/** Versions of each id, in layer order, at versionStart[id] .. versionStart[id + 1]: the layer, the state after it, the change's code. */
 	private readonly versionStart: Int32Array;
 	private readonly versionLayer: Int32Array;
@@ -161,14 +163,13 @@ export class LayerTrees implements TreeView {
 		const childIds = (this.childIds = new Int32Array(count));
 		const fill = childStart.slice(0, limit);
 		for (let id = 1; id < limit; id++) if (listed[id] === 1) childIds[fill[paths.parentOf(id)]!++] = id;
-		const names: string[] = [];
+		const names = (this.names = new Array<string>(limit).fill(''));
+		for (let k = 0; k < count; k++) names[childIds[k]!] = paths.nameOf(childIds[k]!);
 		const byName = (a: number, b: number) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0);
 		for (let dir = 0; dir < limit; dir++) {
 			const from = childStart[dir]!;
 			const to = childStart[dir + 1]!;
-			if (to - from < 2) continue;
-			for (let k = from; k < to; k++) names[childIds[k]!] = paths.nameOf(childIds[k]!);
-			childIds.subarray(from, to).sort(byName);
+			if (to - from >= 2) childIds.subarray(from, to).sort(byName);
 		}
 	}
 
@@ -192,7 +193,7 @@ export class LayerTrees implements TreeView {
 	}
 
 	nameOf(id: number): string {
-		return this.paths.nameOf(id);
+		return id > 0 && id < this.idLimit && this.listed[id] === 1 ? this.names[id]! : this.paths.nameOf(id);
 	}
 
 	parentOf(id: number): number {

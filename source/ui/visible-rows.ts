@@ -154,8 +154,8 @@ function treeOrder(tree: TreeView): TreeOrder {
 	}
 	const position = new Int32Array(largest + 1).fill(-1);
 	for (let at = 0; at < count; at++) position[ids[at]!] = at;
-	const contiguousPaths = contiguous(paths.slice(0, count));
-	const order: TreeOrder = {ids: ids.subarray(0, count), position, depth: depth.subarray(0, count), parent: parent.subarray(0, count), kinds: pathKinds(tree, position, count), paths: contiguousPaths, lowerPaths: contiguous(contiguousPaths.map(path => path.toLowerCase())), matches: new Map()};
+	const [contiguousPaths, lowerPaths] = contiguousWithLower(paths.slice(0, count));
+	const order: TreeOrder = {ids: ids.subarray(0, count), position, depth: depth.subarray(0, count), parent: parent.subarray(0, count), kinds: pathKinds(tree, position, count), paths: contiguousPaths, lowerPaths, matches: new Map()};
 	orders.set(tree, order);
 	return order;
 }
@@ -321,14 +321,26 @@ function entryOf(tree: TreeView, id: number, layer: number, view: ViewMode) {
  * instead of chasing strings scattered over the heap, a cache miss or more
  * each (on 200,000 paths, a substring scan took 30 ms that way, now 5).
  */
-function contiguous(strings: readonly string[]): string[] {
-	const all = strings.join('\n');
+function contiguous(strings: readonly string[], all = strings.join('\n')): string[] {
 	let offset = 0;
 	return strings.map(string => {
 		const slice = all.slice(offset, offset + string.length);
 		offset += string.length + 1;
 		return slice;
 	});
+}
+
+/**
+ * The strings as contiguous slices, and lower-cased the same way. Lower-casing the joined string once is lower-casing
+ * each (no string holds the newline between them, which is neither cased nor case-ignorable, so no rule looks past
+ * it); when a character lower-cases to more or fewer code units ("İ"), the slices would no longer line up, and each
+ * is lower-cased on its own.
+ */
+export function contiguousWithLower(strings: readonly string[]): [paths: string[], lower: string[]] {
+	const all = strings.join('\n');
+	const paths = contiguous(strings, all);
+	const lowerAll = all.toLowerCase();
+	return [paths, lowerAll.length === all.length ? contiguous(strings, lowerAll) : contiguous(paths.map(path => path.toLowerCase()))];
 }
 
 /** Builds the flat tree for a layer before anyone types a filter, so the first keystroke is as quick as the rest. */
