@@ -273,14 +273,10 @@ export class FileSystem {
 	/** The children of a directory in name order (UTF-16 code units, as JavaScript compares strings). */
 	sortedChildIds(id: number): number[] {
 		const children: number[] = [];
-		const names: string[] = [];
-		for (let child = this.firstChild[id]!; child !== -1; child = this.nextSibling[child]!) {
-			children.push(child);
-			names.push(this.paths.nameOf(child));
-		}
-		const order = children.map((_, i) => i);
-		order.sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
-		return order.map(i => children[i]!);
+		for (let child = this.firstChild[id]!; child !== -1; child = this.nextSibling[child]!) children.push(child);
+		// By name, as strings order (the path table compares most names by their bytes, without decoding them).
+		const paths = this.paths;
+		return children.length < 2 ? children : children.sort((a, b) => paths.compareNames(a, b));
 	}
 
 	pathOf(id: number): string {

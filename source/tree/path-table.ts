@@ -129,6 +129,39 @@ export class PathTable {
 		}
 	}
 
+	/**
+	 * Name order as the model sorts it: nameOf(a) against nameOf(b) as JavaScript orders strings (by UTF-16
+	 * code unit), negative, zero or positive, mostly without decoding either. Up to the first byte where they differ the names are the same characters;
+	 * a byte below 0x80 is a character of its own in UTF-8, even after a cut-off sequence, so where both differing
+	 * bytes are, they order the names as their characters do. Anything else (two multi-byte characters, whose
+	 * byte order is not UTF-16's past U+FFFF, bytes that are not UTF-8) is decoded and compared as strings.
+	 */
+	compareNames(a: number, b: number): number {
+		if (a === b) return 0;
+		const bytes = this.nameBytes;
+		let i = a === 0 ? 0 : this.nameEnds[a - 1]!;
+		let j = b === 0 ? 0 : this.nameEnds[b - 1]!;
+		const aEnd = a === 0 ? 0 : this.nameEnds[a]!;
+		const bEnd = b === 0 ? 0 : this.nameEnds[b]!;
+		for (; i < aEnd && j < bEnd; i++, j++) {
+			const x = bytes[i]!;
+			const y = bytes[j]!;
+			if (x === y) continue;
+			return x < 0x80 && y < 0x80 ? x - y : this.compareDecoded(a, b);
+		}
+		if (i === aEnd && j === bEnd) return 0;
+		// One name is the other's start: the longer is greater when what follows is a character of its own.
+		const next = i < aEnd ? bytes[i]! : bytes[j]!;
+		if (next < 0x80) return i < aEnd ? 1 : -1;
+		return this.compareDecoded(a, b);
+	}
+
+	private compareDecoded(a: number, b: number): number {
+		const x = this.nameOf(a);
+		const y = this.nameOf(b);
+		return x < y ? -1 : x > y ? 1 : 0;
+	}
+
 	nameOf(id: number): string {
 		return id === 0 ? '' : this.nameText.toString('utf8', this.nameEnds[id - 1]!, this.nameEnds[id]!);
 	}
@@ -139,13 +172,6 @@ export class PathTable {
 		const names: string[] = [];
 		for (let at = id; at !== 0; at = this.parents[at]!) names.push(this.nameOf(at));
 		return '/' + names.reverse().join('/');
-	}
-
-	/** Name order as the model sorts it: by UTF-16 code units, as JavaScript compares strings. */
-	compareNames(a: number, b: number): number {
-		const x = this.nameOf(a);
-		const y = this.nameOf(b);
-		return x < y ? -1 : x > y ? 1 : 0;
 	}
 
 	private nameIs(id: number, bytes: Uint8Array, start: number, end: number): boolean {
