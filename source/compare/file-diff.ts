@@ -131,14 +131,7 @@ export class FileDiff {
 export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles, shared?: SharedStack): FileDiff {
 	if (shared) return diffFromSharedStack(orderA, orderB, shared);
 	const [a, b] = [orderA.fs, orderB.fs];
-	const codes: number[] = [];
-	const aIds: number[] = [];
-	const bIds: number[] = [];
-	const push = (code: number, inA: number, inB: number) => {
-		codes.push(code);
-		aIds.push(inA);
-		bIds.push(inB);
-	};
+	const {push, finish} = differences();
 	const left = orderA.paths();
 	const right = orderB.paths();
 	let l = left.next();
@@ -158,10 +151,25 @@ export function diffFilesystems(orderA: FinalFiles, orderB: FinalFiles, shared?:
 			r = right.next();
 		}
 	}
-	return new FileDiff(orderA, orderB, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+	return finish(orderA, orderB);
 }
 
 const SAME = -1;
+
+/** The differing paths as a walk finds them: a status code and each side's path id (-1: not on that side). */
+function differences(): {push: (code: number, inA: number, inB: number) => void; finish: (orderA: FinalFiles, orderB: FinalFiles) => FileDiff} {
+	const codes: number[] = [];
+	const aIds: number[] = [];
+	const bIds: number[] = [];
+	return {
+		push(code, inA, inB) {
+			codes.push(code);
+			aIds.push(inA);
+			bIds.push(inB);
+		},
+		finish: (orderA, orderB) => new FileDiff(orderA, orderB, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds)),
+	};
+}
 
 /**
  * diffFilesystems for two filesystems stacked on one shared stack
@@ -175,14 +183,7 @@ const SAME = -1;
  */
 function diffFromSharedStack(orderA: FinalFiles, orderB: FinalFiles, {below, touchedA, touchedB}: SharedStack): FileDiff {
 	const [a, b] = [orderA.fs, orderB.fs];
-	const codes: number[] = [];
-	const aIds: number[] = [];
-	const bIds: number[] = [];
-	const push = (code: number, inA: number, inB: number) => {
-		codes.push(code);
-		aIds.push(inA);
-		bIds.push(inB);
-	};
+	const {push, finish} = differences();
 	let [l, r] = [0, 0];
 	while (l < orderA.length || r < orderB.length) {
 		const idA = l < orderA.length ? orderA.ids[l]! : -1;
@@ -205,7 +206,7 @@ function diffFromSharedStack(orderA: FinalFiles, orderB: FinalFiles, {below, tou
 			r++;
 		}
 	}
-	return new FileDiff(orderA, orderB, Uint8Array.from(codes), Int32Array.from(aIds), Int32Array.from(bIds));
+	return finish(orderA, orderB);
 }
 
 /**

@@ -14,7 +14,8 @@
  */
 const MAX_LINES = 8192;
 
-interface Write {
+/** One of Ink's write operations: text at a column and row, each line passed through the transformers. */
+export interface Write {
 	type: 'write';
 	x: number;
 	y: number;

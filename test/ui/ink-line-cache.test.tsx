@@ -3,15 +3,8 @@ import {Text} from 'ink';
 import React from 'react';
 import stringWidth from 'string-width';
 import {describe, expect, it} from 'vitest';
-import {keepInkLineCache} from '../../source/ui/ink-line-cache.js';
+import {keepInkLineCache, type Write} from '../../source/ui/ink-line-cache.js';
 
-interface Write {
-	type: 'write';
-	x: number;
-	y: number;
-	text: string;
-	transformers: Array<(line: string, index: number) => string>;
-}
 interface InkOutput {
 	operations: Array<Write | {type: 'clip'; clip: object} | {type: 'unclip'}>;
 	caches: {getStyledChars(line: string): unknown; getStringWidth(text: string): number};
