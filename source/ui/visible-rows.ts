@@ -332,9 +332,9 @@ function contiguous(strings: readonly string[], all = strings.join('\n')): strin
 
 /**
  * The strings as contiguous slices, and lower-cased the same way. Lower-casing the joined string once is lower-casing
- * each (no string holds the newline between them, which is neither cased nor case-ignorable, so no rule looks past
- * it); when a character lower-cases to more or fewer code units ("İ"), the slices would no longer line up, and each
- * is lower-cased on its own.
+ * each (the newline put between them is neither cased nor case-ignorable, so no casing rule looks past it, and slices
+ * are taken by length, so a newline inside a name is only a character); when a character lower-cases to more or fewer
+ * code units ("İ"), the slices would no longer line up, and each is lower-cased on its own.
  */
 export function contiguousWithLower(strings: readonly string[]): [paths: string[], lower: string[]] {
 	const all = strings.join('\n');
