@@ -58,25 +58,65 @@ export interface Analysis extends AnalysisFacts {
  * in, so most of the work is done by the time the last layer is read.
  */
 export class AnalysisBuilder {
-	private readonly history = new LayerHistoryBuilder();
+	private history = new LayerHistoryBuilder();
 	// dive's paths are interned in the filesystem's own table: most are the same paths, and a path costs once.
-	private readonly dive = new DiveTally(this.history.fs.paths);
+	private dive = new DiveTally(this.history.fs.paths);
 	private readonly waiting = new Map<number, Layer>();
 	private next = 0;
+	/** Copies asked for (sharedAt), by the number of layers stacked below them. */
+	private readonly copies: Array<{layers: number; take: (copy: (() => AnalysisBuilder) | null) => void}> = [];
+
+	/** How many layers are stacked. */
+	get stacked(): number {
+		return this.next;
+	}
 
 	add(layer: Layer): void {
+		// Stacked already: the builder was copied from another image's with these layers (copyAt).
+		if (layer.index < this.next) return;
 		this.waiting.set(layer.index, layer);
 		for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
 			this.waiting.delete(this.next);
 			// One stacking serves everything; dive's whiteouts are weighed against the stack on the way.
 			this.history.add(ready, (current, below) => this.dive.add(current, weighLayerWhiteouts(current, below)));
 			this.next++;
+			this.giveCopies();
 		}
+	}
+
+	/**
+	 * Calls `take` when exactly `layers` layers are stacked (at once if they are), with a function that copies
+	 * this builder as it stands then (to be called there and then, if at all), or with null if it is past them or
+	 * the image has fewer: another image whose first layers are these (a diff's two images over a shared base)
+	 * is analysed on from the copy, and those layers are stacked once for both.
+	 */
+	copyAt(layers: number, take: (copy: (() => AnalysisBuilder) | null) => void): void {
+		this.copies.push({layers, take});
+		this.giveCopies();
+	}
+
+	private giveCopies(): void {
+		for (let at = this.copies.length - 1; at >= 0; at--) {
+			const {layers, take} = this.copies[at]!;
+			if (layers > this.next) continue;
+			this.copies.splice(at, 1);
+			take(layers === this.next ? () => this.copy() : null);
+		}
+	}
+
+	private copy(): AnalysisBuilder {
+		const copy = new AnalysisBuilder();
+		copy.history = this.history.clone();
+		copy.dive = this.dive.clone(copy.history.fs.paths);
+		copy.next = this.next;
+		return copy;
 	}
 
 	finish(image: Image): Analysis {
 		for (const layer of image.layers) if (layer.index >= this.next && !this.waiting.has(layer.index)) this.add(layer);
 		if (this.next !== image.layers.length) throw new Error(`analysis is missing layer ${this.next}`);
+		// Copies of more layers than the image has: none will come.
+		for (const {take} of this.copies.splice(0)) take(null);
 		const history = this.history.finish();
 		const finalFiles = new FinalFiles(history.final);
 		const waste = wasteReport(image, history, finalFiles);

@@ -58,7 +58,23 @@ export class DiveTally {
 	private whiteoutStamp = new Int32Array(64);
 	private parentStamp = new Int32Array(64);
 	private stamp = 0;
-	private readonly layerSizes: number[] = [];
+	private layerSizes: number[] = [];
+
+	/** The tallies so far, on `paths`: a copy of the table this one counts in (a diff's other image, from their shared layers on). */
+	clone(paths: PathTable): DiveTally {
+		const copy = new DiveTally(paths);
+		copy.cumulative = this.cumulative.slice();
+		copy.min = this.min.slice();
+		copy.count = this.count.slice();
+		copy.size = this.size.slice();
+		copy.weight = this.weight.slice();
+		copy.sizeStamp = this.sizeStamp.slice();
+		copy.whiteoutStamp = this.whiteoutStamp.slice();
+		copy.parentStamp = this.parentStamp.slice();
+		copy.stamp = this.stamp;
+		copy.layerSizes = this.layerSizes.slice();
+		return copy;
+	}
 
 	add(layer: Layer, whiteoutWeights: number[]): void {
 		this.layerSizes[layer.index] = layer.contentSize;

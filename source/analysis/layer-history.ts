@@ -65,6 +65,11 @@ export class ChangeList implements Iterable<PathChange> {
 		return this.pathIds.length;
 	}
 
+	/** The same changes read through another filesystem whose refs are this one's (a clone of it). */
+	on(fs: FileSystem): ChangeList {
+		return new ChangeList(fs, this.pathIds, this.codes, this.states);
+	}
+
 	pathId(index: number): number {
 		return this.pathIds[index]!;
 	}
@@ -161,16 +166,16 @@ export interface LayerHistory {
  * per path touched in a layer a few: no object per file.
  */
 export class LayerHistoryBuilder implements FsObserver {
-	readonly fs = new FileSystem();
+	readonly fs: FileSystem = new FileSystem();
 	/** Per content ref: how many paths show it now. */
 	private references = new Int32Array(64);
 	/** Per content ref: 1 once its bytes are counted as stored. */
 	private stored = new Uint8Array(64);
-	private readonly deaths: DeadContent[] = [];
-	private readonly deathPaths: number[] = [];
+	private deaths: DeadContent[] = [];
+	private deathPaths: number[] = [];
 	/** Paths of the directories the layer's deaths were in, by id (a path id's path never changes). */
 	private readonly dirPaths = new Map<number, string>();
-	private readonly changes: ChangeList[] = [];
+	private changes: ChangeList[] = [];
 	private storedBytes = 0;
 	private layer = 0;
 
@@ -182,6 +187,24 @@ export class LayerHistoryBuilder implements FsObserver {
 	/** Per path id: 1 + the layer that last touched it, and where in `touched` it sits. */
 	private touchStamp = new Int32Array(64);
 	private touchSlot = new Int32Array(64);
+
+	/**
+	 * The history so far on a copy of the stack: another image whose first layers are these (a diff's two, over
+	 * their shared base) goes on from it. The records made so far are not changed later, so both share them.
+	 */
+	clone(): LayerHistoryBuilder {
+		const copy = new LayerHistoryBuilder();
+		(copy as {fs: FileSystem}).fs = this.fs.clone();
+		copy.references = this.references.slice();
+		copy.stored = this.stored.slice();
+		copy.deaths = this.deaths.slice();
+		copy.deathPaths = this.deathPaths.slice();
+		copy.changes = this.changes.map(changes => changes.on(copy.fs));
+		copy.storedBytes = this.storedBytes;
+		copy.layer = this.layer;
+		// The per-layer scratch (touched, touchStamp, …) starts empty: its stamps name layers from the next one on.
+		return copy;
+	}
 
 	/** Applies the next layer; `beforeLayer` sees the stack below it first. */
 	add(layer: Layer, beforeLayer?: (layer: Layer, below: FileSystem) => void): void {

@@ -13,6 +13,7 @@ import type {ChangeLabels} from '../report/file-change-lines.js';
 import type {Style} from '../report/style.js';
 import {loadAndAnalyse, loadForComparison} from './load-and-analyse.js';
 import {FinalFiles} from '../analysis/final-files.js';
+import {SharedStacking} from '../analysis/shared-stacking.js';
 import {sharedLayers, stackFinal, stackFinals, StackError, type SharedStack} from '../compare/final-stacks.js';
 import {decodeStack, encodeStack, stackKey} from '../cache/stack-cache.js';
 import type {DiffMode} from './mode.js';
@@ -27,7 +28,9 @@ import {createProgress} from './progress.js';
  * shows it, as the browser does).
  */
 export async function loadTogether(images: readonly string[], load: LoadOptions): Promise<{sides: ComparedImage[]; shared?: SharedStack}> {
-	const sides = await together(images, load, loadForComparison);
+	// Analysed now, the layers both start with are stacked once (a verified run's: their diff_ids are checked as they are read).
+	const stacking = images.length === 2 && load.verify !== false ? new SharedStacking() : undefined;
+	const sides = await together(images, load, (input, options, side) => loadForComparison(input, options, stacking && {shared: stacking, side: side as 0 | 1}));
 	// Sides whose facts the analysis cache gave have no final filesystem yet: stacked here, the layers they share once.
 	// The stack of the layers both share is kept by ChainID (stack-cache.ts), by verified runs only, as the other entries are.
 	const cache = load.verify === false ? null : load.cache ?? null;
@@ -71,7 +74,7 @@ export async function loadTogether(images: readonly string[], load: LoadOptions)
 }
 
 /** loadTogether's sharing and progress, for any load of one image. */
-async function together<T>(images: readonly string[], load: LoadOptions, loadOne: (image: string, options: LoadOptions) => Promise<T>): Promise<T[]> {
+async function together<T>(images: readonly string[], load: LoadOptions, loadOne: (image: string, options: LoadOptions, index: number) => Promise<T>): Promise<T[]> {
 	const shared: SharedReads = new Map();
 	const progress = load.onProgress ? {update: load.onProgress, done: () => {}} : createProgress(process.stderr);
 	const states: Array<LoadProgress | null> = images.map(() => null);
@@ -96,7 +99,7 @@ async function together<T>(images: readonly string[], load: LoadOptions, loadOne
 						states[index] = state;
 						report();
 					},
-				}),
+				}, index),
 			),
 		);
 	} finally {

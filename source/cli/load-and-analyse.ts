@@ -5,6 +5,8 @@ import {loadImage, type LoadOptions} from '../image/load.js';
 import type {Image, ImageFacts, Layer} from '../model.js';
 import {ApplyError} from '../tree/apply-error.js';
 import type {FinalFiles} from '../analysis/final-files.js';
+import type {SharedStacking} from '../analysis/shared-stacking.js';
+import {readDiffIds} from '../image/image-config.js';
 
 /**
  * The one analysis every mode starts from. Layers are stacked as they
@@ -29,44 +31,64 @@ export async function loadFacts(input: string, options: LoadOptions = {}): Promi
  * the input or the layer cache), and the final filesystem when an analysis
  * was made now (on a hit the caller stacks it, see compare/final-stacks.ts).
  */
-export async function loadForComparison(input: string, options: LoadOptions = {}): Promise<{facts: AnalysisFacts; image: Image; finalFiles: FinalFiles | null}> {
-	const facts = await analyseWhileLoading(input, options, 'facts and layers');
+export async function loadForComparison(input: string, options: LoadOptions = {}, stacking?: Stacking): Promise<{facts: AnalysisFacts; image: Image; finalFiles: FinalFiles | null}> {
+	const facts = await analyseWhileLoading(input, options, 'facts and layers', stacking);
 	const image = facts.image as Image;
 	return {facts, image, finalFiles: facts.finalFiles ?? null};
 }
 
 type Wanted = 'analysis' | 'facts' | 'facts and layers';
 
-async function analyseWhileLoading(input: string, options: LoadOptions, wanted: Wanted): Promise<AnalysisFacts> {
+/** This load's side of two analyses made together, which stack the layers they share once (see SharedStacking). */
+export interface Stacking {
+	shared: SharedStacking;
+	side: 0 | 1;
+}
+
+async function analyseWhileLoading(input: string, options: LoadOptions, wanted: Wanted, stacking?: Stacking): Promise<AnalysisFacts> {
 	const cache = wanted === 'analysis' ? null : options.cache ?? null;
 	// The analysis' modules (its rules, the package readers: 30 ms of start-up) are imported only when something is stacked.
 	let builder: AnalysisBuilder | undefined;
 	let building: Promise<AnalysisBuilder> | undefined;
-	const startBuilding = () => (building ??= import('../analysis/analyse.js').then(module => (builder = new module.AnalysisBuilder())));
+	const startBuilding = () =>
+		(building ??= import('../analysis/analyse.js').then(async module => {
+			const make = () => new module.AnalysisBuilder();
+			builder = stacking ? await stacking.shared.builder(stacking.side, make) : make();
+			return builder;
+		}));
 	let key: string | undefined;
 	let stored: Promise<StoredFacts | null> = Promise.resolve(null);
 	// While the cache is asked (and the builder imported), layers wait; after a miss they are stacked, after a hit dropped.
 	let arriving: 'stack' | 'hold' | 'drop' = 'stack';
 	const held: Layer[] = [];
-	if (!cache) void startBuilding();
+	// Sharing a stack, a side starts building once its config is verified (or its first layer came without one).
+	if (!cache && !stacking) void startBuilding();
 	try {
 		const loaded: Image | ImageFacts = await loadImage(input, {
 			...options,
 			onVerifiedConfig(config) {
 				options.onVerifiedConfig?.(config);
-				if (!cache) return;
+				const diffIds = stacking ? readDiffIds(config) : null;
+				if (diffIds) stacking!.shared.configured(stacking!.side, diffIds);
+				if (!cache) {
+					void startBuilding();
+					return;
+				}
 				key = analysisKey(config);
 				arriving = 'hold';
 				stored = cache.getAnalysis(key).then(payload => {
 					const facts = payload ? readStoredFacts(payload) : null;
-					if (facts) arriving = 'drop';
-					else void startBuilding().then(() => (arriving = 'stack'));
+					if (facts) {
+						arriving = 'drop';
+						stacking?.shared.withdraw(stacking.side);
+					} else void startBuilding().then(() => (arriving = 'stack'));
 					return facts;
 				});
 			},
 			// A hit whose blobs are the ones its facts were made from needs no layer read at all.
 			knownLayers: cache && wanted === 'facts' ? async () => (await stored)?.layers ?? null : undefined,
 			onLayer(layer) {
+				if (!cache) void startBuilding();
 				// Stacked here, in the load, so that a layer the stack refuses fails the load as before; held ones first.
 				if (arriving === 'stack' && builder) for (const next of [...held.splice(0), layer]) builder.add(next);
 				else if (arriving !== 'drop') held.push(layer);
@@ -94,6 +116,9 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		// A layer a runtime would refuse to apply is bad input like any other.
 		if (error instanceof ApplyError) throw new InputError(input, error.message);
 		throw error;
+	} finally {
+		// Whatever became of this side, the other does not wait for it.
+		stacking?.shared.withdraw(stacking.side);
 	}
 }
 

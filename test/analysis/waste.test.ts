@@ -5,7 +5,7 @@ import {loadImage} from '../../source/image/load.js';
 import type {Image, Layer, LayerEntry} from '../../source/model.js';
 import {ApplyError, walkTree, type FsNode} from '../../source/tree/filesystem.js';
 import {knownAnswers, sampleImage, SIZES} from '../interop/sample-image.js';
-import {modelLayer} from './layers.js';
+import {modelLayer, randomStack} from './layers.js';
 import {prng} from '../fixtures/random.js';
 
 function imageOf(layers: Layer[]): Image {
@@ -103,29 +103,6 @@ describe('reclaimable bytes', () => {
 	});
 });
 
-
-const NAMES = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/e/z', '/s', '/s/q'];
-
-function randomStack(random: () => number): Layer[] {
-	const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
-	const layers: Layer[] = [];
-	const count = 1 + Math.floor(random() * 5);
-	for (let index = 0; index < count; index++) {
-		const entries: Array<Partial<LayerEntry> & {path: string}> = [];
-		for (let i = Math.floor(random() * 6); i > 0; i--) {
-			const kind = random();
-			const at = pick(NAMES);
-			if (kind < 0.5) entries.push({path: at, size: Math.floor(random() * 4) * 100, digest: `c${Math.floor(random() * 3)}`, mode: pick([0o644, 0o755])});
-			else if (kind < 0.65) entries.push({path: at, type: 'dir'});
-			else if (kind < 0.8) entries.push({path: at, type: 'hardlink', linkTarget: pick(NAMES)});
-			else entries.push({path: at, type: 'symlink', linkTarget: pick(['d', '/d/e', 'nowhere'])});
-		}
-		const whiteouts = random() < 0.4 ? [pick(NAMES)] : [];
-		const opaque = random() < 0.2 ? [pick(['/d', '/d/e'])] : [];
-		layers.push(modelLayer(index, entries, whiteouts, opaque));
-	}
-	return layers;
-}
 
 describe('the reclaimable identity on random layer stacks', () => {
 	it('Σ stored − final = Σ dead bytes, and final bytes are the unique content left', () => {
