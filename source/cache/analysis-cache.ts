@@ -6,7 +6,7 @@ import type {DiveEfficiency, InefficientPath} from '../analysis/dive-efficiency.
 import type {DeadContent} from '../analysis/layer-history.js';
 import type {WasteReport} from '../analysis/waste.js';
 import type {KnownLayer} from '../image/load.js';
-import {fromColumns, toColumns, type ColumnSchema, type Columns} from './fact-columns.js';
+import {columnReader, lazily, toColumns, type ColumnSchema, type Columns} from './fact-columns.js';
 import type {ImageFacts} from '../model.js';
 import {codeIdentity} from './code-identity.js';
 
@@ -73,10 +73,13 @@ export function readStoredFacts(payload: Uint8Array): StoredFacts | null {
 	}
 	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
 	if (!isObject(form) || !isObject(form.efficiency) || !isObject(form.waste) || !isObject(form.packages)) return null;
-	const files = fromColumns(form.waste.files, DEAD_CONTENT);
-	const inefficientFiles = fromColumns(form.efficiency.inefficientFiles, INEFFICIENT_PATH);
+	// Checked now, made when read: the reports read them, a diff does not.
+	const files = columnReader(form.waste.files, DEAD_CONTENT);
+	const inefficientFiles = columnReader(form.efficiency.inefficientFiles, INEFFICIENT_PATH);
 	if (!files || !inefficientFiles) return null;
-	const stored: StoredFacts = {...form, waste: {...form.waste, files}, efficiency: {...form.efficiency, inefficientFiles}};
+	const {files: _files, ...waste} = form.waste;
+	const {inefficientFiles: _inefficient, ...efficiency} = form.efficiency;
+	const stored: StoredFacts = {...form, waste: lazily<WasteReport, 'files'>(waste, 'files', files), efficiency: lazily<DiveEfficiency, 'inefficientFiles'>(efficiency, 'inefficientFiles', inefficientFiles)};
 	if (!Array.isArray(stored.contentFindings) || !Array.isArray(stored.layerChanges) || !Array.isArray(stored.waste.byLayer) || !Array.isArray(stored.packages.packages)) return null;
 	const layers = stored.layerChanges.length;
 	if (stored.waste.byLayer.length !== layers || (stored.layers !== null && (!Array.isArray(stored.layers) || stored.layers.length !== layers))) return null;

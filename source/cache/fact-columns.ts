@@ -47,37 +47,75 @@ export function toColumns<T extends object>(rows: readonly T[], schema: ColumnSc
 
 /** The records back, fields in the schema's order; null when the columns are not whole columns of this schema. */
 export function fromColumns<T extends object>(columns: unknown, schema: ColumnSchema<T>): T[] | null {
+	return columnReader(columns, schema)?.() ?? null;
+}
+
+/**
+ * The columns checked whole now (every length, every offset), the records
+ * made only when asked for: a run that never reads a long list (a diff
+ * reads neither) makes none of its objects. Null when the columns are not
+ * whole columns of this schema.
+ */
+export function columnReader<T extends object>(columns: unknown, schema: ColumnSchema<T>): (() => T[]) | null {
 	if (typeof columns !== 'object' || columns === null) return null;
 	const {length, fields} = columns as Partial<Columns>;
 	if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || typeof fields !== 'object' || fields === null) return null;
 	const names = Object.keys(schema) as Array<keyof T & string>;
-	const readers: Array<(index: number) => unknown> = [];
+	const checked: Array<Float64Array | StringColumn> = [];
 	for (const name of names) {
 		const column = (fields as Record<string, unknown>)[name];
 		if (schema[name] === 'number') {
 			if (!(column instanceof Float64Array) || column.length !== length) return null;
-			readers.push(index => column[index]);
+			checked.push(column);
 			continue;
 		}
 		const {text, lengths} = (column ?? {}) as Partial<StringColumn>;
 		if (typeof text !== 'string' || !(lengths instanceof Int32Array) || lengths.length !== length) return null;
-		// Offsets first, so that a length that does not add up refuses the column before a record is made.
-		const starts = new Float64Array(length);
-		let at = 0;
+		// Every length checked first, so that lengths that do not add up refuse the column before a record is made.
+		const optional = schema[name] === 'optional string';
+		let total = 0;
 		for (let index = 0; index < length; index++) {
 			const size = lengths[index]!;
-			if (size < -1 || (size === -1 && schema[name] !== 'optional string')) return null;
-			starts[index] = at;
-			if (size > 0) at += size;
+			if (size < -1 || (size === -1 && !optional)) return null;
+			if (size > 0) total += size;
 		}
-		if (at !== text.length) return null;
-		readers.push(index => (lengths[index] === -1 ? undefined : text.slice(starts[index], starts[index]! + lengths[index]!)));
+		if (total !== text.length) return null;
+		checked.push({text, lengths});
 	}
-	const rows = new Array<T>(length);
-	for (let index = 0; index < length; index++) {
-		const row = {} as Record<string, unknown>;
-		for (let field = 0; field < names.length; field++) row[names[field]!] = readers[field]!(index);
-		rows[index] = row as T;
-	}
-	return rows;
+	return () => {
+		// Records in order: each field's next string starts where its last one ended.
+		const at = new Float64Array(names.length);
+		const rows = new Array<T>(length);
+		for (let index = 0; index < length; index++) {
+			const row = {} as Record<string, unknown>;
+			for (let field = 0; field < names.length; field++) {
+				const column = checked[field]!;
+				if (column instanceof Float64Array) {
+					row[names[field]!] = column[index];
+					continue;
+				}
+				const size = column.lengths[index]!;
+				if (size === -1) row[names[field]!] = undefined;
+				else {
+					row[names[field]!] = column.text.slice(at[field], at[field]! + size);
+					at[field]! += size;
+				}
+			}
+			rows[index] = row as T;
+		}
+		return rows;
+	};
+}
+
+/** `object` with `key` made by `make` when first read (then a plain property like any other): enumerable, so spreads and JSON see it. */
+export function lazily<O extends object, K extends keyof O>(object: Omit<O, K>, key: K, make: () => O[K]): O {
+	return Object.defineProperty(object, key, {
+		enumerable: true,
+		configurable: true,
+		get() {
+			const value = make();
+			Object.defineProperty(object, key, {value, enumerable: true, configurable: true, writable: true});
+			return value;
+		},
+	}) as O;
 }

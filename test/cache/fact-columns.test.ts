@@ -1,5 +1,9 @@
 import {describe, expect, it} from 'vitest';
-import {fromColumns, toColumns, type ColumnSchema} from '../../source/cache/fact-columns.js';
+import {analyseImage} from '../../source/analysis/analyse.js';
+import {encodeFacts, readStoredFacts} from '../../source/cache/analysis-cache.js';
+import {loadImage} from '../../source/image/load.js';
+import {sampleImage} from '../interop/sample-image.js';
+import {columnReader, fromColumns, lazily, toColumns, type ColumnSchema} from '../../source/cache/fact-columns.js';
 
 interface Row {
 	path: string;
@@ -41,5 +45,39 @@ describe('records stored as columns', () => {
 		};
 		expect(fromColumns(good, SCHEMA)).not.toBeNull();
 		for (const [name, columns] of Object.entries(bad)) expect(fromColumns(columns, SCHEMA), name).toBeNull();
+	});
+
+	it('are checked whole at once, and made only when read, as often as read', () => {
+		const rows: Row[] = [{path: '/a', size: 1, digest: 'x'}, {path: '', size: 2, digest: undefined}, {path: '/ccc', size: 3, digest: ''}];
+		const read = columnReader(toColumns(rows, SCHEMA), SCHEMA)!;
+		expect(read()).toEqual(rows);
+		expect(read()).toEqual(rows);
+		// A bad column is refused before anything is read.
+		const columns = toColumns(rows, SCHEMA);
+		expect(columnReader({...columns, fields: {...columns.fields, digest: {text: 'y', lengths: Int32Array.of(1, -1, 1)}}}, SCHEMA)).toBeNull();
+
+		let made = 0;
+		const holder = lazily<{name: string; rows: Row[]}, 'rows'>({name: 'waste'}, 'rows', () => (made++, read()));
+		expect(made).toBe(0);
+		expect(Object.getOwnPropertyDescriptor(holder, 'rows')!.get).toBeTypeOf('function');
+		expect(holder.rows).toEqual(rows);
+		expect(holder.rows).toBe(holder.rows);
+		expect(made).toBe(1);
+		expect(Object.getOwnPropertyDescriptor(holder, 'rows')!.value).toBe(holder.rows);
+		// Spreads and JSON see it as any other property.
+		expect(JSON.parse(JSON.stringify({...lazily<{rows: Row[]}, 'rows'>({}, 'rows', read)}))).toEqual({rows: rows.map(row => (row.digest === undefined ? {path: row.path, size: row.size} : row))});
+	});
+});
+
+describe('stored facts', () => {
+	it('keep the long lists as columns until they are read, then give them back equal', async () => {
+		const analysis = analyseImage(await loadImage(sampleImage('sample.oci')));
+		expect(analysis.waste.files.length).toBeGreaterThan(0);
+		const stored = readStoredFacts(encodeFacts(analysis))!;
+		for (const [holder, key] of [[stored.waste, 'files'], [stored.efficiency, 'inefficientFiles']] as const) expect(Object.getOwnPropertyDescriptor(holder, key)!.get, key).toBeTypeOf('function');
+		expect(stored.waste.finalBytes).toBe(analysis.waste.finalBytes);
+		expect(stored.waste.files).toEqual(analysis.waste.files);
+		expect(stored.efficiency.inefficientFiles).toEqual(analysis.efficiency.inefficientFiles);
+		expect({...stored.waste}).toEqual(analysis.waste);
 	});
 });
