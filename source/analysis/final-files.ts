@@ -18,30 +18,58 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 	/** Per position: 1 for a directory. */
 	private readonly isDir: Uint8Array;
 
-	constructor(readonly fs: FileSystem) {
-		const ids: number[] = [];
-		const ends: number[] = [];
-		const isDir: number[] = [];
+	/**
+	 * `same`: another filesystem's walk whose subtrees are this one's where
+	 * `unchanged(id)` says so (both stacked on one shared stack, and neither
+	 * side's own layers touched anything below that directory, see
+	 * compare/final-stacks.ts): such a subtree's run is copied from it, not
+	 * walked and sorted again.
+	 */
+	constructor(
+		readonly fs: FileSystem,
+		same?: {order: FinalFiles; unchanged: (id: number) => boolean},
+	) {
+		// At most every path once: filled from the front, then cut to what the walk reached.
+		const capacity = fs.paths.size;
+		const ids = new Int32Array(capacity);
+		const ends = new Int32Array(capacity);
+		const isDir = new Uint8Array(capacity);
+		const positions = same ? same.order.positions() : null;
+		let length = 0;
 		// One frame per open directory: its position, its children sorted by name, how far through them the walk is.
 		const stack: Array<{at: number; children: number[]; next: number}> = [{at: -1, children: fs.sortedChildIds(0), next: 0}];
 		while (stack.length > 0) {
 			const frame = stack.at(-1)!;
 			if (frame.next === frame.children.length) {
-				if (frame.at >= 0) ends[frame.at] = ids.length;
+				if (frame.at >= 0) ends[frame.at] = length;
 				stack.pop();
 				continue;
 			}
 			const id = frame.children[frame.next++]!;
-			const at = ids.length;
-			ids.push(id);
+			const at = length++;
+			ids[at] = id;
 			const dir = fs.typeOf(id) === 'dir';
-			isDir.push(dir ? 1 : 0);
-			ends.push(at + 1);
-			if (dir) stack.push({at, children: fs.sortedChildIds(id), next: 0});
+			isDir[at] = dir ? 1 : 0;
+			ends[at] = at + 1;
+			if (!dir) continue;
+			const from = positions && id < positions.length ? positions[id]! : -1;
+			if (from >= 0 && same!.unchanged(id)) {
+				// The same subtree on both sides: its run, positions shifted to where it starts here.
+				const other = same!.order;
+				const to = other.ends[from]!;
+				ids.set(other.ids.subarray(from + 1, to), at + 1);
+				isDir.set(other.isDir.subarray(from + 1, to), at + 1);
+				const shift = at - from;
+				for (let position = from + 1; position < to; position++) ends[position + shift] = other.ends[position]! + shift;
+				length = at + (to - from);
+				ends[at] = length;
+				continue;
+			}
+			stack.push({at, children: fs.sortedChildIds(id), next: 0});
 		}
-		this.ids = Int32Array.from(ids);
-		this.ends = Int32Array.from(ends);
-		this.isDir = Uint8Array.from(isDir);
+		this.ids = ids.slice(0, length);
+		this.ends = ends.slice(0, length);
+		this.isDir = isDir.slice(0, length);
 	}
 
 	get length(): number {

@@ -45,7 +45,10 @@ export async function loadTogether(images: readonly string[], load: LoadOptions)
 				onBase: key ? base => cache!.putStack(key, encodeStack(base)) : undefined,
 			});
 			await cache?.finish();
-			return {sides: [{...sides[0]!.facts, finalFiles: new FinalFiles(a)}, {...sides[1]!.facts, finalFiles: new FinalFiles(b)}], shared};
+			// B's walk copies A's wherever neither side's own layers touched a directory of the shared stack.
+			const finalA = new FinalFiles(a);
+			const finalB = new FinalFiles(b, {order: finalA, unchanged: id => id < shared.below && !shared.touchedA.has(id) && !shared.touchedB.has(id)});
+			return {sides: [{...sides[0]!.facts, finalFiles: finalA}, {...sides[1]!.facts, finalFiles: finalB}], shared};
 		} catch (error) {
 			if (error instanceof StackError) throw new InputError(images[error.image]!, error.message);
 			throw error;

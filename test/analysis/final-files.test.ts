@@ -1,8 +1,10 @@
 import {describe, expect, it} from 'vitest';
 import {FinalFiles} from '../../source/analysis/final-files.js';
-import type {LayerEntry} from '../../source/model.js';
+import {stackFinals, StackError} from '../../source/compare/final-stacks.js';
+import type {Image, LayerEntry} from '../../source/model.js';
+import {prng} from '../fixtures/random.js';
 import {FileSystem} from '../../source/tree/filesystem.js';
-import {modelLayer} from './layers.js';
+import {modelLayer, randomLayer} from './layers.js';
 
 function finalFiles(...layers: Array<Array<Partial<LayerEntry> & {path: string}>>): FinalFiles {
 	const fs = new FileSystem();
@@ -65,5 +67,41 @@ describe('FinalFiles', () => {
 			const pattern = new RegExp(`^(${dirs.map(dir => dir.replace(/[.]/g, '\\.').replace(/\*/g, '[^/]+')).join('|')})/`);
 			expect([...files.below(dirs)].map(([path]) => path)).toEqual(walkedBelow(files, path => pattern.test(path)));
 		}
+	});
+});
+
+describe('FinalFiles over a shared stack', () => {
+	it('copies the runs of directories neither side touched from the other walk, and is the walk it would make itself, on random stacks', () => {
+		let checked = 0;
+		let copies = 0;
+		for (let seed = 1; seed <= 2000; seed++) {
+			const random = prng(seed);
+			const shared = 1 + Math.floor(random() * 3);
+			const base = Array.from({length: shared}, (_, index) => randomLayer(random, index));
+			// Each side's own layers carry diff_ids of their own: only the base is shared.
+			const own = (side: string) => Array.from({length: Math.floor(random() * 3)}, (_, i) => ({...randomLayer(random, shared + i), diffId: `sha256:${side}${shared + i}`}));
+			const [a, b] = [{layers: [...base, ...own('a')]} as Image, {layers: [...base, ...own('b')]} as Image];
+			let stacks;
+			try {
+				stacks = stackFinals(a, b);
+			} catch (error) {
+				if (error instanceof StackError) continue;
+				throw error;
+			}
+			const {below, touchedA, touchedB} = stacks.shared;
+			const orderA = new FinalFiles(stacks.a);
+			const unchanged = (id: number) => id < below && !touchedA.has(id) && !touchedB.has(id) && ++copies > 0;
+			const copied = new FinalFiles(stacks.b, {order: orderA, unchanged});
+			const walked = new FinalFiles(stacks.b);
+			expect([...copied.ids], `seed ${seed}`).toEqual([...walked.ids]);
+			for (let at = 0; at < walked.length; at++) {
+				expect(copied.endOf(at), `seed ${seed} at ${at}`).toBe(walked.endOf(at));
+				expect(copied.isDirectoryAt(at)).toBe(walked.isDirectoryAt(at));
+			}
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(300);
+		// The runs copied are many: the test sees the copy, not only the walk.
+		expect(copies).toBeGreaterThan(150);
 	});
 });
