@@ -1,8 +1,8 @@
 import type {Image, ImageFacts, Layer} from '../model.js';
 import {FinalFiles} from './final-files.js';
-import {DiveTally, weighLayerWhiteouts, type DiveEfficiency} from './dive-efficiency.js';
+import {DiveTally, weighLayerWhiteouts, type DiveEfficiency, type DiveState} from './dive-efficiency.js';
 import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
-import {LayerHistoryBuilder, type ChangeList, type LayerHistory} from './layer-history.js';
+import {LayerHistoryBuilder, type ChangeList, type HistoryState, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
 import {wasteReport, type WasteReport} from './waste.js';
 import {attributePackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
@@ -52,6 +52,12 @@ export interface Analysis extends AnalysisFacts {
 	packages: PackageReport;
 }
 
+/** What a builder knows after its layers (exportState): the stacking's history and dive's tallies. Its layers' entry tables are not in it. */
+export interface BuilderState {
+	history: HistoryState;
+	dive: DiveState;
+}
+
 /**
  * Builds the analysis as layers arrive. Layers may come in any order (they
  * are read in parallel); each is stacked as soon as all layers below it are
@@ -66,15 +72,65 @@ export class AnalysisBuilder {
 	/** Copies asked for (sharedAt), by the number of layers stacked below them. */
 	private readonly copies: Array<{layers: number; take: (copy: (() => AnalysisBuilder) | null) => void}> = [];
 
+	/** A kept state of the first `layers` layers, taken up once they have arrived (resuming). */
+	private resume: {layers: number; state: BuilderState} | undefined;
+	private resumed = 0;
+
+	/**
+	 * A builder that goes on from a kept state of its image's first `layers`
+	 * layers (stack-cache.ts keeps them by ChainID): taken up once those
+	 * layers have arrived (their entry tables are where its refs point), in
+	 * place of stacking them. A state that cannot be theirs is dropped, and
+	 * they are stacked as by any builder.
+	 */
+	static resuming(layers: number, state: BuilderState): AnalysisBuilder {
+		const builder = new AnalysisBuilder();
+		builder.resume = {layers, state};
+		return builder;
+	}
+
 	/** How many layers are stacked. */
 	get stacked(): number {
 		return this.next;
+	}
+
+	/** How many layers a kept state stood for (0: every layer was stacked here). */
+	get resumedLayers(): number {
+		return this.resumed;
+	}
+
+	/** The state after every layer added (none waiting): what resuming takes. Read-only for the builder; call it after finish if at all. */
+	exportState(): BuilderState {
+		if (this.waiting.size > 0) throw new Error('layers are still waiting to be stacked');
+		return {history: this.history.exportState(), dive: this.dive.exportState()};
+	}
+
+	/** Takes up the kept state once every layer it stands for is here. */
+	private takeUpState(): void {
+		const {layers, state} = this.resume!;
+		for (let index = 0; index < layers; index++) if (!this.waiting.has(index)) return;
+		// Taken up or dropped, once: the layers are stacked from where it leaves them.
+		this.resume = undefined;
+		const below = Array.from({length: layers}, (_, index) => this.waiting.get(index)!);
+		const history = LayerHistoryBuilder.fromState(state.history, below);
+		const dive = history && DiveTally.fromState(state.dive, history.fs.paths);
+		if (!history || !dive) return;
+		this.history = history;
+		this.dive = dive;
+		for (let index = 0; index < layers; index++) this.waiting.delete(index);
+		this.next = this.resumed = layers;
 	}
 
 	add(layer: Layer): void {
 		// Stacked already: the builder was copied from another image's with these layers (copyAt).
 		if (layer.index < this.next) return;
 		this.waiting.set(layer.index, layer);
+		if (this.resume) {
+			// Nothing is stacked while a kept state may yet stand for these layers.
+			this.takeUpState();
+			if (this.resume) return;
+			this.giveCopies();
+		}
 		for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
 			this.waiting.delete(this.next);
 			// One stacking serves everything; dive's whiteouts are weighed against the stack on the way.

@@ -38,6 +38,15 @@ export function diveEfficiency(layers: Layer[]): DiveEfficiency {
 	return tally.result();
 }
 
+/** What DiveTally knows after its layers (exportState). */
+export interface DiveState {
+	cumulative: Float64Array<ArrayBuffer>;
+	min: Float64Array<ArrayBuffer>;
+	count: Int32Array<ArrayBuffer>;
+	stamp: number;
+	layerSizes: number[];
+}
+
 /**
  * dive's tallies, one layer at a time (in any order: each layer counts on its
  * own, once its whiteouts are weighed against the stack below it). Paths are
@@ -74,6 +83,23 @@ export class DiveTally {
 		copy.stamp = this.stamp;
 		copy.layerSizes = this.layerSizes.slice();
 		return copy;
+	}
+
+	/** The tallies after the layers added so far (the per-layer scratch is not in it: a layer's stamps are above every earlier one). */
+	exportState(): DiveState {
+		return {cumulative: this.cumulative, min: this.min, count: this.count, stamp: this.stamp, layerSizes: this.layerSizes};
+	}
+
+	/** The tally as exportState left it, on `paths` (the table it counted in, made back), or null when the arrays cannot be one. */
+	static fromState(state: DiveState, paths: PathTable): DiveTally | null {
+		const arrays = [state.cumulative, state.min, state.count];
+		if (!(state.cumulative instanceof Float64Array) || !(state.min instanceof Float64Array) || !(state.count instanceof Int32Array) || !arrays.every(array => array.length === state.count.length)) return null;
+		if (!Number.isInteger(state.stamp) || state.stamp < 0 || !Array.isArray(state.layerSizes) || !state.layerSizes.every(size => size === undefined || typeof size === 'number')) return null;
+		const tally = new DiveTally(paths);
+		[tally.cumulative, tally.min, tally.count] = [state.cumulative, state.min, state.count];
+		tally.stamp = state.stamp;
+		tally.layerSizes = [...state.layerSizes];
+		return tally;
 	}
 
 	add(layer: Layer, whiteoutWeights: number[]): void {

@@ -1,5 +1,5 @@
 import type {EntryType, Layer} from '../model.js';
-import {ABSENT, FileSystem, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
+import {ABSENT, FileSystem, type FileSystemState, type FsObserver, type RemovalCause} from '../tree/filesystem.js';
 import {grown} from '../typed-arrays.js';
 
 /** A path's state at one moment; directories carry their own size (0), not their contents'. */
@@ -68,6 +68,11 @@ export class ChangeList implements Iterable<PathChange> {
 	/** The same changes read through another filesystem whose refs are this one's (a clone of it). */
 	on(fs: FileSystem): ChangeList {
 		return new ChangeList(fs, this.pathIds, this.codes, this.states);
+	}
+
+	/** The columns themselves (a kept history, see HistoryState). */
+	columns(): ChangeColumns {
+		return {pathIds: this.pathIds, codes: this.codes, states: this.states};
 	}
 
 	pathId(index: number): number {
@@ -144,6 +149,24 @@ export class ChangeList implements Iterable<PathChange> {
 	}
 }
 
+/** A ChangeList's columns. */
+export interface ChangeColumns {
+	pathIds: Int32Array;
+	codes: Uint8Array;
+	states: Int32Array;
+}
+
+/** What LayerHistoryBuilder knows after its layers (exportState), without the layers' entry tables. */
+export interface HistoryState {
+	fs: FileSystemState;
+	references: Int32Array<ArrayBuffer>;
+	stored: Uint8Array<ArrayBuffer>;
+	deaths: DeadContent[];
+	deathPaths: Int32Array;
+	changes: ChangeColumns[];
+	storedBytes: number;
+}
+
 export interface LayerHistory {
 	/** Per layer, its changes, in the order the layer touched the paths. */
 	changes: ChangeList[];
@@ -204,6 +227,51 @@ export class LayerHistoryBuilder implements FsObserver {
 		copy.layer = this.layer;
 		// The per-layer scratch (touched, touchStamp, …) starts empty: its stamps name layers from the next one on.
 		return copy;
+	}
+
+	/** The history after the layers added so far, as arrays and records (the per-layer scratch is not in it: it starts empty for every layer). */
+	exportState(): HistoryState {
+		return {
+			fs: this.fs.exportState(),
+			references: this.references,
+			stored: this.stored,
+			deaths: this.deaths,
+			deathPaths: Int32Array.from(this.deathPaths),
+			changes: this.changes.map(changes => changes.columns()),
+			storedBytes: this.storedBytes,
+		};
+	}
+
+	/**
+	 * The builder as exportState left it, over the very layers it had added
+	 * (their entry tables are where its refs point), or null when the state
+	 * cannot be theirs: the stack's own checks (FileSystem.fromState), and
+	 * every change's path and refs within the stack, every death placed.
+	 */
+	static fromState(state: HistoryState, layers: readonly Layer[]): LayerHistoryBuilder | null {
+		const fs = FileSystem.fromState(state.fs, layers);
+		if (!fs || !(state.references instanceof Int32Array) || !(state.stored instanceof Uint8Array) || state.references.length !== state.stored.length) return null;
+		if (!Array.isArray(state.deaths) || !(state.deathPaths instanceof Int32Array) || state.deaths.length !== state.deathPaths.length) return null;
+		if (!Array.isArray(state.changes) || state.changes.length !== layers.length || typeof state.storedBytes !== 'number') return null;
+		const [paths, refs] = [fs.paths.size, fs.refCount];
+		for (const death of state.deathPaths) if (death < 0 || death >= paths) return null;
+		for (const death of state.deaths) if (typeof death !== 'object' || death === null || !(death.storedIn >= 0 && death.storedIn < layers.length) || !(death.killedBy >= 0 && death.killedBy < layers.length)) return null;
+		for (const {pathIds, codes, states} of state.changes) {
+			if (!(pathIds instanceof Int32Array) || !(codes instanceof Uint8Array) || !(states instanceof Int32Array) || codes.length !== pathIds.length || states.length !== pathIds.length * 4) return null;
+			for (const id of pathIds) if (id < 0 || id >= paths) return null;
+			for (const ref of states) if (ref < ABSENT || ref >= refs) return null;
+			for (const code of codes) if (code > (UNMODIFIED | METADATA_ONLY)) return null;
+		}
+		const builder = new LayerHistoryBuilder();
+		(builder as {fs: FileSystem}).fs = fs;
+		builder.references = state.references;
+		builder.stored = state.stored;
+		builder.deaths = state.deaths;
+		builder.deathPaths = [...state.deathPaths];
+		builder.changes = state.changes.map(({pathIds, codes, states}) => new ChangeList(fs, pathIds, codes, states));
+		builder.storedBytes = state.storedBytes;
+		builder.layer = layers.length - 1;
+		return builder;
 	}
 
 	/** Applies the next layer; `beforeLayer` sees the stack below it first. */

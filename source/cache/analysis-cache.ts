@@ -35,7 +35,7 @@ interface StoredForm extends Omit<StoredFacts, 'waste' | 'efficiency'> {
 	efficiency: Omit<DiveEfficiency, 'inefficientFiles'> & {inefficientFiles: Columns};
 }
 
-const DEAD_CONTENT: ColumnSchema<DeadContent> = {path: 'string', size: 'number', digest: 'optional string', storedIn: 'number', killedBy: 'number', cause: 'string'};
+export const DEAD_CONTENT: ColumnSchema<DeadContent> = {path: 'string', size: 'number', digest: 'optional string', storedIn: 'number', killedBy: 'number', cause: 'string'};
 const INEFFICIENT_PATH: ColumnSchema<InefficientPath> = {path: 'string', count: 'number', cumulativeBytes: 'number'};
 
 /** The cache key of an analysis: "sha256:<hex>" of the code and the config. */

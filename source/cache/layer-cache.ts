@@ -50,9 +50,41 @@ export class LayerCache {
 	}
 
 	/** What an analysis derived, under its key ("sha256:…", see analysis-cache.ts): the payload, or null as `get` would give. */
-	async getAnalysis(key: string): Promise<Buffer | null> {
+	getAnalysis(key: string): Promise<Buffer | null> {
+		return this.getDerived(ANALYSIS_MAGIC, key);
+	}
+
+	putAnalysis(key: string, payload: Uint8Array): void {
+		this.putDerived(ANALYSIS_MAGIC, key, payload);
+	}
+
+	/** A kept stack (stack-cache.ts), under its key, beside the analyses (it is one more thing derived from layers): the payload, or null. */
+	getStack(key: string): Promise<Buffer | null> {
+		return this.getDerived(STACK_MAGIC, key);
+	}
+
+	putStack(key: string, payload: Uint8Array): void {
+		this.putDerived(STACK_MAGIC, key, payload);
+	}
+
+	/** A kept builder state (builder-cache.ts), under its key, beside the stacks: the payload, or null. */
+	getBuilder(key: string): Promise<Buffer | null> {
+		return this.getDerived(BUILDER_MAGIC, key);
+	}
+
+	putBuilder(key: string, payload: Uint8Array): void {
+		this.putDerived(BUILDER_MAGIC, key, payload);
+	}
+
+	/** Entries derived from layers live in one directory, told apart by their magic (and their keys, which name what they are). */
+	private async getDerived(magic: Buffer, key: string): Promise<Buffer | null> {
 		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		return file ? this.lookUp(file, bytes => unframeEntry(bytes, ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key)) : null;
+		return file ? this.lookUp(file, bytes => unframeEntry(bytes, magic, ANALYSIS_FORMAT_VERSION, key)) : null;
+	}
+
+	private putDerived(magic: Buffer, key: string, payload: Uint8Array): void {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		if (file) this.store(file, () => frameEntry(magic, ANALYSIS_FORMAT_VERSION, key, payload));
 	}
 
 	/** An entry file, checked by `parse`, counted, and touched when it is used. */
@@ -74,22 +106,6 @@ export class LayerCache {
 		const now = new Date();
 		this.track(utimes(file, now, now).catch(() => {}));
 		return result;
-	}
-
-	/** A kept stack (stack-cache.ts), under its key, beside the analyses (it is one more thing derived from layers): the payload, or null. */
-	async getStack(key: string): Promise<Buffer | null> {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		return file ? this.lookUp(file, bytes => unframeEntry(bytes, STACK_MAGIC, ANALYSIS_FORMAT_VERSION, key)) : null;
-	}
-
-	putStack(key: string, payload: Uint8Array): void {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (file) this.store(file, () => frameEntry(STACK_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload));
-	}
-
-	putAnalysis(key: string, payload: Uint8Array): void {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (file) this.store(file, () => frameEntry(ANALYSIS_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload));
 	}
 
 	private store(file: string, build: () => Buffer): void {
@@ -141,6 +157,7 @@ export class LayerCache {
 const MAGIC = Buffer.from('LSLAYER\n');
 const ANALYSIS_MAGIC = Buffer.from('LSFACTS\n');
 const STACK_MAGIC = Buffer.from('LSSTACK\n');
+const BUILDER_MAGIC = Buffer.from('LSBUILD\n');
 /** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
 export const ANALYSIS_FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 32;

@@ -17,9 +17,14 @@ import {codeIdentity} from './code-identity.js';
 
 /** ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln−1) + " " + DiffID(Ln)). */
 export function chainId(diffIds: readonly string[]): string {
-	let chain = diffIds[0]!;
-	for (const diffId of diffIds.slice(1)) chain = `sha256:${createHash('sha256').update(`${chain} ${diffId}`).digest('hex')}`;
-	return chain;
+	return chainIds(diffIds).at(-1)!;
+}
+
+/** The ChainID of every run of bottom layers: [ChainID(L0), …, ChainID(Ln)]. */
+export function chainIds(diffIds: readonly string[]): string[] {
+	const chains: string[] = [];
+	for (const diffId of diffIds) chains.push(chains.length === 0 ? diffId : `sha256:${createHash('sha256').update(`${chains.at(-1)!} ${diffId}`).digest('hex')}`);
+	return chains;
 }
 
 /** The cache key of the stack of these layers: "sha256:<hex>" of the code and their ChainID. */

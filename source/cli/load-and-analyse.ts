@@ -7,6 +7,8 @@ import {ApplyError} from '../tree/apply-error.js';
 import type {FinalFiles} from '../analysis/final-files.js';
 import type {SharedStacking} from '../analysis/shared-stacking.js';
 import {readDiffIds} from '../image/image-config.js';
+import {builderKey, encodeBuilder, keptBuilder, type KeptBuilder} from '../cache/builder-cache.js';
+import {chainIds} from '../cache/stack-cache.js';
 
 /**
  * The one analysis every mode starts from. Layers are stacked as they
@@ -50,12 +52,14 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 	// The analysis' modules (its rules, the package readers: 30 ms of start-up) are imported only when something is stacked.
 	let builder: AnalysisBuilder | undefined;
 	let building: Promise<AnalysisBuilder> | undefined;
-	const startBuilding = () =>
-		(building ??= import('../analysis/analyse.js').then(async module => {
-			const make = () => new module.AnalysisBuilder();
+	// A kept state of the bottom layers (builder-cache.ts), when the cache has one: the builder goes on from it.
+	const startBuilding = (resume: Promise<KeptBuilder | null> | null = null) =>
+		(building ??= Promise.all([import('../analysis/analyse.js'), resume]).then(async ([module, kept]) => {
+			const make = () => (kept ? module.AnalysisBuilder.resuming(kept.layers, kept.state) : new module.AnalysisBuilder());
 			builder = stacking ? await stacking.shared.builder(stacking.side, make) : make();
 			return builder;
 		}));
+	let chains = null as string[] | null;
 	let key: string | undefined;
 	let stored: Promise<StoredFacts | null> = Promise.resolve(null);
 	// While the cache is asked (and the builder imported), layers wait; after a miss they are stacked, after a hit dropped.
@@ -75,13 +79,16 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 					return;
 				}
 				key = analysisKey(config);
+				// A diff's two sides share their stacking (and keep their shared stack, stack-cache.ts) instead.
+				const ids = stacking ? null : readDiffIds(config);
+				chains = ids && ids.length > 0 ? chainIds(ids) : null;
 				arriving = 'hold';
 				stored = cache.getAnalysis(key).then(payload => {
 					const facts = payload ? readStoredFacts(payload) : null;
 					if (facts) {
 						arriving = 'drop';
 						stacking?.shared.withdraw(stacking.side);
-					} else void startBuilding().then(() => (arriving = 'stack'));
+					} else void startBuilding(chains && keptBuilder(cache, chains).catch(() => null)).then(() => (arriving = 'stack'));
 					return facts;
 				});
 			},
@@ -109,6 +116,8 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		const analysis = analysisBuilder.finish(image);
 		if (cache && key) {
 			cache.putAnalysis(key, encodeFacts(analysis));
+			// The stacking of every layer, for the next build (these layers and more); unless it is what this run started from.
+			if (chains && analysisBuilder.resumedLayers < chains.length) cache.putBuilder(builderKey(chains.at(-1)!), encodeBuilder(analysisBuilder.exportState(), chains.at(-1)!));
 			await cache.finish();
 		}
 		return analysis;

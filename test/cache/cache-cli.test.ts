@@ -1,13 +1,16 @@
 import {spawn} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it, vi} from 'vitest';
 import {deserialize, serialize} from 'node:v8';
 import {ANALYSIS_FORMAT_VERSION, entryPath, frameEntry, LayerCache, parseEntry, unframeEntry} from '../../source/cache/layer-cache.js';
 
-/** How analysis entries begin (source/cache/layer-cache.ts). */
-const ANALYSIS_MAGIC_FOR_TESTS = Buffer.from('LSFACTS\n');
+/** How the entries derived from layers begin (source/cache/layer-cache.ts): facts, kept stacks, kept builder states. */
+const FACTS = 'LSFACTS\n';
+const STACKS = 'LSSTACK\n';
+const BUILDERS = 'LSBUILD\n';
+const ANALYSIS_MAGIC_FOR_TESTS = Buffer.from(FACTS);
 import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
 import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
@@ -76,10 +79,11 @@ function entryNames(directory: string, image: WrittenImage): string[] {
 	return image.diffIds.map(diffId => entryPath(directory, diffId)!).filter(file => existsSync(file)).map(file => path.basename(file));
 }
 
-/** The analysis entries in the cache, as files. */
-function analysisEntries(directory: string): string[] {
+/** The entries derived from layers in the cache, as files: the analyses' facts, or those of the kinds asked for. */
+function analysisEntries(directory: string, kinds: string[] = [FACTS]): string[] {
 	const where = path.join(directory, `analyses-v${ANALYSIS_FORMAT_VERSION}`);
-	return existsSync(where) ? readdirSync(where).map(name => path.join(where, name)) : [];
+	const files = existsSync(where) ? readdirSync(where).map(name => path.join(where, name)) : [];
+	return files.filter(file => kinds.includes(readFileSync(file).subarray(0, 8).toString('latin1')));
 }
 
 /** Every way the report is written: what a cache hit must give byte for byte. */
@@ -281,6 +285,46 @@ describe('what may use the cache', () => {
 		expect(await ok([second.path, '--json'], cacheEnv(cache))).toBe(cold);
 		expect(entryNames(cache, second)).toHaveLength(4);
 	});
+
+	it('the next build (these layers and one more) stacks only the new one, from the kept stacking, to the cold report in every output', async () => {
+		const spec = buildSpec('1');
+		const nextSpec: ImageSpec = {...spec, layers: [...spec.layers, {entries: [{type: 'file', path: 'app/extra.js', content: 'more\n'}, {type: 'whiteout', path: 'etc/passwd'}]}], history: [...spec.history!, {created_by: 'COPY extra.js /app/'}]};
+		const first = await writeImage(spec, {format: 'oci-dir', outPath: fresh('layout')});
+		const next = await writeImage(nextSpec, {format: 'docker25', outPath: fresh('image.tar')});
+		const cache = fresh('cache');
+		await ok([first.path, '--json'], cacheEnv(cache));
+		// One state, of the first image's four layers, kept beside its facts.
+		const [kept] = analysisEntries(cache, [BUILDERS]);
+		expect(analysisEntries(cache, [BUILDERS])).toHaveLength(1);
+		for (const output of OUTPUTS) {
+			const copy = fresh('cache');
+			cpSync(cache, copy, {recursive: true});
+			const warm = await ok(output.args(next.path), cacheEnv(copy));
+			// The next build keeps its own state (five layers) for the build after it; `files` makes the whole analysis, uncached.
+			if (output.name === '--json') expect(analysisEntries(copy, [BUILDERS])).toHaveLength(2);
+			expect(warm, output.name).toBe(await ok([...output.args(next.path), '--no-cache'], cacheEnv(copy)));
+		}
+		// Only a run that takes the state up can say this number: the stored bytes of the four layers, doctored.
+		const key = path.basename(kept!).replace(/^sha256-/, 'sha256:');
+		const state = deserialize(unframeEntry(readFileSync(kept!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, key)!);
+		const cold = JSON.parse(await ok([next.path, '--json', '--no-cache'], cacheEnv(cache)));
+		state.history.storedBytes += 4242;
+		const writer = new LayerCache(cache, 2 ** 30);
+		writer.putBuilder(key, serialize(state));
+		await writer.finish();
+		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(cold.waste.storedBytes + 4242);
+		// Another image's state under this key (its last layer differs, as many entries: it would fit) is dropped, doctored as it is.
+		const other = fresh('cache');
+		await ok([(await writeImage(buildSpec('2'), {format: 'oci-dir', outPath: fresh('layout')})).path, '--json'], cacheEnv(other));
+		const [foreign] = analysisEntries(other, [BUILDERS]);
+		const otherState = deserialize(unframeEntry(readFileSync(foreign!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(foreign!).replace(/^sha256-/, 'sha256:'))!);
+		otherState.history.storedBytes += 4242;
+		const misplaced = fresh('cache');
+		const misplacedWriter = new LayerCache(misplaced, 2 ** 30);
+		misplacedWriter.putBuilder(key, serialize(otherState));
+		await misplacedWriter.finish();
+		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(misplaced)))).toEqual(cold);
+	});
 });
 
 /** Starts the CLI without waiting, so that several share the cache at once. */
@@ -301,9 +345,7 @@ async function doctorAnalysis(cache: string, edit: (facts: any) => void): Promis
 	const writer = new LayerCache(cache, 2 ** 30);
 	for (const file of analysisEntries(cache)) {
 		const key = path.basename(file).replace(/^sha256-/, 'sha256:');
-		const payload = unframeEntry(readFileSync(file), ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key);
-		// Kept stacks live beside the facts (their own magic): not facts, left as they are.
-		if (!payload) continue;
+		const payload = unframeEntry(readFileSync(file), ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!;
 		const facts = deserialize(payload);
 		edit(facts);
 		writer.putAnalysis(key, serialize(facts));
@@ -322,7 +364,7 @@ describe('the analysis cache: a config analysed before by this code is not stack
 		expect(analysisEntries(cache)).toHaveLength(2);
 		expect(await ok(['diff', a.path, b.path, '--json'], cacheEnv(cache))).toBe(cold);
 		// The stack of the three layers both share is kept (by ChainID) beside the facts, and the next diff starts from it.
-		expect(analysisEntries(cache)).toHaveLength(3);
+		expect(analysisEntries(cache, [FACTS, STACKS])).toHaveLength(3);
 		expect(await ok(['diff', a.path, b.path, '--json'], cacheEnv(cache))).toBe(cold);
 		expect(await ok(['diff', b.path, a.path, '--json'], cacheEnv(cache))).toBe(await ok(['diff', b.path, a.path, '--json', '--no-cache'], cacheEnv(cache)));
 		const metric = (report: string, name: string) => (JSON.parse(report).metrics as Record<string, {before: number; after: number}>)[name]!;
@@ -389,7 +431,9 @@ describe('the analysis cache: a config analysed before by this code is not stack
 		for (const [name, bytes] of Object.entries(damaged)) {
 			writeFileSync(file!, bytes);
 			expect(await ok([image.path, '--json'], cacheEnv(cache)), name).toBe(cold);
-			expect(readFileSync(file!).equals(good), `${name}: rewritten`).toBe(true);
+			// Made again (from the kept stacking of its layers: nothing is stacked), to the same facts; a number may now be stored as a small integer.
+			const facts = (entry: Buffer) => deserialize(unframeEntry(entry, ANALYSIS_MAGIC_FOR_TESTS, ANALYSIS_FORMAT_VERSION, key)!);
+			expect(facts(readFileSync(file!)), `${name}: rewritten`).toEqual(facts(good));
 		}
 	});
 
@@ -511,11 +555,13 @@ describe('layerscope cache info and cache clear', () => {
 		const image = await writeImage(buildSpec('1'), {format: 'docker25', outPath: fresh('image.tar')});
 		const cache = fresh('cache');
 		await ok([image.path, '--json'], cacheEnv(cache));
+		// Derived from the layers: the image's facts and its kept stacking (builder-cache.ts).
+		expect(analysisEntries(cache, [FACTS, BUILDERS])).toHaveLength(2);
 		const total = image.diffIds.reduce((sum, diffId) => sum + statSync(entryPath(cache, diffId)!).size, 0);
 		const info = await ok(['cache', 'info'], cacheEnv(cache, {LAYERSCOPE_CACHE_SIZE: '2GiB'}));
-		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nanalyses   1 \\(.+\\), format version ${ANALYSIS_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
+		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nanalyses   2 \\(.+\\), format version ${ANALYSIS_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
 		expect(total).toBeGreaterThan(0);
-		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers, 1 analysis \(.+\) from /);
+		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers, 2 analyses \(.+\) from /);
 		expect(entryNames(cache, image)).toEqual([]);
 		expect(await ok(['cache', 'info'], cacheEnv(cache))).toMatch(/\nlayers     0 \(0 B\)/);
 		const bad = await runCli(['cache', 'wipe'], cacheEnv(cache));

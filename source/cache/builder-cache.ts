@@ -1,0 +1,76 @@
+import {createHash} from 'node:crypto';
+import {deserialize, serialize} from 'node:v8';
+import type {BuilderState} from '../analysis/analyse.js';
+import type {HistoryState} from '../analysis/layer-history.js';
+import {DEAD_CONTENT} from './analysis-cache.js';
+import {codeIdentity} from './code-identity.js';
+import {columnReader, toColumns, type Columns} from './fact-columns.js';
+import type {LayerCache} from './layer-cache.js';
+
+/**
+ * Analysis builders kept by ChainID: what the stacking knew after a run of
+ * bottom layers (their history, dive's tallies), so that the next build of
+ * an image, the same layers and one more on top, stacks only the new one.
+ * Like a kept stack (stack-cache.ts), a state is a function of its layers'
+ * changesets, which the ChainID names, and of the code: the key digests
+ * both. It is taken up only over the very layers this run read, and only
+ * when it fits them (AnalysisBuilder.resuming); else they are stacked.
+ */
+
+/** The cache key of the builder state after these layers: "sha256:<hex>" of the code and their ChainID. */
+export function builderKey(chain: string): string {
+	return `sha256:${createHash('sha256').update(codeIdentity()).update('\0builder\0').update(chain).digest('hex')}`;
+}
+
+/** On disk, the deaths (tens of thousands on a large image) are columns, as in a stored analysis; the ChainID says whose state it is. */
+interface StoredState extends Omit<BuilderState, 'history'> {
+	chain: string;
+	history: Omit<HistoryState, 'deaths'> & {deaths: Columns};
+}
+
+/** The state after the layers `chain` names (their ChainID). */
+export function encodeBuilder(state: BuilderState, chain: string): Buffer {
+	const stored: StoredState = {...state, chain, history: {...state.history, deaths: toColumns(state.history.deaths, DEAD_CONTENT)}};
+	return serialize(stored);
+}
+
+/**
+ * The kept state of the layers `chain` names, or null when it is not whole
+ * or is another run of layers' (an entry under the wrong key). Its fit to
+ * the layers themselves is checked when it is taken up.
+ */
+export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState | null {
+	let stored: StoredState;
+	try {
+		stored = deserialize(payload) as StoredState;
+	} catch {
+		return null;
+	}
+	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
+	if (!isObject(stored) || stored.chain !== chain || !isObject(stored.history) || !isObject(stored.dive) || !isObject(stored.history.fs)) return null;
+	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);
+	if (!deaths) return null;
+	const {chain: _chain, ...state} = stored;
+	return {...state, history: {...state.history, deaths: deaths()}};
+}
+
+export interface KeptBuilder {
+	/** How many bottom layers it stands for. */
+	layers: number;
+	state: BuilderState;
+}
+
+/**
+ * The longest run of this image's bottom layers (their ChainIDs,
+ * stack-cache.ts' chainIds) whose builder state the cache keeps (all of them but one included: an image is often the one
+ * before it with one more layer), or null. Misses are one failed open each.
+ */
+export async function keptBuilder(cache: LayerCache, chains: readonly string[]): Promise<KeptBuilder | null> {
+	for (let layers = chains.length; layers > 0; layers--) {
+		const chain = chains[layers - 1]!;
+		const payload = await cache.getBuilder(builderKey(chain));
+		const state = payload && decodeBuilder(payload, chain);
+		if (state) return {layers, state};
+	}
+	return null;
+}

@@ -1,0 +1,144 @@
+/**
+ * Issue 12: the next build of an image (its layers and more on top) stacks only the new layers: the
+ * builder goes on from a kept state of the bottom ones (builder-cache.ts, AnalysisBuilder.resuming). It
+ * must then make exactly the analysis a builder of its own makes, and a state that is not these layers'
+ * (another image's, a spoiled one) must be dropped, never trusted: the layers are then stacked.
+ */
+import {serialize} from 'node:v8';
+import {describe, expect, it} from 'vitest';
+import {AnalysisBuilder, analyseImage, type Analysis, type BuilderState} from '../../source/analysis/analyse.js';
+import {builderKey, decodeBuilder, encodeBuilder} from '../../source/cache/builder-cache.js';
+import {chainId, chainIds} from '../../source/cache/stack-cache.js';
+import type {Layer} from '../../source/model.js';
+import {ApplyError} from '../../source/tree/apply-error.js';
+import {prng} from '../fixtures/random.js';
+import {modelImage} from '../ui/model-image.js';
+import {modelLayer, randomLayer} from '../analysis/layers.js';
+
+/** Everything an analysis says, in plain values. */
+function said(analysis: Analysis) {
+	return {
+		efficiency: analysis.efficiency,
+		waste: analysis.waste,
+		packages: analysis.packages,
+		findings: analysis.findings,
+		layerChanges: analysis.layerChanges,
+		changes: analysis.history.changes.map(changes => [...changes]),
+		deaths: analysis.history.deaths,
+		final: [...analysis.finalFiles].map(([path, node]) => [path, node.type, node.size, node.digest, node.mode, node.linkTarget, node.layer]),
+	};
+}
+
+/** The ChainID the tests' states are kept under. */
+const CHAIN = 'sha256:' + 'c'.repeat(64);
+
+/** Random layers made twice from one seed: equal, but other objects, as a later run reads them again. */
+function twice(seed: number, count: number): [Layer[], Layer[]] {
+	const make = () => {
+		const random = prng(seed);
+		return Array.from({length: count}, (_, index) => randomLayer(random, index));
+	};
+	return [make(), make()];
+}
+
+/** The kept state after the first run analysed `layers` whole, as the cache keeps it (encoded), or null when no runtime applies them. */
+function keptAfter(layers: Layer[]): Uint8Array | null {
+	const builder = new AnalysisBuilder();
+	try {
+		for (const layer of layers) builder.add(layer);
+		builder.finish(modelImage(layers));
+	} catch (error) {
+		if (error instanceof ApplyError) return null;
+		throw error;
+	}
+	return encodeBuilder(builder.exportState(), CHAIN);
+}
+
+/** The analysis of `layers` by a builder that resumes from `payload` for the first `below`, layers arriving in `order`. */
+function resumed(payload: Uint8Array, below: number, layers: Layer[], order: number[]): {analysis: Analysis; resumedLayers: number} {
+	// v8's deserialiser lays typed arrays over the payload's bytes, which the builder then changes: each run reads its own copy of the entry.
+	const builder = AnalysisBuilder.resuming(below, decodeBuilder(Buffer.from(payload), CHAIN)!);
+	for (const index of order) builder.add(layers[index]!);
+	return {analysis: builder.finish(modelImage(layers)), resumedLayers: builder.resumedLayers};
+}
+
+describe('a builder resumed from a kept state', () => {
+	it('goes on to exactly the analysis a builder of its own makes, whatever order the layers come in', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 3000; seed++) {
+			const random = prng(seed + 100_000);
+			const below = 1 + Math.floor(random() * 4);
+			const more = Math.floor(random() * 3);
+			const [first, again] = twice(seed, below + more);
+			const payload = keptAfter(first.slice(0, below));
+			if (!payload) continue;
+			let expected: Analysis;
+			try {
+				expected = analyseImage(modelImage(again));
+			} catch (error) {
+				if (error instanceof ApplyError) continue;
+				throw error;
+			}
+			const order = again.map((_, index) => index).sort(() => random() - 0.5);
+			const got = resumed(payload, below, again, order);
+			expect(got.resumedLayers, `seed ${seed}`).toBe(below);
+			expect(said(got.analysis), `seed ${seed}`).toEqual(said(expected));
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(500);
+	});
+
+	it('drops a state that is not these layers’ and stacks them, to the same analysis', () => {
+		const file = (index: number, path: string, size: number) => modelLayer(index, [{path, size, digest: `c${path}${size}`}]);
+		const mine = [file(0, '/etc/a', 10), modelLayer(1, [{path: '/etc/b', size: 20}], ['/etc/a']), file(2, '/srv/x', 30)];
+		const expected = said(analyseImage(modelImage(mine)));
+		const foreign: Record<string, Uint8Array> = {
+			// As many layers, other entries: its refs would point at other files.
+			'another image’s state': keptAfter([file(0, '/etc/a', 10), modelLayer(1, [{path: '/etc/b', size: 20}, {path: '/etc/c', size: 5}])])!,
+			'a state of fewer layers': keptAfter([file(0, '/etc/a', 10)])!,
+		};
+		for (const [name, payload] of Object.entries(foreign)) {
+			const got = resumed(payload, 2, mine, [2, 0, 1]);
+			expect(got.resumedLayers, name).toBe(0);
+			expect(said(got.analysis), name).toEqual(expected);
+		}
+	});
+
+	it('refuses states whose arrays cannot be a history of these layers', () => {
+		const layers = [modelLayer(0, [{path: '/etc/a', size: 10}, {path: '/etc/b', size: 7}]), modelLayer(1, [{path: '/etc/a', size: 12}], ['/etc/b'])];
+		const state = decodeBuilder(keptAfter(layers)!, CHAIN)!;
+		const spoiled = (edit: (copy: BuilderState) => void) => {
+			const copy = structuredClone(state);
+			edit(copy);
+			const builder = AnalysisBuilder.resuming(2, decodeBuilder(encodeBuilder(copy, CHAIN), CHAIN)!);
+			for (const layer of layers) builder.add(layer);
+			return builder.resumedLayers;
+		};
+		expect(spoiled(() => {})).toBe(2);
+		expect(spoiled(copy => (copy.history.changes[0]!.pathIds[0] = 10_000))).toBe(0);
+		expect(spoiled(copy => (copy.history.changes[1]!.states[0] = copy.history.references.length + 1000))).toBe(0);
+		expect(spoiled(copy => (copy.history.changes[0]!.codes[0] = 200))).toBe(0);
+		expect(spoiled(copy => (copy.history.changes = copy.history.changes.slice(1)))).toBe(0);
+		expect(spoiled(copy => (copy.history.deathPaths = new Int32Array([-1])))).toBe(0);
+		expect(spoiled(copy => (copy.history.deaths[0]!.killedBy = 9))).toBe(0);
+		expect(spoiled(copy => (copy.history.stored = new Uint8Array(1)))).toBe(0);
+		expect(spoiled(copy => (copy.history.fs.entryCounts = [1, 1]))).toBe(0);
+		expect(spoiled(copy => (copy.dive.count = new Int32Array(1)))).toBe(0);
+		expect(spoiled(copy => (copy.dive.stamp = -1))).toBe(0);
+		// Not a state at all: decoding refuses it.
+		expect(decodeBuilder(Buffer.from('not a state'), CHAIN)).toBeNull();
+		expect(decodeBuilder(serialize({chain: CHAIN, history: {fs: {}, deaths: {length: 2, fields: {}}}, dive: {}}), CHAIN)).toBeNull();
+		expect(decodeBuilder(serialize([1, 2]), CHAIN)).toBeNull();
+		// Another run of layers' state (an entry under the wrong key) is not this one's, however well it would fit.
+		expect(decodeBuilder(keptAfter(layers)!, CHAIN)).not.toBeNull();
+		expect(decodeBuilder(keptAfter(layers)!, 'sha256:' + 'f'.repeat(64))).toBeNull();
+	});
+
+	it('is keyed by the ChainID of its layers and the code', () => {
+		const diffIds = ['sha256:' + 'a'.repeat(64), 'sha256:' + 'b'.repeat(64), 'sha256:' + 'c'.repeat(64)];
+		expect(chainIds(diffIds)).toEqual([1, 2, 3].map(count => chainId(diffIds.slice(0, count))));
+		expect(new Set(chainIds(diffIds).map(builderKey)).size).toBe(3);
+		expect(builderKey(chainId(diffIds))).toMatch(/^sha256:[a-f0-9]{64}$/);
+		expect(builderKey(chainId(diffIds))).not.toBe(chainId(diffIds));
+	});
+});
