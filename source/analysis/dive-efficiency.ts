@@ -97,6 +97,10 @@ export class DiveTally {
 		if (!Number.isInteger(state.stamp) || state.stamp < 0 || !Array.isArray(state.layerSizes) || !state.layerSizes.every(size => size === undefined || typeof size === 'number')) return null;
 		const tally = new DiveTally(paths);
 		[tally.cumulative, tally.min, tally.count] = [state.cumulative, state.min, state.count];
+		// The per-layer scratch as long as the tallies: they grow together, when the table outgrows `count`.
+		const length = state.count.length;
+		[tally.size, tally.weight] = [new Float64Array(length), new Float64Array(length)];
+		[tally.sizeStamp, tally.whiteoutStamp, tally.parentStamp] = [new Int32Array(length), new Int32Array(length), new Int32Array(length)];
 		tally.stamp = state.stamp;
 		tally.layerSizes = [...state.layerSizes];
 		return tally;

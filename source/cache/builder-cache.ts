@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto';
-import {deserialize, serialize} from 'node:v8';
 import type {BuilderState} from '../analysis/analyse.js';
 import type {HistoryState} from '../analysis/layer-history.js';
 import {DEAD_CONTENT} from './analysis-cache.js';
 import {codeIdentity} from './code-identity.js';
 import {columnReader, toColumns, type Columns} from './fact-columns.js';
+import {deserializeParts, serializeParts} from './out-of-line.js';
 import type {LayerCache} from './layer-cache.js';
 
 /**
@@ -28,10 +28,14 @@ interface StoredState extends Omit<BuilderState, 'history'> {
 	history: Omit<HistoryState, 'deaths'> & {deaths: Columns};
 }
 
-/** The state after the layers `chain` names (their ChainID). */
-export function encodeBuilder(state: BuilderState, chain: string): Buffer {
+/**
+ * The state after the layers `chain` names (their ChainID), as parts to be
+ * written one after the other: its typed arrays are not copied (out-of-line.ts),
+ * so the state must not change until they are written.
+ */
+export function encodeBuilder(state: BuilderState, chain: string): Uint8Array[] {
 	const stored: StoredState = {...state, chain, history: {...state.history, deaths: toColumns(state.history.deaths, DEAD_CONTENT)}};
-	return serialize(stored);
+	return serializeParts(stored);
 }
 
 /**
@@ -40,12 +44,7 @@ export function encodeBuilder(state: BuilderState, chain: string): Buffer {
  * the layers themselves is checked when it is taken up.
  */
 export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState | null {
-	let stored: StoredState;
-	try {
-		stored = deserialize(payload) as StoredState;
-	} catch {
-		return null;
-	}
+	const stored = deserializeParts(payload) as StoredState | null;
 	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
 	if (!isObject(stored) || stored.chain !== chain || !isObject(stored.history) || !isObject(stored.dive) || !isObject(stored.history.fs)) return null;
 	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);

@@ -72,7 +72,8 @@ export class LayerCache {
 		return this.getDerived(BUILDER_MAGIC, key);
 	}
 
-	putBuilder(key: string, payload: Uint8Array): void {
+	/** `payload` may come in parts (out-of-line.ts), written one after the other as they are. */
+	putBuilder(key: string, payload: Uint8Array | readonly Uint8Array[]): void {
 		this.putDerived(BUILDER_MAGIC, key, payload);
 	}
 
@@ -82,9 +83,9 @@ export class LayerCache {
 		return file ? this.lookUp(file, bytes => unframeEntry(bytes, magic, ANALYSIS_FORMAT_VERSION, key)) : null;
 	}
 
-	private putDerived(magic: Buffer, key: string, payload: Uint8Array): void {
+	private putDerived(magic: Buffer, key: string, payload: Uint8Array | readonly Uint8Array[]): void {
 		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (file) this.store(file, () => frameEntry(magic, ANALYSIS_FORMAT_VERSION, key, payload));
+		if (file) this.store(file, () => frameParts(magic, ANALYSIS_FORMAT_VERSION, key, payload instanceof Uint8Array ? [payload] : payload));
 	}
 
 	/** An entry file, checked by `parse`, counted, and touched when it is used. */
@@ -108,12 +109,13 @@ export class LayerCache {
 		return result;
 	}
 
-	private store(file: string, build: () => Buffer): void {
+	private store(file: string, build: () => Buffer | Uint8Array[]): void {
 		if (!this.writable) return;
-		const entry = build();
+		const built = build();
+		const parts = built instanceof Uint8Array ? [built] : built;
 		// An entry larger than the whole cache would only push everything else out, itself last.
-		if (entry.length > this.maxBytes) return;
-		this.track(this.write(file, entry));
+		if (parts.reduce((sum, part) => sum + part.length, 0) > this.maxBytes) return;
+		this.track(this.write(file, parts));
 	}
 
 	/** Waits for this run's writes, then keeps the cache within its bound. */
@@ -127,13 +129,14 @@ export class LayerCache {
 		void work.finally(() => this.pending.delete(work));
 	}
 
-	private async write(file: string, entry: Buffer): Promise<void> {
+	private async write(file: string, parts: readonly Uint8Array[]): Promise<void> {
 		const temporary = path.join(path.dirname(file), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
 		try {
 			await mkdir(path.dirname(file), {recursive: true});
 			const handle = await open(temporary, 'wx', 0o644);
 			try {
-				await handle.writeFile(entry);
+				// Each part from where the last one ended.
+				for (const part of parts) await handle.writeFile(part);
 			} finally {
 				await handle.close();
 			}
@@ -200,15 +203,22 @@ export function parseEntry(bytes: Buffer, diffId: string): LayerReadResult | nul
 
 /** magic, u32 version, u32 key length, key, u64 payload length, payload, sha256 of everything before it. */
 export function frameEntry(magic: Buffer, version: number, keyText: string, payload: Uint8Array): Buffer {
+	return Buffer.concat(frameParts(magic, version, keyText, [payload]));
+}
+
+/** frameEntry's bytes as parts: the head, the payload's own parts (not copied), the checksum. */
+export function frameParts(magic: Buffer, version: number, keyText: string, payload: readonly Uint8Array[]): Uint8Array[] {
+	const length = payload.reduce((sum, part) => sum + part.length, 0);
 	const key = Buffer.from(keyText, 'utf8');
 	const head = Buffer.alloc(magic.length + 8 + key.length + 8);
 	magic.copy(head, 0);
 	head.writeUInt32BE(version, magic.length);
 	head.writeUInt32BE(key.length, magic.length + 4);
 	key.copy(head, magic.length + 8);
-	head.writeBigUInt64BE(BigInt(payload.length), magic.length + 8 + key.length);
-	const checksum = createHash('sha256').update(head).update(payload).digest();
-	return Buffer.concat([head, payload, checksum]);
+	head.writeBigUInt64BE(BigInt(length), magic.length + 8 + key.length);
+	const hash = createHash('sha256').update(head);
+	for (const part of payload) hash.update(part);
+	return [head, ...payload, hash.digest()];
 }
 
 /** The payload of an entry that is whole, undamaged, of this kind and version, and for this key; else null. */

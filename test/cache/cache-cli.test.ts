@@ -12,6 +12,7 @@ const STACKS = 'LSSTACK\n';
 const BUILDERS = 'LSBUILD\n';
 const ANALYSIS_MAGIC_FOR_TESTS = Buffer.from(FACTS);
 import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
+import {deserializeParts, serializeParts} from '../../source/cache/out-of-line.js';
 import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {builtCli} from '../helpers/paths.js';
@@ -306,22 +307,22 @@ describe('what may use the cache', () => {
 		}
 		// Only a run that takes the state up can say this number: the stored bytes of the four layers, doctored.
 		const key = path.basename(kept!).replace(/^sha256-/, 'sha256:');
-		const state = deserialize(unframeEntry(readFileSync(kept!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, key)!);
+		const state = deserializeParts(unframeEntry(readFileSync(kept!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, key)!) as any;
 		const cold = JSON.parse(await ok([next.path, '--json', '--no-cache'], cacheEnv(cache)));
 		state.history.storedBytes += 4242;
 		const writer = new LayerCache(cache, 2 ** 30);
-		writer.putBuilder(key, serialize(state));
+		writer.putBuilder(key, serializeParts(state));
 		await writer.finish();
 		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(cold.waste.storedBytes + 4242);
 		// Another image's state under this key (its last layer differs, as many entries: it would fit) is dropped, doctored as it is.
 		const other = fresh('cache');
 		await ok([(await writeImage(buildSpec('2'), {format: 'oci-dir', outPath: fresh('layout')})).path, '--json'], cacheEnv(other));
 		const [foreign] = analysisEntries(other, [BUILDERS]);
-		const otherState = deserialize(unframeEntry(readFileSync(foreign!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(foreign!).replace(/^sha256-/, 'sha256:'))!);
+		const otherState = deserializeParts(unframeEntry(readFileSync(foreign!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(foreign!).replace(/^sha256-/, 'sha256:'))!) as any;
 		otherState.history.storedBytes += 4242;
 		const misplaced = fresh('cache');
 		const misplacedWriter = new LayerCache(misplaced, 2 ** 30);
-		misplacedWriter.putBuilder(key, serialize(otherState));
+		misplacedWriter.putBuilder(key, serializeParts(otherState));
 		await misplacedWriter.finish();
 		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(misplaced)))).toEqual(cold);
 	});
