@@ -12,23 +12,10 @@ import {ApplyError} from '../../source/tree/apply-error.js';
 import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer, randomLayer} from './layers.js';
+import {said} from './said.js';
 
 /** A layer any runtime applies: one file of its own. */
 const plain = (index: number) => modelLayer(index, [{path: `/f${index}`, size: 10 * (index + 1)}]);
-
-/** Everything an analysis says, in plain values. */
-function said(analysis: Analysis) {
-	return {
-		efficiency: analysis.efficiency,
-		waste: analysis.waste,
-		packages: analysis.packages,
-		findings: analysis.findings,
-		layerChanges: analysis.layerChanges,
-		changes: analysis.history.changes.map(changes => [...changes]),
-		deaths: analysis.history.deaths,
-		final: [...analysis.finalFiles].map(([path, node]) => [path, node.type, node.size, node.digest, node.mode, node.linkTarget]),
-	};
-}
 
 /** The analysis of `layers` by a builder of its own, or null when no runtime would apply them. */
 function alone(layers: Layer[]): Analysis | null {

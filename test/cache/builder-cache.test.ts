@@ -14,20 +14,7 @@ import {ApplyError} from '../../source/tree/apply-error.js';
 import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer, randomLayer} from '../analysis/layers.js';
-
-/** Everything an analysis says, in plain values. */
-function said(analysis: Analysis) {
-	return {
-		efficiency: analysis.efficiency,
-		waste: analysis.waste,
-		packages: analysis.packages,
-		findings: analysis.findings,
-		layerChanges: analysis.layerChanges,
-		changes: analysis.history.changes.map(changes => [...changes]),
-		deaths: analysis.history.deaths,
-		final: [...analysis.finalFiles].map(([path, node]) => [path, node.type, node.size, node.digest, node.mode, node.linkTarget, node.layer]),
-	};
-}
+import {said} from '../analysis/said.js';
 
 /** The ChainID the tests' states are kept under. */
 const CHAIN = 'sha256:' + 'c'.repeat(64);
