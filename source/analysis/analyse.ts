@@ -78,7 +78,7 @@ export class AnalysisBuilder {
 
 	/**
 	 * A builder that goes on from a kept state of its image's first `layers`
-	 * layers (stack-cache.ts keeps them by ChainID): taken up once those
+	 * layers (builder-cache.ts keeps them by ChainID): taken up once those
 	 * layers have arrived (their entry tables are where its refs point), in
 	 * place of stacking them. A state that cannot be theirs is dropped, and
 	 * they are stacked as by any builder.

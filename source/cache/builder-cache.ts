@@ -60,9 +60,11 @@ export interface KeptBuilder {
 }
 
 /**
- * The longest run of this image's bottom layers (their ChainIDs,
- * stack-cache.ts' chainIds) whose builder state the cache keeps (all of them but one included: an image is often the one
- * before it with one more layer), or null. Misses are one failed open each.
+ * The longest run of this image's bottom layers whose builder state the
+ * cache keeps, or null; `chains` are their ChainIDs (stack-cache.ts'
+ * chainIds). The whole image is asked first, then one layer fewer, and so
+ * on: an image is often the one before it with more layers on top. Each
+ * miss costs one failed open.
  */
 export async function keptBuilder(cache: LayerCache, chains: readonly string[]): Promise<KeptBuilder | null> {
 	for (let layers = chains.length; layers > 0; layers--) {
