@@ -99,10 +99,17 @@ export class AnalysisBuilder {
 		return this.resumed;
 	}
 
-	/** The state after every layer added (none waiting): what resuming takes. Read-only for the builder; call it after finish if at all. */
+	/**
+	 * The state of the layers stacked so far (`stacked` of them): what resuming takes. Its typed arrays are
+	 * the builder's own, which stacking more layers changes: encode and write it before that, or after finish.
+	 */
 	exportState(): BuilderState {
-		if (this.waiting.size > 0) throw new Error('layers are still waiting to be stacked');
 		return {history: this.history.exportState(), dive: this.dive.exportState()};
+	}
+
+	/** Calls `take` with the state when exactly `layers` layers are stacked (as copyAt does: null when past them, or the image has fewer). */
+	stateAt(layers: number, take: (state: BuilderState | null) => void): void {
+		this.copyAt(layers, copy => take(copy && this.exportState()));
 	}
 
 	/** Takes up the kept state once every layer it stands for is here. */

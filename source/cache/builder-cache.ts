@@ -50,7 +50,9 @@ export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState 
 	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);
 	if (!deaths) return null;
 	const {chain: _chain, ...state} = stored;
-	return {...state, history: {...state.history, deaths: deaths()}};
+	// Made as the stacking makes them (one literal's shape): the passes that read them then see one kind of object, not two.
+	const made = deaths().map(({path, size, digest, storedIn, killedBy, cause}) => ({path, size, digest, storedIn, killedBy, cause}));
+	return {...state, history: {...state.history, deaths: made}};
 }
 
 export interface KeptBuilder {

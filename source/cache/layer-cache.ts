@@ -1,4 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto';
+import {closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
 import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes} from 'node:fs/promises';
 import path from 'node:path';
 import type {LayerReadResult} from '../layer/read-layer.js';
@@ -77,6 +78,39 @@ export class LayerCache {
 		this.putDerived(BUILDER_MAGIC, key, payload);
 	}
 
+	/**
+	 * A builder state written before this returns: the builder goes on
+	 * stacking, which changes the arrays its parts are (out-of-line.ts), and
+	 * copying them instead would cost their size in memory. A few tens of
+	 * milliseconds of the main thread, while the workers go on reading.
+	 */
+	putBuilderNow(key: string, payload: readonly Uint8Array[]): void {
+		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		if (!file || !this.writable) return;
+		const parts = frameParts(BUILDER_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload);
+		if (parts.reduce((sum, part) => sum + part.length, 0) > this.maxBytes) return;
+		const temporary = temporaryBeside(file);
+		try {
+			mkdirSync(path.dirname(file), {recursive: true});
+			const descriptor = openSync(temporary, 'wx', 0o644);
+			try {
+				for (const part of parts) for (let done = 0; done < part.length; ) done += writeSync(descriptor, part, done);
+			} finally {
+				closeSync(descriptor);
+			}
+			renameSync(temporary, file);
+			this.wrote = true;
+			this.stats.written++;
+		} catch (error) {
+			try {
+				unlinkSync(temporary);
+			} catch {
+				// Never made, or its directory is not one: nothing to remove.
+			}
+			this.disable(error as NodeJS.ErrnoException);
+		}
+	}
+
 	/** Entries derived from layers live in one directory, told apart by their magic (and their keys, which name what they are). */
 	private async getDerived(magic: Buffer, key: string): Promise<Buffer | null> {
 		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
@@ -130,7 +164,7 @@ export class LayerCache {
 	}
 
 	private async write(file: string, parts: readonly Uint8Array[]): Promise<void> {
-		const temporary = path.join(path.dirname(file), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+		const temporary = temporaryBeside(file);
 		try {
 			await mkdir(path.dirname(file), {recursive: true});
 			const handle = await open(temporary, 'wx', 0o644);
@@ -155,6 +189,11 @@ export class LayerCache {
 		this.warned = true;
 		this.onWarning(`warning: layer cache ${this.directory} cannot be written (${error.code ?? error.message}); this run goes on without storing layers in it`);
 	}
+}
+
+/** A name for an entry being written, beside where it goes (renamed there when whole). */
+function temporaryBeside(file: string): string {
+	return path.join(path.dirname(file), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
 const MAGIC = Buffer.from('LSLAYER\n');

@@ -57,9 +57,16 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		(building ??= Promise.all([import('../analysis/analyse.js'), resume]).then(async ([module, kept]) => {
 			const make = () => (kept ? module.AnalysisBuilder.resuming(kept.layers, kept.state) : new module.AnalysisBuilder());
 			builder = stacking ? await stacking.shared.builder(stacking.side, make) : make();
+			if (!stacking) keepBelowTop(builder, kept);
 			return builder;
 		}));
 	let chains = null as string[] | null;
+	// The stacking below the top layer is kept too, as it is reached: the next build often rebuilds only that layer.
+	const keepBelowTop = (analysisBuilder: AnalysisBuilder, kept: KeptBuilder | null) => {
+		if (!cache || !chains || chains.length < 2 || (kept && kept.layers >= chains.length - 1)) return;
+		const [below, chain] = [chains.length - 1, chains.at(-2)!];
+		analysisBuilder.stateAt(below, state => state && cache.putBuilderNow(builderKey(chain), encodeBuilder(state, chain)));
+	};
 	let key: string | undefined;
 	let stored: Promise<StoredFacts | null> = Promise.resolve(null);
 	// While the cache is asked (and the builder imported), layers wait; after a miss they are stacked, after a hit dropped.

@@ -74,6 +74,38 @@ describe('a builder resumed from a kept state', () => {
 		expect(checked).toBeGreaterThan(500);
 	});
 
+	it('goes on from a state taken as the stacking passed it (stateAt), under another top; the builder it was taken from is unchanged', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 4000; seed++) {
+			const random = prng(seed + 200_000);
+			const below = 1 + Math.floor(random() * 4);
+			const [base, baseAgain] = twice(seed, below);
+			const top = (count: number) => Array.from({length: count}, (_, i) => randomLayer(random, below + i));
+			const first = [...base, ...top(Math.floor(random() * 3))];
+			const again = [...baseAgain, ...top(1 + Math.floor(random() * 2))];
+			let expectedFirst: Analysis;
+			let expectedAgain: Analysis;
+			try {
+				[expectedFirst, expectedAgain] = [analyseImage(modelImage(first)), analyseImage(modelImage(again))];
+			} catch (error) {
+				if (error instanceof ApplyError) continue;
+				throw error;
+			}
+			const builder = new AnalysisBuilder();
+			let payload: Buffer | undefined;
+			// Encoded there and then, as the cache writes it: the builder goes on changing its arrays.
+			builder.stateAt(below, state => (payload = state ? Buffer.concat(encodeBuilder(state, CHAIN)) : undefined));
+			for (const index of first.map((_, index) => index).sort(() => random() - 0.5)) builder.add(first[index]!);
+			expect(said(builder.finish(modelImage(first))), `seed ${seed}`).toEqual(said(expectedFirst));
+			expect(payload, `seed ${seed}`).toBeDefined();
+			const got = resumed(payload!, below, again, again.map((_, index) => index).sort(() => random() - 0.5));
+			expect(got.resumedLayers, `seed ${seed}`).toBe(below);
+			expect(said(got.analysis), `seed ${seed}`).toEqual(said(expectedAgain));
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(400);
+	});
+
 	it('goes on over stacks of thousands of paths (every array grown past what the kept state holds)', () => {
 		const files = (index: number, from: number, count: number, size: number) => Array.from({length: count}, (_, i) => ({path: `/d${(from + i) % 37}/f${from + i}`, size, digest: `c${index}-${from + i}`}));
 		const make = () => [

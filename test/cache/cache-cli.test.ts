@@ -13,6 +13,7 @@ const BUILDERS = 'LSBUILD\n';
 const ANALYSIS_MAGIC_FOR_TESTS = Buffer.from(FACTS);
 import {CACHE_FORMAT_VERSION} from '../../source/cache/layer-codec.js';
 import {deserializeParts, serializeParts} from '../../source/cache/out-of-line.js';
+import {chainId} from '../../source/cache/stack-cache.js';
 import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} from '../fixtures/image-writer.js';
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {builtCli} from '../helpers/paths.js';
@@ -294,15 +295,15 @@ describe('what may use the cache', () => {
 		const next = await writeImage(nextSpec, {format: 'docker25', outPath: fresh('image.tar')});
 		const cache = fresh('cache');
 		await ok([first.path, '--json'], cacheEnv(cache));
-		// One state, of the first image's four layers, kept beside its facts.
-		const [kept] = analysisEntries(cache, [BUILDERS]);
-		expect(analysisEntries(cache, [BUILDERS])).toHaveLength(1);
+		// Two states beside its facts: its four layers' (which the next build takes up), and the three below its top.
+		const [kept] = analysisEntries(cache, [BUILDERS]).filter(file => (deserializeParts(unframeEntry(readFileSync(file), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(file).replace(/^sha256-/, 'sha256:'))!) as any).chain === chainId(first.diffIds));
+		expect(analysisEntries(cache, [BUILDERS])).toHaveLength(2);
 		for (const output of OUTPUTS) {
 			const copy = fresh('cache');
 			cpSync(cache, copy, {recursive: true});
 			const warm = await ok(output.args(next.path), cacheEnv(copy));
-			// The next build keeps its own state (five layers) for the build after it; `files` makes the whole analysis, uncached.
-			if (output.name === '--json') expect(analysisEntries(copy, [BUILDERS])).toHaveLength(2);
+			// The next build keeps its own state (five layers) for the build after it (the four below its top are kept already); `files` makes the whole analysis, uncached.
+			if (output.name === '--json') expect(analysisEntries(copy, [BUILDERS])).toHaveLength(3);
 			expect(warm, output.name).toBe(await ok([...output.args(next.path), '--no-cache'], cacheEnv(copy)));
 		}
 		// Only a run that takes the state up can say this number: the stored bytes of the four layers, doctored.
@@ -325,6 +326,32 @@ describe('what may use the cache', () => {
 		misplacedWriter.putBuilder(key, serializeParts(otherState));
 		await misplacedWriter.finish();
 		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(misplaced)))).toEqual(cold);
+	});
+
+	it('an image whose last layer is rebuilt stacks only that layer, from the stacking kept below the first image’s top', async () => {
+		const first = await writeImage(buildSpec('1'), {format: 'oci-dir', outPath: fresh('layout')});
+		const rebuilt = await writeImage(buildSpec('2, rebuilt'), {format: 'docker25', outPath: fresh('image.tar')});
+		expect(rebuilt.diffIds.slice(0, 3)).toEqual(first.diffIds.slice(0, 3));
+		expect(rebuilt.diffIds[3]).not.toBe(first.diffIds[3]);
+		const cache = fresh('cache');
+		await ok([first.path, '--json'], cacheEnv(cache));
+		// Two states: all four layers, and the three below the top (each says whose it is: its ChainID).
+		const states = analysisEntries(cache, [BUILDERS]).map(file => {
+			const key = path.basename(file).replace(/^sha256-/, 'sha256:');
+			return {key, state: deserializeParts(unframeEntry(readFileSync(file), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, key)!) as any};
+		});
+		expect(states.map(({state}) => state.chain).sort()).toEqual([chainId(first.diffIds), chainId(first.diffIds.slice(0, 3))].sort());
+		const cold = await ok([rebuilt.path, '--json', '--no-cache'], cacheEnv(cache));
+		const copy = fresh('cache');
+		cpSync(cache, copy, {recursive: true});
+		expect(await ok([rebuilt.path, '--json'], cacheEnv(copy))).toBe(cold);
+		// Only a run that takes the three layers' state up can say this number.
+		const below = states.find(({state}) => state.chain === chainId(first.diffIds.slice(0, 3)))!;
+		below.state.history.storedBytes += 4242;
+		const writer = new LayerCache(cache, 2 ** 30);
+		writer.putBuilder(below.key, serializeParts(below.state));
+		await writer.finish();
+		expect(JSON.parse(await ok([rebuilt.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(JSON.parse(cold).waste.storedBytes + 4242);
 	});
 });
 
@@ -556,13 +583,13 @@ describe('layerscope cache info and cache clear', () => {
 		const image = await writeImage(buildSpec('1'), {format: 'docker25', outPath: fresh('image.tar')});
 		const cache = fresh('cache');
 		await ok([image.path, '--json'], cacheEnv(cache));
-		// Derived from the layers: the image's facts and its kept stacking (builder-cache.ts).
-		expect(analysisEntries(cache, [FACTS, BUILDERS])).toHaveLength(2);
+		// Derived from the layers: the image's facts and its kept stackings (builder-cache.ts: all its layers, and those below its top).
+		expect(analysisEntries(cache, [FACTS, BUILDERS])).toHaveLength(3);
 		const total = image.diffIds.reduce((sum, diffId) => sum + statSync(entryPath(cache, diffId)!).size, 0);
 		const info = await ok(['cache', 'info'], cacheEnv(cache, {LAYERSCOPE_CACHE_SIZE: '2GiB'}));
-		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nanalyses   2 \\(.+\\), format version ${ANALYSIS_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
+		expect(info).toMatch(new RegExp(`^directory  ${cache}\\nlayers     4 \\(.+\\), format version ${CACHE_FORMAT_VERSION}\\nanalyses   3 \\(.+\\), format version ${ANALYSIS_FORMAT_VERSION}\\nlimit      2 GiB \\(LAYERSCOPE_CACHE_SIZE\\), .+ used\\n$`));
 		expect(total).toBeGreaterThan(0);
-		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers, 2 analyses \(.+\) from /);
+		expect(await ok(['cache', 'clear'], cacheEnv(cache))).toMatch(/^removed 4 layers, 3 analyses \(.+\) from /);
 		expect(entryNames(cache, image)).toEqual([]);
 		expect(await ok(['cache', 'info'], cacheEnv(cache))).toMatch(/\nlayers     0 \(0 B\)/);
 		const bad = await runCli(['cache', 'wipe'], cacheEnv(cache));
