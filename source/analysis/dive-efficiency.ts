@@ -94,7 +94,8 @@ export class DiveTally {
 	static fromState(state: DiveState, paths: PathTable): DiveTally | null {
 		const arrays = [state.cumulative, state.min, state.count];
 		if (!(state.cumulative instanceof Float64Array) || !(state.min instanceof Float64Array) || !(state.count instanceof Int32Array) || !arrays.every(array => array.length === state.count.length)) return null;
-		if (!Number.isInteger(state.stamp) || state.stamp < 0 || !Array.isArray(state.layerSizes) || !state.layerSizes.every(size => size === undefined || typeof size === 'number')) return null;
+		// Stamps live in Int32Arrays: one near their end would wrap.
+		if (!Number.isInteger(state.stamp) || state.stamp < 0 || state.stamp > 2 ** 30 || !Array.isArray(state.layerSizes) || !state.layerSizes.every(size => size === undefined || typeof size === 'number')) return null;
 		const tally = new DiveTally(paths);
 		[tally.cumulative, tally.min, tally.count] = [state.cumulative, state.min, state.count];
 		// The per-layer scratch as long as the tallies: they grow together, when the table outgrows `count`.

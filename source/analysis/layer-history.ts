@@ -254,8 +254,9 @@ export class LayerHistoryBuilder implements FsObserver {
 		if (!Array.isArray(state.deaths) || !(state.deathPaths instanceof Int32Array) || state.deaths.length !== state.deathPaths.length) return null;
 		if (!Array.isArray(state.changes) || state.changes.length !== layers.length || typeof state.storedBytes !== 'number') return null;
 		const [paths, refs] = [fs.paths.size, fs.refCount];
+		const isLayer = (index: number) => Number.isInteger(index) && index >= 0 && index < layers.length;
 		for (const death of state.deathPaths) if (death < 0 || death >= paths) return null;
-		for (const death of state.deaths) if (typeof death !== 'object' || death === null || !(death.storedIn >= 0 && death.storedIn < layers.length) || !(death.killedBy >= 0 && death.killedBy < layers.length)) return null;
+		for (const death of state.deaths) if (typeof death !== 'object' || death === null || !isLayer(death.storedIn) || !isLayer(death.killedBy)) return null;
 		for (const {pathIds, codes, states} of state.changes) {
 			if (!(pathIds instanceof Int32Array) || !(codes instanceof Uint8Array) || !(states instanceof Int32Array) || codes.length !== pathIds.length || states.length !== pathIds.length * 4) return null;
 			for (const id of pathIds) if (id < 0 || id >= paths) return null;

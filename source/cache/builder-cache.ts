@@ -3,6 +3,7 @@ import type {BuilderState} from '../analysis/analyse.js';
 import type {HistoryState} from '../analysis/layer-history.js';
 import {DEAD_CONTENT} from './analysis-cache.js';
 import {codeIdentity} from './code-identity.js';
+import {isRecord} from '../image/json-documents.js';
 import {columnReader, toColumns, type Columns} from './fact-columns.js';
 import {deserializeParts, serializeParts} from './out-of-line.js';
 import type {LayerCache} from './layer-cache.js';
@@ -45,8 +46,7 @@ export function encodeBuilder(state: BuilderState, chain: string): Uint8Array[] 
  */
 export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState | null {
 	const stored = deserializeParts(payload) as StoredState | null;
-	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
-	if (!isObject(stored) || stored.chain !== chain || !isObject(stored.history) || !isObject(stored.dive) || !isObject(stored.history.fs)) return null;
+	if (!isRecord(stored) || stored.chain !== chain || !isRecord(stored.history) || !isRecord(stored.dive) || !isRecord(stored.history.fs)) return null;
 	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);
 	if (!deaths) return null;
 	const {chain: _chain, ...state} = stored;
@@ -69,6 +69,7 @@ export interface KeptBuilder {
  * miss costs one failed open.
  */
 export async function keptBuilder(cache: LayerCache, chains: readonly string[]): Promise<KeptBuilder | null> {
+	// The first that decodes is taken; if it is then dropped (it does not fit the layers), every layer is stacked, and it is written anew.
 	for (let layers = chains.length; layers > 0; layers--) {
 		const chain = chains[layers - 1]!;
 		const payload = await cache.getBuilder(builderKey(chain));

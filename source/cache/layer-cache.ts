@@ -73,8 +73,8 @@ export class LayerCache {
 		return this.getDerived(BUILDER_MAGIC, key);
 	}
 
-	/** `payload` may come in parts (out-of-line.ts), written one after the other as they are. */
-	putBuilder(key: string, payload: Uint8Array | readonly Uint8Array[]): void {
+	/** `payload` comes in parts (out-of-line.ts), written one after the other as they are; made only if the cache is written. */
+	putBuilder(key: string, payload: () => readonly Uint8Array[]): void {
 		this.putDerived(BUILDER_MAGIC, key, payload);
 	}
 
@@ -84,11 +84,10 @@ export class LayerCache {
 	 * copying them instead would cost their size in memory. A few tens of
 	 * milliseconds of the main thread, while the workers go on reading.
 	 */
-	putBuilderNow(key: string, payload: readonly Uint8Array[]): void {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (!file || !this.writable) return;
-		const parts = frameParts(BUILDER_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload);
-		if (parts.reduce((sum, part) => sum + part.length, 0) > this.maxBytes) return;
+	putBuilderNow(key: string, payload: () => readonly Uint8Array[]): void {
+		const file = this.derivedFile(key);
+		const parts = file && this.entryParts(() => frameParts(BUILDER_MAGIC, ANALYSIS_FORMAT_VERSION, key, payload()));
+		if (!file || !parts) return;
 		const temporary = temporaryBeside(file);
 		try {
 			mkdirSync(path.dirname(file), {recursive: true});
@@ -113,13 +112,17 @@ export class LayerCache {
 
 	/** Entries derived from layers live in one directory, told apart by their magic (and their keys, which name what they are). */
 	private async getDerived(magic: Buffer, key: string): Promise<Buffer | null> {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
+		const file = this.derivedFile(key);
 		return file ? this.lookUp(file, bytes => unframeEntry(bytes, magic, ANALYSIS_FORMAT_VERSION, key)) : null;
 	}
 
-	private putDerived(magic: Buffer, key: string, payload: Uint8Array | readonly Uint8Array[]): void {
-		const file = entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
-		if (file) this.store(file, () => frameParts(magic, ANALYSIS_FORMAT_VERSION, key, payload instanceof Uint8Array ? [payload] : payload));
+	private putDerived(magic: Buffer, key: string, payload: Uint8Array | (() => readonly Uint8Array[])): void {
+		const file = this.derivedFile(key);
+		if (file) this.store(file, () => frameParts(magic, ANALYSIS_FORMAT_VERSION, key, payload instanceof Uint8Array ? [payload] : payload()));
+	}
+
+	private derivedFile(key: string): string | null {
+		return entryFile(path.join(this.directory, analysesDirectory(ANALYSIS_FORMAT_VERSION)), key);
 	}
 
 	/** An entry file, checked by `parse`, counted, and touched when it is used. */
@@ -143,13 +146,23 @@ export class LayerCache {
 		return result;
 	}
 
-	private store(file: string, build: () => Buffer | Uint8Array[]): void {
-		if (!this.writable) return;
-		const built = build();
+	private store(file: string, build: () => Buffer | readonly Uint8Array[]): void {
+		const parts = this.entryParts(build);
+		if (parts) this.track(this.write(file, parts));
+	}
+
+	/** An entry's bytes, or null when none is to be written: the cache is not written, the entry is larger than it, or making it failed (a cache never fails a run). */
+	private entryParts(build: () => Buffer | readonly Uint8Array[]): readonly Uint8Array[] | null {
+		if (!this.writable) return null;
+		let built: Buffer | readonly Uint8Array[];
+		try {
+			built = build();
+		} catch {
+			return null;
+		}
 		const parts = built instanceof Uint8Array ? [built] : built;
 		// An entry larger than the whole cache would only push everything else out, itself last.
-		if (parts.reduce((sum, part) => sum + part.length, 0) > this.maxBytes) return;
-		this.track(this.write(file, parts));
+		return parts.reduce((sum, part) => sum + part.length, 0) > this.maxBytes ? null : parts;
 	}
 
 	/** Waits for this run's writes, then keeps the cache within its bound. */

@@ -57,15 +57,16 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		(building ??= Promise.all([import('../analysis/analyse.js'), resume]).then(async ([module, kept]) => {
 			const make = () => (kept ? module.AnalysisBuilder.resuming(kept.layers, kept.state) : new module.AnalysisBuilder());
 			builder = stacking ? await stacking.shared.builder(stacking.side, make) : make();
-			if (!stacking) keepBelowTop(builder, kept);
+			if (!stacking) keepBelowTop(builder);
 			return builder;
 		}));
 	let chains = null as string[] | null;
 	// The stacking below the top layer is kept too, as it is reached: the next build often rebuilds only that layer.
-	const keepBelowTop = (analysisBuilder: AnalysisBuilder, kept: KeptBuilder | null) => {
-		if (!cache || !chains || chains.length < 2 || (kept && kept.layers >= chains.length - 1)) return;
+	const keepBelowTop = (analysisBuilder: AnalysisBuilder) => {
+		if (!cache || !chains || chains.length < 2) return;
 		const [below, chain] = [chains.length - 1, chains.at(-2)!];
-		analysisBuilder.stateAt(below, state => state && cache.putBuilderNow(builderKey(chain), encodeBuilder(state, chain)));
+		// Unless this run started from that very state (one that was dropped is written anew).
+		analysisBuilder.stateAt(below, state => state && analysisBuilder.resumedLayers !== below && cache.putBuilderNow(builderKey(chain), () => encodeBuilder(state, chain)));
 	};
 	let key: string | undefined;
 	let stored: Promise<StoredFacts | null> = Promise.resolve(null);
@@ -124,7 +125,7 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		if (cache && key) {
 			cache.putAnalysis(key, encodeFacts(analysis));
 			// The stacking of every layer, for the next build (these layers and more); unless it is what this run started from.
-			if (chains && analysisBuilder.resumedLayers < chains.length) cache.putBuilder(builderKey(chains.at(-1)!), encodeBuilder(analysisBuilder.exportState(), chains.at(-1)!));
+			if (chains && analysisBuilder.resumedLayers < chains.length) cache.putBuilder(builderKey(chains.at(-1)!), () => encodeBuilder(analysisBuilder.exportState(), chains!.at(-1)!));
 			await cache.finish();
 		}
 		return analysis;

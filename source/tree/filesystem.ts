@@ -168,10 +168,28 @@ export class FileSystem {
 		if (!paths || !arrays.every(array => array instanceof Int32Array && array.length === state.own.length) || state.own.length < paths.size) return null;
 		if (!Array.isArray(state.entryCounts) || state.entryCounts.length !== layers.length || layers.some((layer, index) => layer.entries.length !== state.entryCounts[index])) return null;
 		const refs = layers.reduce((sum, layer) => sum + layer.entries.length, 0);
-		const size = state.own.length;
+		const [size, count] = [state.own.length, paths.size];
+		const {own, attr, firstChild: first, lastChild: last, nextSibling: next, prevSibling: prev} = state;
+		const inRange = (link: number) => link >= -1 && link < count;
 		for (let id = 0; id < size; id++) {
-			if (state.own[id]! < ABSENT || state.own[id]! >= refs || state.attr[id]! < ABSENT || state.attr[id]! >= refs) return null;
-			for (const links of arrays.slice(2)) if (links[id]! < -1 || links[id]! >= size) return null;
+			// Room for ids not yet made is as a new stack leaves it: nothing placed, nothing linked.
+			if (id >= count) {
+				if (own[id] !== ABSENT || attr[id] !== ABSENT || first[id] !== -1 || last[id] !== -1 || next[id] !== -1 || prev[id] !== -1) return null;
+				continue;
+			}
+			if (own[id]! < ABSENT || own[id]! >= refs || attr[id]! < ABSENT || attr[id]! >= refs) return null;
+			if (!inRange(first[id]!) || !inRange(last[id]!) || !inRange(next[id]!) || !inRange(prev[id]!)) return null;
+		}
+		// Each directory's children, walked as the stack walks them: its own children, each linked back to the one before, ending at its last;
+		// no path in two lists, so no walk goes round a cycle (a path taken out of its list keeps stale links, which no walk follows).
+		let visited = 0;
+		for (let parent = 0; parent < count; parent++) {
+			let before = -1;
+			for (let child = first[parent]!; child !== -1; child = next[child]!) {
+				if (++visited > count || paths.parentOf(child) !== parent || prev[child] !== before) return null;
+				before = child;
+			}
+			if (last[parent] !== before) return null;
 		}
 		const fs = new FileSystem();
 		(fs as {paths: PathTable}).paths = paths;

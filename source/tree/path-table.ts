@@ -47,7 +47,13 @@ export class PathTable {
 		for (let id = 1; id < count; id++) {
 			if (parents[id]! < 0 || parents[id]! >= id || nameEnds[id]! < nameEnds[id - 1]! || nameEnds[id]! > nameBytes.length) return null;
 		}
-		for (let slot = 0; slot < slots.length; slot++) if (slots[slot]! < 0 || slots[slot]! > count) return null;
+		// At most one slot per id, so that at least half the table is empty and every probe ends at an empty slot.
+		let occupied = 0;
+		for (let slot = 0; slot < slots.length; slot++) {
+			if (slots[slot]! < 0 || slots[slot]! > count) return null;
+			if (slots[slot] !== 0) occupied++;
+		}
+		if (occupied > count) return null;
 		const table = new PathTable();
 		table.count = count;
 		table.parents = parents;

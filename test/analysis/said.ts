@@ -10,6 +10,7 @@ export function said(analysis: Analysis) {
 		layerChanges: analysis.layerChanges,
 		changes: analysis.history.changes.map(changes => [...changes]),
 		deaths: analysis.history.deaths,
+		deathPathIds: [...analysis.history.deathPathIds],
 		final: [...analysis.finalFiles].map(([path, node]) => [path, node.type, node.size, node.digest, node.mode, node.linkTarget, node.layer]),
 	};
 }

@@ -160,6 +160,23 @@ describe('a builder resumed from a kept state', () => {
 		expect(spoiled(copy => (copy.history.fs.entryCounts = [1, 1]))).toBe(0);
 		expect(spoiled(copy => (copy.dive.count = new Int32Array(1)))).toBe(0);
 		expect(spoiled(copy => (copy.dive.stamp = -1))).toBe(0);
+		expect(spoiled(copy => (copy.dive.stamp = 2 ** 31 - 1))).toBe(0);
+		expect(spoiled(copy => (copy.history.deaths[0]!.storedIn = 0.5))).toBe(0);
+		// Crafted to hang or to loop: a path table with no empty slot (every probe would go round for ever), a child list in a cycle.
+		expect(spoiled(copy => copy.history.fs.paths.slots.fill(1))).toBe(0);
+		expect(
+			spoiled(copy => {
+				const {firstChild, nextSibling} = copy.history.fs;
+				const child = firstChild[0]!;
+				nextSibling[child] = child;
+			}),
+		).toBe(0);
+		expect(
+			spoiled(copy => {
+				// Room past the paths made, left as if a path were placed there.
+				copy.history.fs.own[copy.history.fs.paths.count] = 0;
+			}),
+		).toBe(0);
 		// Not a state at all: decoding refuses it.
 		expect(decodeBuilder(Buffer.from('not a state'), CHAIN)).toBeNull();
 		expect(decodeBuilder(serialize({chain: CHAIN, history: {fs: {}, deaths: {length: 2, fields: {}}}, dive: {}}), CHAIN)).toBeNull();

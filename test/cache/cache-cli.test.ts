@@ -312,20 +312,28 @@ describe('what may use the cache', () => {
 		const cold = JSON.parse(await ok([next.path, '--json', '--no-cache'], cacheEnv(cache)));
 		state.history.storedBytes += 4242;
 		const writer = new LayerCache(cache, 2 ** 30);
-		writer.putBuilder(key, serializeParts(state));
+		writer.putBuilder(key, () => serializeParts(state));
 		await writer.finish();
 		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(cold.waste.storedBytes + 4242);
-		// Another image's state under this key (its last layer differs, as many entries: it would fit) is dropped, doctored as it is.
+		// States under this key that are not its layers', each doctored so that taking it up would show: dropped, the layers stacked.
+		const statesIn = (directory: string) =>
+			analysisEntries(directory, [BUILDERS]).map(file => deserializeParts(unframeEntry(readFileSync(file), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(file).replace(/^sha256-/, 'sha256:'))!) as any);
 		const other = fresh('cache');
-		await ok([(await writeImage(buildSpec('2'), {format: 'oci-dir', outPath: fresh('layout')})).path, '--json'], cacheEnv(other));
-		const [foreign] = analysisEntries(other, [BUILDERS]);
-		const otherState = deserializeParts(unframeEntry(readFileSync(foreign!), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(foreign!).replace(/^sha256-/, 'sha256:'))!) as any;
-		otherState.history.storedBytes += 4242;
-		const misplaced = fresh('cache');
-		const misplacedWriter = new LayerCache(misplaced, 2 ** 30);
-		misplacedWriter.putBuilder(key, serializeParts(otherState));
-		await misplacedWriter.finish();
-		expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(misplaced)))).toEqual(cold);
+		const otherImage = await writeImage(buildSpec('2'), {format: 'oci-dir', outPath: fresh('layout')});
+		await ok([otherImage.path, '--json'], cacheEnv(other));
+		// Another image's four layers (its last differs, with as many entries: it would fit), which says whose it is.
+		const foreign = statesIn(other).find(state => state.chain === chainId(otherImage.diffIds))!;
+		// This image's own three layers, relabelled as the four: the chain says so, the layers do not fit.
+		const short = statesIn(cache).find(state => state.chain === chainId(first.diffIds.slice(0, 3)))!;
+		short.chain = chainId(first.diffIds);
+		for (const [name, wrong] of [['another image’s', foreign], ['three layers’ as four', short]] as const) {
+			wrong.history.storedBytes += 4242;
+			const misplaced = fresh('cache');
+			const misplacedWriter = new LayerCache(misplaced, 2 ** 30);
+			misplacedWriter.putBuilder(key, () => serializeParts(wrong));
+			await misplacedWriter.finish();
+			expect(JSON.parse(await ok([next.path, '--json'], cacheEnv(misplaced))), name).toEqual(cold);
+		}
 	});
 
 	it('an image whose last layer is rebuilt stacks only that layer, from the stacking kept below the first image’s top', async () => {
@@ -349,7 +357,7 @@ describe('what may use the cache', () => {
 		const below = states.find(({state}) => state.chain === chainId(first.diffIds.slice(0, 3)))!;
 		below.state.history.storedBytes += 4242;
 		const writer = new LayerCache(cache, 2 ** 30);
-		writer.putBuilder(below.key, serializeParts(below.state));
+		writer.putBuilder(below.key, () => serializeParts(below.state));
 		await writer.finish();
 		expect(JSON.parse(await ok([rebuilt.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(JSON.parse(cold).waste.storedBytes + 4242);
 	});
