@@ -81,39 +81,47 @@ function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 
 function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
 	const fs = finalFiles.fs;
+	const ids = finalFiles.ids;
+	// Per walk position: the stored file it shows (its content ref), -1 for none, an empty one or one without a digest.
+	const contents = new Int32Array(ids.length).fill(-1);
+	// Each stored file's key once, sorted: keys that repeat are the ones worth comparing whole digests.
 	const seen = new Uint8Array(fs.refCount);
-	const contentOf = (id: number) => {
-		const content = fs.contentOfState(id, fs.attrOf(id));
-		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
-		return content;
-	};
-	// Each stored file's key once, sorted: keys that repeat are the ones worth a full digest.
-	const keys = new Uint32Array(finalFiles.length);
+	const keys = new Uint32Array(ids.length);
 	let stored = 0;
-	for (const id of finalFiles.ids) {
-		const content = contentOf(id);
-		if (content < 0 || seen[content]) continue;
+	for (let at = 0; at < ids.length; at++) {
+		const content = fs.contentOfState(ids[at]!, fs.attrOf(ids[at]!));
+		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) continue;
+		contents[at] = content;
+		if (seen[content]) continue;
 		seen[content] = 1;
 		keys[stored++] = fs.tableOf(content).digestKey(fs.indexOf(content));
 	}
 	const sorted = keys.subarray(0, stored).sort();
 	const shared = new Set<number>();
 	for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) shared.add(sorted[i]!);
-	// Per digest: per stored file (its content ref), the path id that shows it, in walk order as groupCopies keeps them.
-	const byDigest = new Map<string, Map<number, number>>();
-	for (const id of finalFiles.ids) {
-		const content = contentOf(id);
-		if (content < 0 || !shared.has(fs.tableOf(content).digestKey(fs.indexOf(content)))) continue;
-		const digest = fs.digestOfState(content)!;
-		let holders = byDigest.get(digest);
-		if (!holders) byDigest.set(digest, (holders = new Map()));
+	// Per key, the digests under it (one, but for a 32-bit collision), compared as bytes: a digest's text is made once per group, not per file.
+	// Per digest, per stored file, the path id that shows it: the first in walk order, or the file's own name over a hard link's.
+	const byKey = new Map<number, Array<Map<number, number>>>();
+	for (let at = 0; at < ids.length; at++) {
+		const content = contents[at]!;
+		if (content < 0) continue;
+		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
+		if (!shared.has(key)) continue;
+		let digests = byKey.get(key);
+		if (!digests) byKey.set(key, (digests = []));
+		let holders = digests.find(group => fs.sameDigest(group.keys().next().value!, content));
+		if (!holders) digests.push((holders = new Map()));
+		const id = ids[at]!;
 		if (!holders.has(content) || fs.ownOf(id) === content) holders.set(content, id);
 	}
 	const groups: CopyGroup[] = [];
-	for (const [digest, holders] of byDigest) {
-		if (holders.size < 2) continue;
-		const size = fs.sizeOfState(holders.keys().next().value!);
-		groups.push({digest, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
+	for (const digests of byKey.values()) {
+		for (const holders of digests) {
+			if (holders.size < 2) continue;
+			const first = holders.keys().next().value!;
+			const size = fs.sizeOfState(first);
+			groups.push({digest: fs.digestOfState(first)!, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
+		}
 	}
 	return sortGroups(groups);
 }

@@ -73,6 +73,13 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 	// While the cache is asked (and the builder imported), layers wait; after a miss they are stacked, after a hit dropped.
 	let arriving: 'stack' | 'hold' | 'drop' = 'stack';
 	const held: Layer[] = [];
+	// A layer the stack refused while held layers were stacked outside onLayer: the load fails with it at the next layer or its end.
+	let refused: unknown;
+	const stackHeld = (layer?: Layer) => {
+		if (refused !== undefined) throw refused;
+		for (const next of held.splice(0)) builder!.add(next);
+		if (layer) builder!.add(layer);
+	};
 	// Sharing a stack, a side starts building once its config is verified (or its first layer came without one).
 	if (!cache && !stacking) void startBuilding();
 	try {
@@ -96,7 +103,18 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 					if (facts) {
 						arriving = 'drop';
 						stacking?.shared.withdraw(stacking.side);
-					} else void startBuilding(chains && keptBuilder(cache, chains).catch(() => null)).then(() => (arriving = 'stack'));
+					} else {
+						// The held layers are stacked the moment the builder is there, not when the next layer comes: a kept state is
+						// taken up (tens of ms) while the worker still reads the new layers.
+						void startBuilding(chains && keptBuilder(cache, chains).catch(() => null)).then(() => {
+							arriving = 'stack';
+							try {
+								stackHeld();
+							} catch (error) {
+								refused = error;
+							}
+						});
+					}
 					return facts;
 				});
 			},
@@ -105,12 +123,13 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 			onLayer(layer) {
 				if (!cache) void startBuilding();
 				// Stacked here, in the load, so that a layer the stack refuses fails the load as before; held ones first.
-				if (arriving === 'stack' && builder) for (const next of [...held.splice(0), layer]) builder.add(next);
+				if (arriving === 'stack' && builder) stackHeld(layer);
 				else if (arriving !== 'drop') held.push(layer);
 				options.onLayer?.(layer);
 			},
 		});
 		const known = await stored;
+		if (refused !== undefined) throw refused;
 		const facts = known ? factsFor(known, loaded) : null;
 		if (facts) {
 			await cache?.finish();
@@ -119,6 +138,7 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		// Layers without changesets come only with facts that fit them: factsFor cannot refuse those, but if it did, read the layers.
 		const image = hasChangesets(loaded) ? loaded : await loadImage(input, {...options, onLayer: undefined});
 		const analysisBuilder = await startBuilding();
+		if (refused !== undefined) throw refused;
 		for (const layer of image === loaded ? held.splice(0) : image.layers) analysisBuilder.add(layer);
 		// A miss, or an entry that cannot be this image's: the analysis is made (finish stacks what was not yet) and kept.
 		const analysis = analysisBuilder.finish(image);

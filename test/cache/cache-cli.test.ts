@@ -390,6 +390,23 @@ async function doctorAnalysis(cache: string, edit: (facts: any) => void): Promis
 }
 
 describe('the analysis cache: a config analysed before by this code is not stacked again', () => {
+	it('layers all from the cache that no runtime would stack fail the run as a cold read does: one line, exit 2', async () => {
+		// Each layer cached by an image of its own; together, the hard link points at a file the bottom layer lacks.
+		const bottom: EntrySpec[] = [{type: 'file', path: 'etc/passwd', content: 'root\n'}];
+		const top: EntrySpec[] = [{type: 'hardlink', path: 'bin/busybox', target: 'bin/sh'}];
+		const cache = fresh('cache');
+		const withSh = await writeImage({layers: [{entries: [...bottom, {type: 'file', path: 'bin/sh', content: 'sh'}]}, {entries: top}]}, {format: 'oci-dir', outPath: fresh('layout')});
+		const alone = await writeImage({layers: [{entries: bottom}]}, {format: 'oci-dir', outPath: fresh('layout')});
+		await ok([withSh.path, '--json'], cacheEnv(cache));
+		await ok([alone.path, '--json'], cacheEnv(cache));
+		const both = await writeImage({layers: [{entries: bottom}, {entries: top}]}, {format: 'oci-dir', outPath: fresh('layout')});
+		const cold = await runCli([both.path, '--json', '--no-cache'], cacheEnv(cache));
+		expect(cold.code).toBe(2);
+		expect(cold.stderr).toMatch(/hard link .*busybox points to .*sh, which does not exist/);
+		const warm = await runCli([both.path, '--json'], cacheEnv(cache));
+		expect({code: warm.code, stderr: warm.stderr, stdout: warm.stdout}).toEqual({code: 2, stderr: cold.stderr, stdout: ''});
+	});
+
 	it('diff A B takes both images’ facts from their entries, and stacks only their final filesystems for the files', async () => {
 		const a = await writeImage(buildSpec('1'), {format: 'oci-dir', outPath: fresh('layout')});
 		const b = await writeImage(buildSpec('2'), {format: 'docker25', outPath: fresh('image.tar')});

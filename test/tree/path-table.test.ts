@@ -35,4 +35,27 @@ describe('the path table', () => {
 		// The root's name is "" and comes first.
 		expect(table.compareNames(0, all[0]!)).toBeLessThan(0);
 	});
+
+	it('names a path as its names decoded one by one and joined, for names of any bytes and paths longer than any before', () => {
+		let seed = 5;
+		const random = () => {
+			seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+			return seed / 4294967296;
+		};
+		const table = new PathTable();
+		const decoded = new Map<number, string[]>([[0, []]]);
+		const ids = [0];
+		for (let n = 0; n < 3000; n++) {
+			const parent = ids[Math.floor(random() * ids.length)]!;
+			// Now and then a name of thousands of bytes, so that a path outgrows what pathOf assembled before.
+			const pieces = random() < 0.01 ? 5000 : 1 + Math.floor(random() * 4);
+			const bytes = Uint8Array.from(Array.from({length: pieces}, () => PIECES[Math.floor(random() * PIECES.length)]!).flat());
+			const id = table.intern(parent, bytes, 0, bytes.length);
+			if (decoded.has(id)) continue;
+			decoded.set(id, [...decoded.get(parent)!, Buffer.from(bytes).toString('utf8')]);
+			ids.push(id);
+		}
+		expect(Math.max(...ids.map(id => Buffer.byteLength(table.pathOf(id))))).toBeGreaterThan(8192);
+		for (const id of ids) expect(table.pathOf(id), `path ${id}`).toBe('/' + decoded.get(id)!.join('/'));
+	});
 });
