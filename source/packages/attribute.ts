@@ -318,7 +318,7 @@ function attributeNpm(fs: FileSystem, finalFiles: FinalFiles, history: LayerHist
  * /usr/bin), falling back to the path as written for directories that are
  * gone (a removed package's); each parent resolved once.
  */
-class PathResolver {
+export class PathResolver {
 	private readonly directories = new Map<string, number>();
 	private readonly encoder = new TextEncoder();
 
@@ -371,11 +371,53 @@ class PathResolver {
 			if (!(slash - lineStart === parentEnd - parentStart && bytes.compare(bytes, parentStart, parentEnd, lineStart, slash) === 0)) {
 				parentStart = lineStart;
 				parentEnd = slash;
-				parent = slash === lineStart ? 0 : this.directory(bytes.toString('utf8', lineStart, slash));
+				parent = slash === lineStart ? 0 : this.directoryAt(bytes, lineStart, slash);
 			}
 			ids[i] = parent < 0 ? -1 : this.fs.paths.find(parent, bytes, slash + 1, end);
 		}
 		return ids;
+	}
+
+	/**
+	 * directory() of a path in normal form, bytes[start..end): its literal id when every directory on it is
+	 * one of the final filesystem (nothing to follow, so that is where directory() would lead), found name by
+	 * name without a string; else directory() of its text.
+	 */
+	private directoryAt(bytes: Buffer, start: number, end: number): number {
+		const paths = this.fs.paths;
+		let id = 0;
+		for (let from = start + 1; from < end && id >= 0; ) {
+			let to = from;
+			while (to < end && bytes[to] !== SLASH) to++;
+			id = paths.find(id, bytes, from, to);
+			from = to + 1;
+		}
+		if (id > 0 && this.realDirectory(id)) return id;
+		return this.directory(bytes.toString('utf8', start, end));
+	}
+
+	/** 1 per path id known to be a directory of the final filesystem under directories only, -1 known not to be, 0 not yet asked. */
+	private real: Int8Array | undefined;
+
+	/** Whether the path and every parent of it are directories of the final filesystem (no symlink, nothing removed): one climb, remembered per path. */
+	private realDirectory(id: number): boolean {
+		const real = (this.real ??= new Int8Array(this.fs.paths.size));
+		const paths = this.fs.paths;
+		let at = id;
+		let answer = true;
+		for (; at !== 0; at = paths.parentOf(at)) {
+			if (real[at] !== 0) {
+				answer = real[at] === 1;
+				break;
+			}
+			if (!this.fs.exists(at) || this.fs.typeOf(at) !== 'dir') {
+				answer = false;
+				real[at] = -1;
+				break;
+			}
+		}
+		for (let below = id; below !== at; below = paths.parentOf(below)) real[below] = answer ? 1 : -1;
+		return answer;
 	}
 
 	directory(path: string): number {

@@ -46,11 +46,14 @@ export function isLive(record: PackageRecord): boolean {
 export function largestOwnedFiles<K>({finalFiles, packages}: FindingContext, groupOf: (packageIndex: number) => K | undefined): Map<K, Array<{path: string; bytes: number}>> {
 	const fs = finalFiles.fs;
 	const kept = new Map<K, Array<{id: number; bytes: number}>>();
+	// Each package's group asked once, not once per file it owns.
+	const groups = packages.packages.map((_, index) => groupOf(index));
+	const owners = packages.owners;
 	for (const id of finalFiles.ids) {
-		const owner = packages.owners[id]!;
-		if (owner === 0 || fs.typeOf(id) !== 'file') continue;
-		const group = groupOf(owner - 1);
-		if (group === undefined) continue;
+		const owner = owners[id]!;
+		if (owner === 0) continue;
+		const group = groups[owner - 1];
+		if (group === undefined || fs.typeOf(id) !== 'file') continue;
 		const list = kept.get(group) ?? [];
 		kept.set(group, list);
 		list.push({id, bytes: fs.sizeOf(id)});
