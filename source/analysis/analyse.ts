@@ -5,7 +5,7 @@ import {contentFindings, nameFindings, sortFindings, type Finding} from './findi
 import {LayerHistoryBuilder, type ChangeList, type HistoryState, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
 import {wasteReport, type WasteReport} from './waste.js';
-import {attributePackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
+import {attributeKept, extendPackages, type KeptPackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
 
 /** How many paths a layer added, modified (of which in metadata only), removed and left as they were. */
 export interface LayerChangeCounts {
@@ -56,6 +56,8 @@ export interface Analysis extends AnalysisFacts {
 export interface BuilderState {
 	history: HistoryState;
 	dive: DiveState;
+	/** The packages after exactly these layers, when an analysis of them was finished (not for a state taken mid-stacking): a next build that only adds files goes on from them (extendPackages). */
+	packages?: KeptPackages;
 }
 
 /**
@@ -75,6 +77,9 @@ export class AnalysisBuilder {
 	/** A kept state of the first `layers` layers, taken up once they have arrived (resuming). */
 	private resume: {layers: number; state: BuilderState} | undefined;
 	private resumed = 0;
+	/** The kept packages of the state taken up, and those finish made (for the state exported after it). */
+	private resumedPackages: KeptPackages | undefined;
+	private finishedPackages: KeptPackages | undefined;
 
 	/**
 	 * A builder that goes on from a kept state of its image's first `layers`
@@ -104,7 +109,9 @@ export class AnalysisBuilder {
 	 * the builder's own, which stacking more layers changes: encode and write it before that, or after finish.
 	 */
 	exportState(): BuilderState {
-		return {history: this.history.exportState(), dive: this.dive.exportState()};
+		const state: BuilderState = {history: this.history.exportState(), dive: this.dive.exportState()};
+		if (this.finishedPackages) state.packages = this.finishedPackages;
+		return state;
 	}
 
 	/** Calls `take` with the state when exactly `layers` layers are stacked (as copyAt does: null when past them, or the image has fewer). */
@@ -126,6 +133,7 @@ export class AnalysisBuilder {
 		this.dive = dive;
 		for (let index = 0; index < layers; index++) this.waiting.delete(index);
 		this.next = this.resumed = layers;
+		this.resumedPackages = state.packages;
 	}
 
 	add(layer: Layer): void {
@@ -183,8 +191,10 @@ export class AnalysisBuilder {
 		const history = this.history.finish();
 		const finalFiles = new FinalFiles(history.final);
 		const waste = wasteReport(image, history, finalFiles);
-		// The findings read the packages: attributed once, before them.
-		const packages = attributePackages(image, history, finalFiles);
+		// The findings read the packages: attributed once, before them; a next build that only added files goes on from the kept ones.
+		const kept = (this.resumedPackages && extendPackages(this.resumedPackages, image, history, this.resumed)) || attributeKept(image, history, finalFiles);
+		this.finishedPackages = kept;
+		const packages = kept.report;
 		const found = contentFindings({image, history, waste, finalFiles, packages});
 		let trees: LayerTrees | undefined;
 		return {

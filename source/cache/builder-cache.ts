@@ -7,6 +7,8 @@ import {isRecord} from '../image/json-documents.js';
 import {columnReader, toColumns, type Columns} from './fact-columns.js';
 import {deserializeParts, serializeParts} from './out-of-line.js';
 import type {LayerCache} from './layer-cache.js';
+import type {KeptPackages, PackageRecord} from '../packages/attribute.js';
+import {ECOSYSTEMS, type Ecosystem} from '../packages/listed-package.js';
 
 /**
  * Analysis builders kept by ChainID: what the stacking knew after a run of
@@ -49,10 +51,39 @@ export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState 
 	if (!isRecord(stored) || stored.chain !== chain || !isRecord(stored.history) || !isRecord(stored.dive) || !isRecord(stored.history.fs)) return null;
 	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);
 	if (!deaths) return null;
-	const {chain: _chain, ...state} = stored;
+	const {chain: _chain, packages, ...state} = stored;
 	// Made as the stacking makes them (one literal's shape): the passes that read them then see one kind of object, not two.
 	const made = deaths().map(({path, size, digest, storedIn, killedBy, cause}) => ({path, size, digest, storedIn, killedBy, cause}));
-	return {...state, history: {...state.history, deaths: made}};
+	const decoded: BuilderState = {...state, history: {...state.history, deaths: made}};
+	// Packages that do not hold together are left out (the next build attributes them in full); the stacking is still good.
+	const kept = packages === undefined ? undefined : readKeptPackages(packages);
+	if (kept) decoded.packages = kept;
+	return decoded;
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isText = (value: unknown): value is string => typeof value === 'string';
+
+/** A kept package report as extendPackages and the findings read it, or undefined: every field its type, every owner a package. */
+function readKeptPackages(value: unknown): KeptPackages | undefined {
+	if (!isRecord(value) || !isRecord(value.report) || !Array.isArray(value.missingNames) || !value.missingNames.every(isText) || !(value.roots instanceof Int32Array)) return undefined;
+	const {packages, unownedBytes, unownedByLayer, notes, owners, deathOwners} = value.report;
+	if (!Array.isArray(packages) || !isCount(unownedBytes) || !Array.isArray(unownedByLayer) || !unownedByLayer.every(isCount) || !Array.isArray(notes) || !notes.every(isText)) return undefined;
+	if (!(owners instanceof Int32Array) || !(deathOwners instanceof Int32Array)) return undefined;
+	for (const list of [owners, deathOwners]) for (let i = 0; i < list.length; i++) if (list[i]! < 0 || list[i]! > packages.length) return undefined;
+	const records: PackageRecord[] = [];
+	for (const item of packages) {
+		if (!isRecord(item) || !(ECOSYSTEMS as readonly unknown[]).includes(item.ecosystem) || !isText(item.name) || !isText(item.version)) return undefined;
+		const {bytes, files, layer, deadBytes, missingFiles, removedIn, architecture, upgradedTo} = item;
+		if (![bytes, files, layer, deadBytes, missingFiles].every(isCount) || !(removedIn === undefined || isCount(removedIn))) return undefined;
+		if (!(architecture === undefined || isText(architecture)) || !(upgradedTo === undefined || isText(upgradedTo))) return undefined;
+		const record: PackageRecord = {ecosystem: item.ecosystem as Ecosystem, name: item.name, version: item.version, bytes: bytes as number, files: files as number, layer: layer as number, deadBytes: deadBytes as number, missingFiles: missingFiles as number};
+		if (architecture !== undefined) record.architecture = architecture;
+		if (removedIn !== undefined) record.removedIn = removedIn;
+		if (upgradedTo !== undefined) record.upgradedTo = upgradedTo;
+		records.push(record);
+	}
+	return {report: {packages: records, unownedBytes, unownedByLayer, notes, owners, deathOwners}, missingNames: value.missingNames, roots: value.roots};
 }
 
 export interface KeptBuilder {

@@ -283,7 +283,8 @@ function checksum(parts: readonly Uint8Array[]): Buffer {
 	const value = Buffer.alloc(CHECKSUM_BYTES);
 	if (typeof zlib.crc32 === 'function') {
 		let crc = 0;
-		for (const part of parts) crc = zlib.crc32(part, crc);
+		// Empty parts skipped: over an empty ArrayBuffer zlib is handed no pointer, and crc32(crc, NULL, 0) is 0, not crc.
+		for (const part of parts) if (part.byteLength > 0) crc = zlib.crc32(part, crc);
 		value.writeUInt32BE(crc >>> 0);
 		return value;
 	}

@@ -64,11 +64,12 @@ const NO_LIMIT = Number.POSITIVE_INFINITY;
  * stacking recorded. Per path and per stored content it keeps a number in
  * typed arrays, never an object.
  */
-export function attributePackages(image: Image, history: LayerHistory, finalFiles: FinalFiles): PackageReport {
+export function attributePackages(image: Image, history: LayerHistory, finalFiles: FinalFiles, gaps?: PackageGaps): PackageReport {
 	const fs = history.final;
 	const notes: string[] = [];
 	const tracked: Tracked[] = [];
 	if (!image.layers.some(layer => layer.packageFiles)) return {...emptyReport(image, history, finalFiles), notes: unreadNotes(fs, new Set())};
+	const missingName = (path: string) => gaps?.missingNames.add(normalise(path).slice(normalise(path).lastIndexOf('/') + 1));
 
 	// 1. The databases' listings after every layer, as versions that come and go.
 	const state = new DatabaseState(fs.paths);
@@ -126,6 +127,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 		if (listing.root !== undefined) {
 			const root = resolver.directory(listing.root);
 			if (root > 0) npmRoots.set(root, [...(npmRoots.get(root) ?? []), index]);
+			else missingName(listing.root);
 			continue;
 		}
 		let lost = 0;
@@ -140,6 +142,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 			if (!live) continue;
 			if (id < 0 || !fs.exists(id)) {
 				lost++;
+				missingName(listing.files[i]!);
 				continue;
 			}
 			if (fs.typeOf(id) === 'dir') continue;
@@ -162,6 +165,7 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 		if (listing.filesUnknown && live) record.missingFiles = 0;
 	}
 
+	if (gaps) for (const root of npmRoots.keys()) gaps.roots.push(root);
 	// 3. npm packages own what lies below their directory, outside nested node_modules: one climb per path, remembered per directory.
 	if (npmRoots.size > 0) attributeNpm(fs, finalFiles, history, deaths, deathOwners, npmRoots, tracked, ownedContent, owners, firstOwner);
 
@@ -194,6 +198,79 @@ export function attributePackages(image: Image, history: LayerHistory, finalFile
 	const packages = order.map(index => tracked[index]!.record);
 	return {packages, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), unownedByLayer, notes, owners: firstOwner, deathOwners};
 }
+
+/**
+ * What a package report does not show but its extension to more layers must know (extendPackages): the
+ * last names of the paths live versions list and the final filesystem lacks (a layer that adds a path of
+ * such a name may give a package a file), and the npm package directories (which own what is added below them).
+ */
+export interface PackageGaps {
+	missingNames: Set<string>;
+	roots: number[];
+}
+
+/** A report with its gaps: what a kept builder state holds of the packages after its layers. */
+export interface KeptPackages {
+	report: PackageReport;
+	missingNames: string[];
+	roots: Int32Array;
+}
+
+/** attributePackages, with what extendPackages needs to go on from it. */
+export function attributeKept(image: Image, history: LayerHistory, finalFiles: FinalFiles): KeptPackages {
+	const gaps: PackageGaps = {missingNames: new Set(), roots: []};
+	const report = attributePackages(image, history, finalFiles, gaps);
+	return {report, missingNames: [...gaps.missingNames].sort(), roots: Int32Array.from(gaps.roots).sort()};
+}
+
+/**
+ * The packages of an image that is the kept one's layers and more on top (the next build), without a
+ * pass over the final filesystem, when what the layers from `from` on did cannot change any: each only adds
+ * regular files and directories at paths that were not there, or declares a directory again (no rewrite, chmod,
+ * removal, link or database file), none of a name a listed path lacks, none below an npm package's directory. Their bytes are then
+ * nobody's, counted for the layer that stored them; anything else is null, and the packages are attributed
+ * in full. Exactly attributePackages' report in the first case (test/packages/extend-packages.test.ts).
+ */
+export function extendPackages(kept: KeptPackages, image: Image, history: LayerHistory, from: number): KeptPackages | null {
+	const fs = history.final;
+	const {report} = kept;
+	if (report.deathOwners.length !== history.deaths.length || report.unownedByLayer.length !== from || report.owners.length > fs.paths.size) return null;
+	const names = new Set(kept.missingNames);
+	const roots = new Set(kept.roots);
+	const unownedByLayer = [...report.unownedByLayer];
+	const seen = new Set<number>();
+	for (let index = from; index < image.layers.length; index++) {
+		const layer = image.layers[index]!;
+		unownedByLayer.push(0);
+		if ((layer.packageFiles && (layer.packageFiles.paths.length > 0 || layer.packageFiles.notes.length > 0)) || layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) return null;
+		const changes = history.changes[index]!;
+		for (let i = 0; i < changes.length; i++) {
+			const id = changes.pathId(i);
+			const type = fs.typeOf(id);
+			// A directory that stays one (a build's WORKDIR declared again, its mode changed) changes no package: directories own nothing.
+			if (changes.status(i) !== 'added') {
+				if (type === 'dir' && changes.before(i)?.type === 'dir') continue;
+				return null;
+			}
+			if (names.has(fs.paths.nameOf(id)) || (type !== 'file' && type !== 'dir')) return null;
+			for (let at = fs.paths.parentOf(id); at > 0; at = fs.paths.parentOf(at)) if (roots.has(at)) return null;
+			if (type === 'dir') continue;
+			// By name: such a path may be reached through a symlink (unreadNotes looks them up so).
+			if (RPMDB_NAMES.has(fs.paths.nameOf(id))) return null;
+			const content = fs.contentOfState(id, fs.attrOf(id));
+			if (content < 0 || seen.has(content)) continue;
+			seen.add(content);
+			unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
+		}
+	}
+	const owners = new Int32Array(fs.paths.size);
+	owners.set(report.owners);
+	const extended: PackageReport = {...report, unownedByLayer, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), owners, deathOwners: report.deathOwners.slice()};
+	return {report: extended, missingNames: kept.missingNames, roots: kept.roots};
+}
+
+/** The last names of the rpm databases unreadNotes looks for. */
+const RPMDB_NAMES = new Set([...RPMDB_UNREAD, ...RPMDB_SQLITE].map(path => path.slice(path.lastIndexOf('/') + 1)));
 
 /** The packages as the image stands after layer `layer` (-1: before any layer, none): only the layers up to it are stacked. */
 export function packagesAfter(image: Image, layer: number): PackageReport {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {cacheMaxBytes, DEFAULT_CACHE_BYTES} from '../../source/cache/cache-settings.js';
-import {ANALYSIS_FORMAT_VERSION, buildEntry, cacheInfo, clearCache, entryPath, evict, LayerCache, parseEntry} from '../../source/cache/layer-cache.js';
+import {ANALYSIS_FORMAT_VERSION, buildEntry, cacheInfo, clearCache, entryPath, evict, frameEntry, frameParts, LayerCache, parseEntry, unframeEntry} from '../../source/cache/layer-cache.js';
 import {CACHE_FORMAT_VERSION, decodeLayer, encodeLayer} from '../../source/cache/layer-codec.js';
 import {serialize} from 'node:v8';
 import {readLayer, type LayerReadResult} from '../../source/layer/read-layer.js';
@@ -64,6 +64,15 @@ describe('a cache entry', () => {
 			flipped[position] ^= 0x01;
 			expect(parseEntry(flipped, result.diffId), `byte ${position}`).toBeNull();
 		}
+	});
+
+	it('framed from parts is the entry framed from their bytes in one, parts over empty buffers included', () => {
+		const magic = Buffer.from('LSTEST\n\n');
+		const views = [Buffer.from('head'), new Uint8Array(new ArrayBuffer(0)), new Uint8Array(new ArrayBuffer(16), 16, 0), new Int32Array([1, -2, 3]), new Uint8Array(0), Buffer.from('tail')];
+		const parts = [Buffer.from('head'), ...views.map(view => new Uint8Array(view.buffer, view.byteOffset, view.byteLength))];
+		const framed = Buffer.concat(frameParts(magic, 1, 'key', parts).map(part => new Uint8Array(part.buffer, part.byteOffset, part.byteLength)));
+		expect(framed).toEqual(frameEntry(magic, 1, 'key', Buffer.concat(parts)));
+		expect(unframeEntry(framed, magic, 1, 'key')).toEqual(Buffer.concat(parts));
 	});
 
 	it('is refused when truncated anywhere, or longer than it says', async () => {
