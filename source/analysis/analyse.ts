@@ -4,7 +4,7 @@ import {DiveTally, weighLayerWhiteouts, type DiveEfficiency, type DiveState} fro
 import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type ChangeList, type HistoryState, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
-import {wasteReport, type WasteReport} from './waste.js';
+import {extendWaste, keepWaste, wasteReport, type KeptWaste, type WasteReport} from './waste.js';
 import {attributeKept, extendPackages, type KeptPackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
 
 /** How many paths a layer added, modified (of which in metadata only), removed and left as they were. */
@@ -58,6 +58,8 @@ export interface BuilderState {
 	dive: DiveState;
 	/** The packages after exactly these layers, when an analysis of them was finished (not for a state taken mid-stacking): a next build that only adds files goes on from them (extendPackages). */
 	packages?: KeptPackages;
+	/** The same of the waste (extendWaste). */
+	waste?: KeptWaste;
 }
 
 /**
@@ -80,6 +82,9 @@ export class AnalysisBuilder {
 	/** The kept packages of the state taken up, and those finish made (for the state exported after it). */
 	private resumedPackages: KeptPackages | undefined;
 	private finishedPackages: KeptPackages | undefined;
+	private resumedWaste: KeptWaste | undefined;
+	/** Made into a KeptWaste only when a state is exported. */
+	private finishedWaste: {report: WasteReport; history: LayerHistory} | undefined;
 
 	/**
 	 * A builder that goes on from a kept state of its image's first `layers`
@@ -111,6 +116,7 @@ export class AnalysisBuilder {
 	exportState(): BuilderState {
 		const state: BuilderState = {history: this.history.exportState(), dive: this.dive.exportState()};
 		if (this.finishedPackages) state.packages = this.finishedPackages;
+		if (this.finishedWaste) state.waste = keepWaste(this.finishedWaste.report, this.finishedWaste.history);
 		return state;
 	}
 
@@ -134,6 +140,7 @@ export class AnalysisBuilder {
 		for (let index = 0; index < layers; index++) this.waiting.delete(index);
 		this.next = this.resumed = layers;
 		this.resumedPackages = state.packages;
+		this.resumedWaste = state.waste;
 	}
 
 	add(layer: Layer): void {
@@ -190,7 +197,8 @@ export class AnalysisBuilder {
 		for (const {take} of this.copies.splice(0)) take(null);
 		const history = this.history.finish();
 		const finalFiles = new FinalFiles(history.final);
-		const waste = wasteReport(image, history, finalFiles);
+		const waste = (this.resumedWaste && extendWaste(this.resumedWaste, image, history, finalFiles, this.resumed)) || wasteReport(image, history, finalFiles);
+		this.finishedWaste = {report: waste, history};
 		// The findings read the packages: attributed once, before them; a next build that only added files goes on from the kept ones.
 		const kept = (this.resumedPackages && extendPackages(this.resumedPackages, image, history, this.resumed)) || attributeKept(image, history, finalFiles);
 		this.finishedPackages = kept;

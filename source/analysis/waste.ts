@@ -1,5 +1,5 @@
 import type {Image} from '../model.js';
-import type {FsNode} from '../tree/filesystem.js';
+import type {FileSystem, FsNode} from '../tree/filesystem.js';
 import {FinalFiles} from './final-files.js';
 import type {DeadContent, LayerHistory, WasteCause} from './layer-history.js';
 
@@ -69,6 +69,63 @@ export function wasteReport(image: Image, history: LayerHistory, finalFiles: Ite
 	};
 }
 
+/** What a kept builder state holds of the waste after its layers: the report but its dead files, which are the state's own deaths in this order. */
+export interface KeptWaste {
+	byCause: Record<WasteCause, number>;
+	byLayer: LayerWaste[];
+	copies: CopyGroup[];
+	/** `files` as indexes into the stacking's deaths. */
+	fileOrder: Int32Array;
+}
+
+export function keepWaste(report: WasteReport, history: LayerHistory): KeptWaste {
+	const index = new Map(history.deaths.map((death, at) => [death, at]));
+	return {byCause: report.byCause, byLayer: report.byLayer, copies: report.copies, fileOrder: Int32Array.from(report.files, death => index.get(death)!)};
+}
+
+/**
+ * The waste of an image that is the kept one's layers and more on top, when those layers killed nothing
+ * and only added paths or declared a directory again (no removal, no rewrite): the dead files and every layer's kills are the kept ones, and copies change only for the
+ * digests the new files hold, which one pass over the final filesystem groups again (the strings of every
+ * other group are kept). Else null, and the report is made in full. Exactly wasteReport's report in the
+ * first case (test/analysis/extend-waste.test.ts).
+ */
+export function extendWaste(kept: KeptWaste, image: Image, history: LayerHistory, finalFiles: FinalFiles, from: number): WasteReport | null {
+	const fs = history.final;
+	const deaths = history.deaths;
+	if (kept.fileOrder.length !== deaths.length || kept.byLayer.length !== from) return null;
+	// The digests the new files (and hard links) hold, by their 32-bit keys.
+	const keys = new Set<number>();
+	for (let index = from; index < image.layers.length; index++) {
+		const layer = image.layers[index]!;
+		if (layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) return null;
+		const changes = history.changes[index]!;
+		for (let i = 0; i < changes.length; i++) {
+			const id = changes.pathId(i);
+			const type = fs.typeOf(id);
+			if (changes.status(i) !== 'added') {
+				if (type === 'dir' && changes.before(i)?.type === 'dir') continue;
+				return null;
+			}
+			if (type === 'dir' || type === 'symlink') continue;
+			if (type !== 'file') return null;
+			const content = storedContent(fs, id);
+			if (content >= 0) keys.add(fs.tableOf(content).digestKey(fs.indexOf(content)));
+		}
+	}
+	const files = Array.from(kept.fileOrder, at => deaths[at]!);
+	const byLayer = [...kept.byLayer, ...image.layers.slice(from).map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}))];
+	let copies = kept.copies;
+	if (keys.size > 0) {
+		// Every group of a digest a new file holds is made again from the walk, as findCopiesCompact makes it; the others are the kept ones.
+		const regrouped = groupByDigest(fs, finalFiles.ids, content => keys.has(fs.tableOf(content).digestKey(fs.indexOf(content))));
+		// A kept group of such a digest still has its holders (nothing was removed), so it is among these.
+		const again = new Set(regrouped.map(group => group.digest));
+		copies = sortGroups([...kept.copies.filter(group => !again.has(group.digest)), ...regrouped]);
+	}
+	return {reclaimableBytes: history.storedBytes - history.liveBytes, storedBytes: history.storedBytes, finalBytes: history.liveBytes, byCause: kept.byCause, byLayer, files, copies};
+}
+
 /**
  * Two passes, so that only contents that may have copies cost a string: the
  * first counts stored files per 32 bits of digest, the second groups the few
@@ -82,36 +139,46 @@ function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
 	const fs = finalFiles.fs;
 	const ids = finalFiles.ids;
-	// Per walk position: the stored file it shows (its content ref), -1 for none, an empty one or one without a digest.
-	const contents = new Int32Array(ids.length).fill(-1);
 	// Each stored file's key once, sorted: keys that repeat are the ones worth comparing whole digests.
 	const seen = new Uint8Array(fs.refCount);
 	const keys = new Uint32Array(ids.length);
 	let stored = 0;
 	for (let at = 0; at < ids.length; at++) {
-		const content = fs.contentOfState(ids[at]!, fs.attrOf(ids[at]!));
-		if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) continue;
-		contents[at] = content;
-		if (seen[content]) continue;
+		const content = storedContent(fs, ids[at]!);
+		if (content < 0 || seen[content]) continue;
 		seen[content] = 1;
 		keys[stored++] = fs.tableOf(content).digestKey(fs.indexOf(content));
 	}
 	const sorted = keys.subarray(0, stored).sort();
 	const shared = new Set<number>();
 	for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) shared.add(sorted[i]!);
-	// Per key, the digests under it (one, but for a 32-bit collision), compared as bytes: a digest's text is made once per group, not per file.
-	// Per digest, per stored file, the path id that shows it: the first in walk order, or the file's own name over a hard link's.
+	return sortGroups(groupByDigest(fs, ids, content => shared.has(fs.tableOf(content).digestKey(fs.indexOf(content)))));
+}
+
+/** The stored file a path shows (its content ref), or -1 for none, an empty one or one without a digest: what copies are made of. */
+function storedContent(fs: FileSystem, id: number): number {
+	const content = fs.contentOfState(id, fs.attrOf(id));
+	if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
+	return content;
+}
+
+/**
+ * The copy groups (two stored files or more) of the digests of the stored files `wanted` takes, from
+ * the walk `ids`: per digest (told apart by their bytes, under each 32-bit key), per stored file, the path
+ * that shows it, the first in walk order or the file's own name over a hard link's; a digest's text made
+ * once per group, not per file. Unsorted.
+ */
+function groupByDigest(fs: FileSystem, ids: Int32Array, wanted: (content: number) => boolean): CopyGroup[] {
 	const byKey = new Map<number, Array<Map<number, number>>>();
 	for (let at = 0; at < ids.length; at++) {
-		const content = contents[at]!;
-		if (content < 0) continue;
+		const id = ids[at]!;
+		const content = storedContent(fs, id);
+		if (content < 0 || !wanted(content)) continue;
 		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
-		if (!shared.has(key)) continue;
 		let digests = byKey.get(key);
 		if (!digests) byKey.set(key, (digests = []));
 		let holders = digests.find(group => fs.sameDigest(group.keys().next().value!, content));
 		if (!holders) digests.push((holders = new Map()));
-		const id = ids[at]!;
 		if (!holders.has(content) || fs.ownOf(id) === content) holders.set(content, id);
 	}
 	const groups: CopyGroup[] = [];
@@ -123,7 +190,7 @@ function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
 			groups.push({digest: fs.digestOfState(first)!, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
 		}
 	}
-	return sortGroups(groups);
+	return groups;
 }
 
 function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {

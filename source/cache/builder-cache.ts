@@ -8,6 +8,8 @@ import {columnReader, toColumns, type Columns} from './fact-columns.js';
 import {deserializeParts, serializeParts} from './out-of-line.js';
 import type {LayerCache} from './layer-cache.js';
 import type {KeptPackages, PackageRecord} from '../packages/attribute.js';
+import type {CopyGroup, KeptWaste, LayerWaste} from '../analysis/waste.js';
+import type {WasteCause} from '../analysis/layer-history.js';
 import {ECOSYSTEMS, type Ecosystem} from '../packages/listed-package.js';
 
 /**
@@ -51,14 +53,44 @@ export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState 
 	if (!isRecord(stored) || stored.chain !== chain || !isRecord(stored.history) || !isRecord(stored.dive) || !isRecord(stored.history.fs)) return null;
 	const deaths = columnReader(stored.history.deaths, DEAD_CONTENT);
 	if (!deaths) return null;
-	const {chain: _chain, packages, ...state} = stored;
+	const {chain: _chain, packages, waste, ...state} = stored;
 	// Made as the stacking makes them (one literal's shape): the passes that read them then see one kind of object, not two.
 	const made = deaths().map(({path, size, digest, storedIn, killedBy, cause}) => ({path, size, digest, storedIn, killedBy, cause}));
 	const decoded: BuilderState = {...state, history: {...state.history, deaths: made}};
 	// Packages that do not hold together are left out (the next build attributes them in full); the stacking is still good.
 	const kept = packages === undefined ? undefined : readKeptPackages(packages);
 	if (kept) decoded.packages = kept;
+	const keptWaste = waste === undefined ? undefined : readKeptWaste(waste, made.length);
+	if (keptWaste) decoded.waste = keptWaste;
 	return decoded;
+}
+
+const CAUSES: readonly WasteCause[] = ['removed', 'overwritten', 'duplicate', 'replaced'];
+const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.every(isCount);
+
+/** A kept waste report as extendWaste reads it, or undefined: every field its type, every dead file one of the `deaths`. */
+function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
+	if (!isRecord(value) || !isRecord(value.byCause) || !Array.isArray(value.byLayer) || !Array.isArray(value.copies) || !(value.fileOrder instanceof Int32Array)) return undefined;
+	const byCause = value.byCause;
+	if (!CAUSES.every(cause => isCount(byCause[cause])) || Object.keys(byCause).length !== CAUSES.length) return undefined;
+	const byLayer: LayerWaste[] = [];
+	for (const item of value.byLayer) {
+		if (!isRecord(item) || !isCount(item.layer) || !isCount(item.storedDeadBytes) || !isCount(item.killedBytes) || !isCounts(item.killedBy) || !Array.isArray(item.kills)) return undefined;
+		const kills: LayerWaste['kills'] = [];
+		for (const kill of item.kills) {
+			if (!isRecord(kill) || !CAUSES.includes(kill.cause as WasteCause) || !isCount(kill.bytes) || !isCounts(kill.storedIn)) return undefined;
+			kills.push({cause: kill.cause as WasteCause, bytes: kill.bytes, storedIn: kill.storedIn});
+		}
+		byLayer.push({layer: item.layer, storedDeadBytes: item.storedDeadBytes, killedBytes: item.killedBytes, killedBy: item.killedBy, kills});
+	}
+	const copies: CopyGroup[] = [];
+	for (const group of value.copies) {
+		if (!isRecord(group) || !isText(group.digest) || !isCount(group.size) || !Array.isArray(group.paths) || !group.paths.every(isText) || !isCount(group.extraBytes)) return undefined;
+		copies.push({digest: group.digest, size: group.size, paths: group.paths, extraBytes: group.extraBytes});
+	}
+	const order = value.fileOrder;
+	for (let i = 0; i < order.length; i++) if (order[i]! < 0 || order[i]! >= deaths) return undefined;
+	return {byCause: byCause as Record<WasteCause, number>, byLayer, copies, fileOrder: order};
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;

@@ -1,0 +1,126 @@
+/**
+ * Issue 12: a next build whose new layers kill nothing and only add takes its waste from the kept one
+ * (extendWaste): the dead files and kills as they were, copies grouped again only for the digests the new
+ * files hold. Wherever it does, the report must be exactly wasteReport's; anything else, the full pass.
+ */
+import {describe, expect, it} from 'vitest';
+import {AnalysisBuilder, analyseImage} from '../../source/analysis/analyse.js';
+import {FinalFiles} from '../../source/analysis/final-files.js';
+import {buildLayerHistory} from '../../source/analysis/layer-history.js';
+import {extendWaste, keepWaste, wasteReport} from '../../source/analysis/waste.js';
+import {decodeBuilder, encodeBuilder} from '../../source/cache/builder-cache.js';
+import type {Layer, LayerEntry} from '../../source/model.js';
+import {ApplyError} from '../../source/tree/apply-error.js';
+import {prng} from '../fixtures/random.js';
+import {modelImage} from '../ui/model-image.js';
+import {modelLayer} from './layers.js';
+import {said} from './said.js';
+
+const CHAIN = 'sha256:' + 'f'.repeat(64);
+const PATHS = ['/a', '/b', '/d/x', '/d/y', '/d/e/z', '/s/q', '/t'];
+/** Contents 0 and 1 share their digests' first 32 bits (one key, two digests); 4 is a digest that is not hex. */
+const DIGESTS = ['ab12cd34' + '0'.repeat(56), 'ab12cd34' + '1'.repeat(56), 'ef56ab78' + '2'.repeat(56), 'ef56ab79' + '3'.repeat(56), 'not-hex'];
+
+function randomLayer(random: () => number, index: number, kind: 'base' | 'top'): Layer {
+	const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+	const entries: Array<Partial<LayerEntry> & {path: string}> = [];
+	for (let i = 1 + Math.floor(random() * 5); i > 0; i--) {
+		const roll = random();
+		const path = kind === 'top' && roll < 0.55 ? `/n${index}/${pick(['a', 'b', 'c', 'd'])}` : pick(PATHS);
+		if (roll > 0.9) entries.push({path, type: 'hardlink', linkTarget: pick(PATHS)});
+		else if (roll > 0.84) entries.push({path, type: 'symlink', linkTarget: pick(['/a', 'd', 'nowhere'])});
+		else if (roll > 0.78) entries.push({path: pick(['/d', '/d/e', '/s', '/n9']), type: 'dir', mode: pick([0o755, 0o700])});
+		else entries.push({path, size: Math.floor(random() * 3) * 100, digest: pick(DIGESTS)});
+	}
+	const whiteouts = random() < (kind === 'base' ? 0.3 : 0.08) ? [pick(PATHS)] : [];
+	return modelLayer(index, entries, whiteouts);
+}
+
+function stack(seed: number): {base: Layer[]; all: Layer[]} | null {
+	const random = prng(seed);
+	const below = 1 + Math.floor(random() * 3);
+	const base = Array.from({length: below}, (_, index) => randomLayer(random, index, 'base'));
+	const all = [...base, ...Array.from({length: 1 + Math.floor(random() * 2)}, (_, n) => randomLayer(random, below + n, 'top'))];
+	try {
+		buildLayerHistory(base);
+		buildLayerHistory(all);
+		return {base, all};
+	} catch (error) {
+		if (error instanceof ApplyError) return null;
+		throw error;
+	}
+}
+
+describe('waste extended from a kept report', () => {
+	it('is exactly the full report wherever the new layers killed nothing and only added; else the full pass is made', () => {
+		let extended = 0;
+		let regrouped = 0;
+		let refused = 0;
+		for (let seed = 1; seed <= 6000; seed++) {
+			const made = stack(seed);
+			if (!made) continue;
+			const baseHistory = buildLayerHistory(made.base);
+			const kept = keepWaste(wasteReport(modelImage(made.base), baseHistory, new FinalFiles(baseHistory.final)), baseHistory);
+			const history = buildLayerHistory(made.all);
+			const finalFiles = new FinalFiles(history.final);
+			const fast = extendWaste(kept, modelImage(made.all), history, finalFiles, made.base.length);
+			if (!fast) {
+				refused++;
+				continue;
+			}
+			const full = wasteReport(modelImage(made.all), history, finalFiles);
+			expect(fast, `seed ${seed}`).toEqual(full);
+			extended++;
+			if (JSON.stringify(full.copies) !== JSON.stringify(kept.copies)) regrouped++;
+		}
+		expect(extended).toBeGreaterThan(500);
+		expect(regrouped).toBeGreaterThan(200);
+		expect(refused).toBeGreaterThan(500);
+	});
+
+	it('a builder resumed from a kept state goes on from its waste, to exactly the analysis of the whole image', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 1500; seed++) {
+			const made = stack(seed);
+			if (!made) continue;
+			const first = new AnalysisBuilder();
+			for (const layer of made.base) first.add(layer);
+			first.finish(modelImage(made.base));
+			const state = decodeBuilder(Buffer.concat(encodeBuilder(first.exportState(), CHAIN)), CHAIN)!;
+			expect(state.waste, `seed ${seed}`).toBeDefined();
+			const builder = AnalysisBuilder.resuming(made.base.length, state);
+			for (const layer of made.all) builder.add(layer);
+			expect(said(builder.finish(modelImage(made.all))), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(300);
+	});
+
+	it('a kept waste that does not hold together is left out of the state, which is still taken up', () => {
+		let made = null;
+		for (let seed = 1; !made?.base.some(layer => layer.whiteouts.length > 0); seed++) made = stack(seed);
+		const first = new AnalysisBuilder();
+		for (const layer of made!.base) first.add(layer);
+		first.finish(modelImage(made!.base));
+		const good = first.exportState();
+		const spoil = (edit: (waste: any) => void) => {
+			const copy = structuredClone(good);
+			edit(copy.waste);
+			return decodeBuilder(Buffer.concat(encodeBuilder(copy, CHAIN)), CHAIN);
+		};
+		expect(spoil(() => {})!.waste).toBeDefined();
+		for (const edit of [
+			(w: any) => (w.fileOrder = Int32Array.from([good.history.deaths.length])),
+			(w: any) => (w.fileOrder = [0]),
+			(w: any) => (w.byCause = {...w.byCause, removed: -1}),
+			(w: any) => (w.byCause = {...w.byCause, other: 1}),
+			(w: any) => (w.byLayer = [{layer: 0, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: [{cause: 'lost', bytes: 1, storedIn: []}]}]),
+			(w: any) => (w.copies = [{digest: 'x', size: 1, paths: [1], extraBytes: 1}]),
+			(w: any) => (w.byLayer = null),
+		]) {
+			const state = spoil(edit);
+			expect(state).not.toBeNull();
+			expect(state!.waste, String(edit)).toBeUndefined();
+		}
+	});
+});
