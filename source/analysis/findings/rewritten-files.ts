@@ -7,15 +7,17 @@ import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type R
 export const rewrittenFiles: Rule = ({image, waste, history}) => {
 	const findings: Finding[] = [];
 	const duplicates = waste.files.filter(dead => dead.cause === 'duplicate' && dead.size > 0);
+	if (duplicates.length === 0) return findings;
+	// By path id, not path: a chmod -R layer changes every path, and naming each cost more than the rule.
+	const deathAt = new Map(history.deaths.map((dead, at) => [dead, at]));
 	for (const group of groupBy(duplicates, dead => dead.killedBy).values()) {
 		const killer = group[0]!.killedBy;
 		const list = history.changes[killer]!;
-		const metadataOnlyPaths = new Set<string>();
-		for (const [, path] of list.paths(i => list.metadataOnly(i))) metadataOnlyPaths.add(path);
-		const metadataOnly = group.filter(dead => metadataOnlyPaths.has(dead.path));
+		const metadataOnly = new Set<number>();
+		for (let i = 0; i < list.length; i++) if (list.metadataOnly(i)) metadataOnly.add(list.pathId(i));
+		const isChmod = group.some(dead => metadataOnly.has(history.deathPathIds[deathAt.get(dead)!]!));
 		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
 		const bytes = sum(paths);
-		const isChmod = metadataOnly.length > 0;
 		findings.push({
 			id: isChmod ? 'metadata-rewrite' : 'duplicate-copy',
 			severity: severityFor(bytes),

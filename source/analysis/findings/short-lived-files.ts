@@ -32,7 +32,10 @@ export const shortLivedFiles: Rule = context => {
 	const packaged = new Set<DeadContent>();
 	for (let death = 0; death < history.deaths.length; death++) if (ofPackage(death)) packaged.add(history.deaths[death]!);
 	const relevant = waste.files.filter(dead => WORDING[dead.cause] && dead.size > 0 && !packaged.has(dead));
-	for (const group of groupBy(relevant, dead => `${dead.storedIn} ${dead.killedBy} ${dead.cause}`).values()) {
+	// One number per (stored in, killed by, cause), not a string per dead file; exact while layers² · 4 < 2^53 (tens of millions of layers).
+	const layers = image.layers.length;
+	const causeCode = (cause: WasteCause) => (cause === 'removed' ? 0 : cause === 'overwritten' ? 1 : cause === 'replaced' ? 2 : 3);
+	for (const group of groupBy(relevant, dead => (dead.storedIn * layers + dead.killedBy) * 4 + causeCode(dead.cause)).values()) {
 		const {storedIn, killedBy, cause} = group[0]!;
 		const wording = WORDING[cause]!;
 		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
