@@ -139,8 +139,12 @@ export class AnalysisBuilder {
 		this.dive = dive;
 		for (let index = 0; index < layers; index++) this.waiting.delete(index);
 		this.next = this.resumed = layers;
-		this.resumedPackages = state.packages;
-		this.resumedWaste = state.waste;
+		// Kept reports go on only when they are of exactly this stacking: one owner per path, one per death, one dead file per death.
+		const paths = history.fs.paths.size;
+		const deaths = state.history.deaths.length;
+		const packages = state.packages?.report;
+		this.resumedPackages = packages && packages.owners.length === paths && packages.deathOwners.length === deaths && packages.unownedByLayer.length === layers ? state.packages : undefined;
+		this.resumedWaste = state.waste && state.waste.fileOrder.length === deaths && state.waste.byLayer.length === layers ? state.waste : undefined;
 	}
 
 	add(layer: Layer): void {

@@ -68,7 +68,7 @@ export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState 
 const CAUSES: readonly WasteCause[] = ['removed', 'overwritten', 'duplicate', 'replaced'];
 const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.every(isCount);
 
-/** A kept waste report as extendWaste reads it, or undefined: every field its type, every dead file one of the `deaths`. */
+/** A kept waste report as extendWaste reads it, or undefined: every field its type, its dead files each of the `deaths` once. */
 function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
 	if (!isRecord(value) || !isRecord(value.byCause) || !Array.isArray(value.byLayer) || !Array.isArray(value.copies) || !(value.fileOrder instanceof Int32Array)) return undefined;
 	const byCause = value.byCause;
@@ -88,8 +88,14 @@ function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
 		if (!isRecord(group) || !isText(group.digest) || !isCount(group.size) || !Array.isArray(group.paths) || !group.paths.every(isText) || !isCount(group.extraBytes)) return undefined;
 		copies.push({digest: group.digest, size: group.size, paths: group.paths, extraBytes: group.extraBytes});
 	}
+	// Every death once: the dead files are the deaths, in their order.
 	const order = value.fileOrder;
-	for (let i = 0; i < order.length; i++) if (order[i]! < 0 || order[i]! >= deaths) return undefined;
+	if (order.length !== deaths) return undefined;
+	const seen = new Uint8Array(deaths);
+	for (let i = 0; i < order.length; i++) {
+		if (order[i]! < 0 || order[i]! >= deaths || seen[order[i]!]) return undefined;
+		seen[order[i]!] = 1;
+	}
 	return {byCause: byCause as Record<WasteCause, number>, byLayer, copies, fileOrder: order};
 }
 

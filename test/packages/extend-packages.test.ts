@@ -127,6 +127,27 @@ describe('packages extended from a kept report', () => {
 		expect(checked).toBeGreaterThan(300);
 	});
 
+	it('kept packages of another stacking (an owner list of another length) are not gone on from: the analysis is the full one', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 400; seed++) {
+			const made = stack(seed);
+			if (!made) continue;
+			const first = new AnalysisBuilder();
+			for (const layer of made.base) first.add(layer);
+			first.finish(modelImage(made.base));
+			const state = decodeBuilder(Buffer.concat(encodeBuilder(first.exportState(), CHAIN)), CHAIN)!;
+			const owners = state.packages!.report.owners;
+			if (!owners.some(owner => owner > 0)) continue;
+			// Short by the last owned path: going on from it would leave that path without its owner.
+			state.packages!.report.owners = owners.subarray(0, owners.findLastIndex(owner => owner > 0));
+			const builder = AnalysisBuilder.resuming(made.base.length, state);
+			for (const layer of made.all) builder.add(layer);
+			expect(said(builder.finish(modelImage(made.all))), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(50);
+	});
+
 	it('kept packages that do not hold together are left out of the state, which is still taken up', () => {
 		const made = stack(7) ?? stack(8)!;
 		const first = new AnalysisBuilder();
