@@ -12,7 +12,7 @@ import {CACHE_FORMAT_VERSION, decodeLayer, encodeLayer} from './layer-codec.js';
  * `layers-v<format version>/`, named for the diff_id:
  *
  *   "LSLAYER\n"  u32 format version  u32 key length  key (the diff_id)
- *   u64 payload length  payload (layer-codec)  CRC-32 of everything before it
+ *   u64 payload length  zeros to a multiple of 8  payload (layer-codec)  CRC-32 of everything before it
  *
  * Every entry is checked before it is used (size, checksum, version, key, and
  * the diff_id inside): a damaged, truncated, other-version or misplaced entry
@@ -215,7 +215,7 @@ const ANALYSIS_MAGIC = Buffer.from('LSFACTS\n');
 const STACK_MAGIC = Buffer.from('LSSTACK\n');
 const BUILDER_MAGIC = Buffer.from('LSBUILD\n');
 /** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
-export const ANALYSIS_FORMAT_VERSION = 3;
+export const ANALYSIS_FORMAT_VERSION = 4;
 const CHECKSUM_BYTES = 4;
 export const TEMPORARY_PREFIX = '.tmp-';
 /** A temporary file this old was left by a run that died: nobody will rename it any more. */
@@ -254,7 +254,7 @@ export function parseEntry(bytes: Buffer, diffId: string): LayerReadResult | nul
 	return result && result.diffId === diffId ? result : null;
 }
 
-/** magic, u32 version, u32 key length, key, u64 payload length, payload, sha256 of everything before it. */
+/** magic, u32 version, u32 key length, key, u64 payload length, zeros to a multiple of 8, payload, CRC-32 of everything before it. */
 export function frameEntry(magic: Buffer, version: number, keyText: string, payload: Uint8Array): Buffer {
 	return Buffer.concat(frameParts(magic, version, keyText, [payload]));
 }
@@ -263,7 +263,7 @@ export function frameEntry(magic: Buffer, version: number, keyText: string, payl
 export function frameParts(magic: Buffer, version: number, keyText: string, payload: readonly Uint8Array[]): Uint8Array[] {
 	const length = payload.reduce((sum, part) => sum + part.length, 0);
 	const key = Buffer.from(keyText, 'utf8');
-	const head = Buffer.alloc(magic.length + 8 + key.length + 8);
+	const head = Buffer.alloc(payloadOffset(magic.length + 8 + key.length));
 	magic.copy(head, 0);
 	head.writeUInt32BE(version, magic.length);
 	head.writeUInt32BE(key.length, magic.length + 4);
@@ -294,6 +294,15 @@ function checksum(parts: readonly Uint8Array[]): Buffer {
 	return value;
 }
 
+/**
+ * Where the payload starts after a head of `fixed` bytes and the u64 of its length: at a multiple of 8 of
+ * the file, so that a payload's typed arrays (out-of-line.ts aligns them within it) are aligned in the
+ * buffer the file is read into, and are taken up there instead of copied out.
+ */
+function payloadOffset(fixed: number): number {
+	return Math.ceil((fixed + 8) / 8) * 8;
+}
+
 /** The payload of an entry that is whole, undamaged, of this kind and version, and for this key; else null. */
 export function unframeEntry(bytes: Buffer, magic: Buffer, version: number, expectedKey: string): Buffer | null {
 	const fixed = magic.length + 8;
@@ -302,7 +311,8 @@ export function unframeEntry(bytes: Buffer, magic: Buffer, version: number, expe
 	const keyLength = bytes.readUInt32BE(magic.length + 4);
 	if (fixed + keyLength + 8 + CHECKSUM_BYTES > bytes.length) return null;
 	const key = bytes.subarray(fixed, fixed + keyLength).toString('utf8');
-	const payloadStart = fixed + keyLength + 8;
+	const payloadStart = payloadOffset(fixed + keyLength);
+	if (payloadStart + CHECKSUM_BYTES > bytes.length || bytes.subarray(fixed + keyLength + 8, payloadStart).some(byte => byte !== 0)) return null;
 	const payloadLength = bytes.readBigUInt64BE(fixed + keyLength);
 	// Truncated, or longer than it says: either way not the file that was written.
 	if (BigInt(bytes.length) !== BigInt(payloadStart + CHECKSUM_BYTES) + payloadLength) return null;

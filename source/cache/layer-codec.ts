@@ -12,7 +12,7 @@ import {wellFormedPackageFiles} from '../layer/package-capture.js';
  * computed differently): entries of other versions are then ignored and
  * rewritten, never misread.
  */
-export const CACHE_FORMAT_VERSION = 5;
+export const CACHE_FORMAT_VERSION = 6;
 
 type Stored = Omit<LayerReadResult, 'entries'> & {entries: EntryTableParts};
 

@@ -75,6 +75,21 @@ describe('a cache entry', () => {
 		expect(unframeEntry(framed, magic, 1, 'key')).toEqual(Buffer.concat(parts));
 	});
 
+	it('puts its payload at a multiple of 8 of the entry, whatever the key, and refuses padding that is not zeros', () => {
+		const magic = Buffer.from('LSTEST\n\n');
+		for (const key of ['', 'k', 'sha256:' + 'a'.repeat(64), 'é'.repeat(5)]) {
+			const framed = frameEntry(magic, 1, key, Buffer.from('payload'));
+			const payload = unframeEntry(framed, magic, 1, key)!;
+			expect(payload.toString()).toBe('payload');
+			expect((payload.byteOffset - framed.byteOffset) % 8, key).toBe(0);
+			const padding = magic.length + 8 + Buffer.byteLength(key) + 8;
+			if (padding % 8 === 0) continue;
+			const spoiled = Buffer.from(framed);
+			spoiled[padding] = 1;
+			expect(unframeEntry(spoiled, magic, 1, key), key).toBeNull();
+		}
+	});
+
 	it('is refused when truncated anywhere, or longer than it says', async () => {
 		const result = await readFixture('c');
 		const bytes = buildEntry(result);

@@ -31,25 +31,35 @@ function sample() {
 describe('v8 serialisation with typed arrays out of line', () => {
 	it('round-trips every kind of typed array, Buffers as Buffers, and the plain data between them', () => {
 		const value = sample();
-		const back = deserializeParts(Buffer.concat(serializeParts(value))) as ReturnType<typeof sample>;
+		const payload = Buffer.concat(serializeParts(value));
+		const back = deserializeParts(payload) as ReturnType<typeof sample>;
 		expect(back).toEqual(value);
 		back.arrays.forEach((array, index) => expect(array.constructor, String(index)).toBe(value.arrays[index]!.constructor));
 		expect(Buffer.isBuffer(back.buffer)).toBe(true);
 		expect(back.buffer.toString('utf8', 0, 5)).toBe('names');
 		// A view into a larger buffer is written as the view: its neighbours are not in the entry.
 		expect(back.arrays[8]).toEqual(new Float64Array([1.5, 2.5, 3.5]));
-		expect(back.arrays[8]!.buffer.byteLength).toBe(24);
+		expect(back.arrays[8]!.byteLength).toBe(24);
+		// An aligned payload's arrays are read where they lie in it, not copied.
+		if (payload.byteOffset % 8 === 0) for (const array of back.arrays) expect(array.buffer).toBe(payload.buffer);
 	});
 
-	it('writes the arrays as their own memory (no copy), each at a multiple of 8, and reads them from any alignment', () => {
+	it('writes the arrays as their own memory (no copy), each at a multiple of 8, and reads them from any alignment, in place when aligned', () => {
 		const value = {a: new Uint8Array([1, 2, 3]), b: new Float64Array([4, 5])};
 		const parts = serializeParts(value);
 		expect(parts.some(part => part.buffer === value.a.buffer)).toBe(true);
 		expect(parts.some(part => part.buffer === value.b.buffer)).toBe(true);
 		const bytes = Buffer.concat(parts);
-		// The entry's payload starts after a head of any length: read from an odd offset, the arrays are aligned copies.
+		// Read from an odd offset, the arrays are aligned copies; from a multiple of 8, views of the payload.
 		const shifted = Buffer.concat([Buffer.alloc(3), bytes]).subarray(3);
-		expect(deserializeParts(shifted)).toEqual(value);
+		const copied = deserializeParts(shifted) as typeof value;
+		expect(copied).toEqual(value);
+		expect(copied.b.buffer).not.toBe(shifted.buffer);
+		const aligned = Buffer.concat([Buffer.alloc(8), bytes]).subarray(8);
+		const viewed = deserializeParts(aligned) as typeof value;
+		expect(viewed).toEqual(value);
+		expect(viewed.a.buffer).toBe(aligned.buffer);
+		expect(viewed.b.buffer).toBe(aligned.buffer);
 	});
 
 	it('refuses payloads that are not whole: truncated, with bytes left over, arrays out of bounds, not its format', () => {
