@@ -445,6 +445,32 @@ export class LayerHistoryBuilder implements FsObserver {
 
 }
 
+/**
+ * Whether the layers `from`… of `image` only add, which is what a report kept for the layers below can go
+ * on over (extendPackages, extendWaste): no whiteout or opaque directory, and every change a path that was
+ * not there, or a directory declared again that stays one. `added` sees each added path (its id, its type
+ * in the final filesystem, its layer) and may refuse it.
+ */
+export function onlyAdds(image: {layers: readonly Layer[]}, history: LayerHistory, from: number, added: (id: number, type: EntryType, layer: number) => boolean): boolean {
+	const fs = history.final;
+	for (let index = from; index < image.layers.length; index++) {
+		const layer = image.layers[index]!;
+		if (layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) return false;
+		const changes = history.changes[index]!;
+		for (let i = 0; i < changes.length; i++) {
+			const id = changes.pathId(i);
+			const type = fs.typeOf(id);
+			if (changes.status(i) !== 'added') {
+				// A directory that stays one (a build's WORKDIR declared again, its mode changed): directories own and hold nothing.
+				if (type === 'dir' && changes.before(i)?.type === 'dir') continue;
+				return false;
+			}
+			if (!added(id, type, index)) return false;
+		}
+	}
+	return true;
+}
+
 export function buildLayerHistory(layers: Layer[]): LayerHistory {
 	const builder = new LayerHistoryBuilder();
 	for (const layer of layers) builder.add(layer);

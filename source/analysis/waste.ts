@@ -1,7 +1,7 @@
 import type {Image} from '../model.js';
 import type {FileSystem, FsNode} from '../tree/filesystem.js';
 import {FinalFiles} from './final-files.js';
-import type {DeadContent, LayerHistory, WasteCause} from './layer-history.js';
+import {onlyAdds, type DeadContent, type LayerHistory, type WasteCause} from './layer-history.js';
 
 export interface LayerWaste {
 	layer: number;
@@ -96,23 +96,14 @@ export function extendWaste(kept: KeptWaste, image: Image, history: LayerHistory
 	if (kept.fileOrder.length !== deaths.length || kept.byLayer.length !== from) return null;
 	// The digests the new files (and hard links) hold, by their 32-bit keys.
 	const keys = new Set<number>();
-	for (let index = from; index < image.layers.length; index++) {
-		const layer = image.layers[index]!;
-		if (layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) return null;
-		const changes = history.changes[index]!;
-		for (let i = 0; i < changes.length; i++) {
-			const id = changes.pathId(i);
-			const type = fs.typeOf(id);
-			if (changes.status(i) !== 'added') {
-				if (type === 'dir' && changes.before(i)?.type === 'dir') continue;
-				return null;
-			}
-			if (type === 'dir' || type === 'symlink') continue;
-			if (type !== 'file') return null;
-			const content = storedContent(fs, id);
-			if (content >= 0) keys.add(fs.tableOf(content).digestKey(fs.indexOf(content)));
-		}
-	}
+	const adds = onlyAdds(image, history, from, (id, type) => {
+		if (type === 'dir' || type === 'symlink') return true;
+		if (type !== 'file') return false;
+		const content = storedContent(fs, id);
+		if (content >= 0) keys.add(fs.tableOf(content).digestKey(fs.indexOf(content)));
+		return true;
+	});
+	if (!adds) return null;
 	const files = Array.from(kept.fileOrder, at => deaths[at]!);
 	const byLayer = [...kept.byLayer, ...image.layers.slice(from).map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}))];
 	let copies = kept.copies;

@@ -1,5 +1,5 @@
 import {FinalFiles} from '../analysis/final-files.js';
-import {buildLayerHistory, type LayerHistory} from '../analysis/layer-history.js';
+import {buildLayerHistory, onlyAdds, type LayerHistory} from '../analysis/layer-history.js';
 import type {Image} from '../model.js';
 import type {FileSystem} from '../tree/filesystem.js';
 import {DatabaseState, literalId} from './database-state.js';
@@ -237,32 +237,23 @@ export function extendPackages(kept: KeptPackages, image: Image, history: LayerH
 	if (report.deathOwners.length !== history.deaths.length || report.unownedByLayer.length !== from || report.owners.length > fs.paths.size) return null;
 	const names = new Set(kept.missingNames);
 	const roots = new Set(kept.roots);
-	const unownedByLayer = [...report.unownedByLayer];
+	const added = image.layers.slice(from);
+	if (added.some(layer => layer.packageFiles && (layer.packageFiles.paths.length > 0 || layer.packageFiles.notes.length > 0))) return null;
+	const unownedByLayer = [...report.unownedByLayer, ...added.map(() => 0)];
 	const seen = new Set<number>();
-	for (let index = from; index < image.layers.length; index++) {
-		const layer = image.layers[index]!;
-		unownedByLayer.push(0);
-		if ((layer.packageFiles && (layer.packageFiles.paths.length > 0 || layer.packageFiles.notes.length > 0)) || layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) return null;
-		const changes = history.changes[index]!;
-		for (let i = 0; i < changes.length; i++) {
-			const id = changes.pathId(i);
-			const type = fs.typeOf(id);
-			// A directory that stays one (a build's WORKDIR declared again, its mode changed) changes no package: directories own nothing.
-			if (changes.status(i) !== 'added') {
-				if (type === 'dir' && changes.before(i)?.type === 'dir') continue;
-				return null;
-			}
-			if (names.has(fs.paths.nameOf(id)) || (type !== 'file' && type !== 'dir')) return null;
-			for (let at = fs.paths.parentOf(id); at > 0; at = fs.paths.parentOf(at)) if (roots.has(at)) return null;
-			if (type === 'dir') continue;
-			// By name: such a path may be reached through a symlink (unreadNotes looks them up so).
-			if (RPMDB_NAMES.has(fs.paths.nameOf(id))) return null;
-			const content = fs.contentOfState(id, fs.attrOf(id));
-			if (content < 0 || seen.has(content)) continue;
-			seen.add(content);
-			unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
-		}
-	}
+	const adds = onlyAdds(image, history, from, (id, type) => {
+		if (names.has(fs.paths.nameOf(id)) || (type !== 'file' && type !== 'dir')) return false;
+		for (let at = fs.paths.parentOf(id); at > 0; at = fs.paths.parentOf(at)) if (roots.has(at)) return false;
+		if (type === 'dir') return true;
+		// By name: such a path may be reached through a symlink (unreadNotes looks them up so).
+		if (RPMDB_NAMES.has(fs.paths.nameOf(id))) return false;
+		const content = fs.contentOfState(id, fs.attrOf(id));
+		if (content < 0 || seen.has(content)) return true;
+		seen.add(content);
+		unownedByLayer[fs.layerOfRef(content)]! += fs.sizeOfState(content);
+		return true;
+	});
+	if (!adds) return null;
 	const owners = new Int32Array(fs.paths.size);
 	owners.set(report.owners);
 	const extended: PackageReport = {...report, unownedByLayer, unownedBytes: unownedByLayer.reduce((sum, bytes) => sum + bytes, 0), owners, deathOwners: report.deathOwners.slice()};

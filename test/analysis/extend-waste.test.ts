@@ -4,19 +4,18 @@
  * files hold. Wherever it does, the report must be exactly wasteReport's; anything else, the full pass.
  */
 import {describe, expect, it} from 'vitest';
-import {AnalysisBuilder, analyseImage} from '../../source/analysis/analyse.js';
+import {analyseImage} from '../../source/analysis/analyse.js';
 import {FinalFiles} from '../../source/analysis/final-files.js';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
 import {extendWaste, keepWaste, wasteReport} from '../../source/analysis/waste.js';
-import {decodeBuilder, encodeBuilder} from '../../source/cache/builder-cache.js';
 import type {Layer, LayerEntry} from '../../source/model.js';
 import {ApplyError} from '../../source/tree/apply-error.js';
 import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer} from './layers.js';
 import {said} from './said.js';
+import {asKept, goneOn, keptAfter} from './kept-state.js';
 
-const CHAIN = 'sha256:' + 'f'.repeat(64);
 const PATHS = ['/a', '/b', '/d/x', '/d/y', '/d/e/z', '/s/q', '/t'];
 /** Contents 0 and 1 share their digests' first 32 bits (one key, two digests); 4 is a digest that is not hex. */
 const DIGESTS = ['ab12cd34' + '0'.repeat(56), 'ab12cd34' + '1'.repeat(56), 'ef56ab78' + '2'.repeat(56), 'ef56ab79' + '3'.repeat(56), 'not-hex'];
@@ -83,14 +82,9 @@ describe('waste extended from a kept report', () => {
 		for (let seed = 1; seed <= 1500; seed++) {
 			const made = stack(seed);
 			if (!made) continue;
-			const first = new AnalysisBuilder();
-			for (const layer of made.base) first.add(layer);
-			first.finish(modelImage(made.base));
-			const state = decodeBuilder(Buffer.concat(encodeBuilder(first.exportState(), CHAIN)), CHAIN)!;
+			const state = keptAfter(made.base);
 			expect(state.waste, `seed ${seed}`).toBeDefined();
-			const builder = AnalysisBuilder.resuming(made.base.length, state);
-			for (const layer of made.all) builder.add(layer);
-			expect(said(builder.finish(modelImage(made.all))), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			expect(said(goneOn(state, made.base.length, made.all).analysis), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(300);
@@ -99,14 +93,11 @@ describe('waste extended from a kept report', () => {
 	it('a kept waste that does not hold together is left out of the state, which is still taken up', () => {
 		let made = null;
 		for (let seed = 1; !made || buildLayerHistory(made.base).deaths.length < 2; seed++) made = stack(seed);
-		const first = new AnalysisBuilder();
-		for (const layer of made!.base) first.add(layer);
-		first.finish(modelImage(made!.base));
-		const good = first.exportState();
+		const good = keptAfter(made!.base);
 		const spoil = (edit: (waste: any) => void) => {
 			const copy = structuredClone(good);
 			edit(copy.waste);
-			return decodeBuilder(Buffer.concat(encodeBuilder(copy, CHAIN)), CHAIN);
+			return asKept(copy);
 		};
 		expect(spoil(() => {})!.waste).toBeDefined();
 		for (const edit of [

@@ -5,20 +5,19 @@
  * to the full pass.
  */
 import {describe, expect, it} from 'vitest';
-import {AnalysisBuilder, analyseImage} from '../../source/analysis/analyse.js';
+import {analyseImage} from '../../source/analysis/analyse.js';
 import {FinalFiles} from '../../source/analysis/final-files.js';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
-import {decodeBuilder, encodeBuilder} from '../../source/cache/builder-cache.js';
 import type {Layer, LayerEntry, PackageFiles} from '../../source/model.js';
 import {attributeKept, attributePackages, extendPackages} from '../../source/packages/attribute.js';
 import {ApplyError} from '../../source/tree/apply-error.js';
 import {modelLayer} from '../analysis/layers.js';
 import {said} from '../analysis/said.js';
+import {asKept, goneOn, keptAfter} from '../analysis/kept-state.js';
 import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {dpkgStatus, type DebPackage} from './databases.js';
 
-const CHAIN = 'sha256:' + 'e'.repeat(64);
 /** Paths packages list and layers write: a few directories, names that repeat across them, an npm package's directory, an rpm database's name. */
 const PATHS = ['/usr/bin/a', '/usr/bin/b', '/usr/lib/a', '/usr/lib/c', '/opt/x/a', '/opt/x/d', '/srv/c', '/srv/e', '/app/node_modules/m/index.js', '/app/node_modules/m/f', '/app/g', '/var/lib/rpm/Packages'];
 const LINKS = ['/bin', '/lib'];
@@ -112,16 +111,12 @@ describe('packages extended from a kept report', () => {
 		for (let seed = 1; seed <= 1500; seed++) {
 			const made = stack(seed);
 			if (!made) continue;
-			const first = new AnalysisBuilder();
-			for (const layer of made.base) first.add(layer);
-			first.finish(modelImage(made.base));
-			const state = decodeBuilder(Buffer.concat(encodeBuilder(first.exportState(), CHAIN)), CHAIN)!;
+			const state = keptAfter(made.base);
 			expect(state.packages, `seed ${seed}`).toBeDefined();
-			const builder = AnalysisBuilder.resuming(made.base.length, state);
-			for (const layer of made.all) builder.add(layer);
-			expect(said(builder.finish(modelImage(made.all))), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			const {analysis, builder} = goneOn(state, made.base.length, made.all);
+			expect(said(analysis), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
 			// And what it keeps for the build after it holds the packages it went on to.
-			expect(decodeBuilder(Buffer.concat(encodeBuilder(builder.exportState(), CHAIN)), CHAIN)!.packages!.report.packages).toEqual(builder.finish(modelImage(made.all)).packages.packages);
+			expect(asKept(builder.exportState())!.packages!.report.packages).toEqual(analysis.packages.packages);
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(300);
@@ -132,17 +127,12 @@ describe('packages extended from a kept report', () => {
 		for (let seed = 1; seed <= 400; seed++) {
 			const made = stack(seed);
 			if (!made) continue;
-			const first = new AnalysisBuilder();
-			for (const layer of made.base) first.add(layer);
-			first.finish(modelImage(made.base));
-			const state = decodeBuilder(Buffer.concat(encodeBuilder(first.exportState(), CHAIN)), CHAIN)!;
+			const state = keptAfter(made.base);
 			const owners = state.packages!.report.owners;
 			if (!owners.some(owner => owner > 0)) continue;
 			// Short by the last owned path: going on from it would leave that path without its owner.
 			state.packages!.report.owners = owners.subarray(0, owners.findLastIndex(owner => owner > 0));
-			const builder = AnalysisBuilder.resuming(made.base.length, state);
-			for (const layer of made.all) builder.add(layer);
-			expect(said(builder.finish(modelImage(made.all))), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			expect(said(goneOn(state, made.base.length, made.all).analysis), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(50);
@@ -150,14 +140,11 @@ describe('packages extended from a kept report', () => {
 
 	it('kept packages that do not hold together are left out of the state, which is still taken up', () => {
 		const made = stack(7) ?? stack(8)!;
-		const first = new AnalysisBuilder();
-		for (const layer of made.base) first.add(layer);
-		first.finish(modelImage(made.base));
-		const good = first.exportState();
+		const good = keptAfter(made.base);
 		const spoil = (edit: (packages: any) => void) => {
 			const copy = structuredClone(good);
 			edit(copy.packages);
-			return decodeBuilder(Buffer.concat(encodeBuilder(copy, CHAIN)), CHAIN);
+			return asKept(copy);
 		};
 		expect(spoil(() => {})!.packages).toBeDefined();
 		for (const edit of [
