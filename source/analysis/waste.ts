@@ -85,10 +85,10 @@ export function keepWaste(report: WasteReport, history: LayerHistory): KeptWaste
 
 /**
  * The waste of an image that is the kept one's layers and more on top, when those layers killed nothing
- * and only added paths or declared a directory again (no removal, no rewrite): the dead files and every layer's kills are the kept ones, and copies change only for the
- * digests the new files hold, which one pass over the final filesystem groups again (the strings of every
- * other group are kept). Else null, and the report is made in full. Exactly wasteReport's report in the
- * first case (test/analysis/extend-waste.test.ts).
+ * and only added (onlyAdds): the dead files and every layer's kills are the kept ones, and copies change
+ * only for the digests the new files hold, which one pass over the final filesystem groups again (the
+ * strings of every other group are kept). Else null, and the report is made in full. Exactly wasteReport's
+ * report in the first case (test/analysis/extend-waste.test.ts).
  */
 export function extendWaste(kept: KeptWaste, image: Image, history: LayerHistory, finalFiles: FinalFiles, from: number): WasteReport | null {
 	const fs = history.final;

@@ -65,6 +65,8 @@ export function decodeBuilder(payload: Uint8Array, chain: string): BuilderState 
 	return decoded;
 }
 
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isText = (value: unknown): value is string => typeof value === 'string';
 const CAUSES: readonly WasteCause[] = ['removed', 'overwritten', 'duplicate', 'replaced'];
 const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.every(isCount);
 
@@ -98,9 +100,6 @@ function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
 	}
 	return {byCause: byCause as Record<WasteCause, number>, byLayer, copies, fileOrder: order};
 }
-
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isText = (value: unknown): value is string => typeof value === 'string';
 
 /** A kept package report as extendPackages and the findings read it, or undefined: every field its type, every owner a package. */
 function readKeptPackages(value: unknown): KeptPackages | undefined {
