@@ -1,5 +1,5 @@
 import type {Image, ImageFacts, Layer} from '../model.js';
-import {FinalFiles} from './final-files.js';
+import {FinalFiles, type FinalWalk} from './final-files.js';
 import {DiveTally, weighLayerWhiteouts, type DiveEfficiency, type DiveState} from './dive-efficiency.js';
 import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type ChangeList, type HistoryState, type LayerHistory} from './layer-history.js';
@@ -60,6 +60,8 @@ export interface BuilderState {
 	packages?: KeptPackages;
 	/** The same of the waste (extendWaste). */
 	waste?: KeptWaste;
+	/** The final filesystem's walk: a next build copies the runs of the directories its layers did not touch. */
+	walk?: FinalWalk;
 }
 
 /**
@@ -85,6 +87,9 @@ export class AnalysisBuilder {
 	private resumedWaste: KeptWaste | undefined;
 	/** Made into a KeptWaste only when a state is exported. */
 	private finishedWaste: {report: WasteReport; history: LayerHistory} | undefined;
+	/** The kept walk, with how many paths the table had when it was made. */
+	private resumedWalk: {walk: FinalFiles; paths: number} | undefined;
+	private finishedWalk: FinalFiles | undefined;
 
 	/**
 	 * A builder that goes on from a kept state of its image's first `layers`
@@ -117,6 +122,7 @@ export class AnalysisBuilder {
 		const state: BuilderState = {history: this.history.exportState(), dive: this.dive.exportState()};
 		if (this.finishedPackages) state.packages = this.finishedPackages;
 		if (this.finishedWaste) state.waste = keepWaste(this.finishedWaste.report, this.finishedWaste.history);
+		if (this.finishedWalk) state.walk = this.finishedWalk.exportWalk();
 		return state;
 	}
 
@@ -145,6 +151,8 @@ export class AnalysisBuilder {
 		const packages = state.packages?.report;
 		this.resumedPackages = packages && packages.owners.length === paths && packages.deathOwners.length === deaths && packages.unownedByLayer.length === layers ? state.packages : undefined;
 		this.resumedWaste = state.waste && state.waste.fileOrder.length === deaths && state.waste.byLayer.length === layers ? state.waste : undefined;
+		const walk = state.walk && FinalFiles.fromWalk(history.fs, state.walk);
+		this.resumedWalk = walk ? {walk, paths: history.fs.paths.size} : undefined;
 	}
 
 	add(layer: Layer): void {
@@ -200,7 +208,9 @@ export class AnalysisBuilder {
 		// Copies of more layers than the image has: none will come.
 		for (const {take} of this.copies.splice(0)) take(null);
 		const history = this.history.finish();
-		const finalFiles = new FinalFiles(history.final);
+		const keptWalk = this.resumedWalk;
+		const finalFiles = keptWalk ? new FinalFiles(history.final, {order: keptWalk.walk, unchanged: untouchedBelow(history, this.resumed, keptWalk.paths)}) : new FinalFiles(history.final);
+		this.finishedWalk = finalFiles;
 		const waste = (this.resumedWaste && extendWaste(this.resumedWaste, image, history, finalFiles, this.resumed)) || wasteReport(image, history, finalFiles);
 		this.finishedWaste = {report: waste, history};
 		// The findings read the packages: attributed once, before them; a next build that only added files goes on from the kept ones.
@@ -238,4 +248,19 @@ function countChanges(changes: ChangeList): LayerChangeCounts {
 
 export function analyseImage(image: Image): Analysis {
 	return new AnalysisBuilder().finish(image);
+}
+
+/**
+ * Whether a path of the first `size` ids is as the layers below `from` left it, with everything below it:
+ * no change of the layers from `from` on is at it or below it (a change touches its path and every directory
+ * above it).
+ */
+function untouchedBelow(history: LayerHistory, from: number, size: number): (id: number) => boolean {
+	const paths = history.final.paths;
+	const touched = new Uint8Array(paths.size);
+	for (let layer = from; layer < history.changes.length; layer++) {
+		const changes = history.changes[layer]!;
+		for (let i = 0; i < changes.length; i++) for (let id = changes.pathId(i); id > 0 && touched[id] === 0; id = paths.parentOf(id)) touched[id] = 1;
+	}
+	return id => id < size && touched[id] === 0;
 }

@@ -10,6 +10,13 @@ const encoder = new TextEncoder();
  * order, and no reader needs a string or an object per file: paths grow
  * from their parent's as a run is read, nodes are views made on demand.
  */
+/** A walk's arrays (FinalFiles.exportWalk). */
+export interface FinalWalk {
+	ids: Int32Array;
+	ends: Int32Array;
+	isDir: Uint8Array;
+}
+
 export class FinalFiles implements Iterable<[string, FsNode]> {
 	/** Path ids in walk order. */
 	readonly ids: Int32Array;
@@ -74,6 +81,40 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 
 	get length(): number {
 		return this.ids.length;
+	}
+
+	/** The walk as arrays (a kept builder state's, for the next build's walk to copy its untouched subtrees from). */
+	exportWalk(): FinalWalk {
+		return {ids: this.ids, ends: this.ends, isDir: this.isDir};
+	}
+
+	/**
+	 * A walk of `fs` from exported arrays, not walked again, or null when they cannot be one: every position a
+	 * path of the table once, each inside the directory before it that it belongs to, a subtree ending within its
+	 * parent's, a file's at itself. So copying a run of it (the constructor's `same`) stays within the table.
+	 */
+	static fromWalk(fs: FileSystem, walk: FinalWalk): FinalFiles | null {
+		const {ids, ends, isDir} = walk;
+		if (!(ids instanceof Int32Array) || !(ends instanceof Int32Array) || !(isDir instanceof Uint8Array) || ends.length !== ids.length || isDir.length !== ids.length) return null;
+		const length = ids.length;
+		const count = fs.paths.size;
+		const seen = new Uint8Array(count);
+		// The open directories' positions, innermost last.
+		const open: number[] = [];
+		for (let at = 0; at < length; at++) {
+			const id = ids[at]!;
+			if (id <= 0 || id >= count || seen[id] || isDir[at]! > 1) return null;
+			seen[id] = 1;
+			while (open.length > 0 && ends[open.at(-1)!]! <= at) open.pop();
+			const parent = open.length > 0 ? open.at(-1)! : -1;
+			const limit = parent === -1 ? length : ends[parent]!;
+			if (fs.paths.parentOf(id) !== (parent === -1 ? 0 : ids[parent]!) || ends[at]! <= at || ends[at]! > limit) return null;
+			if (isDir[at] === 1) open.push(at);
+			else if (ends[at] !== at + 1) return null;
+		}
+		const files = Object.create(FinalFiles.prototype) as FinalFiles;
+		Object.assign(files, {fs, ids, ends, isDir});
+		return files;
 	}
 
 	/** The position just past the subtree at `at` (at + 1 for all but directories). */

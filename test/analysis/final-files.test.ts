@@ -105,3 +105,42 @@ describe('FinalFiles over a shared stack', () => {
 		expect(copies).toBeGreaterThan(150);
 	});
 });
+
+describe('a kept walk', () => {
+	const tree = () => {
+		const fs = new FileSystem();
+		fs.apply(modelLayer(0, [{path: '/a/b/c', size: 1}, {path: '/a/d', size: 2}, {path: '/e', type: 'dir'}, {path: '/e/f', size: 3}, {path: '/g', size: 4}]), 0);
+		return fs;
+	};
+
+	it('is taken back as the walk it was', () => {
+		const fs = tree();
+		const walk = new FinalFiles(fs).exportWalk();
+		const back = FinalFiles.fromWalk(fs, walk)!;
+		expect([...back.paths()].map(([path]) => path)).toEqual(['/a', '/a/b', '/a/b/c', '/a/d', '/e', '/e/f', '/g']);
+		for (let at = 0; at < back.length; at++) expect(back.endOf(at)).toBe(new FinalFiles(fs).endOf(at));
+	});
+
+	it('is refused when it cannot be a walk of the table: a path twice or out of it, in the wrong directory, a subtree past its parent’s, a file with a subtree', () => {
+		const fs = tree();
+		const good = new FinalFiles(fs).exportWalk();
+		const copy = () => ({ids: good.ids.slice(), ends: good.ends.slice(), isDir: good.isDir.slice()});
+		expect(FinalFiles.fromWalk(fs, copy())).not.toBeNull();
+		const spoiled: Array<[string, (walk: ReturnType<typeof copy>) => void]> = [
+			['a path twice', walk => (walk.ids[6] = walk.ids[0]!)],
+			['a path out of the table', walk => (walk.ids[6] = fs.paths.size)],
+			['the root', walk => (walk.ids[0] = 0)],
+			['in another directory', walk => ([walk.ids[2], walk.ids[5]] = [walk.ids[5]!, walk.ids[2]!])],
+			['past its parent', walk => (walk.ends[1] = walk.ends[0]! + 1)],
+			['a file with a subtree', walk => (walk.ends[6] = 8)],
+			['a directory flag of 2', walk => (walk.isDir[0] = 2)],
+			['an end before itself', walk => (walk.ends[3] = 3)],
+			['lengths that differ', walk => (walk.ends = walk.ends.subarray(1))],
+		];
+		for (const [name, spoil] of spoiled) {
+			const walk = copy();
+			spoil(walk);
+			expect(FinalFiles.fromWalk(fs, walk), name).toBeNull();
+		}
+	});
+});
