@@ -9,12 +9,10 @@ import {FinalFiles} from '../../source/analysis/final-files.js';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
 import {extendWaste, keepWaste, wasteReport} from '../../source/analysis/waste.js';
 import type {Layer, LayerEntry} from '../../source/model.js';
-import {ApplyError} from '../../source/tree/apply-error.js';
-import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer} from './layers.js';
 import {said} from './said.js';
-import {asKept, goneOn, keptAfter} from './kept-state.js';
+import {asKept, goneOn, keptAfter, nextBuildOf} from './kept-state.js';
 
 const PATHS = ['/a', '/b', '/d/x', '/d/y', '/d/e/z', '/s/q', '/t'];
 /** Contents 0 and 1 share their digests' first 32 bits (one key, two digests); 4 is a digest that is not hex. */
@@ -35,20 +33,7 @@ function randomLayer(random: () => number, index: number, kind: 'base' | 'top'):
 	return modelLayer(index, entries, whiteouts);
 }
 
-function stack(seed: number): {base: Layer[]; all: Layer[]} | null {
-	const random = prng(seed);
-	const below = 1 + Math.floor(random() * 3);
-	const base = Array.from({length: below}, (_, index) => randomLayer(random, index, 'base'));
-	const all = [...base, ...Array.from({length: 1 + Math.floor(random() * 2)}, (_, n) => randomLayer(random, below + n, 'top'))];
-	try {
-		buildLayerHistory(base);
-		buildLayerHistory(all);
-		return {base, all};
-	} catch (error) {
-		if (error instanceof ApplyError) return null;
-		throw error;
-	}
-}
+const stack = (seed: number) => nextBuildOf(seed, randomLayer);
 
 describe('waste extended from a kept report', () => {
 	it('is exactly the full report wherever the new layers killed nothing and only added; else the full pass is made', () => {

@@ -1,6 +1,9 @@
 import {AnalysisBuilder, type Analysis, type BuilderState} from '../../source/analysis/analyse.js';
+import {buildLayerHistory} from '../../source/analysis/layer-history.js';
 import {decodeBuilder, encodeBuilder} from '../../source/cache/builder-cache.js';
 import type {Layer} from '../../source/model.js';
+import {ApplyError} from '../../source/tree/apply-error.js';
+import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 
 /** The ChainID the tests' states are kept under. */
@@ -24,4 +27,23 @@ export function goneOn(state: BuilderState, below: number, layers: Layer[]): {an
 	const builder = AnalysisBuilder.resuming(below, state);
 	for (const layer of layers) builder.add(layer);
 	return {analysis: builder.finish(modelImage(layers)), builder};
+}
+
+/**
+ * A random image and its next build from one seed: one to three base layers, then one or two on top, each
+ * made by `layer`; null when no runtime would stack them (the base, a prefix, then neither).
+ */
+export function nextBuildOf(seed: number, layer: (random: () => number, index: number, kind: 'base' | 'top') => Layer): {base: Layer[]; all: Layer[]} | null {
+	const random = prng(seed);
+	const below = 1 + Math.floor(random() * 3);
+	const more = 1 + Math.floor(random() * 2);
+	const base = Array.from({length: below}, (_, index) => layer(random, index, 'base'));
+	const all = [...base, ...Array.from({length: more}, (_, n) => layer(random, below + n, 'top'))];
+	try {
+		buildLayerHistory(all);
+		return {base, all};
+	} catch (error) {
+		if (error instanceof ApplyError) return null;
+		throw error;
+	}
 }

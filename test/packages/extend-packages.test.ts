@@ -10,11 +10,9 @@ import {FinalFiles} from '../../source/analysis/final-files.js';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
 import type {Layer, LayerEntry, PackageFiles} from '../../source/model.js';
 import {attributeKept, attributePackages, extendPackages} from '../../source/packages/attribute.js';
-import {ApplyError} from '../../source/tree/apply-error.js';
 import {modelLayer} from '../analysis/layers.js';
 import {said} from '../analysis/said.js';
-import {asKept, goneOn, keptAfter} from '../analysis/kept-state.js';
-import {prng} from '../fixtures/random.js';
+import {asKept, goneOn, keptAfter, nextBuildOf} from '../analysis/kept-state.js';
 import {modelImage} from '../ui/model-image.js';
 import {dpkgStatus, type DebPackage} from './databases.js';
 
@@ -64,20 +62,7 @@ function randomLayer(random: () => number, index: number, kind: 'base' | 'top'):
 	return {...layer, packageFiles: database(packages, npm)};
 }
 
-function stack(seed: number): {base: Layer[]; all: Layer[]} | null {
-	const random = prng(seed);
-	const below = 1 + Math.floor(random() * 3);
-	const more = 1 + Math.floor(random() * 2);
-	const base = Array.from({length: below}, (_, index) => randomLayer(random, index, 'base'));
-	const all = [...base, ...Array.from({length: more}, (_, n) => randomLayer(random, below + n, 'top'))];
-	try {
-		buildLayerHistory(all);
-		return {base, all};
-	} catch (error) {
-		if (error instanceof ApplyError) return null;
-		throw error;
-	}
-}
+const stack = (seed: number) => nextBuildOf(seed, randomLayer);
 
 describe('packages extended from a kept report', () => {
 	it('are exactly the full attribution wherever the new layers only add files; else the full pass is made', () => {
