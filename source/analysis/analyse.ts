@@ -90,6 +90,12 @@ export class AnalysisBuilder {
 	/** The kept walk, with how many paths the table had when it was made. */
 	private resumedWalk: {walk: FinalFiles; paths: number} | undefined;
 	private finishedWalk: FinalFiles | undefined;
+	/**
+	 * Given the kept state taken up, completed with the walk and reports it lacked (a state kept mid-stacking,
+	 * below an image's top layer, has none), to be kept again in its place; set before the layers come. Without
+	 * it, such a state is taken up as it is, and the passes are made in full at the end.
+	 */
+	onCompleted: ((layers: number, state: BuilderState) => void) | undefined;
 
 	/**
 	 * A builder that goes on from a kept state of its image's first `layers`
@@ -153,6 +159,26 @@ export class AnalysisBuilder {
 		this.resumedWaste = state.waste && state.waste.fileOrder.length === deaths && state.waste.byLayer.length === layers ? state.waste : undefined;
 		const walk = state.walk && FinalFiles.fromWalk(history.fs, state.walk);
 		this.resumedWalk = walk ? {walk, paths: history.fs.paths.size} : undefined;
+		if (this.onCompleted && (!this.resumedPackages || !this.resumedWaste || !this.resumedWalk)) this.complete(below);
+	}
+
+	/**
+	 * Makes the walk and reports the state taken up lacks, of its layers alone, as finish makes them, and hands
+	 * the state with them to onCompleted. The next build over that state (a rebuilt top layer) then goes on from
+	 * them; this one does too, so its passes at the end are the extensions rather than the full ones.
+	 */
+	private complete(below: Layer[]): void {
+		const history = this.history.finish();
+		const image = {layers: below};
+		const finalFiles = this.resumedWalk?.walk ?? new FinalFiles(history.final);
+		this.resumedWalk = {walk: finalFiles, paths: history.final.paths.size};
+		this.resumedWaste ??= keepWaste(wasteReport(image, history, finalFiles), history);
+		this.resumedPackages ??= attributeKept(image, history, finalFiles);
+		const state = this.exportState();
+		state.walk = finalFiles.exportWalk();
+		state.waste = this.resumedWaste;
+		state.packages = this.resumedPackages;
+		this.onCompleted!(below.length, state);
 	}
 
 	add(layer: Layer): void {

@@ -37,7 +37,7 @@ export interface WasteReport {
 }
 
 /** `finalFiles`: the final filesystem walked once, when the caller has it already. */
-export function wasteReport(image: Image, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = new FinalFiles(history.final)): WasteReport {
+export function wasteReport(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = new FinalFiles(history.final)): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
 	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}));
 	const killers = image.layers.map(() => new Set<number>());

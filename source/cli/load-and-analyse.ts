@@ -57,7 +57,10 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		(building ??= Promise.all([import('../analysis/analyse.js'), resume]).then(async ([module, kept]) => {
 			const make = () => (kept ? module.AnalysisBuilder.resuming(kept.layers, kept.state) : new module.AnalysisBuilder());
 			builder = stacking ? await stacking.shared.builder(stacking.side, make) : make();
-			if (!stacking) keepBelowTop(builder);
+			if (!stacking) {
+				keepBelowTop(builder);
+				keepCompleted(builder);
+			}
 			return builder;
 		}));
 	let chains = null as string[] | null;
@@ -67,6 +70,12 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		const [below, chain] = [chains.length - 1, chains.at(-2)!];
 		// Unless this run started from that very state (one that was dropped is written anew).
 		analysisBuilder.stateAt(below, state => state && analysisBuilder.resumedLayers !== below && cache.putBuilderNow(builderKey(chain), () => encodeBuilder(state, chain)));
+	};
+	// A kept state taken up without the walk and reports (one kept below a top layer) is made whole once, and kept again in its place.
+	const keepCompleted = (analysisBuilder: AnalysisBuilder) => {
+		if (!cache || !chains) return;
+		const ids = chains;
+		analysisBuilder.onCompleted = (layers, state) => cache.putBuilderNow(builderKey(ids[layers - 1]!), () => encodeBuilder(state, ids[layers - 1]!));
 	};
 	let key: string | undefined;
 	let stored: Promise<StoredFacts | null> = Promise.resolve(null);

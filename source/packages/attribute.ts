@@ -64,7 +64,7 @@ const NO_LIMIT = Number.POSITIVE_INFINITY;
  * stacking recorded. Per path and per stored content it keeps a number in
  * typed arrays, never an object.
  */
-export function attributePackages(image: Image, history: LayerHistory, finalFiles: FinalFiles, gaps?: PackageGaps): PackageReport {
+export function attributePackages(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: FinalFiles, gaps?: PackageGaps): PackageReport {
 	const fs = history.final;
 	const notes: string[] = [];
 	const tracked: Tracked[] = [];
@@ -217,7 +217,7 @@ export interface KeptPackages {
 }
 
 /** attributePackages, with what extendPackages needs to go on from it. */
-export function attributeKept(image: Image, history: LayerHistory, finalFiles: FinalFiles): KeptPackages {
+export function attributeKept(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: FinalFiles): KeptPackages {
 	const gaps: PackageGaps = {missingNames: new Set(), roots: []};
 	const report = attributePackages(image, history, finalFiles, gaps);
 	return {report, missingNames: [...gaps.missingNames].sort(), roots: Int32Array.from(gaps.roots).sort()};
@@ -288,7 +288,7 @@ function unreadNotes(fs: FileSystem, read: Set<string>): string[] {
 	return notes;
 }
 
-function emptyReport(image: Image, history: LayerHistory, finalFiles: FinalFiles): PackageReport {
+function emptyReport(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: FinalFiles): PackageReport {
 	const fs = history.final;
 	const unownedByLayer = image.layers.map(() => 0);
 	const seen = new Uint8Array(fs.refCount);

@@ -22,6 +22,26 @@ export function keptAfter(layers: Layer[]): BuilderState {
 	return asKept(builder.exportState())!;
 }
 
+/** The state a run keeps as its stacking passes the top of `layers` (taken mid-stacking: no walk, no reports), as the cache gives it back. */
+export function keptMidway(layers: Layer[]): BuilderState {
+	const builder = new AnalysisBuilder();
+	for (const layer of layers) builder.add(layer);
+	return asKept(builder.exportState())!;
+}
+
+/**
+ * goneOn, with the builder asked to complete a state it takes up without its walk and reports
+ * (onCompleted): also every state it handed back to be kept, as the cache gives it back.
+ */
+export function goneOnCompleting(state: BuilderState, below: number, layers: Layer[]): {analysis: Analysis; completed: Array<{layers: number; state: BuilderState}>} {
+	const builder = AnalysisBuilder.resuming(below, state);
+	const completed: Array<{layers: number; state: BuilderState}> = [];
+	// Encoded there and then, as the cache writes it: the builder goes on changing its arrays.
+	builder.onCompleted = (layers, kept) => completed.push({layers, state: asKept(kept)!});
+	for (const layer of layers) builder.add(layer);
+	return {analysis: builder.finish(modelImage(layers)), completed};
+}
+
 /** The analysis of `layers` by a builder that goes on from `state` for the first `below`, and that builder. */
 export function goneOn(state: BuilderState, below: number, layers: Layer[]): {analysis: Analysis; builder: AnalysisBuilder} {
 	const builder = AnalysisBuilder.resuming(below, state);

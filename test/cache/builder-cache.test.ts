@@ -15,6 +15,7 @@ import {prng} from '../fixtures/random.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer, randomLayer} from '../analysis/layers.js';
 import {said} from '../analysis/said.js';
+import {goneOnCompleting, keptAfter as finishedState, keptMidway} from '../analysis/kept-state.js';
 
 /** The ChainID the tests' states are kept under. */
 const CHAIN = 'sha256:' + 'c'.repeat(64);
@@ -104,6 +105,27 @@ describe('a builder resumed from a kept state', () => {
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(400);
+	});
+
+	it('completes a state taken mid-stacking with the walk and reports a finished analysis of its layers keeps, and goes on from them', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 2000; seed++) {
+			const random = prng(seed + 300_000);
+			const below = 1 + Math.floor(random() * 4);
+			const [layers, again] = twice(seed, below + 1 + Math.floor(random() * 2));
+			let expected: Analysis;
+			try {
+				expected = analyseImage(modelImage(again));
+			} catch (error) {
+				if (error instanceof ApplyError) continue;
+				throw error;
+			}
+			const {analysis, completed} = goneOnCompleting(keptMidway(layers.slice(0, below)), below, again);
+			expect(said(analysis), `seed ${seed}`).toEqual(said(expected));
+			expect(completed, `seed ${seed}`).toEqual([{layers: below, state: finishedState(again.slice(0, below))}]);
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(250);
 	});
 
 	it('goes on over stacks of thousands of paths (every array grown past what the kept state holds)', () => {

@@ -360,6 +360,23 @@ describe('what may use the cache', () => {
 		writer.putBuilder(below.key, () => serializeParts(below.state));
 		await writer.finish();
 		expect(JSON.parse(await ok([rebuilt.path, '--json'], cacheEnv(cache))).waste.storedBytes).toBe(JSON.parse(cold).waste.storedBytes + 4242);
+		// That state was kept mid-stacking, without the walk and reports; the run that took it up made them and kept it again, whole.
+		expect(below.state.waste).toBeUndefined();
+		const completed = analysisEntries(copy, [BUILDERS])
+			.map(file => deserializeParts(unframeEntry(readFileSync(file), Buffer.from(BUILDERS), ANALYSIS_FORMAT_VERSION, path.basename(file).replace(/^sha256-/, 'sha256:'))!) as any)
+			.find(state => state.chain === chainId(first.diffIds.slice(0, 3)))!;
+		expect(Object.keys(completed).filter(key => ['walk', 'waste', 'packages'].includes(key)).sort()).toEqual(['packages', 'walk', 'waste']);
+		// The build after it (its top layer rebuilt again, adding one file) goes on from that waste: only such a run can say this number.
+		const third = await writeImage(buildSpec('3, rebuilt again'), {format: 'oci-dir', outPath: fresh('layout')});
+		const thirdCold = JSON.parse(await ok([third.path, '--json', '--no-cache'], cacheEnv(copy)));
+		expect(JSON.parse(await ok([third.path, '--json'], cacheEnv(copy)))).toEqual(thirdCold);
+		completed.waste.byCause.removed += 4242;
+		const rewriter = new LayerCache(copy, 2 ** 30);
+		rewriter.putBuilder(below.key, () => serializeParts(completed));
+		await rewriter.finish();
+		const fourth = await writeImage(buildSpec('4, rebuilt once more'), {format: 'oci-dir', outPath: fresh('layout')});
+		const fourthCold = JSON.parse(await ok([fourth.path, '--json', '--no-cache'], cacheEnv(copy)));
+		expect(JSON.parse(await ok([fourth.path, '--json'], cacheEnv(copy))).waste.byCause.removed).toBe(fourthCold.waste.byCause.removed + 4242);
 	});
 });
 

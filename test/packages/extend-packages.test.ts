@@ -12,7 +12,7 @@ import type {Layer, LayerEntry, PackageFiles} from '../../source/model.js';
 import {attributeKept, attributePackages, extendPackages} from '../../source/packages/attribute.js';
 import {modelLayer} from '../analysis/layers.js';
 import {said} from '../analysis/said.js';
-import {asKept, goneOn, keptAfter, nextBuildOf} from '../analysis/kept-state.js';
+import {asKept, goneOn, goneOnCompleting, keptAfter, keptMidway, nextBuildOf} from '../analysis/kept-state.js';
 import {modelImage} from '../ui/model-image.js';
 import {dpkgStatus, type DebPackage} from './databases.js';
 
@@ -105,6 +105,31 @@ describe('packages extended from a kept report', () => {
 			checked++;
 		}
 		expect(checked).toBeGreaterThan(300);
+	});
+
+	it('a state kept mid-stacking is completed once taken up: with the walk, waste and packages a finished analysis of its layers keeps; the analysis is the whole image’s', () => {
+		let checked = 0;
+		for (let seed = 1; seed <= 800; seed++) {
+			const made = stack(seed);
+			if (!made) continue;
+			const midway = keptMidway(made.base);
+			expect(midway.packages ?? midway.waste ?? midway.walk, `seed ${seed}`).toBeUndefined();
+			const {analysis, completed} = goneOnCompleting(midway, made.base.length, made.all);
+			expect(said(analysis), `seed ${seed}`).toEqual(said(analyseImage(modelImage(made.all))));
+			const finished = keptAfter(made.base);
+			expect(completed, `seed ${seed}`).toEqual([{layers: made.base.length, state: finished}]);
+			checked++;
+		}
+		expect(checked).toBeGreaterThan(150);
+		// A state that has them is taken up as it is; one that lacks some (left out as not holding together) gets those.
+		// (Each state is made afresh: a builder that takes one up goes on stacking in its arrays.)
+		const made = stack(7) ?? stack(8)!;
+		expect(goneOnCompleting(keptAfter(made.base), made.base.length, made.all).completed).toEqual([]);
+		for (const part of ['packages', 'waste', 'walk'] as const) {
+			const partial = keptAfter(made.base);
+			delete partial[part];
+			expect(goneOnCompleting(partial, made.base.length, made.all).completed, part).toEqual([{layers: made.base.length, state: keptAfter(made.base)}]);
+		}
 	});
 
 	it('kept packages of another stacking (an owner list of another length) are not gone on from: the analysis is the full one', () => {
