@@ -81,6 +81,9 @@ export class AnalysisBuilder {
 	/** A kept state of the first `layers` layers, taken up once they have arrived (resuming). */
 	private resume: {layers: number; state: BuilderState} | undefined;
 	private resumed = 0;
+	/** The paths of the state taken up, and the entries of the layers stacked here (on it, or from nothing). */
+	private resumedPaths = 0;
+	private stackedEntries = 0;
 	/** The kept packages of the state taken up, and those finish made (for the state exported after it). */
 	private resumedPackages: KeptPackages | undefined;
 	private finishedPackages: KeptPackages | undefined;
@@ -121,6 +124,17 @@ export class AnalysisBuilder {
 	}
 
 	/**
+	 * Whether the state after the layers stacked so far saves a next build enough to be kept: one stacked from
+	 * nothing does; one that went on from a kept state, only when the layers stacked on it hold at least an eighth
+	 * as many entries as that state has paths. A build on top of this one then goes on from the state this one
+	 * went on from and stacks those layers again (an eighth of a stacking at most), and a build that adds one small
+	 * layer does not write a state the size of the whole stack (30 MB for 150,000 paths) for each run.
+	 */
+	get worthKeeping(): boolean {
+		return this.resumed === 0 || this.stackedEntries * 8 >= this.resumedPaths;
+	}
+
+	/**
 	 * The state of the layers stacked so far (`stacked` of them): what resuming takes. Its typed arrays are
 	 * the builder's own, which stacking more layers changes: encode and write it before that, or after finish.
 	 */
@@ -151,6 +165,7 @@ export class AnalysisBuilder {
 		this.dive = dive;
 		for (let index = 0; index < layers; index++) this.waiting.delete(index);
 		this.next = this.resumed = layers;
+		this.resumedPaths = history.fs.paths.size;
 		// Kept reports go on only when they are of exactly this stacking: one owner per path, one per death, one dead file per death.
 		const paths = history.fs.paths.size;
 		const deaths = state.history.deaths.length;
@@ -195,6 +210,7 @@ export class AnalysisBuilder {
 			this.waiting.delete(this.next);
 			// One stacking serves everything; dive's whiteouts are weighed against the stack on the way.
 			this.history.add(ready, (current, below) => this.dive.add(current, weighLayerWhiteouts(current, below)));
+			this.stackedEntries += ready.entries.length;
 			this.next++;
 			this.giveCopies();
 		}

@@ -153,8 +153,8 @@ async function analyseWhileLoading(input: string, options: LoadOptions, wanted: 
 		const analysis = analysisBuilder.finish(image);
 		if (cache && key) {
 			cache.putAnalysis(key, encodeFacts(analysis));
-			// The stacking of every layer, for the next build (these layers and more); unless it is what this run started from.
-			if (chains && analysisBuilder.resumedLayers < chains.length) cache.putBuilder(builderKey(chains.at(-1)!), () => encodeBuilder(analysisBuilder.exportState(), chains!.at(-1)!));
+			// The stacking of every layer, for the next build (these layers and more); unless it is what this run started from, or little more.
+			if (chains && analysisBuilder.resumedLayers < chains.length && analysisBuilder.worthKeeping) cache.putBuilder(builderKey(chains.at(-1)!), () => encodeBuilder(analysisBuilder.exportState(), chains!.at(-1)!));
 			await cache.finish();
 		}
 		return analysis;

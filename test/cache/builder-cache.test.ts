@@ -128,6 +128,22 @@ describe('a builder resumed from a kept state', () => {
 		expect(checked).toBeGreaterThan(250);
 	});
 
+	it('says its state is worth keeping when stacked from nothing, or when what it stacked on a kept state is an eighth of that state or more', () => {
+		const files = (index: number, count: number) => modelLayer(index, Array.from({length: count}, (_, i) => ({path: `/l${index}/f${i}`, size: 10, digest: `c${index}-${i}`})));
+		const base = [files(0, 400), files(1, 399)];
+		const fresh = new AnalysisBuilder();
+		for (const layer of [...base, files(2, 1)]) fresh.add(layer);
+		expect(fresh.worthKeeping).toBe(true);
+		// The kept state's paths, the root, /l0 and /l1 and their files, are 802: an eighth is 100.25 entries.
+		for (const [entries, worth] of [[0, false], [100, false], [101, true], [500, true]] as const) {
+			const top = entries === 0 ? [] : [files(2, entries)];
+			const builder = AnalysisBuilder.resuming(2, decodeBuilder(keptAfter(base)!, CHAIN)!);
+			for (const layer of [...base, ...top]) builder.add(layer);
+			expect(builder.resumedLayers).toBe(2);
+			expect(builder.worthKeeping, `${entries} entries`).toBe(worth);
+		}
+	});
+
 	it('goes on over stacks of thousands of paths (every array grown past what the kept state holds)', () => {
 		const files = (index: number, from: number, count: number, size: number) => Array.from({length: count}, (_, i) => ({path: `/d${(from + i) % 37}/f${from + i}`, size, digest: `c${index}-${from + i}`}));
 		const make = () => [
