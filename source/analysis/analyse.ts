@@ -4,7 +4,7 @@ import {DiveTally, weighLayerWhiteouts, type DiveEfficiency, type DiveState} fro
 import {contentFindings, nameFindings, sortFindings, type Finding} from './findings/index.js';
 import {LayerHistoryBuilder, type ChangeList, type HistoryState, type LayerHistory} from './layer-history.js';
 import {LayerTrees} from './layer-trees.js';
-import {extendWaste, keepWaste, wasteReport, type KeptWaste, type WasteReport} from './waste.js';
+import {extendWaste, keepWaste, wasteKept, type KeptWaste, type WasteReport} from './waste.js';
 import {attributeKept, extendPackages, type KeptPackages, type PackageReport, type PackageTotals} from '../packages/attribute.js';
 
 /** How many paths a layer added, modified (of which in metadata only), removed and left as they were. */
@@ -89,7 +89,7 @@ export class AnalysisBuilder {
 	private finishedPackages: KeptPackages | undefined;
 	private resumedWaste: KeptWaste | undefined;
 	/** Made into a KeptWaste only when a state is exported. */
-	private finishedWaste: {report: WasteReport; history: LayerHistory} | undefined;
+	private finishedWaste: {report: WasteReport; copyKeys: BigUint64Array; history: LayerHistory} | undefined;
 	/** The kept walk, with how many paths the table had when it was made. */
 	private resumedWalk: {walk: FinalFiles; paths: number} | undefined;
 	private finishedWalk: FinalFiles | undefined;
@@ -141,7 +141,7 @@ export class AnalysisBuilder {
 	exportState(): BuilderState {
 		const state: BuilderState = {history: this.history.exportState(), dive: this.dive.exportState()};
 		if (this.finishedPackages) state.packages = this.finishedPackages;
-		if (this.finishedWaste) state.waste = keepWaste(this.finishedWaste.report, this.finishedWaste.history);
+		if (this.finishedWaste) state.waste = keepWaste(this.finishedWaste.report, this.finishedWaste.history, this.finishedWaste.copyKeys);
 		if (this.finishedWalk) state.walk = this.finishedWalk.exportWalk();
 		return state;
 	}
@@ -187,7 +187,10 @@ export class AnalysisBuilder {
 		const image = {layers: below};
 		const finalFiles = this.resumedWalk?.walk ?? new FinalFiles(history.final);
 		this.resumedWalk = {walk: finalFiles, paths: history.final.paths.size};
-		this.resumedWaste ??= keepWaste(wasteReport(image, history, finalFiles), history);
+		if (!this.resumedWaste) {
+			const {report, copyKeys} = wasteKept(image, history, finalFiles);
+			this.resumedWaste = keepWaste(report, history, copyKeys);
+		}
 		this.resumedPackages ??= attributeKept(image, history, finalFiles);
 		const state = this.exportState();
 		state.walk = finalFiles.exportWalk();
@@ -253,8 +256,9 @@ export class AnalysisBuilder {
 		const keptWalk = this.resumedWalk;
 		const finalFiles = keptWalk ? new FinalFiles(history.final, {order: keptWalk.walk, unchanged: untouchedBelow(history, this.resumed, keptWalk.paths)}) : new FinalFiles(history.final);
 		this.finishedWalk = finalFiles;
-		const waste = (this.resumedWaste && extendWaste(this.resumedWaste, image, history, finalFiles, this.resumed)) || wasteReport(image, history, finalFiles);
-		this.finishedWaste = {report: waste, history};
+		const keptWaste = (this.resumedWaste && extendWaste(this.resumedWaste, image, history, this.resumed)) || wasteKept(image, history, finalFiles);
+		this.finishedWaste = {...keptWaste, history};
+		const waste = keptWaste.report;
 		// The findings read the packages: attributed once, before them; a next build that only added files goes on from the kept ones.
 		const kept = (this.resumedPackages && extendPackages(this.resumedPackages, image, history, this.resumed)) || attributeKept(image, history, finalFiles);
 		this.finishedPackages = kept;

@@ -1,6 +1,7 @@
 import type {Image} from '../model.js';
 import type {FileSystem, FsNode} from '../tree/filesystem.js';
 import {FinalFiles} from './final-files.js';
+import {copyKey, copyKeysOf, halvesOf, HIGH, LOW, lowerBound, mergeKeys, storedContent} from './copy-keys.js';
 import {onlyAdds, type DeadContent, type LayerHistory, type WasteCause} from './layer-history.js';
 
 export interface LayerWaste {
@@ -38,6 +39,16 @@ export interface WasteReport {
 
 /** `finalFiles`: the final filesystem walked once, when the caller has it already. */
 export function wasteReport(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: Iterable<[string, FsNode]> = new FinalFiles(history.final)): WasteReport {
+	return withCopies(image, history, findCopies(finalFiles));
+}
+
+/** wasteReport, with the copy keys of its final walk (copyKeysOf), which a kept state holds for extendWaste. */
+export function wasteKept(image: Pick<Image, 'layers'>, history: LayerHistory, finalFiles: FinalFiles): {report: WasteReport; copyKeys: BigUint64Array} {
+	const copyKeys = copyKeysOf(finalFiles);
+	return {report: withCopies(image, history, copiesIn(finalFiles.fs, copyKeys)), copyKeys};
+}
+
+function withCopies(image: Pick<Image, 'layers'>, history: LayerHistory, copies: CopyGroup[]): WasteReport {
 	const byCause: Record<WasteCause, number> = {removed: 0, overwritten: 0, duplicate: 0, replaced: 0};
 	const byLayer: LayerWaste[] = image.layers.map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}));
 	const killers = image.layers.map(() => new Set<number>());
@@ -65,7 +76,7 @@ export function wasteReport(image: Pick<Image, 'layers'>, history: LayerHistory,
 		byCause,
 		byLayer,
 		files,
-		copies: findCopies(finalFiles),
+		copies,
 	};
 }
 
@@ -76,112 +87,112 @@ export interface KeptWaste {
 	copies: CopyGroup[];
 	/** `files` as indexes into the stacking's deaths. */
 	fileOrder: Int32Array;
+	/** The final walk's copy keys (copyKeysOf). */
+	copyKeys: BigUint64Array;
 }
 
-export function keepWaste(report: WasteReport, history: LayerHistory): KeptWaste {
+export function keepWaste(report: WasteReport, history: LayerHistory, copyKeys: BigUint64Array): KeptWaste {
 	const index = new Map(history.deaths.map((death, at) => [death, at]));
-	return {byCause: report.byCause, byLayer: report.byLayer, copies: report.copies, fileOrder: Int32Array.from(report.files, death => index.get(death)!)};
+	return {byCause: report.byCause, byLayer: report.byLayer, copies: report.copies, fileOrder: Int32Array.from(report.files, death => index.get(death)!), copyKeys};
 }
 
 /**
  * The waste of an image that is the kept one's layers and more on top, when those layers killed nothing
  * and only added (onlyAdds): the dead files and every layer's kills are the kept ones, and copies change
- * only for the digests the new files hold, which one pass over the final filesystem groups again (the
+ * only for the digests the new files hold, whose 32-bit keys are looked up in the kept copy keys (the
  * strings of every other group are kept). Else null, and the report is made in full. Exactly wasteReport's
- * report in the first case (test/analysis/extend-waste.test.ts).
+ * report in the first case (test/analysis/extend-waste.test.ts), with the copy keys of the new walk.
  */
-export function extendWaste(kept: KeptWaste, image: Image, history: LayerHistory, finalFiles: FinalFiles, from: number): WasteReport | null {
+export function extendWaste(kept: KeptWaste, image: Image, history: LayerHistory, from: number): {report: WasteReport; copyKeys: BigUint64Array} | null {
 	const fs = history.final;
 	const deaths = history.deaths;
 	if (kept.fileOrder.length !== deaths.length || kept.byLayer.length !== from) return null;
-	// The digests the new files (and hard links) hold, by their 32-bit keys.
-	const keys = new Set<number>();
+	// The stored files the new paths show, as copy keys (a new file shows its own bytes: a new hard link is no mere add here).
+	const added: bigint[] = [];
 	const adds = onlyAdds(image, history, from, (id, type) => {
 		if (type === 'dir' || type === 'symlink') return true;
 		if (type !== 'file') return false;
 		const content = storedContent(fs, id);
-		if (content >= 0) keys.add(fs.tableOf(content).digestKey(fs.indexOf(content)));
+		// Every new file is walked: a path through a symlink is placed where the link leads, so none lies below one.
+		if (content >= 0) added.push(copyKey(fs.tableOf(content).digestKey(fs.indexOf(content)), id));
 		return true;
 	});
 	if (!adds) return null;
 	const files = Array.from(kept.fileOrder, at => deaths[at]!);
 	const byLayer = [...kept.byLayer, ...image.layers.slice(from).map(layer => ({layer: layer.index, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: []}))];
+	const copyKeys = mergeKeys(kept.copyKeys, BigUint64Array.from(added).sort());
 	let copies = kept.copies;
-	if (keys.size > 0) {
-		// Every group of a digest a new file holds is made again from the walk, as findCopiesCompact makes it; the others are the kept ones.
-		const regrouped = groupByDigest(fs, finalFiles.ids, content => keys.has(fs.tableOf(content).digestKey(fs.indexOf(content))));
+	if (added.length > 0) {
+		// Every group of a key a new file holds is made again, as the full pass makes it; the others are the kept ones.
+		const keys = [...new Set(added.map(pair => Number(pair >> 32n)))];
+		const regrouped: CopyGroup[] = [];
+		for (const key of keys) {
+			const groups = groupRun(fs, copyKeys, key);
+			if (!groups) return null;
+			regrouped.push(...groups);
+		}
 		// A kept group of such a digest still has its holders (nothing was removed), so it is among these.
 		const again = new Set(regrouped.map(group => group.digest));
 		copies = sortGroups([...kept.copies.filter(group => !again.has(group.digest)), ...regrouped]);
 	}
-	return {reclaimableBytes: history.storedBytes - history.liveBytes, storedBytes: history.storedBytes, finalBytes: history.liveBytes, byCause: kept.byCause, byLayer, files, copies};
+	const report = {reclaimableBytes: history.storedBytes - history.liveBytes, storedBytes: history.storedBytes, finalBytes: history.liveBytes, byCause: kept.byCause, byLayer, files, copies};
+	return {report, copyKeys};
 }
 
-/**
- * Two passes, so that only contents that may have copies cost a string: the
- * first counts stored files per 32 bits of digest, the second groups the few
- * that share them by their full digest.
- */
-function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
-	if (finalFiles instanceof FinalFiles) return findCopiesCompact(finalFiles);
-	return groupCopies(finalFiles);
-}
-
-function findCopiesCompact(finalFiles: FinalFiles): CopyGroup[] {
-	const fs = finalFiles.fs;
-	const ids = finalFiles.ids;
-	// Each stored file's key once, sorted: keys that repeat are the ones worth comparing whole digests.
-	const seen = new Uint8Array(fs.refCount);
-	const keys = new Uint32Array(ids.length);
-	let stored = 0;
-	for (let at = 0; at < ids.length; at++) {
-		const content = storedContent(fs, ids[at]!);
-		if (content < 0 || seen[content]) continue;
-		seen[content] = 1;
-		keys[stored++] = fs.tableOf(content).digestKey(fs.indexOf(content));
+/** The copy groups of every run of one key in copy keys that fit `fs` (the full pass's own). */
+function copiesIn(fs: FileSystem, copyKeys: BigUint64Array): CopyGroup[] {
+	const halves = halvesOf(copyKeys);
+	const groups: CopyGroup[] = [];
+	for (let start = 0; start < copyKeys.length; ) {
+		let end = start + 1;
+		while (end < copyKeys.length && halves[2 * end + HIGH] === halves[2 * start + HIGH]) end++;
+		if (end - start > 1) groups.push(...groupShown(fs, halves, start, end));
+		start = end;
 	}
-	const sorted = keys.subarray(0, stored).sort();
-	const shared = new Set<number>();
-	for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) shared.add(sorted[i]!);
-	return sortGroups(groupByDigest(fs, ids, content => shared.has(fs.tableOf(content).digestKey(fs.indexOf(content)))));
+	return sortGroups(groups);
 }
 
-/** The stored file a path shows (its content ref), or -1 for none, an empty one or one without a digest: what copies are made of. */
-function storedContent(fs: FileSystem, id: number): number {
-	const content = fs.contentOfState(id, fs.attrOf(id));
-	if (content < 0 || fs.sizeOfState(content) === 0 || !fs.tableOf(content).hasDigest(fs.indexOf(content))) return -1;
-	return content;
+/** The copy groups of one key's run in copy keys, or null when the run names a path that does not show a stored file of that key (kept keys that are not this stacking’s). */
+function groupRun(fs: FileSystem, copyKeys: BigUint64Array, key: number): CopyGroup[] | null {
+	const halves = halvesOf(copyKeys);
+	const start = lowerBound(copyKeys, copyKey(key, 0));
+	let end = start;
+	for (; end < copyKeys.length && halves[2 * end + HIGH] === key; end++) {
+		const id = halves[2 * end + LOW]!;
+		const content = id > 0 && id < fs.paths.size ? storedContent(fs, id) : -1;
+		if (content < 0 || fs.tableOf(content).digestKey(fs.indexOf(content)) !== key) return null;
+	}
+	return groupShown(fs, halves, start, end);
 }
 
-/**
- * The copy groups (two stored files or more) of the digests of the stored files `wanted` takes, from
- * the walk `ids`: per digest (told apart by their bytes, under each 32-bit key), per stored file, the path
- * that shows it, the first in walk order or the file's own name over a hard link's; a digest's text made
- * once per group, not per file. Unsorted.
- */
-function groupByDigest(fs: FileSystem, ids: Int32Array, wanted: (content: number) => boolean): CopyGroup[] {
-	const byKey = new Map<number, Array<Map<number, number>>>();
-	for (let at = 0; at < ids.length; at++) {
-		const id = ids[at]!;
+/** The copy groups (two stored files or more) of positions [start, end) of copy keys, one key's: by the digests' bytes, a digest's text made once per group. Unsorted. */
+function groupShown(fs: FileSystem, halves: Uint32Array, start: number, end: number): CopyGroup[] {
+	// Per digest, the stored files and the paths that show them.
+	const digests: Array<{contents: number[]; ids: number[]}> = [];
+	for (let at = start; at < end; at++) {
+		const id = halves[2 * at + LOW]!;
 		const content = storedContent(fs, id);
-		if (content < 0 || !wanted(content)) continue;
-		const key = fs.tableOf(content).digestKey(fs.indexOf(content));
-		let digests = byKey.get(key);
-		if (!digests) byKey.set(key, (digests = []));
-		let holders = digests.find(group => fs.sameDigest(group.keys().next().value!, content));
-		if (!holders) digests.push((holders = new Map()));
-		if (!holders.has(content) || fs.ownOf(id) === content) holders.set(content, id);
+		let holders = digests.find(group => fs.sameDigest(group.contents[0]!, content));
+		if (!holders) digests.push((holders = {contents: [], ids: []}));
+		holders.contents.push(content);
+		holders.ids.push(id);
 	}
 	const groups: CopyGroup[] = [];
-	for (const digests of byKey.values()) {
-		for (const holders of digests) {
-			if (holders.size < 2) continue;
-			const first = holders.keys().next().value!;
-			const size = fs.sizeOfState(first);
-			groups.push({digest: fs.digestOfState(first)!, size, paths: [...holders.values()].map(id => fs.pathOf(id)).sort(), extraBytes: size * (holders.size - 1)});
-		}
+	for (const {contents, ids} of digests) {
+		if (contents.length < 2) continue;
+		const paths = ids.map(id => fs.pathOf(id));
+		// The size is the first path's, in name order (one digest is one size but in made-up images).
+		let first = 0;
+		for (let i = 1; i < paths.length; i++) if (paths[i]! < paths[first]!) first = i;
+		const size = fs.sizeOfState(contents[first]!);
+		groups.push({digest: fs.digestOfState(contents[first]!)!, size, paths: paths.sort(), extraBytes: size * (contents.length - 1)});
 	}
 	return groups;
+}
+
+function findCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
+	if (finalFiles instanceof FinalFiles) return copiesIn(finalFiles.fs, copyKeysOf(finalFiles));
+	return groupCopies(finalFiles);
 }
 
 function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
@@ -197,7 +208,8 @@ function groupCopies(finalFiles: Iterable<[string, FsNode]>): CopyGroup[] {
 	const groups: CopyGroup[] = [];
 	for (const [digest, holders] of byDigest) {
 		if (holders.size < 2) continue;
-		const size = [...holders.values()][0]!.size;
+		// The first path's size, in name order, as over the compact walk.
+		const [{size}] = [...holders.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 		groups.push({digest, size, paths: [...holders.values()].map(holder => holder.path).sort(), extraBytes: size * (holders.size - 1)});
 	}
 	return sortGroups(groups);

@@ -8,6 +8,7 @@ import {columnReader, toColumns, type Columns} from './fact-columns.js';
 import {deserializeParts, serializeParts} from './out-of-line.js';
 import type {LayerCache} from './layer-cache.js';
 import type {KeptPackages, PackageRecord} from '../packages/attribute.js';
+import {ascending} from '../analysis/copy-keys.js';
 import type {CopyGroup, KeptWaste, LayerWaste} from '../analysis/waste.js';
 import type {WasteCause} from '../analysis/layer-history.js';
 import {ECOSYSTEMS, type Ecosystem} from '../packages/listed-package.js';
@@ -72,7 +73,7 @@ const isCounts = (value: unknown): value is number[] => Array.isArray(value) && 
 
 /** A kept waste report as extendWaste reads it, or undefined: every field its type, its dead files each of the `deaths` once. */
 function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
-	if (!isRecord(value) || !isRecord(value.byCause) || !Array.isArray(value.byLayer) || !Array.isArray(value.copies) || !(value.fileOrder instanceof Int32Array)) return undefined;
+	if (!isRecord(value) || !isRecord(value.byCause) || !Array.isArray(value.byLayer) || !Array.isArray(value.copies) || !(value.fileOrder instanceof Int32Array) || !(value.copyKeys instanceof BigUint64Array)) return undefined;
 	const byCause = value.byCause;
 	if (!CAUSES.every(cause => isCount(byCause[cause])) || Object.keys(byCause).length !== CAUSES.length) return undefined;
 	const byLayer: LayerWaste[] = [];
@@ -98,7 +99,10 @@ function readKeptWaste(value: unknown, deaths: number): KeptWaste | undefined {
 		if (order[i]! < 0 || order[i]! >= deaths || seen[order[i]!]) return undefined;
 		seen[order[i]!] = 1;
 	}
-	return {byCause: byCause as Record<WasteCause, number>, byLayer, copies, fileOrder: order};
+	// A next build looks its new files' keys up in them (what they name is checked as it is read).
+	const copyKeys = value.copyKeys;
+	if (!ascending(copyKeys)) return undefined;
+	return {byCause: byCause as Record<WasteCause, number>, byLayer, copies, fileOrder: order, copyKeys};
 }
 
 /** A kept package report as extendPackages and the findings read it, or undefined: every field its type, every owner a package. */

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest';
 import {analyseImage} from '../../source/analysis/analyse.js';
 import {FinalFiles} from '../../source/analysis/final-files.js';
 import {buildLayerHistory} from '../../source/analysis/layer-history.js';
-import {extendWaste, keepWaste, wasteReport} from '../../source/analysis/waste.js';
+import {extendWaste, keepWaste, wasteKept, wasteReport} from '../../source/analysis/waste.js';
 import type {Layer, LayerEntry} from '../../source/model.js';
 import {modelImage} from '../ui/model-image.js';
 import {modelLayer} from './layers.js';
@@ -23,7 +23,8 @@ function randomLayer(random: () => number, index: number, kind: 'base' | 'top'):
 	const entries: Array<Partial<LayerEntry> & {path: string}> = [];
 	for (let i = 1 + Math.floor(random() * 5); i > 0; i--) {
 		const roll = random();
-		const path = kind === 'top' && roll < 0.55 ? `/n${index}/${pick(['a', 'b', 'c', 'd'])}` : pick(PATHS);
+		// New paths, some below what may be a symlink, a file or a directory in the base (no walk goes below a symlink).
+		const path = kind === 'top' && roll < 0.5 ? `/n${index}/${pick(['a', 'b', 'c', 'd'])}` : kind === 'top' && roll < 0.6 ? `${pick(['/a', '/t', '/d/x', '/s'])}/n${index}` : pick(PATHS);
 		if (roll > 0.9) entries.push({path, type: 'hardlink', linkTarget: pick(PATHS)});
 		else if (roll > 0.84) entries.push({path, type: 'symlink', linkTarget: pick(['/a', 'd', 'nowhere'])});
 		else if (roll > 0.78) entries.push({path: pick(['/d', '/d/e', '/s', '/n9']), type: 'dir', mode: pick([0o755, 0o700])});
@@ -40,26 +41,40 @@ describe('waste extended from a kept report', () => {
 		let extended = 0;
 		let regrouped = 0;
 		let refused = 0;
+		let named = 0;
 		for (let seed = 1; seed <= 6000; seed++) {
 			const made = stack(seed);
 			if (!made) continue;
 			const baseHistory = buildLayerHistory(made.base);
-			const kept = keepWaste(wasteReport(modelImage(made.base), baseHistory, new FinalFiles(baseHistory.final)), baseHistory);
+			const base = wasteKept(modelImage(made.base), baseHistory, new FinalFiles(baseHistory.final));
+			const kept = keepWaste(base.report, baseHistory, base.copyKeys);
 			const history = buildLayerHistory(made.all);
 			const finalFiles = new FinalFiles(history.final);
-			const fast = extendWaste(kept, modelImage(made.all), history, finalFiles, made.base.length);
+			const fast = extendWaste(kept, modelImage(made.all), history, made.base.length);
 			if (!fast) {
 				refused++;
 				continue;
 			}
-			const full = wasteReport(modelImage(made.all), history, finalFiles);
-			expect(fast, `seed ${seed}`).toEqual(full);
+			const full = wasteKept(modelImage(made.all), history, finalFiles);
+			expect(fast.report, `seed ${seed}`).toEqual(full.report);
+			expect(full.report, `seed ${seed}`).toEqual(wasteReport(modelImage(made.all), history, finalFiles));
+			// And the copy keys for the build after it: the whole walk's.
+			expect(fast.copyKeys, `seed ${seed}`).toEqual(full.copyKeys);
 			extended++;
-			if (JSON.stringify(full.copies) !== JSON.stringify(kept.copies)) regrouped++;
+			const keptPairs = new Set(kept.copyKeys);
+			const keptKeys = new Set(Array.from(kept.copyKeys, pair => pair >> 32n));
+			if (Array.from(fast.copyKeys).some(pair => !keptPairs.has(pair) && keptKeys.has(pair >> 32n))) {
+				// Kept keys that name paths this stack lacks: the run a new file's key falls in is refused, never read.
+				const wrong = BigUint64Array.from(kept.copyKeys, pair => (pair >> 32n << 32n) | BigInt(history.final.paths.size + 7));
+				expect(extendWaste({...kept, copyKeys: wrong}, modelImage(made.all), history, made.base.length), `seed ${seed}`).toBeNull();
+				named++;
+			}
+			if (JSON.stringify(full.report.copies) !== JSON.stringify(kept.copies)) regrouped++;
 		}
 		expect(extended).toBeGreaterThan(500);
 		expect(regrouped).toBeGreaterThan(200);
 		expect(refused).toBeGreaterThan(500);
+		expect(named).toBeGreaterThan(200);
 	});
 
 	it('a builder resumed from a kept state goes on from its waste, to exactly the analysis of the whole image', () => {
@@ -95,6 +110,9 @@ describe('waste extended from a kept report', () => {
 			(w: any) => (w.byLayer = [{layer: 0, storedDeadBytes: 0, killedBytes: 0, killedBy: [], kills: [{cause: 'lost', bytes: 1, storedIn: []}]}]),
 			(w: any) => (w.copies = [{digest: 'x', size: 1, paths: [1], extraBytes: 1}]),
 			(w: any) => (w.byLayer = null),
+			(w: any) => (w.copyKeys = Int32Array.from([1, 2])),
+			(w: any) => (w.copyKeys = BigUint64Array.from([5n << 32n, 3n << 32n])),
+			(w: any) => (w.copyKeys = BigUint64Array.from([5n, 5n])),
 		]) {
 			const state = spoil(edit);
 			expect(state).not.toBeNull();
