@@ -145,18 +145,28 @@ export class FinalFiles implements Iterable<[string, FsNode]> {
 	 * followed); a component "*" stands for every directory at that place.
 	 */
 	*below(directories: readonly string[]): Generator<[string, number]> {
+		for (const [start, end] of this.runsBelow(directories)) {
+			const parent = this.fs.paths.parentOf(this.ids[start]!);
+			yield* this.run(start, end, parent, this.fs.paths.pathOf(parent));
+		}
+	}
+
+	/**
+	 * What below walks, as runs of walk positions [start, end) in walk order, none empty, none overlapping:
+	 * for a reader that names only the paths it keeps (ids[at] is each position's path id).
+	 */
+	runsBelow(directories: readonly string[]): Array<[start: number, end: number]> {
 		const runs: Array<[start: number, end: number]> = [];
 		for (const directory of directories) for (const at of this.positionsOf(directory)) runs.push([at + 1, at === -1 ? this.ids.length : this.ends[at]!]);
 		runs.sort((a, b) => a[0] - b[0]);
+		const merged: Array<[start: number, end: number]> = [];
 		let done = 0;
 		for (const [start, end] of runs) {
 			if (end <= done || start >= end) continue;
-			const from = Math.max(start, done);
-			const first = this.ids[from]!;
-			const parent = this.fs.paths.parentOf(first);
-			yield* this.run(from, end, parent, this.fs.paths.pathOf(parent));
+			merged.push([Math.max(start, done), end]);
 			done = end;
 		}
+		return merged;
 	}
 
 	*[Symbol.iterator](): Iterator<[string, FsNode]> {

@@ -66,6 +66,10 @@ describe('FinalFiles', () => {
 			const dirs = Array.from({length: 1 + Math.floor(random() * 3)}, () => '/' + Array.from({length: 1 + Math.floor(random() * 2)}, () => (random() < 0.2 ? '*' : names[Math.floor(random() * names.length)])).join('/'));
 			const pattern = new RegExp(`^(${dirs.map(dir => dir.replace(/[.]/g, '\\.').replace(/\*/g, '[^/]+')).join('|')})/`);
 			expect([...files.below(dirs)].map(([path]) => path)).toEqual(walkedBelow(files, path => pattern.test(path)));
+			// As runs of walk positions: in walk order, none empty, none overlapping, the same paths.
+			const runs = files.runsBelow(dirs);
+			runs.forEach(([start, end], i) => expect(start < end && (i === 0 || runs[i - 1]![1] <= start)).toBe(true));
+			expect(runs.flatMap(([start, end]) => Array.from(files.ids.subarray(start, end), id => files.fs.pathOf(id)))).toEqual(walkedBelow(files, path => pattern.test(path)));
 		}
 	});
 });

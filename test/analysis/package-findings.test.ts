@@ -6,6 +6,7 @@ import {SaxesParser} from 'saxes';
 import {afterAll, describe, expect, it} from 'vitest';
 import {analyseImage} from '../../source/analysis/analyse.js';
 import type {Finding} from '../../source/analysis/findings/index.js';
+import {largestOwnedFiles} from '../../source/analysis/findings/package-kinds.js';
 import {loadImage} from '../../source/image/load.js';
 import {escapeForTerminal} from '../../source/report/escape.js';
 import {writeImage} from '../fixtures/image-writer.js';
@@ -108,6 +109,14 @@ describe('build packages', () => {
 		const build = only(found, 'build-packages-in-final-image');
 		expect(build).toMatchObject({layer: 1, bytes: total([...muslDev, ...buildBase])});
 		expect(build.fix).toContain('`apk add --no-cache --virtual .build-deps musl-dev build-base`, then `apk del .build-deps` in the same RUN');
+	});
+	it('their largest files are found once per analysis, for the live build and docs packages only (asked of another, it says so)', async () => {
+		const analysis = analyseImage(await loadImage(await writeLayers([baseLayer, buildLayer(true)])));
+		const context = {image: analysis.image, history: analysis.history, waste: analysis.waste, finalFiles: analysis.finalFiles, packages: analysis.packages};
+		const index = (name: string) => analysis.packages.packages.findIndex(record => record.name === name);
+		const files = largestOwnedFiles(context, at => (at === index('gcc-12') || at === index('make') ? 'tools' : undefined));
+		expect(files.get('tools')).toEqual([...gcc, ...make].sort((a, b) => b.size - a.size).map(item => ({path: item.path, bytes: item.size})));
+		expect(() => largestOwnedFiles(context, at => (at === index('curl') ? 'curl' : undefined))).toThrow(/curl is neither a live build nor a docs package/);
 	});
 });
 

@@ -17,11 +17,15 @@ export const buildTools: Rule = context => {
 	const fs = finalFiles.fs;
 	const packaged = buildPackageFiles(context);
 	const hits: Array<{path: string; bytes: number; layer: number}> = [];
-	for (const [path, id] of finalFiles.below(WHERE)) {
-		if (packaged(id)) continue;
-		const type = fs.typeOf(id);
-		if ((type === 'file' || type === 'hardlink') && (COMPILER.test(path) || TOOLCHAIN_TREE.test(path))) {
-			hits.push({path, bytes: type === 'file' ? fs.sizeOf(id) : 0, layer: fs.layerOf(id)});
+	const ids = finalFiles.ids;
+	for (const [start, end] of finalFiles.runsBelow(WHERE)) {
+		for (let at = start; at < end; at++) {
+			const id = ids[at]!;
+			const type = fs.typeOf(id);
+			// Named only when a build package does not own it (with package databases, nearly every file there).
+			if ((type !== 'file' && type !== 'hardlink') || packaged(id)) continue;
+			const path = fs.paths.pathOf(id);
+			if (COMPILER.test(path) || TOOLCHAIN_TREE.test(path)) hits.push({path, bytes: type === 'file' ? fs.sizeOf(id) : 0, layer: fs.layerOf(id)});
 		}
 	}
 	if (!hits.some(hit => COMPILER.test(hit.path))) return [];

@@ -1,5 +1,5 @@
 import type {Ecosystem} from '../../packages/listed-package.js';
-import {baseLayerCount, groupBy, instructionOf, severityFor, topPaths, type Finding, type Rule} from './finding.js';
+import {baseLayerCount, groupBy, instructionOf, severityFor, topFiles, type Finding, type Rule} from './finding.js';
 import {commandNames, isBuildPackage, isDocsPackage, isLive, largestOwnedFiles, someNames} from './package-kinds.js';
 
 /** Where packages put manuals, documentation and translations: what dpkg's path-exclude advice names. */
@@ -8,7 +8,7 @@ const DOC_DIRS = ['/usr/share/doc', '/usr/share/man', '/usr/share/info', '/usr/s
 const PATH_EXCLUDE = 'before the install, put a file in /etc/dpkg/dpkg.cfg.d/ with the lines path-exclude=/usr/share/doc/*, path-include=/usr/share/doc/*/copyright, path-exclude=/usr/share/man/*, path-exclude=/usr/share/info/*, path-exclude=/usr/share/locale/* (dpkg then never unpacks them)';
 
 interface Hit {
-	path: string;
+	id: number;
 	bytes: number;
 	ecosystem: Ecosystem;
 }
@@ -31,13 +31,17 @@ export const docsPackages: Rule = context => {
 	const docsIndexes = records.map((record, index) => ({record, index})).filter(({record, index}) => own(index) && isDocsPackage(record));
 	const fs = finalFiles.fs;
 	const hits = new Map<number, Hit[]>();
-	for (const [path, id] of finalFiles.below(DOC_DIRS)) {
-		const owner = packages.owners[id]!;
-		if (owner === 0 || fs.typeOf(id) !== 'file' || !own(owner - 1) || isDocsPackage(records[owner - 1]!)) continue;
-		const record = records[owner - 1]!;
-		const list = hits.get(record.layer) ?? [];
-		hits.set(record.layer, list);
-		list.push({path, bytes: fs.sizeOf(id), ecosystem: record.ecosystem});
+	const ids = finalFiles.ids;
+	for (const [start, end] of finalFiles.runsBelow(DOC_DIRS)) {
+		for (let at = start; at < end; at++) {
+			const id = ids[at]!;
+			const owner = packages.owners[id]!;
+			if (owner === 0 || fs.typeOf(id) !== 'file' || !own(owner - 1) || isDocsPackage(records[owner - 1]!)) continue;
+			const record = records[owner - 1]!;
+			const list = hits.get(record.layer) ?? [];
+			hits.set(record.layer, list);
+			list.push({id, bytes: fs.sizeOf(id), ecosystem: record.ecosystem});
+		}
 	}
 	if (docsIndexes.length === 0 && hits.size === 0) return [];
 	const docsLayer = new Map(docsIndexes.map(({record, index}) => [index, record.layer]));
@@ -59,7 +63,7 @@ export const docsPackages: Rule = context => {
 			bytes,
 			layer,
 			instruction: instructionOf(image, layer),
-			paths: topPaths([...(docsFiles.get(layer) ?? []), ...files]),
+			paths: topFiles(fs, files, docsFiles.get(layer) ?? []),
 			fix: fixFor(docs.map(record => ({name: record.name, ecosystem: record.ecosystem})), new Set(files.map(hit => hit.ecosystem))),
 		});
 	}

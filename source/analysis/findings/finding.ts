@@ -1,4 +1,5 @@
 import type {Image} from '../../model.js';
+import type {FileSystem} from '../../tree/filesystem.js';
 import type {PackageReport} from '../../packages/attribute.js';
 import type {FinalFiles} from '../final-files.js';
 import type {LayerHistory} from '../layer-history.js';
@@ -56,11 +57,34 @@ export function instructionOf(image: Image, layer: number): string | null {
 }
 
 /** Largest first, then by path, at most TOP_PATHS. */
-export function topPaths(paths: Array<{path: string; bytes: number}>): Array<{path: string; bytes: number}> {
-	return [...paths]
-		.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1))
-		.slice(0, TOP_PATHS)
-		.map(({path, bytes}) => ({path, bytes}));
+export function topPaths(paths: ReadonlyArray<{path: string; bytes: number}>): Array<{path: string; bytes: number}> {
+	return largestOf(paths, item => item.path);
+}
+
+/**
+ * topPaths of files given by path id, and of `named` ones given by path: a path is made only for a file
+ * that can be among the largest (a list of thousands names a handful).
+ */
+export function topFiles(fs: FileSystem, files: ReadonlyArray<{id: number; bytes: number}>, named: ReadonlyArray<{path: string; bytes: number}> = []): Array<{path: string; bytes: number}> {
+	const top = largestOf(files, file => fs.paths.pathOf(file.id));
+	return named.length === 0 ? top : topPaths([...top, ...named]);
+}
+
+/** One pass that keeps the largest so far in order (bytes, then path): no sort of the whole list, `name` asked only of an item that may be kept. */
+function largestOf<T extends {bytes: number}>(items: ReadonlyArray<T>, name: (item: T) => string): Array<{path: string; bytes: number}> {
+	const best: Array<{path: string; bytes: number}> = [];
+	for (const item of items) {
+		const bytes = item.bytes;
+		const last = best.length === TOP_PATHS ? best[TOP_PATHS - 1]! : undefined;
+		if (last && bytes < last.bytes) continue;
+		const path = name(item);
+		if (last && bytes === last.bytes && path >= last.path) continue;
+		let at = best.length;
+		while (at > 0 && (best[at - 1]!.bytes < bytes || (best[at - 1]!.bytes === bytes && best[at - 1]!.path > path))) at--;
+		best.splice(at, 0, {path, bytes});
+		if (best.length > TOP_PATHS) best.pop();
+	}
+	return best;
 }
 
 export function sum(paths: Array<{bytes: number}>): number {

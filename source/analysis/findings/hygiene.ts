@@ -1,5 +1,5 @@
 import prettyBytes from 'pretty-bytes';
-import {baseLayerCount, instructionOf, severityFor, sum, topPaths, type Finding, type FindingContext, type Rule} from './finding.js';
+import {baseLayerCount, instructionOf, severityFor, sum, topFiles, type Finding, type FindingContext, type Rule} from './finding.js';
 
 const ROOT_USERS = new Set(['', 'root', '0', '0:0', 'root:root', 'root:0', '0:root']);
 
@@ -20,8 +20,7 @@ export const runsAsRoot: Rule = ({image}) => {
 	];
 };
 
-const DOCS = /^\/usr\/share\/(doc|man|info|locale|help|gtk-doc)\//;
-/** The directories DOCS can match below: only these parts of the final tree are read. */
+/** Where documentation, manuals and translations go: only these parts of the final tree are read, and every file below them counts. */
 const DOCS_WHERE = ['doc', 'man', 'info', 'locale', 'help', 'gtk-doc'].map(name => `/usr/share/${name}`);
 
 /** How many of the base's largest packages its finding names. */
@@ -36,9 +35,16 @@ export const heavyBase: Rule = ({image, finalFiles, packages}) => {
 	const baseLayers = baseLayerCount(image);
 	const base = image.layers[0];
 	if (!base || baseLayers === 0) return [];
-	const docs: Array<{path: string; bytes: number}> = [];
+	const docs: Array<{id: number; bytes: number}> = [];
 	const fs = finalFiles.fs;
-	for (const [path, id] of finalFiles.below(DOCS_WHERE)) if (fs.layerOf(id) < baseLayers && fs.layerOf(id) >= 0 && fs.typeOf(id) === 'file' && DOCS.test(path)) docs.push({path, bytes: fs.sizeOf(id)});
+	const ids = finalFiles.ids;
+	for (const [start, end] of finalFiles.runsBelow(DOCS_WHERE)) {
+		for (let at = start; at < end; at++) {
+			const id = ids[at]!;
+			const layer = fs.layerOf(id);
+			if (layer < baseLayers && layer >= 0 && fs.typeOf(id) === 'file') docs.push({id, bytes: fs.sizeOf(id)});
+		}
+	}
 	const bytes = sum(docs);
 	// Worth a finding when docs are a real share of the base, not a stray README.
 	if (bytes === 0 || (bytes < 1_000_000 && bytes < base.contentSize * 0.05)) return [];
@@ -52,7 +58,7 @@ export const heavyBase: Rule = ({image, finalFiles, packages}) => {
 			bytes,
 			layer: 0,
 			instruction: instructionOf(image, 0),
-			paths: topPaths(docs),
+			paths: topFiles(fs, docs),
 			fix: `Start from a slim or distroless base (for example debian:bookworm-slim or gcr.io/distroless), or exclude /usr/share/doc, man and locale with dpkg path-exclude rules.${named}`,
 		},
 	];

@@ -40,27 +40,52 @@ export function isLive(record: PackageRecord): boolean {
 
 /**
  * The final filesystem's regular files whose (first) owner the `groupOf`
- * function places in a group, largest first and at most TOP_PATHS per group:
- * one pass over the path ids, a path string only for the files kept.
+ * function places in a group, largest first and at most TOP_PATHS per group;
+ * a path string only for the files kept. `groupOf` places only live build
+ * and docs packages: their largest files are found once per analysis, in
+ * one pass over the path ids, for every rule that asks.
  */
-export function largestOwnedFiles<K>({finalFiles, packages}: FindingContext, groupOf: (packageIndex: number) => K | undefined): Map<K, Array<{path: string; bytes: number}>> {
-	const fs = finalFiles.fs;
+export function largestOwnedFiles<K>(context: FindingContext, groupOf: (packageIndex: number) => K | undefined): Map<K, Array<{path: string; bytes: number}>> {
+	const fs = context.finalFiles.fs;
 	const kept = new Map<K, Array<{id: number; bytes: number}>>();
-	// Each package's group asked once, not once per file it owns.
-	const groups = packages.packages.map((_, index) => groupOf(index));
-	const owners = packages.owners;
-	for (const id of finalFiles.ids) {
-		const owner = owners[id]!;
-		if (owner === 0) continue;
-		const group = groups[owner - 1];
-		if (group === undefined || fs.typeOf(id) !== 'file') continue;
+	const tops = largestByPackage(context);
+	for (let index = 0; index < context.packages.packages.length; index++) {
+		const group = groupOf(index);
+		if (group === undefined) continue;
+		const record = context.packages.packages[index]!;
+		if (!isLive(record) || !(isBuildPackage(record) || isDocsPackage(record))) throw new Error(`largestOwnedFiles: ${record.name} is neither a live build nor a docs package`);
 		const list = kept.get(group) ?? [];
 		kept.set(group, list);
+		list.push(...(tops.get(index) ?? []));
+	}
+	return new Map([...kept].map(([group, list]) => [group, largest(list).map(({id, bytes}) => ({path: fs.paths.pathOf(id), bytes}))]));
+}
+
+/** Per analysis (its package report and final walk), each live build or docs package's largest regular files, by package index. */
+const byPackage = new WeakMap<FindingContext['packages'], {finalFiles: FindingContext['finalFiles']; tops: Map<number, Array<{id: number; bytes: number}>>}>();
+
+function largestByPackage({finalFiles, packages}: FindingContext): Map<number, Array<{id: number; bytes: number}>> {
+	const known = byPackage.get(packages);
+	if (known && known.finalFiles === finalFiles) return known.tops;
+	const fs = finalFiles.fs;
+	// Each package asked about once, not once per file it owns.
+	const asked = packages.packages.map(record => isLive(record) && (isBuildPackage(record) || isDocsPackage(record)));
+	const lists = new Map<number, Array<{id: number; bytes: number}>>();
+	const owners = packages.owners;
+	const ids = finalFiles.ids;
+	for (let at = 0; at < ids.length; at++) {
+		const id = ids[at]!;
+		const owner = owners[id]!;
+		if (owner === 0 || !asked[owner - 1] || fs.typeOf(id) !== 'file') continue;
+		let list = lists.get(owner - 1);
+		if (!list) lists.set(owner - 1, (list = []));
 		list.push({id, bytes: fs.sizeOf(id)});
 		// Bounded: cut to the largest TOP_PATHS once it holds 64 times that.
 		if (list.length >= TOP_PATHS * 64) list.splice(0, list.length, ...largest(list));
 	}
-	return new Map([...kept].map(([group, list]) => [group, largest(list).map(({id, bytes}) => ({path: fs.paths.pathOf(id), bytes}))]));
+	const tops = new Map([...lists].map(([index, list]) => [index, largest(list)]));
+	byPackage.set(packages, {finalFiles, tops});
+	return tops;
 }
 
 function largest(list: Array<{id: number; bytes: number}>): Array<{id: number; bytes: number}> {
