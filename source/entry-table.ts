@@ -131,6 +131,31 @@ export class EntryTable implements Iterable<LayerEntry> {
 		return this.pathText.toString('utf8', index === 0 ? 0 : ends[index - 1]!, ends[index]!);
 	}
 
+	/**
+	 * The entries whose path holds a match of `pattern`, an ASCII pattern without anchors, ascending: all paths
+	 * searched in one pass, as latin1 (a character per byte, so no multibyte character can look like ASCII), no
+	 * string made per path. A match that runs from one path into the next is none, and the search goes on at that next path.
+	 */
+	entriesMatching(pattern: RegExp): number[] {
+		const ends = this.parts.pathEnds;
+		const found: number[] = [];
+		if (this.length === 0) return found;
+		const text = this.pathText.toString('latin1', 0, ends[this.length - 1]!);
+		const search = new RegExp(pattern.source, 'g');
+		for (let match = search.exec(text); match; match = search.exec(text)) {
+			// The path the match starts in: the first whose end lies past its start.
+			let [low, high] = [0, this.length - 1];
+			while (low < high) {
+				const middle = (low + high) >>> 1;
+				if (ends[middle]! <= match.index) low = middle + 1;
+				else high = middle;
+			}
+			if (match.index + match[0].length <= ends[low]!) found.push(low);
+			search.lastIndex = ends[low]!;
+		}
+		return found;
+	}
+
 	typeCode(index: number): number {
 		return this.parts.types[index]!;
 	}

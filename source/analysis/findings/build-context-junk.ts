@@ -9,8 +9,8 @@ const JUNK: Array<{label: string; pattern: RegExp}> = [
 	{label: '.DS_Store', pattern: /(^|\/)\.DS_Store$/},
 ];
 
-/** What every JUNK pattern needs somewhere in the path: one test rules out most paths before the six. */
-const ANY_JUNK = /\.git|node_modules\/|__pycache__\/|\.py[co]$|\.log$|(tests?|__tests__|spec)\/|\.DS_Store$/;
+/** What every JUNK pattern needs somewhere in the path: searched for over all of a layer's paths at once, it rules out most of them before the six. */
+const ANY_JUNK = /\.git|node_modules\/|__pycache__\/|\.py[co]|\.log|(tests?|__tests__|spec)\/|\.DS_Store/;
 
 const COPY_OR_ADD = /(^|\s|\))(COPY|ADD)\s/;
 
@@ -22,10 +22,10 @@ export const buildContextJunk: Rule = ({image}) => {
 		if (!instruction || !COPY_OR_ADD.test(instruction)) continue;
 		const entries = layer.entries;
 		const hits: Array<{path: string; bytes: number; junk: (typeof JUNK)[number]}> = [];
-		for (let i = 0; i < entries.length; i++) {
+		for (const i of entries.entriesMatching(ANY_JUNK)) {
 			if (entries.typeOf(i) !== 'file') continue;
 			const path = entries.pathOf(i);
-			const junk = ANY_JUNK.test(path) ? JUNK.find(j => j.pattern.test(path)) : undefined;
+			const junk = JUNK.find(j => j.pattern.test(path));
 			if (junk) hits.push({path, bytes: entries.sizeOf(i), junk});
 		}
 		if (hits.length === 0) continue;

@@ -58,7 +58,12 @@ export function instructionOf(image: Image, layer: number): string | null {
 
 /** Largest first, then by path, at most TOP_PATHS. */
 export function topPaths(paths: ReadonlyArray<{path: string; bytes: number}>): Array<{path: string; bytes: number}> {
-	return largestOf(paths, item => item.path);
+	return largestOf(paths, item => item.bytes, item => item.path);
+}
+
+/** topPaths of dead files (their path and size): no object per file to make first. */
+export function topDead(files: ReadonlyArray<{path: string; size: number}>): Array<{path: string; bytes: number}> {
+	return largestOf(files, file => file.size, file => file.path);
 }
 
 /**
@@ -66,15 +71,15 @@ export function topPaths(paths: ReadonlyArray<{path: string; bytes: number}>): A
  * that can be among the largest (a list of thousands names a handful).
  */
 export function topFiles(fs: FileSystem, files: ReadonlyArray<{id: number; bytes: number}>, named: ReadonlyArray<{path: string; bytes: number}> = []): Array<{path: string; bytes: number}> {
-	const top = largestOf(files, file => fs.paths.pathOf(file.id));
+	const top = largestOf(files, file => file.bytes, file => fs.paths.pathOf(file.id));
 	return named.length === 0 ? top : topPaths([...top, ...named]);
 }
 
 /** One pass that keeps the largest so far in order (bytes, then path): no sort of the whole list, `name` asked only of an item that may be kept. */
-function largestOf<T extends {bytes: number}>(items: ReadonlyArray<T>, name: (item: T) => string): Array<{path: string; bytes: number}> {
+function largestOf<T>(items: ReadonlyArray<T>, bytesOf: (item: T) => number, name: (item: T) => string): Array<{path: string; bytes: number}> {
 	const best: Array<{path: string; bytes: number}> = [];
 	for (const item of items) {
-		const bytes = item.bytes;
+		const bytes = bytesOf(item);
 		const last = best.length === TOP_PATHS ? best[TOP_PATHS - 1]! : undefined;
 		if (last && bytes < last.bytes) continue;
 		const path = name(item);

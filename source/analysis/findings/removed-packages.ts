@@ -70,10 +70,12 @@ export const removedPackages: Rule = context => goneFindings(context, false);
 /** A package upgraded in a later layer: the old version's files still ship in the layer that installed it. */
 export const upgradedPackages: Rule = context => goneFindings(context, true);
 
-/** Whether a death of the stacking is a removed or upgraded package's, which the two rules above report. */
-export function deadOfGonePackage({packages}: FindingContext): (death: number) => boolean {
+/** Whether a death of the stacking is a removed or upgraded package's, which the two rules above report; null when no package is gone (then none is). */
+export function deadOfGonePackage({packages}: FindingContext): ((death: number) => boolean) | null {
+	const gone = packages.packages.map(isGone);
+	if (!gone.includes(true)) return null;
 	return death => {
 		const owner = packages.deathOwners[death]!;
-		return owner > 0 && isGone(packages.packages[owner - 1]!);
+		return owner > 0 && gone[owner - 1]!;
 	};
 }

@@ -1,6 +1,6 @@
 import type {DeadContent, WasteCause} from '../layer-history.js';
 import {deadOfGonePackage} from './removed-packages.js';
-import {groupBy, instructionOf, severityFor, sum, topPaths, type Finding, type Rule} from './finding.js';
+import {groupBy, instructionOf, severityFor, topDead, type Finding, type Rule} from './finding.js';
 
 const WORDING: Partial<Record<WasteCause, {id: string; verb: string; fix: string}>> = {
 	removed: {
@@ -30,7 +30,7 @@ export const shortLivedFiles: Rule = context => {
 	const findings: Finding[] = [];
 	const ofPackage = deadOfGonePackage(context);
 	const packaged = new Set<DeadContent>();
-	for (let death = 0; death < history.deaths.length; death++) if (ofPackage(death)) packaged.add(history.deaths[death]!);
+	if (ofPackage) for (let death = 0; death < history.deaths.length; death++) if (ofPackage(death)) packaged.add(history.deaths[death]!);
 	const relevant = waste.files.filter(dead => WORDING[dead.cause] && dead.size > 0 && !packaged.has(dead));
 	// One number per (stored in, killed by, cause), not a string per dead file; exact while layers² · 4 < 2^53 (tens of millions of layers).
 	const layers = image.layers.length;
@@ -38,8 +38,7 @@ export const shortLivedFiles: Rule = context => {
 	for (const group of groupBy(relevant, dead => (dead.storedIn * layers + dead.killedBy) * 4 + causeCode(dead.cause)).values()) {
 		const {storedIn, killedBy, cause} = group[0]!;
 		const wording = WORDING[cause]!;
-		const paths = group.map(dead => ({path: dead.path, bytes: dead.size}));
-		const bytes = sum(paths);
+		const bytes = group.reduce((total, dead) => total + dead.size, 0);
 		findings.push({
 			id: wording.id,
 			severity: severityFor(bytes),
@@ -47,7 +46,7 @@ export const shortLivedFiles: Rule = context => {
 			bytes,
 			layer: storedIn,
 			instruction: instructionOf(image, storedIn),
-			paths: topPaths(paths),
+			paths: topDead(group),
 			fix: wording.fix,
 		});
 	}
