@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto';
-import {closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
+import {closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
 import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes} from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -43,6 +43,12 @@ export class LayerCache {
 	async get(diffId: string): Promise<LayerReadResult | null> {
 		const file = entryFile(this.entries, diffId);
 		return file ? this.lookUp(file, bytes => parseEntry(bytes, diffId)) : null;
+	}
+
+	/** Whether an entry for the diff_id is there to be read (one stat, no read): get may still find it unfit. */
+	holds(diffId: string): boolean {
+		const file = entryFile(this.entries, diffId);
+		return file !== null && existsSync(file);
 	}
 
 	/** Stores a verified read (the caller's promise); failures turn writing off, with one warning. */

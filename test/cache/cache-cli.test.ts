@@ -18,6 +18,7 @@ import {FORMATS, writeImage, type Format, type ImageSpec, type WrittenImage} fro
 import type {EntrySpec} from '../fixtures/layer-builder.js';
 import {builtCli} from '../helpers/paths.js';
 import {runCli, type CliResult} from '../helpers/run-cli.js';
+import {loadImage} from '../../source/image/load.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'layerscope-cache-cli-'));
 // Unprivileged runs (the read-only cache) must reach the images.
@@ -286,6 +287,22 @@ describe('what may use the cache', () => {
 		});
 		expect(await ok([second.path, '--json'], cacheEnv(cache))).toBe(cold);
 		expect(entryNames(cache, second)).toHaveLength(4);
+	});
+
+	it('the layers the cache lacks are read first: the next build’s small new layer does not wait for the look-ups of the larger ones', async () => {
+		const spec = buildSpec('1');
+		const nextSpec: ImageSpec = {...spec, layers: [...spec.layers, {entries: [{type: 'file', path: 'app/extra.js', content: 'more\n'}]}], history: [...spec.history!, {created_by: 'COPY extra.js /app/'}]};
+		const first = await writeImage(spec, {format: 'oci-dir', outPath: fresh('layout')});
+		const next = await writeImage(nextSpec, {format: 'oci-dir', outPath: fresh('layout')});
+		const cache = fresh('cache');
+		await ok([first.path, '--json'], cacheEnv(cache));
+		// One layer at a time, so the order they are taken in is the order they finish in.
+		const finished: number[] = [];
+		const image = await loadImage(next.path, {cache: new LayerCache(cache, 2 ** 30), concurrency: 1, onLayer: layer => finished.push(layer.index)});
+		expect(finished[0]).toBe(4);
+		// The others, from the cache, largest first as ever.
+		const sizes = image.layers.map(layer => layer.compressedSize);
+		expect(finished.slice(1)).toEqual([0, 1, 2, 3].sort((a, b) => sizes[b]! - sizes[a]!));
 	});
 
 	it('the next build (these layers and one more) stacks only the new one, from the kept stacking, to the cold report in every output', async () => {
