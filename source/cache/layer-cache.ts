@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto';
-import {closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
+import {closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync} from 'node:fs';
 import {mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes} from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -45,10 +45,24 @@ export class LayerCache {
 		return file ? this.lookUp(file, bytes => parseEntry(bytes, diffId)) : null;
 	}
 
-	/** Whether an entry for the diff_id is there to be read (one stat, no read): get may still find it unfit. */
+	/**
+	 * Whether an entry for the diff_id looks whole from its head (its first bytes read, and its size): this
+	 * version's, under this key, as long as it says. Only its checksum, which get checks, can still refuse it.
+	 */
 	holds(diffId: string): boolean {
 		const file = entryFile(this.entries, diffId);
-		return file !== null && existsSync(file);
+		if (!file) return false;
+		let descriptor: number | undefined;
+		try {
+			descriptor = openSync(file, 'r');
+			const head = Buffer.alloc(HEAD_BYTES);
+			const read = readSync(descriptor, head, 0, HEAD_BYTES, 0);
+			return entryHead(head.subarray(0, read), fstatSync(descriptor).size, MAGIC, CACHE_FORMAT_VERSION)?.key === diffId;
+		} catch {
+			return false;
+		} finally {
+			if (descriptor !== undefined) closeSync(descriptor);
+		}
 	}
 
 	/** Stores a verified read (the caller's promise); failures turn writing off, with one warning. */
@@ -223,6 +237,8 @@ const BUILDER_MAGIC = Buffer.from('LSBUILD\n');
 /** The analysis entries' own version: bump it when what analysis-cache.ts stores changes shape (a change of the code is in the key). */
 export const ANALYSIS_FORMAT_VERSION = 4;
 const CHECKSUM_BYTES = 4;
+/** What holds reads of an entry: its head, a diff_id's key and all (longer keys are not diff_ids). */
+const HEAD_BYTES = 256;
 export const TEMPORARY_PREFIX = '.tmp-';
 /** A temporary file this old was left by a run that died: nobody will rename it any more. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
@@ -311,22 +327,30 @@ function payloadOffset(fixed: number): number {
 
 /** The payload of an entry that is whole, undamaged, of this kind and version, and for this key; else null. */
 export function unframeEntry(bytes: Buffer, magic: Buffer, version: number, expectedKey: string): Buffer | null {
-	const fixed = magic.length + 8;
-	if (bytes.length < fixed + 8 + CHECKSUM_BYTES || !bytes.subarray(0, magic.length).equals(magic)) return null;
-	if (bytes.readUInt32BE(magic.length) !== version) return null;
-	const keyLength = bytes.readUInt32BE(magic.length + 4);
-	if (fixed + keyLength + 8 + CHECKSUM_BYTES > bytes.length) return null;
-	const key = bytes.subarray(fixed, fixed + keyLength).toString('utf8');
-	const payloadStart = payloadOffset(fixed + keyLength);
-	if (payloadStart + CHECKSUM_BYTES > bytes.length || bytes.subarray(fixed + keyLength + 8, payloadStart).some(byte => byte !== 0)) return null;
-	const payloadLength = bytes.readBigUInt64BE(fixed + keyLength);
-	// Truncated, or longer than it says: either way not the file that was written.
-	if (BigInt(bytes.length) !== BigInt(payloadStart + CHECKSUM_BYTES) + payloadLength) return null;
+	const head = entryHead(bytes, bytes.length, magic, version);
+	if (!head) return null;
 	const end = bytes.length - CHECKSUM_BYTES;
 	if (!checksum([bytes.subarray(0, end)]).equals(bytes.subarray(end))) return null;
 	// Another entry under this name (copied, or renamed by hand) is whole but not this one.
-	if (key !== expectedKey) return null;
-	return bytes.subarray(payloadStart, end);
+	if (head.key !== expectedKey) return null;
+	return bytes.subarray(head.payloadStart, end);
+}
+
+/**
+ * An entry's head, read from its first bytes (`bytes`, of a file of `size` bytes): its key and where its
+ * payload starts, or null when it is not one this version wrote or its length is not the file's (truncated,
+ * or longer than it says: either way not the file that was written).
+ */
+function entryHead(bytes: Buffer, size: number, magic: Buffer, version: number): {key: string; payloadStart: number} | null {
+	const fixed = magic.length + 8;
+	if (bytes.length < fixed || size < fixed + 8 + CHECKSUM_BYTES || !bytes.subarray(0, magic.length).equals(magic)) return null;
+	if (bytes.readUInt32BE(magic.length) !== version) return null;
+	const keyLength = bytes.readUInt32BE(magic.length + 4);
+	const payloadStart = payloadOffset(fixed + keyLength);
+	if (payloadStart > bytes.length || payloadStart + CHECKSUM_BYTES > size || bytes.subarray(fixed + keyLength + 8, payloadStart).some(byte => byte !== 0)) return null;
+	const payloadLength = bytes.readBigUInt64BE(fixed + keyLength);
+	if (BigInt(size) !== BigInt(payloadStart + CHECKSUM_BYTES) + payloadLength) return null;
+	return {key: bytes.subarray(fixed, fixed + keyLength).toString('utf8'), payloadStart};
 }
 
 export interface CacheInfo {

@@ -186,7 +186,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const reads = new Map<string, Promise<LayerReadResult>>();
 	// Cache look-ups run at once, but finish in any order; the reads they leave to do start in the order chosen below
 	// (largest first), so which layer reaches a worker first does not depend on how fast the cache answered. Layers the
-	// cache holds no entry for (one stat each) do not wait for those look-ups: they are read in that order at once.
+	// cache holds no whole-looking entry for do not wait for those look-ups: they are read in that order at once.
 	let turn: Promise<unknown> = Promise.resolve();
 	// Another load of this run reads the same blob (the same sha256 names the same bytes; each load checks its own diff_id):
 	// it counts as a cache hit, so only where the cache is trusted, and never for a stream, whose bytes pass anyway.
@@ -247,7 +247,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 	const sizeOf = (index: number) => (ranges[index] ? ranges[index]!.end - ranges[index]!.start : resolved.layers[index]!.size ?? 0);
 	// A download's progress can say how much is left: the manifest gives every blob's size.
 	if (origin.kind === 'registry') progress.bytesTotal = resolved.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) || null;
-	// And the layers to read before those the cache holds an entry for (one stat each): they are the work, and a small new
+	// And the layers to read before those the cache holds a whole-looking entry for (its head read): they are the work, and a small new
 	// layer at the top of a cached image would otherwise wait for the look-ups of the larger ones below it.
 	const held = resolved.layers.map((_, index) => Boolean(cache && !stream && diffIds?.[index] && cache.holds(diffIds[index]!)));
 	const order = resolved.layers.map((_, index) => index).sort((a, b) => Number(held[a]) - Number(held[b]) || sizeOf(b) - sizeOf(a));

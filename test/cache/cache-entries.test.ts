@@ -99,6 +99,31 @@ describe('a cache entry', () => {
 		expect(parseEntry(Buffer.concat([bytes, Buffer.from([0])]), result.diffId)).toBeNull();
 	});
 
+	it('looks whole from its head (holds) when it is this version’s, under this key, as long as it says; only its checksum is left to get', async () => {
+		const [result, other] = [await readFixture('h'), await readFixture('i')];
+		const directory = freshDirectory();
+		const file = await cached(directory, result);
+		const cache = new LayerCache(directory, 2 ** 30);
+		const bytes = readFileSync(file);
+		expect(cache.holds(result.diffId)).toBe(true);
+		expect(cache.holds(other.diffId)).toBe(false);
+		const holdsAs = (content: Buffer) => {
+			writeFileSync(file, content);
+			return cache.holds(result.diffId);
+		};
+		expect(holdsAs(bytes.subarray(0, bytes.length - 1)), 'truncated').toBe(false);
+		expect(holdsAs(Buffer.concat([bytes, Buffer.from([0])])), 'longer').toBe(false);
+		expect(holdsAs(buildEntry(result, CACHE_FORMAT_VERSION + 1)), 'another version').toBe(false);
+		expect(holdsAs(buildEntry({...other, diffId: other.diffId})), 'another key').toBe(false);
+		expect(holdsAs(Buffer.alloc(bytes.length, 0x5a)), 'garbage').toBe(false);
+		expect(holdsAs(Buffer.alloc(0)), 'empty').toBe(false);
+		// A byte flipped in the payload: the head cannot tell, the checksum does.
+		const flipped = Buffer.from(bytes);
+		flipped[bytes.length - 100]! ^= 1;
+		expect(holdsAs(flipped), 'flipped').toBe(true);
+		expect(await cache.get(result.diffId)).toBeNull();
+	});
+
 	it('of another format version is refused, though whole and checksummed', async () => {
 		const result = await readFixture('d');
 		expect(parseEntry(buildEntry(result, CACHE_FORMAT_VERSION + 1), result.diffId)).toBeNull();
