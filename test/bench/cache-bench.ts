@@ -10,7 +10,8 @@
  *   holds the first image's layers, against a cold run of an image holding
  *   only that new layer; the target is that layer's read + ≤ 0.3 s; and the
  *   same with the new layer in place of the image's top one (a rebuilt last
- *   step), against the same target.
+ *   step), against the same target: its first run (which completes the state
+ *   kept below the top) and the build after it (its top rebuilt once more).
  *
  * - registry:// (with --registry, or --registry-only): both images pushed to a local
  *   docker-registry, the bytes it sends counted at a proxy: the first image
@@ -237,6 +238,18 @@ export async function cacheBench(options: {runs: number; files: boolean; registr
 			return time([rebuilt], copy);
 		});
 		process.stdout.write(`  top layer rebuilt − the new layer alone: ${(rebuiltRun - layerRead).toFixed(3)} s (target ≤ 0.3 s) ${rebuiltRun - layerRead <= 0.3 ? 'ok' : 'MISSED'}\n`);
+		// That first rebuilt run completes the state kept below the top (its walk, waste and packages) and keeps it again: the build after it, its top rebuilt once more, goes on from them.
+		const completed = mkdtempSync(path.join(scratch, 'cache-'));
+		spawnSync('cp', ['-a', `${cache}/.`, completed]);
+		time([rebuilt], completed);
+		const appAgain = app.map(entry => ({...entry, content: Buffer.alloc(10_000, `export const again = ${Date.now()};\n`)}));
+		const rebuiltAgain = nextBuild(layout, path.join(scratch, 'rebuilt-again'), appAgain, false, true);
+		const againRun = measure('rebuilt once more, after a rebuilt run completed the state', () => {
+			const copy = mkdtempSync(path.join(scratch, 'cache-'));
+			spawnSync('cp', ['-a', `${completed}/.`, copy]);
+			return time([rebuiltAgain], copy);
+		});
+		process.stdout.write(`  rebuilt once more − the new layer alone: ${(againRun - layerRead).toFixed(3)} s (target ≤ 0.3 s) ${againRun - layerRead <= 0.3 ? 'ok' : 'MISSED'}\n`);
 		if (options.registry) await registryBytes(layout, next, scratch);
 	} finally {
 		rmSync(scratch, {recursive: true, force: true});
