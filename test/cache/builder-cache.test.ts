@@ -49,6 +49,16 @@ function resumed(payload: Uint8Array, below: number, layers: Layer[], order: num
 	return {analysis: builder.finish(modelImage(layers)), resumedLayers: builder.resumedLayers};
 }
 
+/** The analysis a builder of its own makes of `layers`, or null when no runtime would stack them. */
+function analysedOrNull(layers: Layer[]): Analysis | null {
+	try {
+		return analyseImage(modelImage(layers));
+	} catch (error) {
+		if (error instanceof ApplyError) return null;
+		throw error;
+	}
+}
+
 describe('a builder resumed from a kept state', () => {
 	it('goes on to exactly the analysis a builder of its own makes, whatever order the layers come in', () => {
 		let checked = 0;
@@ -59,13 +69,8 @@ describe('a builder resumed from a kept state', () => {
 			const [first, again] = twice(seed, below + more);
 			const payload = keptAfter(first.slice(0, below));
 			if (!payload) continue;
-			let expected: Analysis;
-			try {
-				expected = analyseImage(modelImage(again));
-			} catch (error) {
-				if (error instanceof ApplyError) continue;
-				throw error;
-			}
+			const expected = analysedOrNull(again);
+			if (!expected) continue;
 			const order = again.map((_, index) => index).sort(() => random() - 0.5);
 			const got = resumed(payload, below, again, order);
 			expect(got.resumedLayers, `seed ${seed}`).toBe(below);
@@ -84,14 +89,8 @@ describe('a builder resumed from a kept state', () => {
 			const top = (count: number) => Array.from({length: count}, (_, i) => randomLayer(random, below + i));
 			const first = [...base, ...top(Math.floor(random() * 3))];
 			const again = [...baseAgain, ...top(1 + Math.floor(random() * 2))];
-			let expectedFirst: Analysis;
-			let expectedAgain: Analysis;
-			try {
-				[expectedFirst, expectedAgain] = [analyseImage(modelImage(first)), analyseImage(modelImage(again))];
-			} catch (error) {
-				if (error instanceof ApplyError) continue;
-				throw error;
-			}
+			const [expectedFirst, expectedAgain] = [analysedOrNull(first), analysedOrNull(again)];
+			if (!expectedFirst || !expectedAgain) continue;
 			const builder = new AnalysisBuilder();
 			let payload: Buffer | undefined;
 			// Encoded there and then, as the cache writes it: the builder goes on changing its arrays.
@@ -113,13 +112,8 @@ describe('a builder resumed from a kept state', () => {
 			const random = prng(seed + 300_000);
 			const below = 1 + Math.floor(random() * 4);
 			const [layers, again] = twice(seed, below + 1 + Math.floor(random() * 2));
-			let expected: Analysis;
-			try {
-				expected = analyseImage(modelImage(again));
-			} catch (error) {
-				if (error instanceof ApplyError) continue;
-				throw error;
-			}
+			const expected = analysedOrNull(again);
+			if (!expected) continue;
 			const {analysis, completed} = goneOnCompleting(keptMidway(layers.slice(0, below)), below, again);
 			expect(said(analysis), `seed ${seed}`).toEqual(said(expected));
 			expect(completed, `seed ${seed}`).toEqual([{layers: below, state: finishedState(again.slice(0, below))}]);
