@@ -196,7 +196,7 @@ export async function loadImage(input: string, options: LoadOptions = {}): Promi
 		let read = reads.get(path);
 		if (!read) {
 			const ownRead = () => {
-				// A layer the cache has no entry for is read at once: only the reads that look-ups leave wait their turn.
+				// A layer the cache holds no whole-looking entry for is read at once: only the reads that look-ups leave wait their turn.
 				if (cache && !stream && !held[resolved.layers.findIndex(layer => layer.path === path)]) return range ? pool.read(range) : files.readLayer(path);
 				const lookedUp = lookUp(path, range);
 				// Handled through inTurn below; this keeps a failure from counting as unhandled while an earlier look-up is pending.
